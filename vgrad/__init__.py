@@ -1,0 +1,64 @@
+"""vgrad: vanishing and exploding gradients in recurrent networks, computed exactly.
+
+A small numpy engine behind the vgrad site. Every quantity the pages discuss is one call away:
+the loss gradient at every step (:meth:`RNN.backward`), the Jacobian products
+:math:`\\partial h_t/\\partial h_{t-k}` (:meth:`RNN.jacobian_product`), their norms in log space
+(:meth:`RNN.jacobian_log_norms`), clipping, spectral tools and finite-difference checks.
+"""
+
+from .activations import ACTIVATIONS, Activation, get_activation, sigmoid, sigmoid_prime
+from .clipping import Clipped, clip_by_norm, clip_by_value, global_norm
+from .deep import DeepGradients, DeepNet, DeepTrace, GradientFlow, gradient_flow
+from .gradcheck import GradCheck, check_directional, check_gradient, numerical_gradient
+from .losses import mse, softmax_cross_entropy
+from .rnn import RNN, Gradients, Trace
+from .spectral import (
+    growth_rate,
+    lyapunov_exponents,
+    matrix_power_eig,
+    nonnormal_2x2,
+    nonnormal_coupling,
+    orthogonal,
+    power_norms,
+    random_matrix,
+    singular_values,
+    spectral_radius,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ACTIVATIONS",
+    "RNN",
+    "Activation",
+    "Clipped",
+    "DeepGradients",
+    "DeepNet",
+    "DeepTrace",
+    "GradCheck",
+    "GradientFlow",
+    "Gradients",
+    "Trace",
+    "check_directional",
+    "check_gradient",
+    "clip_by_norm",
+    "clip_by_value",
+    "get_activation",
+    "global_norm",
+    "gradient_flow",
+    "growth_rate",
+    "lyapunov_exponents",
+    "matrix_power_eig",
+    "mse",
+    "nonnormal_2x2",
+    "nonnormal_coupling",
+    "numerical_gradient",
+    "orthogonal",
+    "power_norms",
+    "random_matrix",
+    "sigmoid",
+    "sigmoid_prime",
+    "singular_values",
+    "softmax_cross_entropy",
+    "spectral_radius",
+]

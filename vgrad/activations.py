@@ -1,0 +1,104 @@
+"""Activation functions, their derivatives, and the bound gamma = sup |phi'|.
+
+The bound enters every vanishing-gradient argument: one step of the backward recursion
+multiplies by ``diag(phi'(a)) W``, whose norm is at most ``gamma * ||W||``
+(see :doc:`/deep_networks` and :doc:`/eigenvalues`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validate import check_choice
+
+__all__ = ["ACTIVATIONS", "Activation", "get_activation", "sigmoid", "sigmoid_prime"]
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    r"""Logistic function :math:`\sigma(z) = 1 / (1 + e^{-z})`, without overflow.
+
+    For :math:`z < 0` it evaluates :math:`e^{z} / (1 + e^{z})`, so ``exp`` never sees a large
+    positive argument.
+    """
+    z = np.asarray(z, dtype=np.float64)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def sigmoid_prime(z: np.ndarray) -> np.ndarray:
+    r""":math:`\sigma'(z) = \sigma(z)(1 - \sigma(z))`, at most 1/4 (reached at z = 0)."""
+    s = sigmoid(z)
+    return s * (1.0 - s)
+
+
+def _identity(z: np.ndarray) -> np.ndarray:
+    return np.asarray(z, dtype=np.float64)
+
+
+def _identity_prime(z: np.ndarray) -> np.ndarray:
+    return np.ones_like(z, dtype=np.float64)
+
+
+def _tanh_prime(z: np.ndarray) -> np.ndarray:
+    t = np.tanh(z)
+    return 1.0 - t * t
+
+
+def _relu(z: np.ndarray) -> np.ndarray:
+    return np.maximum(z, 0.0)
+
+
+def _relu_prime(z: np.ndarray) -> np.ndarray:
+    # The derivative at exactly 0 is taken as 0 (the subgradient most libraries use).
+    return (np.asarray(z) > 0).astype(np.float64)
+
+
+@dataclass(frozen=True)
+class Activation:
+    r"""An elementwise activation :math:`\phi` with its derivative and derivative bound.
+
+    Attributes
+    ----------
+    name : str
+        Lookup name (``"identity"``, ``"sigmoid"``, ``"tanh"``, ``"relu"``).
+    f : callable
+        :math:`\phi`, applied elementwise.
+    df : callable
+        :math:`\phi'`, applied elementwise to the pre-activation.
+    gamma : float
+        :math:`\gamma = \sup_z |\phi'(z)|`; 1/4 for the sigmoid, 1 for the others.
+    """
+
+    name: str
+    f: Callable[[np.ndarray], np.ndarray]
+    df: Callable[[np.ndarray], np.ndarray]
+    gamma: float
+
+    def __call__(self, z: np.ndarray) -> np.ndarray:
+        return self.f(z)
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    "identity": Activation("identity", _identity, _identity_prime, 1.0),
+    "sigmoid": Activation("sigmoid", sigmoid, sigmoid_prime, 0.25),
+    "tanh": Activation("tanh", np.tanh, _tanh_prime, 1.0),
+    "relu": Activation("relu", _relu, _relu_prime, 1.0),
+}
+
+
+def get_activation(activation: str | Activation) -> Activation:
+    """Return the :class:`Activation` called ``activation`` (or ``activation`` itself).
+
+    Raises
+    ------
+    ValueError
+        For a name that is not one of ``ACTIVATIONS``.
+    TypeError
+        For anything that is neither a name nor an :class:`Activation`.
+    """
+    if isinstance(activation, Activation):
+        return activation
+    return ACTIVATIONS[check_choice(activation, "activation", list(ACTIVATIONS))]

@@ -1,0 +1,129 @@
+r"""Gradient clipping, by global norm and element-wise.
+
+Norm clipping (Pascanu, Mikolov & Bengio 2013) rescales the whole gradient when it is too long,
+
+.. math::
+
+    g \leftarrow \frac{\tau}{\|g\|}\, g \quad \text{if } \|g\| > \tau ,
+
+so it keeps the direction and only shortens the step. Clipping each entry to
+:math:`[-c, c]` instead changes the direction. Neither can lengthen a gradient, which is why
+clipping answers explosion but not vanishing (:doc:`/clipping`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import NamedTuple, TypeVar
+
+import numpy as np
+
+from ._validate import as_float_array, check_real
+from .rnn import Gradients
+
+__all__ = ["Clipped", "clip_by_norm", "clip_by_value", "global_norm"]
+
+G = TypeVar("G")
+
+
+class Clipped(NamedTuple):
+    """The clipped gradients (same kind as given) and the global norm *before* clipping."""
+
+    grads: object
+    norm: float
+
+
+def _arrays(grads: object) -> list[np.ndarray]:
+    if isinstance(grads, Gradients):
+        items = list(grads.params().items())
+    elif isinstance(grads, np.ndarray):
+        items = [("grads", grads)]
+    elif isinstance(grads, Sequence) and not isinstance(grads, str | bytes) and len(grads) > 0:
+        items = [(f"grads[{i}]", g) for i, g in enumerate(grads)]
+    else:
+        raise TypeError(
+            "grads must be a vgrad Gradients object, an ndarray, or a non-empty sequence of "
+            f"ndarrays, got {type(grads).__name__}"
+        )
+    out = []
+    for name, g in items:
+        if not isinstance(g, np.ndarray):
+            raise TypeError(f"{name} must be an ndarray, got {type(g).__name__}")
+        if not np.all(np.isfinite(g)):
+            raise ValueError(
+                f"{name} contains NaN or inf: clipping cannot repair a gradient that already "
+                "overflowed; stop the run (see vgrad.train) or lower the learning rate"
+            )
+        out.append(as_float_array(g, name))
+    return out
+
+
+def _rebuild(grads: object, arrays: list[np.ndarray]) -> object:
+    if isinstance(grads, Gradients):
+        return dataclasses.replace(grads, **dict(zip(grads.params(), arrays, strict=True)))
+    if isinstance(grads, np.ndarray):
+        return arrays[0]
+    return type(grads)(arrays) if isinstance(grads, tuple | list) else arrays
+
+
+def global_norm(grads: object) -> float:
+    r"""Euclidean norm of all gradient entries together, :math:`\sqrt{\sum_i \|g_i\|_F^2}`.
+
+    Computed with a common scale so that entries near 1e200 do not overflow when squared.
+    """
+    arrays = _arrays(grads)
+    peak = max((float(np.max(np.abs(g))) if g.size else 0.0) for g in arrays)
+    if peak == 0.0:
+        return 0.0
+    return peak * float(np.sqrt(sum(np.sum((g / peak) ** 2) for g in arrays)))
+
+
+def clip_by_norm(grads: G, threshold: float) -> Clipped:
+    r"""Rescale all gradients together so that their global norm is at most ``threshold``.
+
+    .. math::
+
+        g \leftarrow \min\!\Big(1, \frac{\tau}{\|g\|}\Big)\, g
+
+    Parameters
+    ----------
+    grads : Gradients, ndarray or sequence of ndarray
+        For :class:`vgrad.Gradients` the five parameter gradients are clipped jointly and
+        ``dh`` is passed through untouched.
+    threshold : float
+        :math:`\tau > 0`.
+
+    Returns
+    -------
+    Clipped
+        ``(grads, norm)``: gradients of the same kind, and :math:`\|g\|` before clipping.
+        When :math:`\|g\| \le \tau` the very same arrays are returned, bit for bit.
+    """
+    threshold = check_real(threshold, "threshold", positive=True)
+    arrays = _arrays(grads)
+    norm = global_norm(arrays)
+    if norm <= threshold:
+        return Clipped(grads, norm)
+    scale = threshold / norm
+    return Clipped(_rebuild(grads, [g * scale for g in arrays]), norm)
+
+
+def clip_by_value(grads: G, limit: float) -> Clipped:
+    r"""Clip every gradient entry to :math:`[-c, c]` (this can rotate the gradient).
+
+    Parameters
+    ----------
+    grads : Gradients, ndarray or sequence of ndarray
+    limit : float
+        :math:`c > 0`.
+
+    Returns
+    -------
+    Clipped
+        ``(grads, norm)`` with the global norm before clipping.
+    """
+    limit = check_real(limit, "limit", positive=True)
+    arrays = _arrays(grads)
+    norm = global_norm(arrays)
+    return Clipped(_rebuild(grads, [np.clip(g, -limit, limit) for g in arrays]), norm)

@@ -1,0 +1,281 @@
+r"""A deep feed-forward network and the backward flow of its loss gradient.
+
+Layer :math:`l = 1, \dots, L` computes :math:`z_l = W_l y_{l-1} + b_l` and
+:math:`y_l = a(z_l)`, from :math:`y_0 = x`. Backpropagation runs the recursion
+:math:`\mathcal L'_{l-1} = \mathcal L'_l\, a'_l\, f'_l`, i.e. with row-vector gradients
+
+.. math:: \frac{\partial \mathcal L}{\partial y_{l-1}}
+   = \Bigl(a'(z_l) \odot \frac{\partial \mathcal L}{\partial y_l}\Bigr) W_l ,
+
+so each layer multiplies the gradient by :math:`\operatorname{diag}(a'(z_l)) W_l`, whose
+norm is at most :math:`\gamma\|W_l\|_2` (:math:`\gamma = 1/4` for the sigmoid). This is the
+first half of :doc:`/deep_networks`. Arrays are batched: rows are examples, and parameter
+gradients are summed over the batch.
+
+Indexing: ``trace.y[l]`` is :math:`y_l` for ``l = 0..L``; ``net.W[l - 1]``, ``net.b[l - 1]``
+and ``trace.z[l - 1]`` hold :math:`W_l`, :math:`b_l`, :math:`z_l` for ``l = 1..L``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from numbers import Integral
+
+import numpy as np
+
+from ._validate import as_float_array, check_choice, check_int, check_real, check_rng
+from .activations import Activation, get_activation
+from .spectral import orthogonal
+
+__all__ = ["DeepGradients", "DeepNet", "DeepTrace", "GradientFlow", "gradient_flow"]
+
+_INITS = ("standard", "xavier", "he", "orthogonal")
+#: Activations or gradients beyond this magnitude are refused before they overflow.
+_HUGE = 1e150
+_LOG_MAX = float(np.log(np.finfo(np.float64).max))
+
+
+@dataclass(frozen=True)
+class DeepTrace:
+    """Forward pass: ``y[l]`` = :math:`y_l` (``l = 0..L``), ``z[l - 1]`` = :math:`z_l`."""
+
+    y: tuple[np.ndarray, ...]
+    z: tuple[np.ndarray, ...]
+
+
+@dataclass(frozen=True)
+class DeepGradients:
+    r"""Backward pass: ``dy[l]`` = :math:`\partial\mathcal L/\partial y_l` (``l = 0..L``, shape
+    ``(B, n_l)``), ``W[l - 1]`` = :math:`\partial\mathcal L/\partial W_l`, ``b[l - 1]`` =
+    :math:`\partial\mathcal L/\partial b_l` (summed over the batch)."""
+
+    dy: tuple[np.ndarray, ...]
+    W: tuple[np.ndarray, ...]
+    b: tuple[np.ndarray, ...]
+
+
+def _init_weight(init: str, n_out: int, n_in: int, rng: np.random.Generator) -> np.ndarray:
+    if init == "standard":  # the "standard initialisation" of Glorot & Bengio (2010)
+        bound = 1.0 / np.sqrt(n_in)
+        return rng.uniform(-bound, bound, size=(n_out, n_in))
+    if init == "xavier":  # their "normalised initialisation"
+        bound = np.sqrt(6.0 / (n_in + n_out))
+        return rng.uniform(-bound, bound, size=(n_out, n_in))
+    if init == "he":
+        return rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_out, n_in))
+    return orthogonal(n_in, rng)
+
+
+class DeepNet:
+    r"""A stack of fully connected layers :math:`y_l = a(W_l y_{l-1} + b_l)`.
+
+    Parameters
+    ----------
+    W : sequence of array_like
+        ``W[l - 1]`` is :math:`W_l`, shape ``(n_l, n_{l-1})``.
+    b : sequence of array_like
+        ``b[l - 1]`` is :math:`b_l`, shape ``(n_l,)``.
+    activation : str or Activation, default "sigmoid"
+        The same :math:`a` in every layer. See :doc:`/deep_networks`.
+    """
+
+    def __init__(
+        self,
+        W: Sequence[object],
+        b: Sequence[object],
+        activation: str | Activation = "sigmoid",
+    ) -> None:
+        if not isinstance(W, Sequence) or not isinstance(b, Sequence) or len(W) == 0:
+            raise TypeError("W and b must be non-empty sequences of arrays (one per layer)")
+        if len(W) != len(b):
+            raise ValueError(f"W and b must have one entry per layer, got {len(W)} and {len(b)}")
+        Ws, bs = [], []
+        for ell, (W_l, b_l) in enumerate(zip(W, b, strict=True), start=1):
+            n_in = Ws[-1].shape[0] if Ws else None
+            W_l = as_float_array(W_l, f"W[{ell - 1}]", shape=(None, n_in))
+            Ws.append(W_l)
+            bs.append(as_float_array(b_l, f"b[{ell - 1}]", shape=(W_l.shape[0],)))
+        self.W: tuple[np.ndarray, ...] = tuple(Ws)
+        self.b: tuple[np.ndarray, ...] = tuple(bs)
+        self.activation = get_activation(activation)
+
+    @classmethod
+    def random(
+        cls,
+        depth: int,
+        width: int,
+        rng: object,
+        *,
+        activation: str | Activation = "sigmoid",
+        init: str = "standard",
+        gain: float | None = None,
+        in_dim: int | None = None,
+    ) -> DeepNet:
+        r"""``depth`` layers of ``width`` units, zero biases, weights drawn by ``init``.
+
+        * ``"standard"``: :math:`W_{ij} \sim U(-1/\sqrt{n_{in}}, 1/\sqrt{n_{in}})`, the
+          "standard initialisation" of Glorot & Bengio (2010);
+        * ``"xavier"``: :math:`U(\pm\sqrt{6/(n_{in} + n_{out})})`, their normalised one;
+        * ``"he"``: :math:`\mathcal N(0, 2/n_{in})` (He et al., 2015);
+        * ``"orthogonal"``: Haar orthogonal (needs ``in_dim == width``).
+
+        ``gain`` (default 1) multiplies every weight matrix. See :doc:`/deep_networks`.
+        """
+        depth = check_int(depth, "depth", minimum=1)
+        width = check_int(width, "width", minimum=1)
+        rng = check_rng(rng)
+        init = check_choice(init, "init", _INITS)
+        gain = 1.0 if gain is None else check_real(gain, "gain")
+        in_dim = width if in_dim is None else check_int(in_dim, "in_dim", minimum=1)
+        if init == "orthogonal" and in_dim != width:
+            raise ValueError(f"init='orthogonal' needs in_dim == width = {width}, got {in_dim}")
+        dims = [in_dim] + [width] * depth
+        W = [
+            gain * _init_weight(init, dims[ell], dims[ell - 1], rng) for ell in range(1, depth + 1)
+        ]
+        return cls(W, [np.zeros(width) for _ in range(depth)], activation)
+
+    @property
+    def depth(self) -> int:
+        """Number of layers :math:`L`."""
+        return len(self.W)
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        r""":math:`(n_0, n_1, \dots, n_L)`, with :math:`n_0` the input dimension."""
+        return (self.W[0].shape[1], *(W_l.shape[0] for W_l in self.W))
+
+    def forward(self, x: object) -> DeepTrace:
+        r"""Run :math:`y_l = a(W_l y_{l-1} + b_l)` from :math:`y_0 = x`, shape ``(B, n_0)``."""
+        y = [as_float_array(x, "x", shape=(None, self.widths[0]))]
+        z = []
+        for ell, (W_l, b_l) in enumerate(zip(self.W, self.b, strict=True), start=1):
+            z.append(y[-1] @ W_l.T + b_l)
+            y.append(self.activation.f(z[-1]))
+            if np.max(np.abs(z[-1]), initial=0.0) > _HUGE:  # refuse before anything overflows
+                raise OverflowError(
+                    f"pre-activations exceed {_HUGE:.0e} at layer {ell}; lower gain"
+                )
+        return DeepTrace(tuple(y), tuple(z))
+
+    def _check_trace(self, trace: object) -> DeepTrace:
+        if not isinstance(trace, DeepTrace) or len(trace.z) != self.depth:
+            raise TypeError(f"trace must be the DeepTrace of this {self.depth}-layer net's forward")
+        return trace
+
+    def _layer_backward(
+        self, trace: DeepTrace, ell: int, dy_l: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One step: from dL/dy_l to (dL/dy_{l-1}, dL/dW_l, dL/db_l)."""
+        delta = self.activation.df(trace.z[ell - 1]) * dy_l  # dL/dz_l = L'_l a'_l
+        return delta @ self.W[ell - 1], delta.T @ trace.y[ell - 1], delta.sum(axis=0)
+
+    def backward(self, trace: DeepTrace, dL_dy: object) -> DeepGradients:
+        r"""Backpropagate :math:`\partial\mathcal L/\partial y_L` (shape ``(B, n_L)``).
+
+        :math:`\partial\mathcal L/\partial y_{l-1} = (a'(z_l)\odot\partial\mathcal L/\partial
+        y_l) W_l`, :math:`\partial\mathcal L/\partial W_l = \sum_b (a'(z_l)\odot\partial
+        \mathcal L/\partial y_l)^\top y_{l-1}`. For gradients that outgrow float64 use
+        :func:`gradient_flow`, which works in log space. See :doc:`/deep_networks`.
+        """
+        trace = self._check_trace(trace)
+        dy = [as_float_array(dL_dy, "dL_dy", shape=trace.y[-1].shape)]
+        dW, db = [], []
+        for ell in range(self.depth, 0, -1):
+            if np.max(np.abs(dy[0]), initial=0.0) > _HUGE:
+                raise OverflowError(
+                    f"dL/dy_{ell} exceeds {_HUGE:.0e}; use gradient_flow for log-space norms"
+                )
+            dy_prev, dW_l, db_l = self._layer_backward(trace, ell, dy[0])
+            dy.insert(0, dy_prev)
+            dW.insert(0, dW_l)
+            db.insert(0, db_l)
+        return DeepGradients(tuple(dy), tuple(dW), tuple(db))
+
+    def jacobians(self, trace: DeepTrace) -> tuple[np.ndarray, ...]:
+        r"""Layer Jacobians :math:`\partial y_l/\partial y_{l-1} = \operatorname{diag}(a'(z_l))
+        W_l`, entry ``l - 1`` of shape ``(B, n_l, n_{l-1})``. See :doc:`/deep_networks`."""
+        trace = self._check_trace(trace)
+        return tuple(
+            self.activation.df(z_l)[:, :, None] * W_l
+            for z_l, W_l in zip(trace.z, self.W, strict=True)
+        )
+
+
+@dataclass(frozen=True)
+class GradientFlow:
+    r"""Natural-log gradient norms per layer, from :func:`gradient_flow`.
+
+    ``log_dy[l]`` = :math:`\log \operatorname{mean}_b \|\partial\mathcal L/\partial y_l\|`
+    (``l = 0..L``); ``log_dW[l - 1]`` = :math:`\log\|\partial\mathcal L/\partial W_l\|_F`;
+    ``log_db[l - 1]`` likewise for :math:`b_l`. ``dy_norm`` etc. exponentiate them, raising
+    OverflowError if a norm is beyond float64.
+    """
+
+    log_dy: np.ndarray
+    log_dW: np.ndarray
+    log_db: np.ndarray
+
+    @staticmethod
+    def _exp(log: np.ndarray) -> np.ndarray:
+        if np.any(log > _LOG_MAX):
+            raise OverflowError("a gradient norm exceeds float64; use the log_* attributes")
+        return np.exp(log)
+
+    @property
+    def dy_norm(self) -> np.ndarray:
+        r""":math:`\operatorname{mean}_b \|\partial\mathcal L/\partial y_l\|` for ``l = 0..L``."""
+        return self._exp(self.log_dy)
+
+    @property
+    def dW_norm(self) -> np.ndarray:
+        r""":math:`\|\partial\mathcal L/\partial W_l\|_F` for ``l = 1..L``."""
+        return self._exp(self.log_dW)
+
+    @property
+    def db_norm(self) -> np.ndarray:
+        r""":math:`\|\partial\mathcal L/\partial b_l\|` for ``l = 1..L``."""
+        return self._exp(self.log_db)
+
+
+def _log(x: float) -> float:
+    return float(np.log(x)) if x > 0 else -np.inf
+
+
+def gradient_flow(net: DeepNet, x: object, upstream: object) -> GradientFlow:
+    r"""Per-layer gradient norms of ``net`` at input ``x``, computed in log space.
+
+    ``upstream`` is either :math:`\partial\mathcal L/\partial y_L` (array ``(B, n_L)``) or a
+    ``numpy.random.Generator`` / int seed, which draws a random unit-norm gradient per
+    example (the loss-agnostic probe used in :doc:`/deep_networks`). The backward pass is
+    linear in the upstream gradient, so it is renormalised after every layer and the scale
+    kept as a logarithm: a sigmoid net of depth 1000 gives finite logs, not zeros.
+
+    Returns
+    -------
+    GradientFlow
+    """
+    if not isinstance(net, DeepNet):
+        raise TypeError(f"net must be a DeepNet, got {type(net).__name__}")
+    trace = net.forward(x)
+    shape = trace.y[-1].shape
+    if isinstance(upstream, np.random.Generator | Integral) and not isinstance(upstream, bool):
+        dy = check_rng(upstream, "upstream").standard_normal(shape)
+        dy /= np.linalg.norm(dy, axis=1, keepdims=True)
+    else:
+        dy = as_float_array(upstream, "upstream", shape=shape)
+    L = net.depth
+    log_dy, log_dW, log_db = np.empty(L + 1), np.empty(L), np.empty(L)
+    log_scale = 0.0  # true dL/dy_l = exp(log_scale) * dy
+    log_dy[L] = _log(np.mean(np.linalg.norm(dy, axis=1)))
+    for ell in range(L, 0, -1):
+        dy, dW_l, db_l = net._layer_backward(trace, ell, dy)
+        log_dW[ell - 1] = log_scale + _log(np.linalg.norm(dW_l))
+        log_db[ell - 1] = log_scale + _log(np.linalg.norm(db_l))
+        s = float(np.max(np.abs(dy), initial=0.0))
+        if s > 0:
+            dy = dy / s
+            log_scale += np.log(s)
+        log_dy[ell - 1] = log_scale + _log(np.mean(np.linalg.norm(dy, axis=1)))
+    return GradientFlow(log_dy, log_dW, log_db)

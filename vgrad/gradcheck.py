@@ -1,0 +1,267 @@
+r"""Finite-difference gradient checks with tolerances scaled to what differences can resolve.
+
+The central difference :math:`\hat g_i = (f(x + h_i e_i) - f(x - h_i e_i)) / (2h_i)` has two
+errors: truncation, about :math:`h_i^2 |\partial_i^3 f| / 6`, and rounding, about
+:math:`\epsilon\,|f| / h_i` (the two values of :math:`f` carry relative rounding error
+:math:`\epsilon`, and their difference is divided by :math:`2h_i`). The step
+:math:`h_i = \epsilon^{1/3}\max(1, |x_i|)` balances the two.
+
+The rounding term sets a *noise floor*: no finite difference can resolve a gradient entry
+smaller than about :math:`\epsilon |f| / h`. Entries below it are accepted (so a correct
+vanishing gradient of :math:`10^{-12}` is not flagged because the difference is noise) but
+counted as *unresolved*, so a check that resolved nothing is visibly vacuous. The floor is
+proportional to :math:`|f|`, not to :math:`|\nabla f|`: to check a tiny gradient properly,
+check a function whose *value* is on the gradient's scale. For backpropagation that is the
+layer-local product :math:`f(\theta) = \langle \bar y, y(\theta)\rangle` with the tiny
+upstream gradient :math:`\bar y` as probe; its floor shrinks with :math:`\bar y`, and the
+chain rule then composes the checked layers exactly (see :doc:`/deep_networks`).
+
+The floor assumes ``f`` is evaluated to within about 100 ulps of its own value. A function
+that loses more by cancellation (e.g. ``(1 + tiny(x)) - 1``) needs an explicit ``atol``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validate import as_float_array, check_int, check_real, check_rng
+
+__all__ = ["GradCheck", "check_directional", "check_gradient", "numerical_gradient"]
+
+_EPS = float(np.finfo(np.float64).eps)
+_STEP = _EPS ** (1.0 / 3.0)
+#: Rounding of one evaluation of f is taken as at most this many ulps of |f|.
+_ULPS = 100.0
+
+
+@dataclass(frozen=True)
+class GradCheck:
+    r"""Outcome of a gradient check.
+
+    Attributes
+    ----------
+    passed : bool
+        Every entry satisfies :math:`|\hat g_i - g_i| \le \mathrm{atol}_i + \mathrm{rtol}|g_i|`.
+    max_abs_error : float
+        :math:`\max_i |\hat g_i - g_i|`.
+    max_rel_error : float
+        :math:`\max_i |\hat g_i - g_i| / \max(|g_i|, \mathrm{atol}_i)`: relative to the
+        gradient where it is resolved, to the noise floor where it is not.
+    worst_index : tuple of int
+        Index of the entry with the largest error relative to its tolerance.
+    n_resolved : int
+        Entries with :math:`|g_i| > \mathrm{atol}_i`, i.e. actually checked to ``rtol``.
+    size : int
+        Number of entries compared.
+    numerical : ndarray
+        The finite-difference estimate (gradient, or directional derivatives).
+    atol : ndarray
+        The absolute tolerance used for each entry (the noise floor unless given).
+    """
+
+    passed: bool
+    max_abs_error: float
+    max_rel_error: float
+    worst_index: tuple[int, ...]
+    n_resolved: int
+    size: int
+    numerical: np.ndarray
+    atol: np.ndarray
+
+    def __str__(self) -> str:
+        verdict = "passed" if self.passed else "FAILED"
+        return (
+            f"gradient check {verdict}: max abs error {self.max_abs_error:.3g}, max rel error "
+            f"{self.max_rel_error:.3g} at {self.worst_index}, {self.n_resolved}/{self.size} "
+            f"entries above the finite-difference noise floor"
+        )
+
+
+def _evaluate(f: Callable[[np.ndarray], object], x: np.ndarray) -> float:
+    value = f(x)
+    if np.ndim(value) != 0 or not np.isrealobj(value) or isinstance(value, bool | np.bool_):
+        raise TypeError(f"f must return a real scalar, got {type(value).__name__} {value!r}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise ValueError(f"f must return a finite value, got {value}")
+    return value
+
+
+def _check_f(f: object) -> Callable[[np.ndarray], object]:
+    if not callable(f):
+        raise TypeError(f"f must be callable, got {type(f).__name__}")
+    return f
+
+
+def _central_differences(f, x, eps):
+    """Return (estimate, scale) per entry; scale = max(|f(x+h)|, |f(x-h)|) / h."""
+    x_work = x.copy()
+    grad = np.empty_like(x)
+    scale = np.empty_like(x)
+    for i in np.ndindex(x.shape):
+        xi = x[i]
+        h = eps * max(1.0, abs(xi))
+        x_work[i] = xi + h
+        f_plus = _evaluate(f, x_work)
+        x_work[i] = xi - h
+        f_minus = _evaluate(f, x_work)
+        x_work[i] = xi  # restore exactly, not by subtracting h back
+        width = (xi + h) - (xi - h)  # the step actually taken, after rounding
+        grad[i] = (f_plus - f_minus) / width
+        scale[i] = max(abs(f_plus), abs(f_minus)) / width
+    return grad, scale
+
+
+def numerical_gradient(
+    f: Callable[[np.ndarray], object], x: object, eps: float | None = None
+) -> np.ndarray:
+    r"""Central-difference gradient of a scalar function, :math:`\hat g_i =
+    \frac{f(x + h_i e_i) - f(x - h_i e_i)}{2 h_i}`, :math:`h_i = \mathrm{eps}\max(1, |x_i|)`.
+
+    ``f`` receives a float64 work copy of ``x`` with one entry perturbed; ``x`` is not
+    modified. Costs :math:`2\,\mathrm{size}(x)` evaluations. See :doc:`/deep_networks`.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x) -> float``.
+    x : array_like
+        Point of evaluation, any shape.
+    eps : float, optional
+        Relative step, default :math:`\epsilon^{1/3} \approx 6\times10^{-6}`.
+
+    Returns
+    -------
+    ndarray, same shape as ``x``
+    """
+    f = _check_f(f)
+    x = as_float_array(x, "x")
+    eps = _STEP if eps is None else check_real(eps, "eps", positive=True)
+    return _central_differences(f, x, eps)[0]
+
+
+def _compare(numerical, analytic, floor, rtol, atol):
+    atol = (
+        floor
+        if atol is None
+        else np.full(analytic.shape, check_real(atol, "atol", nonnegative=True))
+    )
+    err = np.abs(numerical - analytic)
+    mag = np.abs(analytic)
+    tol = atol + rtol * mag
+    ratio = err / np.maximum(tol, np.finfo(np.float64).tiny)
+    worst = np.unravel_index(int(np.argmax(ratio)), ratio.shape) if ratio.size else ()
+    return GradCheck(
+        passed=bool(np.all(err <= tol)),
+        max_abs_error=float(np.max(err, initial=0.0)),
+        max_rel_error=float(
+            np.max(err / np.maximum(np.maximum(mag, atol), np.finfo(np.float64).tiny), initial=0.0)
+        ),
+        worst_index=tuple(int(i) for i in worst),
+        n_resolved=int(np.count_nonzero(mag > atol)),
+        size=int(analytic.size),
+        numerical=numerical,
+        atol=atol,
+    )
+
+
+def check_gradient(
+    f: Callable[[np.ndarray], object],
+    x: object,
+    analytic: object,
+    *,
+    rtol: float = 1e-6,
+    atol: float | None = None,
+    eps: float | None = None,
+) -> GradCheck:
+    r"""Compare an analytic gradient with central differences, entry by entry.
+
+    Entry :math:`i` passes if :math:`|\hat g_i - g_i| \le \mathrm{atol}_i + \mathrm{rtol}\,|g_i|`.
+    By default :math:`\mathrm{atol}_i = 100\,\epsilon \max|f(x \pm h_i e_i)| / (2h_i)`, the
+    rounding noise floor of the difference, so the check is as strict as the arithmetic
+    allows at every scale: :math:`f = 10^{-12}\sum\sin x` is checked to ``rtol`` even though
+    its gradient is :math:`10^{-12}`. Read ``n_resolved``: entries below the floor are
+    accepted but unchecked (see the module notes and :doc:`/deep_networks`).
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x) -> float``.
+    x : array_like
+    analytic : array_like
+        The gradient to check, same shape as ``x``.
+    rtol : float, default 1e-6
+        Relative tolerance; truncation error is about :math:`10^{-11}` relative.
+    atol : float, optional
+        Absolute tolerance replacing the noise floor.
+    eps : float, optional
+        Relative step (see :func:`numerical_gradient`).
+
+    Returns
+    -------
+    GradCheck
+    """
+    f = _check_f(f)
+    x = as_float_array(x, "x")
+    analytic = as_float_array(analytic, "analytic", shape=x.shape)
+    rtol = check_real(rtol, "rtol", nonnegative=True)
+    eps = _STEP if eps is None else check_real(eps, "eps", positive=True)
+    numerical, scale = _central_differences(f, x, eps)
+    return _compare(numerical, analytic, _ULPS * _EPS * scale, rtol, atol)
+
+
+def check_directional(
+    f: Callable[[np.ndarray], object],
+    x: object,
+    analytic: object,
+    rng: object,
+    *,
+    n_dirs: int = 4,
+    rtol: float = 1e-6,
+    atol: float | None = None,
+    eps: float | None = None,
+) -> GradCheck:
+    r"""Compare directional derivatives :math:`g \cdot v` with
+    :math:`(f(x + hv) - f(x - hv)) / (2h)` along random unit directions :math:`v`.
+
+    Costs :math:`2\,n_{\mathrm{dirs}}` evaluations whatever the size of ``x``, and sees the
+    whole gradient at once: an error in any entry shifts :math:`g \cdot v` (almost surely).
+    The step is :math:`h = \mathrm{eps}\max(1, \max_i|x_i|)` and the default ``atol`` is
+    the same noise floor as in :func:`check_gradient`. See :doc:`/deep_networks`.
+
+    Parameters
+    ----------
+    f, x, analytic, rtol, atol, eps
+        As in :func:`check_gradient`.
+    rng : numpy.random.Generator or int seed
+        Source of the directions.
+    n_dirs : int, default 4
+
+    Returns
+    -------
+    GradCheck
+        Entries are directions: ``numerical[j]`` is the difference quotient along the
+        ``j``-th direction.
+    """
+    f = _check_f(f)
+    x = as_float_array(x, "x")
+    analytic = as_float_array(analytic, "analytic", shape=x.shape)
+    rng = check_rng(rng)
+    n_dirs = check_int(n_dirs, "n_dirs", minimum=1)
+    rtol = check_real(rtol, "rtol", nonnegative=True)
+    eps = _STEP if eps is None else check_real(eps, "eps", positive=True)
+    h = eps * max(1.0, float(np.max(np.abs(x), initial=0.0)))
+    numerical = np.empty(n_dirs)
+    projected = np.empty(n_dirs)
+    scale = np.empty(n_dirs)
+    for j in range(n_dirs):
+        v = rng.standard_normal(x.shape)
+        v /= np.linalg.norm(v)
+        f_plus, f_minus = _evaluate(f, x + h * v), _evaluate(f, x - h * v)
+        numerical[j] = (f_plus - f_minus) / (2.0 * h)
+        projected[j] = float(np.sum(analytic * v))
+        scale[j] = max(abs(f_plus), abs(f_minus)) / (2.0 * h)
+    return _compare(numerical, projected, _ULPS * _EPS * scale, rtol, atol)

@@ -1,0 +1,113 @@
+r"""Losses that return both their value and :math:`\partial L / \partial y`.
+
+Each takes the outputs of every step, ``y`` of shape (T, B, m), and a ``where`` that says which
+steps carry a loss: ``"all"`` (a target at every step) or ``"last"`` (only :math:`y_T`, as in
+the long-memory tasks of :doc:`/training`). The returned gradient always has ``y``'s shape, with
+zeros on steps without a loss, so it can go straight into :meth:`vgrad.RNN.backward`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._validate import as_float_array, check_choice
+
+__all__ = ["mse", "softmax_cross_entropy"]
+
+WHERE = ("all", "last")
+
+
+def _outputs(y: object, where: str) -> tuple[np.ndarray, str]:
+    y = as_float_array(y, "y", ndim=3)
+    return y, check_choice(where, "where", WHERE)
+
+
+def mse(y: np.ndarray, target: np.ndarray, where: str = "all") -> tuple[float, np.ndarray]:
+    r"""Mean squared error over the steps that carry a loss.
+
+    .. math::
+
+        L = \frac{1}{N} \sum_{t, b, i} (y_{t,b,i} - \hat y_{t,b,i})^2, \qquad
+        \frac{\partial L}{\partial y} = \frac{2}{N} (y - \hat y),
+
+    where the sum runs over the counted steps and N is the number of counted entries.
+
+    Parameters
+    ----------
+    y : ndarray, shape (T, B, m)
+        Network outputs.
+    target : ndarray
+        Shape (T, B, m) for ``where="all"``, (B, m) for ``where="last"``.
+    where : {"all", "last"}
+
+    Returns
+    -------
+    loss : float
+    dL_dy : ndarray, shape (T, B, m)
+    """
+    y, where = _outputs(y, where)
+    T, B, m = y.shape
+    want = (T, B, m) if where == "all" else (B, m)
+    target = as_float_array(target, "target", shape=want)
+    dL_dy = np.zeros_like(y)
+    diff = (y if where == "all" else y[-1]) - target
+    loss = float(np.mean(diff * diff))
+    grad = (2.0 / diff.size) * diff
+    if where == "all":
+        dL_dy[...] = grad
+    else:
+        dL_dy[-1] = grad
+    return loss, dL_dy
+
+
+def softmax_cross_entropy(
+    logits: np.ndarray, labels: np.ndarray, where: str = "all"
+) -> tuple[float, np.ndarray]:
+    r"""Softmax cross-entropy, averaged over the counted (step, sequence) pairs.
+
+    .. math::
+
+        L = -\frac{1}{N} \sum_{t, b} \log \operatorname{softmax}(y_{t,b})_{c_{t,b}}, \qquad
+        \frac{\partial L}{\partial y_{t,b}} = \frac{1}{N}
+        \big(\operatorname{softmax}(y_{t,b}) - e_{c_{t,b}}\big).
+
+    The log-softmax is computed after subtracting the row maximum, so large logits are safe.
+
+    Parameters
+    ----------
+    logits : ndarray, shape (T, B, m)
+    labels : ndarray of int
+        Class indices in ``[0, m)``: shape (T, B) for ``where="all"``, (B,) for ``"last"``.
+    where : {"all", "last"}
+
+    Returns
+    -------
+    loss : float
+    dL_dy : ndarray, shape (T, B, m)
+    """
+    y, where = _outputs(logits, where)
+    T, B, m = y.shape
+    labels = np.asarray(labels)
+    if labels.dtype.kind not in "iu":
+        raise TypeError(f"labels must be an integer array, got dtype {labels.dtype}")
+    want = (T, B) if where == "all" else (B,)
+    if labels.shape != want:
+        raise ValueError(f"labels must have shape {want}, got {labels.shape}")
+    if labels.size and (labels.min() < 0 or labels.max() >= m):
+        raise ValueError(f"labels must lie in [0, {m}), got range [{labels.min()}, {labels.max()}]")
+    z = y if where == "all" else y[-1:]
+    lab = labels if where == "all" else labels[None]
+    z = z - z.max(axis=-1, keepdims=True)
+    log_p = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+    picked = np.take_along_axis(log_p, lab[..., None], axis=-1)
+    N = lab.size
+    loss = float(-picked.sum() / N)
+    grad = np.exp(log_p)
+    np.put_along_axis(grad, lab[..., None], np.take_along_axis(grad, lab[..., None], -1) - 1.0, -1)
+    grad /= N
+    dL_dy = np.zeros_like(y)
+    if where == "all":
+        dL_dy[...] = grad
+    else:
+        dL_dy[-1] = grad[0]
+    return loss, dL_dy

@@ -1,0 +1,485 @@
+r"""A vanilla recurrent network with backpropagation through time.
+
+.. math::
+
+    h_t = \phi(W_{xh} x_t + W_{hh} h_{t-1} + b_h), \qquad y_t = W_{hy} h_t + b_y .
+
+:meth:`RNN.backward` returns every parameter gradient *and* the total loss gradient
+:math:`\partial L / \partial h_t` for every step, because the decay of that sequence is what
+the site is about (:doc:`/unrolled_rnn`, :doc:`/shared_weights`). The one-step Jacobian
+:math:`\partial h_t / \partial h_{t-1} = \operatorname{diag}(\phi'(a_t))\, W_{hh}` and its
+products are available directly, with their norms computed in log space so that exploding
+regimes stay finite (:doc:`/eigenvalues`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validate import as_float_array, check_int, check_real, check_rng
+from .activations import Activation, get_activation
+from .spectral import orthogonal, random_matrix
+
+__all__ = ["RNN", "Gradients", "Trace"]
+
+PARAMS = ("W_xh", "W_hh", "b_h", "W_hy", "b_y")
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Everything the forward pass computed, kept for the backward pass.
+
+    Attributes
+    ----------
+    xs : ndarray, shape (T, B, d)
+        The inputs :math:`x_1, \\dots, x_T`.
+    h : ndarray, shape (T + 1, B, n)
+        Hidden states; ``h[0]`` is :math:`h_0` and ``h[t]`` is :math:`h_t`.
+    a : ndarray, shape (T, B, n)
+        Pre-activations; ``a[t - 1]`` is :math:`a_t = W_{xh} x_t + W_{hh} h_{t-1} + b_h`.
+    y : ndarray, shape (T, B, m)
+        Outputs; ``y[t - 1]`` is :math:`y_t`.
+    """
+
+    xs: np.ndarray
+    h: np.ndarray
+    a: np.ndarray
+    y: np.ndarray
+
+    @property
+    def T(self) -> int:
+        """Number of time steps."""
+        return self.a.shape[0]
+
+
+@dataclass(frozen=True)
+class Gradients:
+    r"""Gradients of a loss with respect to the parameters and to every hidden state.
+
+    Attributes
+    ----------
+    W_xh, W_hh, b_h, W_hy, b_y : ndarray
+        :math:`\partial L / \partial \theta`, same shapes as the parameters.
+    dh : ndarray, shape (T + 1, B, n)
+        ``dh[t]`` is the *total* derivative :math:`\partial L / \partial h_t` for
+        :math:`t = 0, \dots, T`, through every path (the output at step t and all later steps).
+    """
+
+    W_xh: np.ndarray
+    W_hh: np.ndarray
+    b_h: np.ndarray
+    W_hy: np.ndarray
+    b_y: np.ndarray
+    dh: np.ndarray
+
+    def params(self) -> dict[str, np.ndarray]:
+        """The parameter gradients by name (``dh`` excluded), in the order of ``RNN.params``."""
+        return {k: getattr(self, k) for k in PARAMS}
+
+
+class RNN:
+    r"""Vanilla (Elman) recurrent network.
+
+    .. math::
+
+        a_t = W_{xh} x_t + W_{hh} h_{t-1} + b_h, \quad h_t = \phi(a_t), \quad
+        y_t = W_{hy} h_t + b_y .
+
+    Parameters
+    ----------
+    W_xh : ndarray, shape (n, d)
+        Input-to-hidden weights.
+    W_hh : ndarray, shape (n, n)
+        Hidden-to-hidden weights, shared by every step (:doc:`/shared_weights`).
+    b_h : ndarray, shape (n,)
+        Hidden bias.
+    W_hy : ndarray, shape (m, n)
+        Hidden-to-output weights.
+    b_y : ndarray, shape (m,)
+        Output bias.
+    activation : str or Activation, default "tanh"
+        :math:`\phi`: ``"identity"``, ``"sigmoid"``, ``"tanh"`` or ``"relu"``.
+
+    Notes
+    -----
+    The parameters are copied to float64 arrays; they are plain attributes, so a training
+    loop may update them in place.
+    """
+
+    def __init__(
+        self,
+        W_xh: np.ndarray,
+        W_hh: np.ndarray,
+        b_h: np.ndarray,
+        W_hy: np.ndarray,
+        b_y: np.ndarray,
+        activation: str | Activation = "tanh",
+    ) -> None:
+        W_hh = as_float_array(W_hh, "W_hh", ndim=2)
+        n = W_hh.shape[0]
+        if W_hh.shape != (n, n):
+            raise ValueError(f"W_hh must be square with shape (n, n), got {W_hh.shape}")
+        W_xh = as_float_array(W_xh, "W_xh", shape=(n, None))
+        W_hy = as_float_array(W_hy, "W_hy", shape=(None, n))
+        m = W_hy.shape[0]
+        self.W_xh = W_xh.copy()
+        self.W_hh = W_hh.copy()
+        self.b_h = as_float_array(b_h, "b_h", shape=(n,)).copy()
+        self.W_hy = W_hy.copy()
+        self.b_y = as_float_array(b_y, "b_y", shape=(m,)).copy()
+        self.activation = get_activation(activation)
+
+    # -- construction -------------------------------------------------------------------
+
+    @classmethod
+    def random(
+        cls,
+        d: int,
+        n: int,
+        m: int,
+        rng: np.random.Generator | int,
+        *,
+        rho: float | None = None,
+        sigma_max: float | None = None,
+        activation: str | Activation = "tanh",
+        input_scale: float = 1.0,
+    ) -> RNN:
+        r"""Random network whose :math:`W_{hh}` has a prescribed spectral radius or norm.
+
+        :math:`W_{hh}` is Gaussian with entries :math:`\mathcal N(0, 1/n)`, rescaled so that its
+        spectral radius is ``rho`` or its largest singular value is ``sigma_max`` (give at most
+        one). :math:`W_{xh}` has entries :math:`\mathcal N(0, s^2/d)` with ``s = input_scale``,
+        :math:`W_{hy}` entries :math:`\mathcal N(0, 1/n)`; biases are zero.
+        """
+        d, n, m = (check_int(v, k, minimum=1) for v, k in ((d, "d"), (n, "n"), (m, "m")))
+        rng = check_rng(rng)
+        input_scale = check_real(input_scale, "input_scale", nonnegative=True)
+        W_hh = random_matrix(n, rng, rho=rho, sigma_max=sigma_max)
+        return cls._with_recurrent(W_hh, d, m, rng, activation, input_scale)
+
+    @classmethod
+    def orthogonal(
+        cls,
+        d: int,
+        n: int,
+        m: int,
+        rng: np.random.Generator | int,
+        *,
+        gain: float = 1.0,
+        activation: str | Activation = "tanh",
+        input_scale: float = 1.0,
+    ) -> RNN:
+        r"""Network with :math:`W_{hh} = g\,Q`, Q Haar-orthogonal: every singular value is g.
+
+        See :func:`RNN.random` for the other parameters.
+        """
+        d, n, m = (check_int(v, k, minimum=1) for v, k in ((d, "d"), (n, "n"), (m, "m")))
+        rng = check_rng(rng)
+        gain = check_real(gain, "gain")
+        input_scale = check_real(input_scale, "input_scale", nonnegative=True)
+        return cls._with_recurrent(gain * orthogonal(n, rng), d, m, rng, activation, input_scale)
+
+    @classmethod
+    def identity(
+        cls,
+        d: int,
+        n: int,
+        m: int,
+        rng: np.random.Generator | int,
+        *,
+        gain: float = 1.0,
+        activation: str | Activation = "relu",
+        input_scale: float = 1.0,
+    ) -> RNN:
+        r"""Network with :math:`W_{hh} = g\,I` (with ReLU: the IRNN of Le, Jaitly & Hinton 2015)."""
+        d, n, m = (check_int(v, k, minimum=1) for v, k in ((d, "d"), (n, "n"), (m, "m")))
+        rng = check_rng(rng)
+        gain = check_real(gain, "gain")
+        input_scale = check_real(input_scale, "input_scale", nonnegative=True)
+        return cls._with_recurrent(gain * np.eye(n), d, m, rng, activation, input_scale)
+
+    @classmethod
+    def _with_recurrent(cls, W_hh, d, m, rng, activation, input_scale) -> RNN:
+        n = W_hh.shape[0]
+        W_xh = rng.standard_normal((n, d)) * (input_scale / np.sqrt(d))
+        W_hy = rng.standard_normal((m, n)) / np.sqrt(n)
+        return cls(W_xh, W_hh, np.zeros(n), W_hy, np.zeros(m), activation=activation)
+
+    # -- sizes and parameters -----------------------------------------------------------
+
+    @property
+    def sizes(self) -> tuple[int, int, int]:
+        """``(d, n, m)``: input, hidden and output sizes."""
+        return self.W_xh.shape[1], self.W_hh.shape[0], self.W_hy.shape[0]
+
+    def params(self) -> dict[str, np.ndarray]:
+        """The parameters by name, as the live arrays (updating them updates the network)."""
+        return {k: getattr(self, k) for k in PARAMS}
+
+    def copy(self) -> RNN:
+        """An independent copy of the network."""
+        return RNN(**self.params(), activation=self.activation)
+
+    def __repr__(self) -> str:
+        d, n, m = self.sizes
+        return f"RNN(d={d}, n={n}, m={m}, activation={self.activation.name!r})"
+
+    # -- forward ------------------------------------------------------------------------
+
+    def forward(self, xs: np.ndarray, h0: np.ndarray | None = None) -> Trace:
+        r"""Run the recurrence over a batch of sequences.
+
+        Parameters
+        ----------
+        xs : ndarray, shape (T, B, d)
+            Inputs, time first.
+        h0 : ndarray, shape (B, n) or (n,), optional
+            Initial state (zeros by default); a vector is broadcast over the batch.
+
+        Returns
+        -------
+        Trace
+            ``h`` (T + 1, B, n), ``a`` (T, B, n), ``y`` (T, B, m).
+
+        Raises
+        ------
+        FloatingPointError
+            If the hidden state overflows float64 (an exploding forward pass).
+        """
+        d, n, _ = self.sizes
+        xs = as_float_array(xs, "xs", ndim=3)
+        if xs.shape[2] != d:
+            raise ValueError(f"xs must have shape (T, B, d={d}), got {xs.shape}")
+        T, B = xs.shape[:2]
+        if T == 0 or B == 0:
+            raise ValueError(f"xs must have at least one step and one sequence, got {xs.shape}")
+        h = np.empty((T + 1, B, n))
+        if h0 is None:
+            h[0] = 0.0
+        else:
+            h0 = as_float_array(h0, "h0", ndim=(1, 2))
+            if h0.shape not in ((n,), (B, n)):
+                raise ValueError(f"h0 must have shape ({B}, {n}) or ({n},), got {h0.shape}")
+            h[0] = h0
+        phi = self.activation.f
+        # The input projection does not depend on the recurrence: one product for all steps.
+        a = xs @ self.W_xh.T + self.b_h
+        W_hh_T = self.W_hh.T
+        with np.errstate(over="ignore", invalid="ignore"):
+            for t in range(T):
+                a[t] += h[t] @ W_hh_T
+                h[t + 1] = phi(a[t])
+        if not np.isfinite(h).all():
+            bad = int(np.argmin(np.isfinite(h).reshape(T + 1, -1).all(axis=1)))
+            raise FloatingPointError(
+                f"forward pass overflowed at step t={bad}: the hidden state left the float64 "
+                "range (an exploding recurrence); use a smaller W_hh, a bounded activation, "
+                "or jacobian_log_norms for the exploding regime"
+            )
+        y = h[1:] @ self.W_hy.T + self.b_y
+        return Trace(xs=xs, h=h, a=a, y=y)
+
+    # -- backward -----------------------------------------------------------------------
+
+    def backward(
+        self, trace: Trace, dL_dy: np.ndarray, *, truncate: int | None = None
+    ) -> Gradients:
+        r"""Backpropagation through time.
+
+        Runs the recursion of :doc:`/shared_weights`,
+
+        .. math::
+
+            \frac{\partial L}{\partial h_t} = W_{hy}^\top \frac{\partial L}{\partial y_t}
+            + W_{hh}^\top \Big(\phi'(a_{t+1}) \odot \frac{\partial L}{\partial h_{t+1}}\Big),
+
+        then accumulates :math:`\partial L/\partial W_{hh} = \sum_t \delta_t h_{t-1}^\top` with
+        :math:`\delta_t = \phi'(a_t) \odot \partial L/\partial h_t` as one matrix product.
+
+        Parameters
+        ----------
+        trace : Trace
+            The result of :meth:`forward`.
+        dL_dy : ndarray, shape (T, B, m)
+            Upstream gradient :math:`\partial L / \partial y_t` (for example from
+            :func:`vgrad.mse`); zeros where a step carries no loss.
+        truncate : int, optional
+            Truncated BPTT: the loss at step :math:`s` sends its gradient back through at most
+            ``truncate`` steps, i.e. only the terms :math:`k < K` of
+            :math:`\sum_k \partial h_s/\partial h_{s-k} \cdots` are kept. ``truncate=1`` keeps
+            no recurrent path at all; ``truncate >= T`` is exact BPTT. ``dh[t]`` is then the
+            truncated gradient reaching :math:`h_t`.
+
+        Returns
+        -------
+        Gradients
+        """
+        if not isinstance(trace, Trace):
+            raise TypeError(
+                f"trace must be the Trace returned by forward, got {type(trace).__name__}"
+            )
+        T, B, n = trace.a.shape
+        m = self.W_hy.shape[0]
+        dL_dy = as_float_array(dL_dy, "dL_dy", shape=(T, B, m))
+        if trace.h.shape[2] != self.W_hh.shape[0]:
+            raise ValueError("trace was computed by a network with a different hidden size")
+        dphi = self.activation.df(trace.a)
+        dh_out = dL_dy @ self.W_hy  # the direct path y_t -> h_t, all steps at once
+        if truncate is None or check_int(truncate, "truncate", minimum=1) >= T:
+            dh, delta = self._bptt_full(dh_out, dphi)
+        else:
+            dh, delta = self._bptt_truncated(dh_out, dphi, truncate)
+        flat = delta.reshape(T * B, n).T
+        return Gradients(
+            W_xh=flat @ trace.xs.reshape(T * B, -1),
+            W_hh=flat @ trace.h[:-1].reshape(T * B, n),
+            b_h=delta.sum(axis=(0, 1)),
+            W_hy=dL_dy.reshape(T * B, m).T @ trace.h[1:].reshape(T * B, n),
+            b_y=dL_dy.sum(axis=(0, 1)),
+            dh=dh,
+        )
+
+    def _bptt_full(self, dh_out: np.ndarray, dphi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        T, B, n = dh_out.shape
+        dh = np.empty((T + 1, B, n))
+        delta = np.empty((T, B, n))
+        carry = np.zeros((B, n))  # dL/dh_t through h_{t+1}, ..., the future
+        for t in range(T, 0, -1):
+            dh[t] = dh_out[t - 1] + carry
+            delta[t - 1] = dh[t] * dphi[t - 1]
+            carry = delta[t - 1] @ self.W_hh
+        dh[0] = carry
+        return dh, delta
+
+    def _bptt_truncated(
+        self, dh_out: np.ndarray, dphi: np.ndarray, K: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        # Lag by lag: e[p] is the gradient at h_{p+1} coming from the loss at step p+1+j.
+        # Every loss term travels exactly K - 1 recurrent steps at most, vectorised over time.
+        T, B, n = dh_out.shape
+        dh = np.zeros((T + 1, B, n))
+        delta = np.zeros((T, B, n))
+        e = dh_out
+        for j in range(K):
+            width = T - j
+            dh[1 : width + 1] += e
+            step = e * dphi[:width]
+            delta[:width] += step
+            if j == K - 1:
+                break
+            back = step @ self.W_hh
+            dh[0] += back[0]
+            e = back[1:]
+            if e.shape[0] == 0:
+                break
+        return dh, delta
+
+    # -- Jacobians ----------------------------------------------------------------------
+
+    def step_jacobians(self, trace: Trace) -> np.ndarray:
+        r"""All one-step Jacobians :math:`\partial h_t / \partial h_{t-1}`.
+
+        .. math:: J_t = \operatorname{diag}(\phi'(a_t))\, W_{hh}
+
+        Returns
+        -------
+        ndarray, shape (T, B, n, n)
+            ``J[t - 1]`` is :math:`J_t`.
+        """
+        self._check_trace(trace)
+        return self.activation.df(trace.a)[..., :, None] * self.W_hh
+
+    def jacobian_product(self, trace: Trace, t: int, k: int) -> np.ndarray:
+        r"""The product :math:`\partial h_t / \partial h_{t-k} = J_t J_{t-1} \cdots J_{t-k+1}`.
+
+        With the identity activation this is exactly :math:`W_{hh}^k` (:doc:`/shared_weights`).
+
+        Returns
+        -------
+        ndarray, shape (B, n, n)
+
+        Raises
+        ------
+        FloatingPointError
+            If the product overflows; use :meth:`jacobian_log_norms` in that regime.
+        """
+        T = self._check_trace(trace)
+        t = check_int(t, "t", minimum=0)
+        k = check_int(k, "k", minimum=0)
+        if t > T:
+            raise ValueError(f"t must be <= T={T}, got {t}")
+        if k > t:
+            raise ValueError(f"k must be <= t={t} (h_0 is the earliest state), got {k}")
+        B, n = trace.h.shape[1:]
+        dphi = self.activation.df(trace.a)
+        P = np.broadcast_to(np.eye(n), (B, n, n)).copy()
+        with np.errstate(over="ignore", invalid="ignore"):
+            for s in range(t, t - k, -1):
+                P = P @ (dphi[s - 1][:, :, None] * self.W_hh)
+        if not np.isfinite(P).all():
+            raise FloatingPointError(
+                f"the Jacobian product dh_{t}/dh_{t - k} overflowed float64; "
+                "use jacobian_log_norms for its norm"
+            )
+        return P
+
+    def jacobian_log_norms(
+        self, trace: Trace, t: int | None = None, ord: int | str = 2
+    ) -> np.ndarray:
+        r"""Log-norms :math:`\log \| \partial h_t / \partial h_{t-k} \|` for every lag k = 0..t.
+
+        The running product is renormalised after every factor and its scale kept as a sum of
+        logarithms, so no intermediate over- or underflows:
+
+        .. math::
+
+            P_k = J_{t-k+1}\text{-products} = e^{s_k} Q_k, \quad \|Q_k\|_F = 1, \quad
+            \log\|P_k\| = s_k + \log\|Q_k\| .
+
+        Parameters
+        ----------
+        trace : Trace
+            From :meth:`forward`.
+        t : int, optional
+            The later time step (default T).
+        ord : {2, "fro"}
+            Spectral norm (largest singular value) or Frobenius norm.
+
+        Returns
+        -------
+        ndarray, shape (t + 1, B)
+            Entry ``[k, b]``; ``-inf`` where the product is exactly zero (dead ReLUs).
+        """
+        T = self._check_trace(trace)
+        t = T if t is None else check_int(t, "t", minimum=0)
+        if t > T:
+            raise ValueError(f"t must be <= T={T}, got {t}")
+        if ord not in (2, "fro"):
+            raise ValueError(f"ord must be 2 or 'fro', got {ord!r}")
+        B, n = trace.h.shape[1:]
+        dphi = self.activation.df(trace.a)
+        out = np.empty((t + 1, B))
+        out[0] = np.log(np.linalg.norm(np.eye(n), ord=ord))
+        Q = np.broadcast_to(np.eye(n), (B, n, n)).copy()
+        scale = np.zeros(B)
+        for k in range(1, t + 1):
+            Q = Q @ (dphi[t - k][:, :, None] * self.W_hh)
+            s = np.sqrt(np.einsum("bij,bij->b", Q, Q))
+            alive = s > 0
+            Q /= np.where(alive, s, 1.0)[:, None, None]
+            scale = scale + np.log(np.where(alive, s, 1.0))
+            scale[~alive] = -np.inf
+            norm_Q = 1.0 if ord == "fro" else np.linalg.norm(Q, ord=2, axis=(1, 2))
+            out[k] = scale + np.log(np.where(alive, norm_Q, 1.0))
+        return out
+
+    def _check_trace(self, trace: Trace) -> int:
+        if not isinstance(trace, Trace):
+            raise TypeError(
+                f"trace must be the Trace returned by forward, got {type(trace).__name__}"
+            )
+        if trace.h.shape[2] != self.W_hh.shape[0]:
+            raise ValueError("trace was computed by a network with a different hidden size")
+        return trace.T

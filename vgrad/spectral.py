@@ -1,0 +1,385 @@
+"""Eigenvalues, singular values and the growth of matrix powers and products.
+
+Backpropagation through time multiplies the gradient by one Jacobian per step, so the
+question "does it vanish or explode?" is a question about products of matrices. For a
+constant matrix the eigenvalues set the asymptotic rate (the spectral radius), the singular
+values bound every single step, and a non-normal matrix can grow for a while even when all
+its eigenvalues are inside the unit circle. Everything here is derived in :doc:`/eigenvalues`.
+
+Norms of long products are returned as logarithms: :math:`1.5^{2000}` is not a float64.
+"""
+
+from __future__ import annotations
+
+from numbers import Real
+
+import numpy as np
+
+from ._validate import as_float_array, check_choice, check_int, check_real, check_rng
+
+__all__ = [
+    "growth_rate",
+    "lyapunov_exponents",
+    "matrix_power_eig",
+    "nonnormal_2x2",
+    "nonnormal_coupling",
+    "orthogonal",
+    "power_norms",
+    "random_matrix",
+    "singular_values",
+    "spectral_radius",
+]
+
+_EPS = np.finfo(np.float64).eps
+_LOG_MAX = float(np.log(np.finfo(np.float64).max))
+
+
+def _square(M: object, name: str = "M") -> np.ndarray:
+    """Validate a square matrix ``(n, n)`` or a batch of them ``(..., n, n)``."""
+    M = as_float_array(M, name)
+    if M.ndim < 2 or M.shape[-1] != M.shape[-2] or M.shape[-1] == 0:
+        raise ValueError(
+            f"{name} must be a non-empty square matrix (n, n) or a batch (..., n, n), "
+            f"got shape {M.shape}"
+        )
+    return M
+
+
+def _log(x: np.ndarray) -> np.ndarray:
+    """Natural log with ``log(0) = -inf`` and no divide-by-zero warning."""
+    x = np.asarray(x, dtype=np.float64)
+    return np.log(x, out=np.full(x.shape, -np.inf), where=x > 0)
+
+
+def spectral_radius(M: object) -> np.ndarray | float:
+    r"""Spectral radius :math:`\rho(M) = \max_i |\lambda_i(M)|`.
+
+    :math:`\rho(M)^k` is the asymptotic growth rate of :math:`\|M^k\|` (Gelfand's formula),
+    but it bounds no single step: :math:`\rho(M) \le \|M\|_2` with equality for normal
+    :math:`M`. See :doc:`/eigenvalues`.
+
+    Parameters
+    ----------
+    M : array_like, shape (n, n) or (..., n, n)
+        Real square matrix or batch of them.
+
+    Returns
+    -------
+    float or ndarray of shape (...)
+    """
+    M = _square(M)
+    rho = np.max(np.abs(np.linalg.eigvals(M)), axis=-1)
+    return float(rho) if M.ndim == 2 else rho
+
+
+def singular_values(M: object) -> np.ndarray:
+    r"""Singular values :math:`\sigma_1 \ge \dots \ge \sigma_n \ge 0` of ``M``.
+
+    :math:`\sigma_1 = \|M\|_2` bounds how much one multiplication by :math:`M` can stretch a
+    vector; see :doc:`/eigenvalues`.
+
+    Parameters
+    ----------
+    M : array_like, shape (n, n) or (..., n, n)
+
+    Returns
+    -------
+    ndarray of shape (n,) or (..., n), in descending order
+    """
+    return np.linalg.svd(_square(M), compute_uv=False)
+
+
+def matrix_power_eig(M: object, p: int, *, max_cond: float = 1e8) -> np.ndarray:
+    r"""Matrix power through the eigendecomposition, :math:`M^p = V \Lambda^p V^{-1}`.
+
+    This is the identity used in :doc:`/eigenvalues` to explain why powers of :math:`M`
+    vanish when :math:`\rho(M) < 1` and explode when :math:`\rho(M) > 1`. It only holds for
+    diagonalisable :math:`M`, and it is only *accurate* when the eigenvector matrix
+    :math:`V` is well conditioned: the rounding error is about
+    :math:`\epsilon\,\kappa(V)\,\rho(M)^p`. A real ``M`` with complex eigenvalues gives a
+    real result; the imaginary rounding residue is checked to be negligible, then dropped.
+
+    Parameters
+    ----------
+    M : array_like, shape (n, n) or (..., n, n)
+    p : int
+        Non-negative exponent.
+    max_cond : float, default 1e8
+        Largest accepted condition number :math:`\kappa_2(V)`.
+
+    Returns
+    -------
+    ndarray, same shape as ``M``
+
+    Raises
+    ------
+    ValueError
+        If ``M`` is defective or nearly so (:math:`\kappa_2(V) >` ``max_cond``, e.g. the
+        Jordan block ``[[1, 1], [0, 1]]``), or if the imaginary residue is not negligible.
+        Use :func:`numpy.linalg.matrix_power` for such matrices.
+    OverflowError
+        If :math:`M^p` would not fit in float64; use :func:`power_norms` for log norms.
+    """
+    M = _square(M)
+    p = check_int(p, "p", minimum=0)
+    max_cond = check_real(max_cond, "max_cond", positive=True)
+    n = M.shape[-1]
+    lam, V = np.linalg.eig(M)
+    s = np.linalg.svd(V, compute_uv=False)
+    # Compare without dividing: a singular V has s[-1] == 0.
+    if np.any(s[..., -1] * max_cond < s[..., 0]):
+        worst = float(np.max(s[..., 0] / np.maximum(s[..., -1], np.finfo(np.float64).tiny)))
+        raise ValueError(
+            f"M is defective or nearly so: its eigenvector matrix V has condition number "
+            f"{worst:.3g} > max_cond={max_cond:.3g}, so V Lambda^p V^-1 would be inaccurate "
+            f"(a Jordan block has no eigenbasis). Use np.linalg.matrix_power(M, p) instead."
+        )
+    cond = s[..., 0] / s[..., -1]
+    # |entries of V Lambda^p V^-1| <= n * rho^p * cond(V) since V has unit columns.
+    log_rho = _log(np.max(np.abs(lam), axis=-1))
+    log_bound = np.log(cond) + np.log(n) + (p * log_rho if p > 0 else 0.0)  # 0 * -inf is nan
+    if np.any(log_bound > _LOG_MAX - 1.0):
+        raise OverflowError(
+            f"M^p may overflow float64 for p={p} (log of the bound on its entries is "
+            f"{float(np.max(log_bound)):.4g} > {_LOG_MAX - 1.0:.4g}); use power_norms(M, {p}) "
+            f"to get log ||M^k|| instead."
+        )
+    Mp = (V * lam[..., None, :] ** p) @ np.linalg.inv(V)
+    if not np.iscomplexobj(Mp):
+        return Mp
+    tol = 100.0 * n * _EPS * cond
+    scale = np.linalg.norm(Mp, axis=(-2, -1))
+    residue = np.max(np.abs(Mp.imag), axis=(-2, -1))
+    if np.any(residue > tol * scale):
+        raise ValueError(
+            f"the imaginary part of V Lambda^p V^-1 for real M is not negligible "
+            f"({float(np.max(residue)):.3g} against a result of norm {float(np.max(scale)):.3g}); "
+            f"the result is inaccurate, use np.linalg.matrix_power(M, p) instead."
+        )
+    return np.ascontiguousarray(Mp.real)
+
+
+def orthogonal(n: int, rng: object) -> np.ndarray:
+    r"""A Haar-distributed random orthogonal matrix :math:`Q` (:math:`Q^\top Q = I`).
+
+    QR of a Gaussian matrix, with the signs of :math:`R`'s diagonal moved into :math:`Q` so
+    the distribution is uniform (Mezzadri 2007). All eigenvalues and all singular values of
+    :math:`Q` have modulus 1; see :doc:`/eigenvalues`.
+
+    Parameters
+    ----------
+    n : int
+    rng : numpy.random.Generator or int seed
+
+    Returns
+    -------
+    ndarray of shape (n, n)
+    """
+    n = check_int(n, "n", minimum=1)
+    rng = check_rng(rng)
+    Q, R = np.linalg.qr(rng.standard_normal((n, n)))
+    return Q * np.where(np.diag(R) < 0, -1.0, 1.0)
+
+
+_KINDS = ("gaussian", "symmetric", "orthogonal")
+
+
+def random_matrix(
+    n: int,
+    rng: object,
+    *,
+    rho: float | None = None,
+    sigma_max: float | None = None,
+    kind: str = "gaussian",
+) -> np.ndarray:
+    r"""A random ``(n, n)`` matrix, optionally rescaled to a given spectral radius or norm.
+
+    ``kind``:
+
+    * ``"gaussian"``: i.i.d. :math:`\mathcal N(0, 1/n)` entries (non-normal; its eigenvalues
+      fill the unit disc as :math:`n \to \infty`, its :math:`\|M\|_2 \to 2`).
+    * ``"symmetric"``: :math:`(G + G^\top)/\sqrt{2}` with :math:`G` as above; normal, so
+      :math:`\rho(M) = \|M\|_2`.
+    * ``"orthogonal"``: Haar orthogonal (:func:`orthogonal`); every :math:`|\lambda| = 1`.
+
+    Then, if ``rho`` is given, :math:`M \leftarrow \rho\, M / \rho(M)`; if ``sigma_max`` is
+    given, :math:`M \leftarrow \sigma_{\max} M / \|M\|_2`. See :doc:`/eigenvalues`.
+
+    Parameters
+    ----------
+    n : int
+    rng : numpy.random.Generator or int seed
+    rho, sigma_max : float, optional
+        Target spectral radius or largest singular value (at most one; must be > 0).
+    kind : {"gaussian", "symmetric", "orthogonal"}
+
+    Returns
+    -------
+    ndarray of shape (n, n)
+    """
+    n = check_int(n, "n", minimum=1)
+    rng = check_rng(rng)
+    kind = check_choice(kind, "kind", _KINDS)
+    if rho is not None and sigma_max is not None:
+        raise ValueError(
+            f"give at most one of rho and sigma_max, got rho={rho}, sigma_max={sigma_max}"
+        )
+    if kind == "orthogonal":
+        M = orthogonal(n, rng)
+    else:
+        M = rng.standard_normal((n, n)) / np.sqrt(n)
+        if kind == "symmetric":
+            M = (M + M.T) / np.sqrt(2.0)
+    if rho is not None:
+        M = M * (check_real(rho, "rho", positive=True) / spectral_radius(M))
+    elif sigma_max is not None:
+        M = M * (check_real(sigma_max, "sigma_max", positive=True) / singular_values(M)[0])
+    return M
+
+
+def nonnormal_2x2(rho: float, coupling: float) -> np.ndarray:
+    r"""The non-normal matrix :math:`M = \begin{pmatrix}\rho & c\\ 0 & \rho\end{pmatrix}`.
+
+    Both eigenvalues equal :math:`\rho`, yet
+    :math:`M^p = \begin{pmatrix}\rho^p & p\rho^{p-1}c\\ 0 & \rho^p\end{pmatrix}`, so for
+    :math:`|\rho| < 1` the norm :math:`\|M^p\|_2 = \tfrac12\bigl(|b_p| + \sqrt{b_p^2 +
+    4\rho^{2p}}\bigr)`, :math:`b_p = p\rho^{p-1}c`, first grows (transient amplification)
+    and only then decays like :math:`p\rho^p`. For large :math:`c` the peak is near
+    :math:`p^\star = 1/\ln(1/\rho)` with value about :math:`c / (e\,\rho\ln(1/\rho))`; use
+    :func:`nonnormal_coupling` for the exact :math:`c`. See :doc:`/eigenvalues`.
+    """
+    rho = check_real(rho, "rho")
+    c = check_real(coupling, "coupling")
+    return np.array([[rho, c], [0.0, rho]])
+
+
+def nonnormal_coupling(rho: float, peak: float) -> float:
+    r"""Coupling :math:`c` for which :math:`\max_{p \ge 0} \|M^p\|_2 = ` ``peak``.
+
+    ``M = nonnormal_2x2(rho, c)``. Solving :math:`\|M^p\|_2 = P` for :math:`c` at a fixed
+    integer :math:`p \ge 1` gives :math:`c_p = (P - \rho^{2p}/P) / (p\rho^{p-1})`; the norm
+    increases with :math:`c`, so the answer is :math:`\min_p c_p`, attained near
+    :math:`p^\star = 1/\ln(1/\rho)`. Example: ``rho=0.9, peak=20`` gives :math:`c \approx
+    5.1`, the peak falling at :math:`p = 9` or :math:`10`. See :doc:`/eigenvalues`.
+
+    Parameters
+    ----------
+    rho : float
+        Eigenvalue, :math:`0 \le \rho < 1` (for :math:`\rho \ge 1` the powers never peak).
+    peak : float
+        Requested :math:`\max_p \|M^p\|_2 > 1`.
+    """
+    rho = check_real(rho, "rho", nonnegative=True)
+    if rho >= 1.0:
+        raise ValueError(f"rho must be < 1 for the powers to peak, got {rho}")
+    P = check_real(peak, "peak")
+    if P <= 1.0:
+        raise ValueError(f"peak must be > 1 (M^0 = I already has norm 1), got {P}")
+    p_star = -1.0 / np.log(rho) if rho > 0 else 0.0
+    p = np.arange(1, 2 * int(np.ceil(p_star)) + 3, dtype=np.float64)
+    growth = p * rho ** (p - 1)
+    p, growth = p[growth > 0], growth[growth > 0]  # p = 1 always stays; rho^p may underflow
+    return float(np.min((P - rho ** (2 * p) / P) / growth))
+
+
+def _check_ord(ord: object) -> object:
+    if isinstance(ord, str):
+        return check_choice(ord, "ord", ["fro", "nuc"])
+    if isinstance(ord, Real) and not isinstance(ord, bool) and ord in (1, 2, np.inf):
+        return ord
+    raise ValueError(f"ord must be one of 1, 2, np.inf, 'fro', 'nuc', got {ord!r}")
+
+
+def power_norms(M: object, p_max: int, ord: object = 2) -> np.ndarray:
+    r"""Log norms :math:`\log\|M^p\|` for :math:`p = 0, \dots, p_{\max}`, overflow-free.
+
+    The running power is renormalised after every multiplication and its scale accumulated
+    as a logarithm, :math:`\log\|M^p\| = \sum_{k\le p}\log s_k + \log\|\tilde M^p\|`, so
+    :math:`\rho = 1.5, p = 2000` (a norm near :math:`10^{352}`) is finite and exact to
+    rounding. A nilpotent power gives :math:`-\infty`. See :doc:`/eigenvalues`.
+
+    Parameters
+    ----------
+    M : array_like, shape (n, n) or (..., n, n)
+    p_max : int
+    ord : {2, 1, np.inf, "fro", "nuc"}
+        Matrix norm, as in :func:`numpy.linalg.norm`.
+
+    Returns
+    -------
+    ndarray of shape (p_max + 1,) or (p_max + 1, ...)
+    """
+    M = _square(M)
+    p_max = check_int(p_max, "p_max", minimum=0)
+    ord = _check_ord(ord)
+    P = np.broadcast_to(np.eye(M.shape[-1]), M.shape).copy()
+    log_scale = np.zeros(M.shape[:-2])
+    out = np.empty((p_max + 1, *M.shape[:-2]))
+    out[0] = _log(np.linalg.norm(P, ord=ord, axis=(-2, -1)))
+    for p in range(1, p_max + 1):
+        P = M @ P
+        s = np.max(np.abs(P), axis=(-2, -1))
+        alive = s > 0
+        P = P / np.where(alive, s, 1.0)[..., None, None]
+        log_scale = log_scale + _log(s)
+        out[p] = log_scale + _log(np.linalg.norm(P, ord=ord, axis=(-2, -1)))
+    return out
+
+
+def lyapunov_exponents(matrices: object, k: int | None = None) -> np.ndarray:
+    r"""Average log growth rates of the product :math:`J_T \cdots J_2 J_1`.
+
+    Discrete QR iteration: :math:`Q_0 = I_{n \times k}`, :math:`J_t Q_{t-1} = Q_t R_t`, and
+    :math:`\lambda_i = \frac1T \sum_t \log |(R_t)_{ii}|`. Because
+    :math:`J_T\cdots J_1 Q_0 = Q_T R_T \cdots R_1`, :math:`T\sum_{i\le j}\lambda_i` is exactly
+    the log :math:`j`-volume stretch of the first :math:`j` coordinate axes, never more than
+    :math:`\sum_{i \le j} \log\sigma_i` of the product, with equality for :math:`j = n`
+    (:math:`\log|\det|`). As :math:`T \to \infty` the :math:`\lambda_i` converge to the
+    Lyapunov exponents; for a constant normal matrix these are :math:`\log|\lambda_i(M)|`,
+    so :math:`\lambda_1 = \log\rho(M)`. No product is ever formed, so nothing overflows.
+    See :doc:`/eigenvalues`.
+
+    Parameters
+    ----------
+    matrices : array_like, shape (T, n, n) or (T, ..., n, n)
+        ``matrices[t - 1]`` is :math:`J_t`, applied first for ``t = 1`` (the layout of
+        ``RNN.step_jacobians``).
+    k : int, optional
+        Number of exponents (default ``n``).
+
+    Returns
+    -------
+    ndarray of shape (k,) or (..., k)
+    """
+    J = as_float_array(matrices, "matrices")
+    if J.ndim < 3 or J.shape[-1] != J.shape[-2] or J.shape[0] == 0 or J.shape[-1] == 0:
+        raise ValueError(
+            f"matrices must have shape (T, n, n) or (T, ..., n, n) with T, n >= 1, got {J.shape}"
+        )
+    n = J.shape[-1]
+    k = n if k is None else check_int(k, "k", minimum=1)
+    if k > n:
+        raise ValueError(f"k must be <= n = {n}, got {k}")
+    Q = np.broadcast_to(np.eye(n)[:, :k], (*J.shape[1:-2], n, k))
+    total = np.zeros((*J.shape[1:-2], k))
+    for J_t in J:
+        Q, R = np.linalg.qr(J_t @ Q)
+        total += _log(np.abs(np.diagonal(R, axis1=-2, axis2=-1)))
+    return total / J.shape[0]
+
+
+def growth_rate(matrices: object) -> np.ndarray | float:
+    r"""Top exponent :math:`\lambda_1` of :func:`lyapunov_exponents`: the average log growth
+    per factor of :math:`\|J_T\cdots J_1 e_1\|`. Vanishing if negative, exploding if positive.
+    See :doc:`/eigenvalues`.
+
+    Parameters
+    ----------
+    matrices : array_like, shape (T, n, n) or (T, ..., n, n)
+
+    Returns
+    -------
+    float or ndarray of shape (...)
+    """
+    lam = lyapunov_exponents(matrices, k=1)[..., 0]
+    return float(lam) if lam.ndim == 0 else lam
