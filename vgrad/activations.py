@@ -1,4 +1,4 @@
-"""Activation functions, their derivatives, and the bound gamma = sup |phi'|.
+r"""Activation functions, their derivatives, and the bound :math:`\gamma = \sup_z |\phi'(z)|`.
 
 The bound enters every vanishing-gradient argument: one step of the backward recursion
 multiplies by ``diag(phi'(a)) W``, whose norm is at most ``gamma * ||W||``

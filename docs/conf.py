@@ -1,0 +1,264 @@
+"""Sphinx configuration for the vgrad site.
+
+Build:  sphinx-build -W --keep-going -n -b html docs docs/_build/html   (or: nox -s docs)
+
+Environment switches
+--------------------
+VGRAD_DOCS_FAST=1
+    Prose-editing mode: gallery examples and page cells are not executed, so glued values
+    render empty and examples are shown without output (output from an earlier full build is
+    kept while the engine is unchanged).
+VGRAD_INTERSPHINX=1
+    Link to the Python, NumPy and Matplotlib docs (downloads their inventories, so it needs
+    network at build time; off by default).
+
+The machinery that keeps executed output in step with the engine lives in
+``docs/_ext/sitebuild.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+DOCS_DIR = Path(__file__).resolve().parent
+REPO_ROOT = DOCS_DIR.parent
+
+# Document, execute and fingerprint the same vgrad: the source tree next to this file,
+# whatever copy happens to be installed. The Jupyter kernels inherit PYTHONPATH.
+sys.path.insert(0, str(REPO_ROOT))
+sys.path.insert(0, str(DOCS_DIR / "_ext"))
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p
+)
+
+import sitebuild  # after the sys.path change above
+
+import vgrad
+
+FAST = os.environ.get("VGRAD_DOCS_FAST", "") not in ("", "0")
+INTERSPHINX = os.environ.get("VGRAD_INTERSPHINX", "") not in ("", "0")
+
+# A change of this value (engine sources, figure style, numpy/matplotlib versions) makes
+# Sphinx re-read every page, gives myst-nb a fresh cache, and reruns every gallery example.
+vgrad_engine_hash = sitebuild.engine_hash()
+
+# One figure style for executed pages (kernels read MATPLOTLIBRC) and for the gallery
+# (sitebuild.reset_gallery_style). Importing matplotlib here also builds its font cache
+# once, so no kernel prints "building the font cache" to stderr on a fresh machine.
+os.environ["MATPLOTLIBRC"] = str(sitebuild.write_matplotlibrc(sitebuild.BUILD_DIR / "matplotlibrc"))
+os.environ["IPYTHONDIR"] = str(sitebuild.write_ipython_profile(sitebuild.BUILD_DIR / "ipython"))
+os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # ipykernel's debugger nags on 3.11
+os.environ.setdefault("MPLBACKEND", "agg")
+import matplotlib.font_manager  # noqa: F401
+
+# -- Project -------------------------------------------------------------------------------
+
+project = "vgrad"
+author = "the vgrad authors"
+copyright = "2025, the vgrad authors"
+release = vgrad.__version__
+version = ".".join(release.split(".")[:2])
+
+extensions = [
+    "myst_nb",
+    "sphinx_gallery.gen_gallery",
+    "sphinx.ext.autodoc",
+    "numpydoc",
+    "sphinx.ext.mathjax",
+    "sphinx_copybutton",
+    "sphinx_design",
+    "sphinxcontrib.bibtex",
+    "sitebuild",
+]
+if INTERSPHINX:
+    extensions.append("sphinx.ext.intersphinx")
+
+root_doc = "index"
+exclude_patterns = [
+    "_build",
+    "jupyter_execute",
+    "**.ipynb_checkpoints",
+    "README.md",
+    # sphinx-gallery writes a notebook, a script and a zip next to each generated page;
+    # only its .rst is a source for Sphinx.
+    "auto_examples/**/*.ipynb",
+    "auto_examples/**/*.py",
+    "auto_examples/**/*.zip",
+    "auto_examples/**/*.md5",
+    "auto_examples/**/*.pickle",
+    # Timing tables load jQuery/DataTables from CDNs; they are switched off below, and a
+    # copy left by an older build must not be published either.
+    "sg_execution_times.rst",
+    "auto_examples/**/sg_execution_times.rst",
+    "gen_modules/**",
+]
+templates_path = ["_templates"]
+nitpicky = True
+# Without intersphinx there is nothing to resolve third-party names against; those are
+# the only targets we let go unresolved. With VGRAD_INTERSPHINX=1 they must all resolve.
+nitpick_ignore_regex = (
+    []
+    if INTERSPHINX
+    else [
+        (r"py:.*", r"(numpy|np|matplotlib|collections\.abc|typing_extensions)(\..*)?"),
+        (r"py:.*", r"(numpy\.typing|npt)\..*"),
+    ]
+)
+suppress_warnings: list[str] = []
+
+# -- MathJax -------------------------------------------------------------------------------
+# Served from _static/mathjax (sitebuild copies it from the sphinx-mathjax-offline wheel),
+# so reading the site needs no network. That bundle is MathJax 3, hence mathjax3_config.
+if sitebuild.mathjax_source() is not None:
+    mathjax_path = sitebuild.MATHJAX_ENTRY
+
+#: Notation macros, defined once for every page (see notation.md, which lists them all).
+#: None of these names is a TeX, LaTeX or MathJax built-in. Gallery scripts must not use
+#: them: a downloaded script or notebook has no access to this configuration.
+MATH_MACROS: dict[str, str | list] = {
+    "Loss": r"\mathcal{L}",
+    "lossgrad": r"\mathcal{L}'",
+    "lidx": r"\ell",
+    "xvec": r"\mathbf{x}",
+    "hvec": r"\mathbf{h}",
+    "avec": r"\mathbf{a}",
+    "yvec": r"\mathbf{y}",
+    "bvec": r"\mathbf{b}",
+    "gvec": r"\mathbf{g}",
+    "Wmat": r"\mathbf{W}",
+    "Whh": r"\mathbf{W}_{hh}",
+    "Wxh": r"\mathbf{W}_{xh}",
+    "Why": r"\mathbf{W}_{hy}",
+    "Jmat": r"\mathbf{J}",
+    "Dmat": r"\mathbf{D}",
+    "Mmat": r"\mathbf{M}",
+    "Vmat": r"\mathbf{V}",
+    "Imat": r"\mathbf{I}",
+    "diag": r"\operatorname{diag}",
+    "Norm": [r"\left\lVert #1 \right\rVert", 1],
+    "pdiff": [r"\frac{\partial #1}{\partial #2}", 2],
+    "specrad": r"\rho",
+    "sigmax": r"\sigma_{\max}",
+    "Reals": r"\mathbb{R}",
+}
+mathjax3_config = {"tex": {"macros": MATH_MACROS}}
+
+# -- MyST-NB -------------------------------------------------------------------------------
+
+myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist", "substitution"]
+myst_heading_anchors = 3
+nb_execution_mode = "off" if FAST else "cache"
+nb_execution_cache_path = str(sitebuild.notebook_cache_path(vgrad_engine_hash))
+nb_execution_raise_on_error = True
+nb_execution_show_tb = True
+nb_execution_timeout = 120
+nb_merge_streams = True
+# A cell that writes to stderr (a RuntimeWarning, say) fails a -W build.
+nb_output_stderr = "warn"
+# Never pull require.js / widget bundles from a CDN.
+nb_ipywidgets_js: dict[str, dict[str, str]] = {}
+if FAST:
+    # Unexecuted pages have no glue outputs; that is the documented cost of fast mode.
+    suppress_warnings += ["mystnb.glue", "mystnb.glue_ref"]
+
+# -- sphinx-gallery ------------------------------------------------------------------------
+
+sphinx_gallery_conf = {
+    "examples_dirs": "../gallery",
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"/plot_",
+    "ignore_pattern": r"__init__\.py|/_",
+    "subsection_order": [
+        "../gallery/01_deep_networks",
+        "../gallery/02_unrolled_rnn",
+        "../gallery/03_eigen_singular",
+        "../gallery/04_clipping_training",
+    ],
+    "within_subsection_order": "sitebuild.NarrativeOrder",
+    "nested_sections": True,
+    "backreferences_dir": sitebuild.BACKREFERENCES_DIR,
+    "doc_module": ("vgrad",),
+    # "reference_url" is deprecated and ignored since sphinx-gallery 0.22: code in the
+    # examples links to api.md because vgrad is documented in this very build.
+    "image_scrapers": ("matplotlib",),
+    "image_srcset": ["2x"],
+    "reset_modules": ("matplotlib", "sitebuild.reset_gallery_style"),
+    "reset_modules_order": "both",
+    "abort_on_example_error": True,
+    "only_warn_on_example_error": False,
+    "remove_config_comments": True,
+    "first_notebook_cell": "%matplotlib inline",
+    "plot_gallery": "False" if FAST else "True",
+    "download_all_examples": True,
+    "show_memory": False,
+    # The timing pages pull jQuery and DataTables from CDNs; we request nothing remote.
+    "write_computation_times": False,
+    "min_reported_time": 1,
+}
+
+# -- autodoc / numpydoc --------------------------------------------------------------------
+
+autodoc_default_options = {"members": True, "member-order": "bysource"}
+autodoc_typehints = "signature"
+autodoc_preserve_defaults = True
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+# Parameter types stay plain text: turning them into cross-references would need
+# intersphinx for every numpy type and make "array_like, shape (T, B, n)" a nitpick storm.
+numpydoc_xref_param_type = False
+
+# -- Bibliography --------------------------------------------------------------------------
+
+bibtex_bibfiles = ["references.bib"]
+bibtex_default_style = sitebuild.register_bibliography_style()
+bibtex_reference_style = "author_year"
+
+# -- Intersphinx (opt-in) ------------------------------------------------------------------
+
+intersphinx_mapping = {
+    "python": ("https://docs.python.org/3", None),
+    "numpy": ("https://numpy.org/doc/stable", None),
+    "matplotlib": ("https://matplotlib.org/stable", None),
+}
+
+# -- HTML ----------------------------------------------------------------------------------
+
+html_theme = "pydata_sphinx_theme"
+html_title = "vgrad: vanishing and exploding gradients in RNNs"
+html_short_title = "vgrad"
+html_static_path = ["_static"]
+html_css_files = ["vgrad.css"]
+html_last_updated_fmt = None
+html_show_sourcelink = False
+html_copy_source = False
+html_sidebars = {"**": ["sidebar-nav-all"]}
+html_theme_options = {
+    # Every page in the left sidebar; the header holds only a few fixed entry points.
+    "navbar_center": ["navbar-sections"],
+    "navbar_end": ["theme-switcher"],
+    "navbar_persistent": ["search-button-field"],
+    "navigation_depth": 3,
+    "show_nav_level": 1,
+    "collapse_navigation": False,
+    "show_toc_level": 2,
+    # The download links render only on gallery pages.
+    "secondary_sidebar_items": ["page-toc", "sg_download_links"],
+    # Nothing that phones home: no analytics, no ads slot, no version switcher.
+    "analytics": {},
+    "primary_sidebar_end": [],
+    "footer_start": ["copyright"],
+    "footer_center": [],
+    "footer_end": ["sphinx-version"],
+    "use_edit_page_button": False,
+    "show_prev_next": True,
+    "back_to_top_button": True,
+    "pygments_light_style": "a11y-high-contrast-light",
+    "pygments_dark_style": "a11y-high-contrast-dark",
+}
+html_context = {"default_mode": "auto"}
+
+copybutton_prompt_text = r">>> |\.\.\. |\$ |In \[\d*\]: | {2,5}\.\.\.: "
+copybutton_prompt_is_regexp = True
+copybutton_exclude = ".linenos, .gp, .go"

@@ -1,0 +1,79 @@
+r"""
+Activation functions and the bound on their derivative
+======================================================
+
+Every backward step through a layer multiplies the gradient by the derivative of that
+layer's activation, evaluated at its pre-activation. How large that derivative can be,
+:math:`\gamma = \sup_z |\phi'(z)|`, caps how much a single layer can pass on. This example
+plots the sigmoid, tanh and ReLU with their derivatives and compares the bound with the
+values a layer typically sees.
+"""
+
+# %%
+# The three activations
+# ---------------------
+# :func:`vgrad.get_activation` returns the function :math:`\phi`, its derivative
+# :math:`\phi'` and the bound :math:`\gamma` together.
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from vgrad import get_activation
+
+names = ["sigmoid", "tanh", "relu"]
+acts = {name: get_activation(name) for name in names}
+z = np.linspace(-6.0, 6.0, 1201)
+
+fig, (ax_f, ax_df) = plt.subplots(1, 2, figsize=(9.0, 3.6), sharex=True)
+for i, (name, act) in enumerate(acts.items()):
+    color = f"C{i}"
+    ax_f.plot(z, act.f(z), color=color, label=name)
+    ax_df.plot(z, act.df(z), color=color, label=rf"{name}: $\gamma = {act.gamma:g}$")
+    ax_df.axhline(act.gamma, color=color, linestyle=":", linewidth=1.2)
+ax_f.set(title=r"$\phi(z)$", xlabel="$z$", ylim=(-1.2, 2.2))
+ax_df.set(title=r"$\phi'(z)$ and its bound $\gamma$ (dotted)", xlabel="$z$", ylim=(-0.05, 1.15))
+ax_f.legend(loc="upper left")
+ax_df.legend(loc="center right")
+plt.show()
+
+# %%
+# The bound is attained, but only at one point
+# --------------------------------------------
+# The sigmoid's derivative :math:`\sigma'(z) = \sigma(z)(1 - \sigma(z))` peaks at
+# :math:`1/4` at :math:`z = 0`; tanh's peaks at :math:`1` there. ReLU's derivative is
+# exactly 1 on the whole positive half-line and 0 on the negative one. On a fine grid the
+# largest derivative matches :math:`\gamma`:
+
+for name, act in acts.items():
+    print(f"{name:8s} max phi'(z) on the grid = {act.df(z).max():.6f}   gamma = {act.gamma:g}")
+
+# %%
+# What a layer typically sees
+# ---------------------------
+# Pre-activations are spread out, so the derivative a gradient actually meets is usually
+# below :math:`\gamma`. Draw pre-activations :math:`a \sim \mathcal{N}(0, s^2)` for a few
+# spreads :math:`s` and average :math:`\phi'(a)`:
+
+rng = np.random.default_rng(0)
+spreads = np.array([0.5, 1.0, 2.0, 4.0])
+a = rng.standard_normal(200_000)
+print("spread s  " + "  ".join(f"{name:>8s}" for name in names))
+for s in spreads:
+    means = [act.df(s * a).mean() for act in acts.values()]
+    print(f"{s:8.1f}  " + "  ".join(f"{m:8.4f}" for m in means))
+
+# %%
+# Through many layers
+# -------------------
+# If every layer contributed its derivative bound and nothing else, the gradient after
+# :math:`L` sigmoid layers would be at most :math:`(1/4)^L` times its starting size:
+
+for L in (1, 5, 10, 20):
+    print(f"L = {L:2d}: (1/4)^L = {0.25**L:.3e}")
+
+# %%
+# This is only half the story. A backward step multiplies by
+# :math:`\mathrm{diag}(\phi'(a))\, W`, so the honest per-layer bound is
+# :math:`\gamma \|W\|_2`: large weights can compensate for a small :math:`\gamma`, and
+# tanh or ReLU networks can still lose their gradient if :math:`\|W\|_2 < 1`. The same
+# product, with one shared :math:`W`, is what the recurrent examples study.
