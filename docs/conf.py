@@ -50,7 +50,12 @@ vgrad_engine_hash = sitebuild.engine_hash()
 os.environ["MATPLOTLIBRC"] = str(sitebuild.write_matplotlibrc(sitebuild.BUILD_DIR / "matplotlibrc"))
 os.environ["IPYTHONDIR"] = str(sitebuild.write_ipython_profile(sitebuild.BUILD_DIR / "ipython"))
 os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # ipykernel's debugger nags on 3.11
-os.environ.setdefault("MPLBACKEND", "agg")
+# Not MPLBACKEND: the page kernels would inherit it and keep Agg instead of the inline
+# backend, so executed pages would show no figures.
+os.environ.pop("MPLBACKEND", None)
+import matplotlib
+
+matplotlib.use("agg")
 import matplotlib.font_manager  # noqa: F401
 
 # -- Project -------------------------------------------------------------------------------
@@ -143,7 +148,11 @@ MATH_MACROS: dict[str, str | list] = {
     "sigmax": r"\sigma_{\max}",
     "Reals": r"\mathbb{R}",
 }
-mathjax3_config = {"tex": {"macros": MATH_MACROS}}
+#: Without ``noundefined`` an unknown macro (a typo, or one missing from MATH_MACROS) is a
+#: TeX error rather than its name in red; mathjax_strict.js also logs every TeX error to the
+#: console, which the browser tests (``nox -s browser``) fail on.
+mathjax3_config = {"tex": {"macros": MATH_MACROS, "packages": {"[-]": ["noundefined"]}}}
+mathjax_config_path = "_ext/mathjax_strict.js"
 
 # -- MyST-NB -------------------------------------------------------------------------------
 
@@ -175,6 +184,7 @@ sphinx_gallery_conf = {
         "../gallery/02_unrolled_rnn",
         "../gallery/03_eigen_singular",
         "../gallery/04_clipping_training",
+        "../gallery/05_gated",
     ],
     "within_subsection_order": "sitebuild.NarrativeOrder",
     "nested_sections": True,

@@ -69,9 +69,21 @@ def test_clipping_errors():
         vgrad.clip_by_value(np.ones(2), -1.0)
     with pytest.raises(ValueError, match=r"grads\[1\] contains NaN or inf"):
         vgrad.clip_by_norm([np.ones(2), np.array([np.nan])], 1.0)
-    with pytest.raises(TypeError, match="grads must be a vgrad Gradients"):
+    with pytest.raises(TypeError, match="grads must be a vgrad gradients object"):
         vgrad.clip_by_norm({"a": np.ones(2)}, 1.0)
     with pytest.raises(TypeError, match=r"grads\[0\] must be an ndarray"):
         vgrad.clip_by_norm([[1.0, 2.0]], 1.0)
     with pytest.raises(TypeError, match="grads must have a real floating dtype"):
         vgrad.clip_by_norm(np.ones(2, dtype=int), 1.0)
+
+
+def test_gated_gradients_are_clipped_jointly(rng):
+    net = vgrad.LSTM.random(2, 3, 1, rng)
+    tr = net.forward(rng.standard_normal((4, 2, 2)))
+    _, dy = vgrad.mse(tr.y, np.ones((4, 2, 1)))
+    g = net.backward(tr, dy)
+    clipped, norm = vgrad.clip_by_norm(g, 1e-3)
+    assert isinstance(clipped, vgrad.LSTMGradients)
+    assert norm == pytest.approx(vgrad.global_norm(list(g.params().values())), rel=1e-14)
+    assert vgrad.global_norm(clipped) == pytest.approx(1e-3, rel=1e-12)
+    assert clipped.dh is g.dh and clipped.dc is g.dc

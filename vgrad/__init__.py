@@ -10,7 +10,9 @@ from .activations import ACTIVATIONS, Activation, get_activation, sigmoid, sigmo
 from .clipping import Clipped, clip_by_norm, clip_by_value, global_norm
 from .deep import DeepGradients, DeepNet, DeepTrace, GradientFlow, gradient_flow
 from .gradcheck import GradCheck, check_directional, check_gradient, numerical_gradient
+from .gru import GRU, GRUGradients, GRUTrace
 from .losses import mse, softmax_cross_entropy
+from .lstm import LSTM, LSTMGradients, LSTMTrace
 from .rnn import RNN, Gradients, Trace
 from .spectral import (
     growth_rate,
@@ -29,15 +31,21 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ACTIVATIONS",
+    "GRU",
+    "LSTM",
     "RNN",
     "Activation",
     "Clipped",
     "DeepGradients",
     "DeepNet",
     "DeepTrace",
+    "GRUGradients",
+    "GRUTrace",
     "GradCheck",
     "GradientFlow",
     "Gradients",
+    "LSTMGradients",
+    "LSTMTrace",
     "Trace",
     "check_directional",
     "check_gradient",

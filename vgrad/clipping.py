@@ -20,7 +20,6 @@ from typing import NamedTuple, TypeVar
 import numpy as np
 
 from ._validate import as_float_array, check_real
-from .rnn import Gradients
 
 __all__ = ["Clipped", "clip_by_norm", "clip_by_value", "global_norm"]
 
@@ -34,8 +33,13 @@ class Clipped(NamedTuple):
     norm: float
 
 
+def _is_grad_object(grads: object) -> bool:
+    # Gradients of RNN, LSTM and GRU alike: a dataclass whose params() names the parameters.
+    return dataclasses.is_dataclass(grads) and callable(getattr(grads, "params", None))
+
+
 def _arrays(grads: object) -> list[np.ndarray]:
-    if isinstance(grads, Gradients):
+    if _is_grad_object(grads):
         items = list(grads.params().items())
     elif isinstance(grads, np.ndarray):
         items = [("grads", grads)]
@@ -43,7 +47,8 @@ def _arrays(grads: object) -> list[np.ndarray]:
         items = [(f"grads[{i}]", g) for i, g in enumerate(grads)]
     else:
         raise TypeError(
-            "grads must be a vgrad Gradients object, an ndarray, or a non-empty sequence of "
+            "grads must be a vgrad gradients object (RNN, LSTM or GRU), an ndarray, or a "
+            "non-empty sequence of "
             f"ndarrays, got {type(grads).__name__}"
         )
     out = []
@@ -60,7 +65,7 @@ def _arrays(grads: object) -> list[np.ndarray]:
 
 
 def _rebuild(grads: object, arrays: list[np.ndarray]) -> object:
-    if isinstance(grads, Gradients):
+    if _is_grad_object(grads):
         return dataclasses.replace(grads, **dict(zip(grads.params(), arrays, strict=True)))
     if isinstance(grads, np.ndarray):
         return arrays[0]
@@ -88,9 +93,9 @@ def clip_by_norm(grads: G, threshold: float) -> Clipped:
 
     Parameters
     ----------
-    grads : Gradients, ndarray or sequence of ndarray
-        For :class:`vgrad.Gradients` the five parameter gradients are clipped jointly and
-        ``dh`` is passed through untouched.
+    grads : Gradients, LSTMGradients, GRUGradients, ndarray or sequence of ndarray
+        For a gradients object the parameter gradients (``params()``) are clipped jointly
+        and the state gradients (``dh``, ``dc``) are passed through untouched.
     threshold : float
         :math:`\tau > 0`.
 
@@ -114,7 +119,7 @@ def clip_by_value(grads: G, limit: float) -> Clipped:
 
     Parameters
     ----------
-    grads : Gradients, ndarray or sequence of ndarray
+    grads : Gradients, LSTMGradients, GRUGradients, ndarray or sequence of ndarray
     limit : float
         :math:`c > 0`.
 

@@ -220,6 +220,10 @@ EXAMPLE_ORDER = [
     "plot_clipping_geometry.py",
     "plot_cliff.py",
     "plot_training.py",
+    # 5. Beyond the vanilla RNN
+    "plot_gated_gradient_paths.py",
+    "plot_forget_bias.py",
+    "plot_gated_explosion.py",
 ]
 
 

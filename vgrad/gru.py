@@ -1,0 +1,398 @@
+r"""A gated recurrent unit and backpropagation through time.
+
+.. math::
+
+    \begin{aligned}
+    z_t &= \sigma(W^z_x x_t + W^z_h h_{t-1} + b^z), \qquad
+    r_t = \sigma(W^r_x x_t + W^r_h h_{t-1} + b^r),\\
+    \tilde h_t &= \tanh\big(W^{\tilde h}_x x_t + W^{\tilde h}_h (r_t \odot h_{t-1})
+        + b^{\tilde h}\big),\\
+    h_t &= (1 - z_t) \odot \tilde h_t + z_t \odot h_{t-1}, \qquad y_t = W_{hy} h_t + b_y .
+    \end{aligned}
+
+This is the variant of Cho et al. (2014): the reset gate multiplies the state *before* the
+recurrent weights (PyTorch and cuDNN apply it after, to :math:`W_h h_{t-1} + b_h`, and order
+the blocks (r, z, n)). The update gate :math:`z_t` weighs the old state, so the direct
+backward path :math:`h_t \to h_{t-1}` multiplies by :math:`\operatorname{diag}(z_t)` and by no
+weight matrix: :math:`z_t` near 1 plays the part of the LSTM's forget gate. Derived in
+:doc:`/gated`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._cells import (
+    check_sequence,
+    check_step,
+    check_weights,
+    initial_state,
+    log_gains,
+    log_sigmoid,
+)
+from ._products import check_ord, log_norms_of_products
+from ._validate import as_float_array, check_int, check_real, check_rng
+from .activations import sigmoid
+
+__all__ = ["GRU", "GRUGradients", "GRUTrace"]
+
+PARAMS = ("W_x", "W_h", "b", "W_hy", "b_y")
+#: Order of the three blocks in the stacked ``W_x``, ``W_h``, ``b``, ``a`` and ``gates``.
+GATES = ("z", "r", "h_tilde")
+
+
+@dataclass(frozen=True)
+class GRUTrace:
+    r"""Everything the forward pass computed, kept for the backward pass.
+
+    Attributes
+    ----------
+    xs : ndarray, shape (T, B, d)
+        The inputs.
+    h : ndarray, shape (T + 1, B, n)
+        Hidden states; ``h[0]`` is :math:`h_0`.
+    a : ndarray, shape (T, B, 3n)
+        Pre-activations of :math:`(z_t, r_t, \tilde h_t)` (``a[t - 1]``); the last block
+        includes :math:`W^{\tilde h}_h (r_t \odot h_{t-1})`.
+    gates : ndarray, shape (T, B, 3n)
+        :math:`(z_t, r_t, \tilde h_t)`; also as ``z``, ``r``, ``h_tilde`` (each (T, B, n)).
+    y : ndarray, shape (T, B, m)
+        Outputs; ``y[t - 1]`` is :math:`y_t`.
+    """
+
+    xs: np.ndarray
+    h: np.ndarray
+    a: np.ndarray
+    gates: np.ndarray
+    y: np.ndarray
+
+    @property
+    def T(self) -> int:
+        """Number of time steps."""
+        return self.a.shape[0]
+
+    def _block(self, k: int) -> np.ndarray:
+        n = self.h.shape[2]
+        return self.gates[..., k * n : (k + 1) * n]
+
+    @property
+    def z(self) -> np.ndarray:
+        """Update gate :math:`z_t`, shape (T, B, n)."""
+        return self._block(0)
+
+    @property
+    def r(self) -> np.ndarray:
+        """Reset gate :math:`r_t`, shape (T, B, n)."""
+        return self._block(1)
+
+    @property
+    def h_tilde(self) -> np.ndarray:
+        r"""Candidate state :math:`\tilde h_t`, shape (T, B, n)."""
+        return self._block(2)
+
+
+@dataclass(frozen=True)
+class GRUGradients:
+    r"""Gradients of a loss with respect to the parameters and to every hidden state.
+
+    Attributes
+    ----------
+    W_x, W_h, b, W_hy, b_y : ndarray
+        :math:`\partial L / \partial \theta`, same shapes as the parameters.
+    dh : ndarray, shape (T + 1, B, n)
+        ``dh[t]`` is the total derivative :math:`\partial L / \partial h_t` (every path).
+    """
+
+    W_x: np.ndarray
+    W_h: np.ndarray
+    b: np.ndarray
+    W_hy: np.ndarray
+    b_y: np.ndarray
+    dh: np.ndarray
+
+    def params(self) -> dict[str, np.ndarray]:
+        """The parameter gradients by name (``dh`` excluded), in ``GRU.params`` order."""
+        return {k: getattr(self, k) for k in PARAMS}
+
+
+class GRU:
+    r"""Gated recurrent unit (Cho et al. 2014 variant) with a linear read-out.
+
+    .. math::
+
+        h_t = (1 - z_t) \odot \tilde h_t + z_t \odot h_{t-1}, \quad y_t = W_{hy} h_t + b_y .
+
+    Parameters
+    ----------
+    W_x : ndarray, shape (3n, d)
+        Input weights, blocks stacked in the order (z, r, h_tilde).
+    W_h : ndarray, shape (3n, n)
+        Recurrent weights, same order; the candidate block multiplies
+        :math:`r_t \odot h_{t-1}`.
+    b : ndarray, shape (3n,)
+        Biases, same order; ``b[:n]`` is the update-gate bias :math:`b_z`.
+    W_hy : ndarray, shape (m, n)
+    b_y : ndarray, shape (m,)
+
+    Notes
+    -----
+    :math:`h_t` is a convex combination of :math:`h_{t-1}` and a value in (-1, 1), so the
+    state stays bounded and the forward pass cannot overflow. See :doc:`/gated`.
+    """
+
+    def __init__(
+        self,
+        W_x: np.ndarray,
+        W_h: np.ndarray,
+        b: np.ndarray,
+        W_hy: np.ndarray,
+        b_y: np.ndarray,
+    ) -> None:
+        self.W_x, self.W_h, self.b, self.W_hy, self.b_y = check_weights(
+            W_x, W_h, b, W_hy, b_y, gates=3
+        )
+
+    @classmethod
+    def random(
+        cls,
+        d: int,
+        n: int,
+        m: int,
+        rng: np.random.Generator | int,
+        *,
+        update_bias: float = 0.0,
+        input_scale: float = 1.0,
+        recurrent_scale: float = 1.0,
+    ) -> GRU:
+        r"""Random GRU: Gaussian weights, zero biases except :math:`b_z` = ``update_bias``.
+
+        Same scales as :meth:`vgrad.lstm.LSTM.random`. A positive update bias starts
+        :math:`z_t` near :math:`\sigma(b_z)`, so the direct path keeps that fraction of the
+        gradient per step, as the forget bias does for the LSTM.
+        """
+        d, n, m = (check_int(v, k, minimum=1) for v, k in ((d, "d"), (n, "n"), (m, "m")))
+        rng = check_rng(rng)
+        update_bias = check_real(update_bias, "update_bias")
+        input_scale = check_real(input_scale, "input_scale", nonnegative=True)
+        recurrent_scale = check_real(recurrent_scale, "recurrent_scale", nonnegative=True)
+        W_x = rng.standard_normal((3 * n, d)) * (input_scale / np.sqrt(d))
+        W_h = rng.standard_normal((3 * n, n)) * (recurrent_scale / np.sqrt(n))
+        W_hy = rng.standard_normal((m, n)) / np.sqrt(n)
+        b = np.zeros(3 * n)
+        b[:n] = update_bias
+        return cls(W_x, W_h, b, W_hy, np.zeros(m))
+
+    # -- sizes and parameters -----------------------------------------------------------
+
+    @property
+    def sizes(self) -> tuple[int, int, int]:
+        """``(d, n, m)``: input, hidden and output sizes."""
+        return self.W_x.shape[1], self.W_h.shape[1], self.W_hy.shape[0]
+
+    def params(self) -> dict[str, np.ndarray]:
+        """The parameters by name, as the live arrays (updating them updates the network)."""
+        return {k: getattr(self, k) for k in PARAMS}
+
+    def copy(self) -> GRU:
+        """An independent copy of the network."""
+        return GRU(**self.params())
+
+    def __repr__(self) -> str:
+        d, n, m = self.sizes
+        return f"GRU(d={d}, n={n}, m={m})"
+
+    # -- forward ------------------------------------------------------------------------
+
+    def forward(self, xs: np.ndarray, h0: np.ndarray | None = None) -> GRUTrace:
+        r"""Run the cell over a batch of sequences.
+
+        Parameters
+        ----------
+        xs : ndarray, shape (T, B, d)
+            Inputs, time first.
+        h0 : ndarray, shape (B, n) or (n,), optional
+            Initial state (zeros by default); a vector is broadcast over the batch.
+
+        Returns
+        -------
+        GRUTrace
+        """
+        d, n, _ = self.sizes
+        xs = check_sequence(xs, d)
+        T, B = xs.shape[:2]
+        h = np.empty((T + 1, B, n))
+        h[0] = initial_state(h0, "h0", B, n)
+        a = xs @ self.W_x.T + self.b  # the input part of every step in one product
+        gates = np.empty_like(a)
+        W_zr_T = self.W_h[: 2 * n].T
+        W_n_T = self.W_h[2 * n :].T
+        for t in range(T):
+            a[t][:, : 2 * n] += h[t] @ W_zr_T
+            gates[t][:, : 2 * n] = sigmoid(a[t][:, : 2 * n])
+            z, r = gates[t][:, :n], gates[t][:, n : 2 * n]
+            a[t][:, 2 * n :] += (r * h[t]) @ W_n_T
+            h_tilde = gates[t][:, 2 * n :]
+            h_tilde[:] = np.tanh(a[t][:, 2 * n :])
+            h[t + 1] = (1.0 - z) * h_tilde + z * h[t]
+        y = h[1:] @ self.W_hy.T + self.b_y
+        return GRUTrace(xs=xs, h=h, a=a, gates=gates, y=y)
+
+    # -- backward -----------------------------------------------------------------------
+
+    def backward(self, trace: GRUTrace, dL_dy: np.ndarray) -> GRUGradients:
+        r"""Backpropagation through time.
+
+        With :math:`\bar h_t = \partial L/\partial h_t`,
+        :math:`\delta^{\tilde h}_t = \bar h_t \odot (1 - z_t) \odot (1 - \tilde h_t^2)` and
+        :math:`\rho_t = (W^{\tilde h}_h)^\top \delta^{\tilde h}_t` (the gradient reaching
+        :math:`r_t \odot h_{t-1}`):
+
+        .. math::
+
+            \bar h_{t-1} = W_{hy}^\top \frac{\partial L}{\partial y_{t-1}}
+                + \bar h_t \odot z_t + \rho_t \odot r_t
+                + (W^z_h)^\top \delta^z_t + (W^r_h)^\top \delta^r_t,
+
+        :math:`\delta^z_t = \bar h_t \odot (h_{t-1} - \tilde h_t) \odot \sigma'(a^z_t)`,
+        :math:`\delta^r_t = \rho_t \odot h_{t-1} \odot \sigma'(a^r_t)`. The term
+        :math:`\bar h_t \odot z_t` is the direct path. See :doc:`/gated`.
+
+        Parameters
+        ----------
+        trace : GRUTrace
+            The result of :meth:`forward`.
+        dL_dy : ndarray, shape (T, B, m)
+            Upstream gradient :math:`\partial L/\partial y_t`.
+
+        Returns
+        -------
+        GRUGradients
+        """
+        T, B, n = self._check_trace(trace)
+        m = self.W_hy.shape[0]
+        dL_dy = as_float_array(dL_dy, "dL_dy", shape=(T, B, m))
+        z, r, h_tilde = trace.z, trace.r, trace.h_tilde
+        h_prev = trace.h[:-1]
+        W_n = self.W_h[2 * n :]
+        dh_out = dL_dy @ self.W_hy
+        dh = np.empty((T + 1, B, n))
+        delta = np.empty((T, B, 3 * n))
+        carry = np.zeros((B, n))  # dL/dh_t through step t + 1
+        Z, R, N = slice(0, n), slice(n, 2 * n), slice(2 * n, 3 * n)
+        # Local derivatives that do not depend on the recursion, for all steps at once.
+        d_n = (1.0 - z) * (1.0 - h_tilde**2)
+        d_z = (h_prev - h_tilde) * z * (1.0 - z)
+        d_r = h_prev * r * (1.0 - r)
+        W_zr = self.W_h[: 2 * n]
+        for t in range(T, 0, -1):
+            s = t - 1
+            dh[t] = dh_out[s] + carry
+            delta[s][:, N] = dh[t] * d_n[s]
+            d_rh = delta[s][:, N] @ W_n  # the gradient reaching r_t * h_{t-1}
+            delta[s][:, Z] = dh[t] * d_z[s]
+            delta[s][:, R] = d_rh * d_r[s]
+            carry = dh[t] * z[s] + d_rh * r[s] + delta[s][:, : 2 * n] @ W_zr
+        dh[0] = carry
+        flat = delta.reshape(T * B, 3 * n)
+        h_flat = h_prev.reshape(T * B, n)
+        rh_flat = (r * h_prev).reshape(T * B, n)
+        return GRUGradients(
+            W_x=flat.T @ trace.xs.reshape(T * B, -1),
+            W_h=np.concatenate([flat[:, : 2 * n].T @ h_flat, flat[:, 2 * n :].T @ rh_flat]),
+            b=delta.sum(axis=(0, 1)),
+            W_hy=dL_dy.reshape(T * B, m).T @ trace.h[1:].reshape(T * B, n),
+            b_y=dL_dy.sum(axis=(0, 1)),
+            dh=dh,
+        )
+
+    # -- Jacobians ----------------------------------------------------------------------
+
+    def direct_path_jacobians(self, trace: GRUTrace) -> np.ndarray:
+        r"""The direct path :math:`h_t \to h_{t-1}` through the update gate,
+        :math:`\operatorname{diag}(z_t)`.
+
+        Returns
+        -------
+        ndarray, shape (T, B, n)
+            The diagonals: ``[t - 1]`` is :math:`z_t` (a copy).
+        """
+        self._check_trace(trace)
+        return trace.z.copy()
+
+    def direct_path_log_gains(self, trace: GRUTrace, t: int | None = None) -> np.ndarray:
+        r"""Log of the direct path over k steps, :math:`\sum_{s=t-k+1}^{t} \log z_s`, per unit.
+
+        Computed as :math:`\log\sigma(a^z_s)`, finite even where :math:`z_s` underflows.
+
+        Returns
+        -------
+        ndarray, shape (t + 1, B, n)
+        """
+        T, _, n = self._check_trace(trace)
+        t = check_step(t, T)
+        return log_gains(log_sigmoid(trace.a[..., :n]), t)
+
+    def step_jacobians(self, trace: GRUTrace) -> np.ndarray:
+        r"""All one-step Jacobians :math:`\partial h_t/\partial h_{t-1}`.
+
+        .. math::
+
+            J_t = \operatorname{diag}(z_t)
+              + \operatorname{diag}\big((h_{t-1} - \tilde h_t) \odot \sigma'(a^z_t)\big) W^z_h
+              + \operatorname{diag}\big((1 - z_t) \odot (1 - \tilde h_t^2)\big)\,
+                W^{\tilde h}_h \big(\operatorname{diag}(r_t)
+                + \operatorname{diag}(h_{t-1} \odot \sigma'(a^r_t)) W^r_h\big).
+
+        The first term is the direct path (:meth:`direct_path_jacobians`).
+
+        Returns
+        -------
+        ndarray, shape (T, B, n, n)
+            ``[t - 1]`` is :math:`J_t`.
+        """
+        T = self._check_trace(trace)[0]
+        return np.stack([self._step_jacobian(trace, s) for s in range(T)])
+
+    def jacobian_log_norms(
+        self, trace: GRUTrace, t: int | None = None, ord: int | str = 2
+    ) -> np.ndarray:
+        r"""Log-norms :math:`\log\|\partial h_t/\partial h_{t-k}\|` for k = 0..t, overflow-free.
+
+        Parameters
+        ----------
+        trace : GRUTrace
+        t : int, optional
+            The later time step (default T).
+        ord : {2, "fro"}
+
+        Returns
+        -------
+        ndarray, shape (t + 1, B)
+        """
+        T, B, n = self._check_trace(trace)
+        t = check_step(t, T)
+        ord = check_ord(ord)
+        factors = (self._step_jacobian(trace, t - k) for k in range(1, t + 1))
+        return log_norms_of_products(factors, B, n, ord)
+
+    def _step_jacobian(self, trace: GRUTrace, s: int) -> np.ndarray:
+        """The Jacobian of step s + 1, shape (B, n, n)."""
+        W_z, W_r, W_n = np.split(self.W_h, 3, axis=0)
+        z, r, h_tilde, h_prev = trace.z[s], trace.r[s], trace.h_tilde[s], trace.h[s]
+        through_r = r[:, None, :] * W_n + W_n @ ((h_prev * r * (1.0 - r))[:, :, None] * W_r)
+        J = ((h_prev - h_tilde) * z * (1.0 - z))[:, :, None] * W_z
+        J += ((1.0 - z) * (1.0 - h_tilde**2))[:, :, None] * through_r
+        diag = np.arange(z.shape[1])
+        J[:, diag, diag] += z
+        return J
+
+    def _check_trace(self, trace: GRUTrace) -> tuple[int, int, int]:
+        if not isinstance(trace, GRUTrace):
+            raise TypeError(
+                f"trace must be the GRUTrace returned by GRU.forward, got {type(trace).__name__}"
+            )
+        if trace.h.shape[2] != self.W_h.shape[1]:
+            raise ValueError("trace was computed by a network with a different hidden size")
+        return trace.T, trace.h.shape[1], trace.h.shape[2]

@@ -1,0 +1,472 @@
+r"""A long short-term memory cell (with forget gate) and backpropagation through time.
+
+.. math::
+
+    \begin{aligned}
+    a_t &= W_x x_t + W_h h_{t-1} + b, \qquad
+        (i_t, f_t, g_t, o_t) = (\sigma(a^i_t), \sigma(a^f_t), \tanh(a^g_t), \sigma(a^o_t)),\\
+    c_t &= f_t \odot c_{t-1} + i_t \odot g_t, \qquad h_t = o_t \odot \tanh(c_t), \qquad
+    y_t = W_{hy} h_t + b_y .
+    \end{aligned}
+
+The cell state :math:`c_t` reaches :math:`c_{t-1}` through one elementwise product, so its
+direct backward path multiplies by :math:`\operatorname{diag}(f_t)` and by no weight matrix.
+:meth:`LSTM.backward` returns the total derivatives :math:`\partial L/\partial h_t` and
+:math:`\partial L/\partial c_t` at every step; :meth:`LSTM.cell_path_jacobians`,
+:meth:`LSTM.step_jacobians` and :meth:`LSTM.jacobian_log_norms` separate that direct path
+from the full one-step Jacobian, which also runs through :math:`h_{t-1}` and the gates.
+Derived in :doc:`/gated`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._cells import (
+    check_sequence,
+    check_step,
+    check_weights,
+    initial_state,
+    log_gains,
+    log_sigmoid,
+)
+from ._products import check_ord, log_norms_of_products
+from ._validate import as_float_array, check_int, check_real, check_rng
+from .activations import sigmoid
+
+__all__ = ["LSTM", "LSTMGradients", "LSTMTrace"]
+
+PARAMS = ("W_x", "W_h", "b", "W_hy", "b_y")
+#: Order of the four gate blocks in the stacked ``W_x``, ``W_h``, ``b``, ``a`` and ``gates``.
+GATES = ("i", "f", "g", "o")
+
+
+def _blocks(n: int) -> tuple[slice, slice, slice, slice]:
+    """Slices of the (i, f, g, o) blocks in a stacked axis of length 4n."""
+    return tuple(slice(k * n, (k + 1) * n) for k in range(4))  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class LSTMTrace:
+    r"""Everything the forward pass computed, kept for the backward pass.
+
+    Attributes
+    ----------
+    xs : ndarray, shape (T, B, d)
+        The inputs :math:`x_1, \dots, x_T`.
+    h : ndarray, shape (T + 1, B, n)
+        Hidden states; ``h[0]`` is :math:`h_0`.
+    c : ndarray, shape (T + 1, B, n)
+        Cell states; ``c[0]`` is :math:`c_0`.
+    a : ndarray, shape (T, B, 4n)
+        Gate pre-activations :math:`a_t = W_x x_t + W_h h_{t-1} + b` (``a[t - 1]``), blocks
+        in the order (i, f, g, o).
+    gates : ndarray, shape (T, B, 4n)
+        :math:`(i_t, f_t, g_t, o_t)` after their nonlinearities; also as ``i``, ``f``,
+        ``g``, ``o`` (each (T, B, n)).
+    y : ndarray, shape (T, B, m)
+        Outputs; ``y[t - 1]`` is :math:`y_t`.
+    """
+
+    xs: np.ndarray
+    h: np.ndarray
+    c: np.ndarray
+    a: np.ndarray
+    gates: np.ndarray
+    y: np.ndarray
+
+    @property
+    def T(self) -> int:
+        """Number of time steps."""
+        return self.a.shape[0]
+
+    def _block(self, k: int) -> np.ndarray:
+        return self.gates[..., _blocks(self.h.shape[2])[k]]
+
+    @property
+    def i(self) -> np.ndarray:
+        """Input gate :math:`i_t`, shape (T, B, n)."""
+        return self._block(0)
+
+    @property
+    def f(self) -> np.ndarray:
+        """Forget gate :math:`f_t`, shape (T, B, n)."""
+        return self._block(1)
+
+    @property
+    def g(self) -> np.ndarray:
+        """Candidate :math:`g_t = \\tanh(a^g_t)`, shape (T, B, n)."""
+        return self._block(2)
+
+    @property
+    def o(self) -> np.ndarray:
+        """Output gate :math:`o_t`, shape (T, B, n)."""
+        return self._block(3)
+
+
+@dataclass(frozen=True)
+class LSTMGradients:
+    r"""Gradients of a loss with respect to the parameters and to every state.
+
+    Attributes
+    ----------
+    W_x, W_h, b, W_hy, b_y : ndarray
+        :math:`\partial L / \partial \theta`, same shapes as the parameters.
+    dh : ndarray, shape (T + 1, B, n)
+        ``dh[t]`` is the total derivative :math:`\partial L / \partial h_t`: every path from
+        :math:`h_t` to the loss (through :math:`y_t` and through the gates of step t + 1).
+    dc : ndarray, shape (T + 1, B, n)
+        ``dc[t]`` is the total derivative :math:`\partial L / \partial c_t`: every path from
+        :math:`c_t`, both the direct one through :math:`c_{t+1}` and the one through
+        :math:`h_t = o_t \odot \tanh(c_t)`. Nothing is held fixed except the past. ``dc[0]``
+        is :math:`\partial L/\partial c_0` (the given :math:`c_0` does not feed :math:`h_0`).
+    """
+
+    W_x: np.ndarray
+    W_h: np.ndarray
+    b: np.ndarray
+    W_hy: np.ndarray
+    b_y: np.ndarray
+    dh: np.ndarray
+    dc: np.ndarray
+
+    def params(self) -> dict[str, np.ndarray]:
+        """The parameter gradients by name (``dh``, ``dc`` excluded), in ``LSTM.params`` order."""
+        return {k: getattr(self, k) for k in PARAMS}
+
+
+class LSTM:
+    r"""LSTM with a forget gate, stacked gate weights and a linear read-out.
+
+    .. math::
+
+        c_t = f_t \odot c_{t-1} + i_t \odot g_t, \quad h_t = o_t \odot \tanh(c_t), \quad
+        y_t = W_{hy} h_t + b_y .
+
+    Parameters
+    ----------
+    W_x : ndarray, shape (4n, d)
+        Input weights of the four gates, stacked in the order (i, f, g, o).
+    W_h : ndarray, shape (4n, n)
+        Recurrent weights, same order.
+    b : ndarray, shape (4n,)
+        Gate biases, same order; ``b[n:2n]`` is the forget-gate bias :math:`b_f`.
+    W_hy : ndarray, shape (m, n)
+        Hidden-to-output weights.
+    b_y : ndarray, shape (m,)
+        Output bias.
+
+    Notes
+    -----
+    The parameters are copied to float64 arrays and are plain attributes, so a training loop
+    may update them in place. The cell is bounded (:math:`|h_t| < 1`,
+    :math:`|c_t| \le |c_0| + t`), so unlike :class:`vgrad.rnn.RNN` its forward pass cannot
+    overflow. See :doc:`/gated`.
+    """
+
+    def __init__(
+        self,
+        W_x: np.ndarray,
+        W_h: np.ndarray,
+        b: np.ndarray,
+        W_hy: np.ndarray,
+        b_y: np.ndarray,
+    ) -> None:
+        self.W_x, self.W_h, self.b, self.W_hy, self.b_y = check_weights(
+            W_x, W_h, b, W_hy, b_y, gates=4
+        )
+
+    @classmethod
+    def random(
+        cls,
+        d: int,
+        n: int,
+        m: int,
+        rng: np.random.Generator | int,
+        *,
+        forget_bias: float = 1.0,
+        input_scale: float = 1.0,
+        recurrent_scale: float = 1.0,
+    ) -> LSTM:
+        r"""Random LSTM: Gaussian weights, zero biases except :math:`b_f` = ``forget_bias``.
+
+        :math:`W_h` has entries :math:`\mathcal N(0, s_h^2/n)` (``s_h = recurrent_scale``),
+        :math:`W_x` entries :math:`\mathcal N(0, s_x^2/d)` (``s_x = input_scale``) and
+        :math:`W_{hy}` entries :math:`\mathcal N(0, 1/n)`. A positive forget bias starts the
+        forget gates near :math:`\sigma(b_f)`, so the cell path passes a fraction about
+        :math:`\sigma(b_f)` of the gradient per step (Gers, Schmidhuber & Cummins 2000).
+        """
+        d, n, m = (check_int(v, k, minimum=1) for v, k in ((d, "d"), (n, "n"), (m, "m")))
+        rng = check_rng(rng)
+        forget_bias = check_real(forget_bias, "forget_bias")
+        input_scale = check_real(input_scale, "input_scale", nonnegative=True)
+        recurrent_scale = check_real(recurrent_scale, "recurrent_scale", nonnegative=True)
+        W_x = rng.standard_normal((4 * n, d)) * (input_scale / np.sqrt(d))
+        W_h = rng.standard_normal((4 * n, n)) * (recurrent_scale / np.sqrt(n))
+        W_hy = rng.standard_normal((m, n)) / np.sqrt(n)
+        b = np.zeros(4 * n)
+        b[n : 2 * n] = forget_bias
+        return cls(W_x, W_h, b, W_hy, np.zeros(m))
+
+    # -- sizes and parameters -----------------------------------------------------------
+
+    @property
+    def sizes(self) -> tuple[int, int, int]:
+        """``(d, n, m)``: input, hidden and output sizes."""
+        return self.W_x.shape[1], self.W_h.shape[1], self.W_hy.shape[0]
+
+    def params(self) -> dict[str, np.ndarray]:
+        """The parameters by name, as the live arrays (updating them updates the network)."""
+        return {k: getattr(self, k) for k in PARAMS}
+
+    def copy(self) -> LSTM:
+        """An independent copy of the network."""
+        return LSTM(**self.params())
+
+    def __repr__(self) -> str:
+        d, n, m = self.sizes
+        return f"LSTM(d={d}, n={n}, m={m})"
+
+    # -- forward ------------------------------------------------------------------------
+
+    def forward(
+        self, xs: np.ndarray, h0: np.ndarray | None = None, c0: np.ndarray | None = None
+    ) -> LSTMTrace:
+        r"""Run the cell over a batch of sequences.
+
+        Parameters
+        ----------
+        xs : ndarray, shape (T, B, d)
+            Inputs, time first.
+        h0, c0 : ndarray, shape (B, n) or (n,), optional
+            Initial hidden and cell states (zeros by default); a vector is broadcast.
+
+        Returns
+        -------
+        LSTMTrace
+        """
+        d, n, _ = self.sizes
+        xs = check_sequence(xs, d)
+        T, B = xs.shape[:2]
+        h = np.empty((T + 1, B, n))
+        c = np.empty((T + 1, B, n))
+        h[0] = initial_state(h0, "h0", B, n)
+        c[0] = initial_state(c0, "c0", B, n)
+        a = xs @ self.W_x.T + self.b  # the input part of every step in one product
+        gates = np.empty_like(a)
+        W_h_T = self.W_h.T
+        s_i, s_f, s_g, s_o = _blocks(n)
+        for t in range(T):
+            a[t] += h[t] @ W_h_T
+            gate = gates[t]
+            gate[:] = sigmoid(a[t])  # i, f, o; the g block is overwritten with its tanh
+            gate[:, s_g] = np.tanh(a[t][:, s_g])
+            c[t + 1] = gate[:, s_f] * c[t] + gate[:, s_i] * gate[:, s_g]
+            h[t + 1] = gate[:, s_o] * np.tanh(c[t + 1])
+        y = h[1:] @ self.W_hy.T + self.b_y
+        return LSTMTrace(xs=xs, h=h, c=c, a=a, gates=gates, y=y)
+
+    # -- backward -----------------------------------------------------------------------
+
+    def backward(self, trace: LSTMTrace, dL_dy: np.ndarray) -> LSTMGradients:
+        r"""Backpropagation through time, with total derivatives for both states.
+
+        From the last step down, with :math:`\bar h_t = \partial L/\partial h_t` and
+        :math:`\bar c_t = \partial L/\partial c_t`:
+
+        .. math::
+
+            \bar h_t = W_{hy}^\top \frac{\partial L}{\partial y_t} + W_h^\top \delta_{t+1},
+            \qquad
+            \bar c_t = \bar c_{t+1} \odot f_{t+1}
+                + \bar h_t \odot o_t \odot (1 - \tanh^2 c_t),
+
+        where :math:`\delta_t = \partial L/\partial a_t` stacks
+        :math:`\bar c_t \odot g_t \odot \sigma'(a^i_t)`,
+        :math:`\bar c_t \odot c_{t-1} \odot \sigma'(a^f_t)`,
+        :math:`\bar c_t \odot i_t \odot (1 - g_t^2)` and
+        :math:`\bar h_t \odot \tanh(c_t) \odot \sigma'(a^o_t)`. The first term of
+        :math:`\bar c_t` is the cell path: no weight matrix, one forget gate per step.
+        See :doc:`/gated`.
+
+        Parameters
+        ----------
+        trace : LSTMTrace
+            The result of :meth:`forward`.
+        dL_dy : ndarray, shape (T, B, m)
+            Upstream gradient :math:`\partial L/\partial y_t`; zeros where a step carries no
+            loss.
+
+        Returns
+        -------
+        LSTMGradients
+        """
+        T, B, n = self._check_trace(trace)
+        m = self.W_hy.shape[0]
+        dL_dy = as_float_array(dL_dy, "dL_dy", shape=(T, B, m))
+        i, f, g, o = trace.i, trace.f, trace.g, trace.o
+        tanh_c = np.tanh(trace.c[1:])
+        dh_out = dL_dy @ self.W_hy  # the direct path y_t -> h_t, all steps at once
+        dh = np.empty((T + 1, B, n))
+        dc = np.empty((T + 1, B, n))
+        delta = np.empty((T, B, 4 * n))
+        carry_h = np.zeros((B, n))  # dL/dh_t through the gates of step t + 1
+        carry_c = np.zeros((B, n))  # dL/dc_t through c_{t+1}
+        s_i, s_f, s_g, s_o = _blocks(n)
+        # Local derivatives that do not depend on the recursion, for all steps at once.
+        c_out = o * (1.0 - tanh_c**2)  # dh_t/dc_t along the diagonal
+        d_i = g * i * (1.0 - i)
+        d_f = trace.c[:-1] * f * (1.0 - f)
+        d_g = i * (1.0 - g**2)
+        d_o = tanh_c * o * (1.0 - o)
+        for t in range(T, 0, -1):
+            s = t - 1
+            dh[t] = dh_out[s] + carry_h
+            dc[t] = carry_c + dh[t] * c_out[s]
+            delta[s][:, s_i] = dc[t] * d_i[s]
+            delta[s][:, s_f] = dc[t] * d_f[s]
+            delta[s][:, s_g] = dc[t] * d_g[s]
+            delta[s][:, s_o] = dh[t] * d_o[s]
+            carry_h = delta[s] @ self.W_h
+            carry_c = dc[t] * f[s]
+        dh[0] = carry_h
+        dc[0] = carry_c
+        flat = delta.reshape(T * B, 4 * n).T
+        return LSTMGradients(
+            W_x=flat @ trace.xs.reshape(T * B, -1),
+            W_h=flat @ trace.h[:-1].reshape(T * B, n),
+            b=delta.sum(axis=(0, 1)),
+            W_hy=dL_dy.reshape(T * B, m).T @ trace.h[1:].reshape(T * B, n),
+            b_y=dL_dy.sum(axis=(0, 1)),
+            dh=dh,
+            dc=dc,
+        )
+
+    # -- Jacobians ----------------------------------------------------------------------
+
+    def cell_path_jacobians(self, trace: LSTMTrace) -> np.ndarray:
+        r"""The direct cell path :math:`\partial c_t/\partial c_{t-1} = \operatorname{diag}(f_t)`.
+
+        This is the partial derivative with :math:`h_{t-1}` held fixed: the path that skips
+        the gates' dependence on the state.
+
+        Returns
+        -------
+        ndarray, shape (T, B, n)
+            The diagonals: ``[t - 1]`` is :math:`f_t` (a copy).
+        """
+        self._check_trace(trace)
+        return trace.f.copy()
+
+    def cell_path_log_gains(self, trace: LSTMTrace, t: int | None = None) -> np.ndarray:
+        r"""Log of the cell path over k steps, :math:`\sum_{s=t-k+1}^{t} \log f_s`, per unit.
+
+        The diagonal of :math:`\prod_s \operatorname{diag}(f_s)`, computed from the
+        pre-activations as :math:`\log\sigma(a^f_s)`, so a gate closed to below the smallest
+        float64 still has a finite logarithm. Its largest entry is the log 2-norm.
+
+        Parameters
+        ----------
+        trace : LSTMTrace
+        t : int, optional
+            The later time step (default T).
+
+        Returns
+        -------
+        ndarray, shape (t + 1, B, n)
+            Entry ``[k, b, j]``; ``[0]`` is zero.
+        """
+        T, _, n = self._check_trace(trace)
+        t = check_step(t, T)
+        return log_gains(log_sigmoid(trace.a[..., n : 2 * n]), t)
+
+    def step_jacobians(self, trace: LSTMTrace) -> np.ndarray:
+        r"""Full one-step Jacobians of the state :math:`s_t = (h_t, c_t)`.
+
+        .. math::
+
+            \frac{\partial (h_t, c_t)}{\partial (h_{t-1}, c_{t-1})} =
+            \begin{pmatrix}
+              \operatorname{diag}(\tanh c_t \odot \sigma'(a^o_t)) W_o + K_t C_t & K_t F_t \\
+              C_t & F_t
+            \end{pmatrix},
+
+        with :math:`F_t = \operatorname{diag}(f_t)`,
+        :math:`K_t = \operatorname{diag}(o_t \odot (1 - \tanh^2 c_t))` and
+        :math:`C_t = \partial c_t/\partial h_{t-1} =
+        \operatorname{diag}(c_{t-1} \odot \sigma'(a^f_t)) W_f
+        + \operatorname{diag}(g_t \odot \sigma'(a^i_t)) W_i
+        + \operatorname{diag}(i_t \odot (1 - g_t^2)) W_g`, where :math:`W_i, W_f, W_g, W_o`
+        are the blocks of :math:`W_h`. The bottom-right block is the cell path
+        (:meth:`cell_path_jacobians`); everything else goes through the gates.
+
+        The transposed product maps the *partial* adjoint :math:`(\bar h_t,\ \partial L/
+        \partial c_t|_{h_t})` back one step. For a loss at step T only,
+        :math:`\partial L/\partial c_t|_{h_t} = \bar c_t - \bar h_t \odot o_t \odot
+        (1 - \tanh^2 c_t)` for :math:`t \ge 1` and the two adjoints coincide at t = 0.
+
+        Returns
+        -------
+        ndarray, shape (T, B, 2n, 2n)
+            ``[t - 1]`` is the Jacobian of step t; rows and columns ordered (h, c).
+        """
+        T = self._check_trace(trace)[0]
+        return np.stack([self._step_jacobian(trace, s) for s in range(T)])
+
+    def jacobian_log_norms(
+        self, trace: LSTMTrace, t: int | None = None, ord: int | str = 2
+    ) -> np.ndarray:
+        r"""Log-norms :math:`\log\|\partial(h_t, c_t)/\partial(h_{t-k}, c_{t-k})\|`, k = 0..t.
+
+        The full state Jacobian product, renormalised at every step so that nothing over- or
+        underflows (as :meth:`vgrad.rnn.RNN.jacobian_log_norms`).
+
+        Parameters
+        ----------
+        trace : LSTMTrace
+        t : int, optional
+            The later time step (default T).
+        ord : {2, "fro"}
+            Spectral or Frobenius norm.
+
+        Returns
+        -------
+        ndarray, shape (t + 1, B)
+        """
+        T, B, n = self._check_trace(trace)
+        t = check_step(t, T)
+        ord = check_ord(ord)
+        factors = (self._step_jacobian(trace, t - k) for k in range(1, t + 1))
+        return log_norms_of_products(factors, B, 2 * n, ord)
+
+    def _step_jacobian(self, trace: LSTMTrace, s: int) -> np.ndarray:
+        """The Jacobian of step s + 1, shape (B, 2n, 2n)."""
+        n = self.W_h.shape[1]
+        W_i, W_f, W_g, W_o = np.split(self.W_h, 4, axis=0)
+        i, f, g, o = trace.i[s], trace.f[s], trace.g[s], trace.o[s]
+        tanh_c = np.tanh(trace.c[s + 1])
+        C = (
+            (trace.c[s] * f * (1.0 - f))[:, :, None] * W_f
+            + (g * i * (1.0 - i))[:, :, None] * W_i
+            + (i * (1.0 - g**2))[:, :, None] * W_g
+        )
+        k = o * (1.0 - tanh_c**2)
+        B = i.shape[0]
+        J = np.zeros((B, 2 * n, 2 * n))
+        J[:, :n, :n] = (tanh_c * o * (1.0 - o))[:, :, None] * W_o + k[:, :, None] * C
+        J[:, n:, :n] = C
+        diag = np.arange(n)
+        J[:, diag, n + diag] = k * f
+        J[:, n + diag, n + diag] = f
+        return J
+
+    def _check_trace(self, trace: LSTMTrace) -> tuple[int, int, int]:
+        if not isinstance(trace, LSTMTrace):
+            raise TypeError(
+                f"trace must be the LSTMTrace returned by LSTM.forward, got {type(trace).__name__}"
+            )
+        if trace.h.shape[2] != self.W_h.shape[1]:
+            raise ValueError("trace was computed by a network with a different hidden size")
+        return trace.T, trace.h.shape[1], trace.h.shape[2]
