@@ -26,6 +26,8 @@ from .spectral import (
     singular_values,
     spectral_radius,
 )
+from .tasks import Batch, adding_problem, copy_memory, empirical_baseline, temporal_order
+from .training import TrainResult, evaluate, train
 
 __version__ = "0.1.0"
 
@@ -35,6 +37,7 @@ __all__ = [
     "LSTM",
     "RNN",
     "Activation",
+    "Batch",
     "Clipped",
     "DeepGradients",
     "DeepNet",
@@ -47,10 +50,15 @@ __all__ = [
     "LSTMGradients",
     "LSTMTrace",
     "Trace",
+    "TrainResult",
+    "adding_problem",
     "check_directional",
     "check_gradient",
     "clip_by_norm",
     "clip_by_value",
+    "copy_memory",
+    "empirical_baseline",
+    "evaluate",
     "get_activation",
     "global_norm",
     "gradient_flow",
@@ -69,4 +77,6 @@ __all__ = [
     "singular_values",
     "softmax_cross_entropy",
     "spectral_radius",
+    "temporal_order",
+    "train",
 ]

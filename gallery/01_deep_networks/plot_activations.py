@@ -24,16 +24,33 @@ names = ["sigmoid", "tanh", "relu"]
 acts = {name: get_activation(name) for name in names}
 z = np.linspace(-6.0, 6.0, 1201)
 
-fig, (ax_f, ax_df) = plt.subplots(1, 2, figsize=(9.0, 3.6), sharex=True)
+fig, (ax_f, ax_df) = plt.subplots(1, 2, figsize=(9.0, 3.8), sharex=True)
 for i, (name, act) in enumerate(acts.items()):
     color = f"C{i}"
     ax_f.plot(z, act.f(z), color=color, label=name)
-    ax_df.plot(z, act.df(z), color=color, label=rf"{name}: $\gamma = {act.gamma:g}$")
+    df = act.df(z)
+    if name == "relu":
+        df[z == 0.0] = np.nan  # no vertical line at the jump
+    ax_df.plot(z, df, color=color, label=rf"{name}: $\gamma = {act.gamma:g}$")
     ax_df.axhline(act.gamma, color=color, linestyle=":", linewidth=1.2)
-ax_f.set(title=r"$\phi(z)$", xlabel="$z$", ylim=(-1.2, 2.2))
-ax_df.set(title=r"$\phi'(z)$ and its bound $\gamma$ (dotted)", xlabel="$z$", ylim=(-0.05, 1.15))
+# The sigmoid's bound is reached at exactly one point: mark it.
+ax_df.plot(0.0, acts["sigmoid"].df(0.0), "o", color="C0", markersize=7, zorder=3)
+ax_df.annotate(
+    r"$\sigma'(0) = 1/4$",
+    (0.0, 0.25),
+    xytext=(-5.6, 0.42),
+    arrowprops={"arrowstyle": "->", "color": "0.3"},
+    color="C0",
+)
+ax_f.set(title="the activations φ(z)", xlabel="pre-activation $z$", ylim=(-1.2, 2.2))
+ax_df.set(
+    title="their derivatives φ′(z), bound γ dotted",
+    xlabel="pre-activation $z$",
+    ylim=(-0.05, 1.15),
+)
 ax_f.legend(loc="upper left")
 ax_df.legend(loc="center right")
+fig.suptitle("Sigmoid, tanh and ReLU and their derivatives")
 plt.show()
 
 # %%
@@ -66,10 +83,37 @@ for s in spreads:
 # Through many layers
 # -------------------
 # If every layer contributed its derivative bound and nothing else, the gradient after
-# :math:`L` sigmoid layers would be at most :math:`(1/4)^L` times its starting size:
+# :math:`L` sigmoid layers would be at most :math:`(1/4)^L` times its starting size. A
+# typical derivative is smaller still: the product of :math:`L` independent derivatives
+# has expectation :math:`(\mathbb{E}\,\sigma'(a))^L`, shown for :math:`s = 1` from the
+# table above. tanh and ReLU have :math:`\gamma = 1`, so their bound does not decay at
+# all.
+
+depth = np.arange(0, 31)
+mean_sigmoid = acts["sigmoid"].df(a).mean()  # s = 1
+fig, ax = plt.subplots(figsize=(6.4, 4.0))
+ax.plot(depth, 0.25**depth, color="C0", label=r"sigmoid bound $(1/4)^L$")
+ax.plot(
+    depth,
+    mean_sigmoid**depth,
+    color="C0",
+    linestyle="--",
+    label=rf"sigmoid, typical: $({mean_sigmoid:.3f})^L$",
+)
+ax.plot(depth, np.ones_like(depth, dtype=float), color="C1", label=r"tanh and ReLU bound $1^L$")
+ax.set_yscale("log")
+ax.set(
+    title="Product of the activation derivatives of L layers",
+    xlabel="number of layers L",
+    ylabel="product of derivatives",
+    xlim=(0, depth[-1]),
+    ylim=(1e-22, 10),
+)
+ax.legend(loc="lower left")
+plt.show()
 
 for L in (1, 5, 10, 20):
-    print(f"L = {L:2d}: (1/4)^L = {0.25**L:.3e}")
+    print(f"L = {L:2d}: (1/4)^L = {0.25**L:.3e}   typical sigmoid product = {mean_sigmoid**L:.3e}")
 
 # %%
 # This is only half the story. A backward step multiplies by

@@ -1,0 +1,324 @@
+r"""
+The unrolled recurrent network
+==============================
+
+A recurrent network applies the same update at every step,
+:math:`h_t = \phi(W_{xh} x_t + W_{hh} h_{t-1} + b_h)`, :math:`y_t = W_{hy} h_t + b_y`.
+Written out over a sequence of length :math:`T` it becomes a feed-forward network with
+:math:`T` hidden layers, one per time step, plus a loss on top. This example draws that
+graph with matplotlib: the forward pass, the backward pass that carries the loss
+gradient back through time, and the comparison with an ordinary deep network.
+"""
+
+# %%
+# Drawing helpers
+# ---------------
+# Boxes are the vectors of the computation, arrows the matrices that connect them.
+# Solid dark arrows are the forward pass; dashed blue arrows are the backward pass, which
+# runs every forward arrow in reverse. The recurrent matrix is drawn in vermilion
+# wherever it appears. The colours come from the Okabe-Ito palette, which stays
+# distinguishable with the common forms of colour blindness, and line style (solid or
+# dashed) carries the same information as colour.
+
+from itertools import pairwise
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+FORWARD = "#333333"
+BACKWARD = "#0072B2"  # Okabe-Ito blue
+SHARED = "#D55E00"  # Okabe-Ito vermilion: W_hh
+FILL = {
+    "x": "#E69F00",  # orange: inputs
+    "h": "#009E73",  # bluish green: hidden states
+    "y": "#CC79A7",  # reddish purple: outputs
+    "L": "#999999",  # grey: losses
+}
+BOX_W, BOX_H = 0.95, 0.72
+
+
+def tint(hex_color, amount=0.8):
+    """Mix a colour with white: amount=1 is white."""
+    rgb = np.array([int(hex_color[i : i + 2], 16) for i in (1, 3, 5)]) / 255
+    return tuple(rgb + (1 - rgb) * amount)
+
+
+def box(ax, x, y, label, kind, width=BOX_W, height=BOX_H, fontsize=15):
+    ax.add_patch(
+        FancyBboxPatch(
+            (x - width / 2, y - height / 2),
+            width,
+            height,
+            boxstyle="round,pad=0,rounding_size=0.14",
+            facecolor=tint(FILL[kind]),
+            edgecolor=FILL[kind],
+            linewidth=1.8,
+            zorder=3,
+        )
+    )
+    ax.text(x, y, label, ha="center", va="center", fontsize=fontsize, zorder=4)
+
+
+def arrow(ax, start, end, color=FORWARD, dashed=False, linewidth=1.8):
+    """A straight arrow from start to end; a dashed one gets a solid head."""
+    start, end = np.asarray(start, float), np.asarray(end, float)
+    common = {"color": color, "linewidth": linewidth, "zorder": 2}
+    if not dashed:
+        ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=16, **common))
+        return
+    # A dashed outline would make a ragged head: dash the shaft, then draw the head alone
+    # on the last bit of the line, solid.
+    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-", linestyle=(0, (4, 2.5)), **common))
+    direction = (end - start) / np.linalg.norm(end - start)
+    head = FancyArrowPatch(end - 0.05 * direction, end, arrowstyle="-|>", mutation_scale=16)
+    head.set(**common)
+    ax.add_patch(head)
+
+
+def shared_label(ax, x, y, text=r"$W_{hh}$", fontsize=13):
+    ax.text(
+        x,
+        y,
+        text,
+        ha="center",
+        va="center",
+        fontsize=fontsize,
+        color=SHARED,
+        zorder=5,
+        bbox={"boxstyle": "round,pad=0.18", "facecolor": tint(SHARED, 0.88), "edgecolor": "none"},
+    )
+
+
+def link(ax, left, right, y, forward_label=None, backward_label=None, shared=False):
+    """Forward arrow left -> right above the centre line, backward arrow right -> left below."""
+    if shared:
+        arrow(ax, (left, y + 0.14), (right, y + 0.14), SHARED, linewidth=2.6)
+    else:
+        arrow(ax, (left, y + 0.14), (right, y + 0.14))
+    arrow(ax, (right, y - 0.22), (left, y - 0.22), BACKWARD, dashed=True)
+    mid = (left + right) / 2
+    if forward_label is not None:
+        if shared:
+            shared_label(ax, mid, y + 0.5, forward_label)
+        else:
+            ax.text(mid, y + 0.5, forward_label, ha="center", va="center", fontsize=13)
+    if backward_label is not None:
+        ax.text(
+            mid,
+            y - 0.42,
+            backward_label,
+            ha="center",
+            va="top",
+            fontsize=11.5,
+            color=BACKWARD,
+            linespacing=1.5,
+        )
+
+
+# %%
+# The unrolled graph
+# ------------------
+# The initial state :math:`h_0` and three time steps are drawn, then an ellipsis, then
+# the last step :math:`T`. Reading upwards in each column: the input :math:`x_t` enters
+# through :math:`W_{xh}`, the hidden state :math:`h_t` also receives :math:`h_{t-1}`
+# through :math:`W_{hh}`, the output :math:`y_t = W_{hy} h_t + b_y` is compared with its
+# target in the loss :math:`L_t`, and the loss layer adds the per-step losses.
+#
+# The backward pass starts at the loss layer. Every :math:`h_t` collects gradient from
+# two places: its own output, and :math:`h_{t+1}`, through the Jacobian
+# :math:`\partial h_{t+1} / \partial h_t = \mathrm{diag}(\phi'(a_{t+1}))\, W_{hh}`. Going
+# from :math:`h_T` back to :math:`h_{T-k}` therefore multiplies by :math:`k` such
+# Jacobians, all containing the *same* :math:`W_{hh}`.
+
+columns = [("0", 0.0), ("1", 2.8), ("2", 5.6), ("3", 8.4), ("dots", 10.4), ("T", 12.4)]
+Y_X, Y_H, Y_Y, Y_L, Y_BAR = 0.0, 2.4, 4.5, 6.0, 7.45
+HALF = BOX_W / 2
+DOTS_GAP = 0.3  # half-width kept free around an ellipsis
+
+
+def backward_jacobian(t):
+    return rf"$\mathrm{{diag}}(\phi'(a_{t}))$" + "\n" + r"$\times\, W_{hh}$"
+
+
+fig, ax = plt.subplots(figsize=(12.0, 8.0))
+ax.set_aspect("equal")
+ax.axis("off")
+
+steps = [(name, x) for name, x in columns if name not in ("0", "dots")]
+for name, x in steps:
+    box(ax, x, Y_X, f"$x_{name}$", "x")
+    box(ax, x, Y_H, f"$h_{name}$", "h")
+    box(ax, x, Y_Y, f"$y_{name}$", "y")
+    box(ax, x, Y_L, f"$L_{name}$", "L")
+    # Vertical arrows run from the top of one box to the bottom of the next: forward
+    # upwards, left of the column's centre; backward downwards, right of it. The input
+    # has no backward arrow: nothing upstream of x_t needs its gradient.
+    rows = [Y_X, Y_H, Y_Y, Y_L, Y_BAR]
+    for lower, upper in pairwise(rows):
+        top, bottom = lower + BOX_H / 2, upper - BOX_H / 2
+        arrow(ax, (x - 0.16, top), (x - 0.16, bottom))
+        if lower != Y_X:
+            arrow(ax, (x + 0.16, bottom), (x + 0.16, top), BACKWARD, dashed=True)
+    ax.text(x - 0.26, (Y_X + Y_H) / 2, "$W_{xh}$", ha="right", va="center", fontsize=12)
+    ax.text(x - 0.26, (Y_H + Y_Y) / 2, "$W_{hy}$", ha="right", va="center", fontsize=12)
+
+box(ax, columns[0][1], Y_H, "$h_0$", "h")
+for name, x in columns[:1] + steps:
+    ax.text(
+        x + 0.26 if name != "0" else x,
+        Y_H + BOX_H / 2 + (0.6 if name != "0" else 0.3),
+        rf"$\partial L/\partial h_{name}$",
+        ha="left" if name != "0" else "center",
+        va="center",
+        fontsize=12,
+        color=BACKWARD,
+    )
+for y in (Y_X, Y_H, Y_Y, Y_L):
+    ax.text(columns[4][1], y, r"$\cdots$", ha="center", va="center", fontsize=20, color="0.35")
+
+# the recurrence, the same W_hh on every arrow
+for (name0, x0), (name1, x1) in pairwise(columns):
+    left = x0 + (DOTS_GAP if name0 == "dots" else HALF)
+    right = x1 - (DOTS_GAP if name1 == "dots" else HALF)
+    # every arrow into a drawn state gets its Jacobian; the one into the ellipsis does not
+    jacobian = None if name1 == "dots" else backward_jacobian(name1)
+    link(ax, left, right, Y_H, r"$W_{hh}$", jacobian, shared=True)
+
+# the loss layer
+x_first, x_last = steps[0][1], steps[-1][1]
+ax.add_patch(
+    FancyBboxPatch(
+        (x_first - 0.9, Y_BAR - BOX_H / 2),
+        x_last - x_first + 1.8,
+        BOX_H,
+        boxstyle="round,pad=0,rounding_size=0.16",
+        facecolor=tint(FILL["L"], 0.7),
+        edgecolor="0.35",
+        linewidth=1.8,
+        zorder=3,
+    )
+)
+ax.text(
+    (x_first + x_last) / 2,
+    Y_BAR,
+    r"loss layer:  $L = L_1 + L_2 + L_3 + \cdots + L_T$",
+    ha="center",
+    va="center",
+    fontsize=14,
+    zorder=4,
+)
+
+# the direction of time
+ax.annotate(
+    "",
+    xy=(x_last + 0.6, -0.85),
+    xytext=(x_first - 0.6, -0.85),
+    arrowprops={"arrowstyle": "-|>", "color": "0.5", "linewidth": 1.2},
+)
+ax.text(x_last + 0.75, -0.85, "time", va="center", fontsize=12, color="0.4")
+
+ax.set(xlim=(-0.8, 13.5), ylim=(-1.1, 7.95))
+handles = [
+    plt.Line2D([], [], color=FORWARD, linewidth=1.8, label="forward pass"),
+    plt.Line2D(
+        [], [], color=BACKWARD, linewidth=1.8, linestyle=(0, (4, 2.5)), label="backward pass"
+    ),
+    plt.Line2D([], [], color=SHARED, linewidth=2.6, label=r"the same $W_{hh}$ at every step"),
+]
+fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=12)
+fig.suptitle(
+    "An RNN unrolled over T time steps: forward pass and backpropagation through time",
+    fontsize=14,
+)
+plt.show()
+
+# %%
+# Counting the products
+# ---------------------
+# The gradient that reaches :math:`h_{T-k}` from the loss at step :math:`T` has crossed
+# :math:`k` dashed horizontal arrows, and each of them multiplies by one Jacobian. The
+# loss at step :math:`s` reaches :math:`h_t` through :math:`s - t` of them, so the total
+# gradient at :math:`h_t` is a sum over the losses of steps :math:`t` to :math:`T`, each
+# term carrying its own product. For :math:`T = 4`, writing ``dLs/dhs`` for the direct
+# term :math:`\partial L_s / \partial h_s = (\partial L_s / \partial y_s)\, W_{hy}`:
+
+T = 4
+for t in range(T, -1, -1):
+    terms = [
+        f"dL{s}/dh{s}" + "".join(f" J{u}" for u in range(s, t, -1)) for s in range(max(t, 1), T + 1)
+    ]
+    print(f"dL/dh{t} = " + " + ".join(terms))
+
+# %%
+# Here ``Ju`` stands for :math:`\mathrm{diag}(\phi'(a_u))\, W_{hh}` and the gradients are
+# row vectors, so the products read from left to right along the backward pass. The
+# longest product, for :math:`h_0`, has :math:`T` factors.
+
+# %%
+# The same picture as a deep network
+# ----------------------------------
+# Lay the hidden states in a row and the unrolled network is a stack of :math:`T`
+# layers, like the deep network of :doc:`/deep_networks` (the lower row leaves out the
+# outputs and draws only the loss of the last step). Two things differ: every layer
+# receives an input of its own, and every layer uses the same matrix. In the deep network
+# the backward pass multiplies by :math:`\mathrm{diag}(a'(z_l))\, W_l` with a different
+# :math:`W_l` each time; in the recurrent network by
+# :math:`\mathrm{diag}(\phi'(a_t))\, W_{hh}`, with one :math:`W_{hh}` raised, in effect,
+# to the :math:`k`-th power.
+
+row = [("0", 0.0), ("1", 2.8), ("2", 5.6), ("3", 8.4), ("dots", 10.4), ("last", 12.4)]
+X_LOSS = 14.5
+fig, (ax_ff, ax_rnn) = plt.subplots(
+    2, 1, figsize=(12.0, 5.6), gridspec_kw={"height_ratios": [2.5, 3.15]}
+)
+for ax, kind in ((ax_ff, "deep"), (ax_rnn, "rnn")):
+    ax.set_aspect("equal")
+    ax.axis("off")
+    last = "L" if kind == "deep" else "T"
+    for name, x in row:
+        name = last if name == "last" else name
+        if name == "dots":
+            ax.text(x, 0, r"$\cdots$", ha="center", va="center", fontsize=20, color="0.35")
+        elif kind == "deep":
+            box(ax, x, 0, "$x$" if name == "0" else f"$y_{name}$", "x" if name == "0" else "h")
+        else:
+            box(ax, x, 0, f"$h_{name}$", "h")
+            if name != "0":
+                box(ax, x, -1.75, f"$x_{name}$", "x", height=0.6, fontsize=13)
+                arrow(ax, (x, -1.45), (x, -BOX_H / 2))
+                ax.text(x - 0.1, -1.0, "$W_{xh}$", ha="right", va="center", fontsize=11)
+    for (name0, x0), (name1, x1) in pairwise(row):
+        left = x0 + (DOTS_GAP if name0 == "dots" else HALF)
+        right = x1 - (DOTS_GAP if name1 == "dots" else HALF)
+        layer = last if name1 == "last" else name1
+        if kind == "deep":
+            forward = None if name1 == "dots" else f"$W_{layer}$"
+            backward = (
+                None
+                if name1 == "dots"
+                else rf"$\mathrm{{diag}}(a'(z_{layer}))$" + "\n" + rf"$\times\, W_{layer}$"
+            )
+            link(ax, left, right, 0, forward, backward)
+        else:
+            backward = None if name1 == "dots" else backward_jacobian(layer)
+            link(ax, left, right, 0, r"$W_{hh}$", backward, shared=True)
+    box(ax, X_LOSS, 0, "$L$", "L")
+    link(ax, row[-1][1] + HALF, X_LOSS - HALF, 0)
+    ax.set(xlim=(-0.8, 15.2), ylim=(-1.55 if kind == "deep" else -2.2, 0.95))
+ax_ff.set_title("Deep network: a different weight matrix in every layer", fontsize=13)
+ax_rnn.set_title(
+    "Unrolled RNN: one recurrent matrix in every layer, and an input at each", fontsize=13
+)
+plt.show()
+
+# %%
+# With a different matrix in every layer, the product of :math:`L` layer Jacobians can be
+# steered by the initialisation of each layer. With one shared matrix the product
+# contains :math:`W_{hh}` :math:`k` times, so its size is governed by how powers of a
+# single matrix behave: see
+# :ref:`sphx_glr_auto_examples_02_unrolled_rnn_plot_scalar_powers.py` for the scalar case
+# and :ref:`sphx_glr_auto_examples_02_unrolled_rnn_plot_gradient_decay.py` for the
+# measured gradients.
+
+# sphinx_gallery_thumbnail_number = 1

@@ -1,0 +1,204 @@
+r"""
+Clipping, geometrically
+=======================
+
+Two ways of taming a gradient that is too large: norm clipping rescales the whole vector
+and keeps its direction, element-wise clipping caps every coordinate and can turn it. In
+two dimensions both are pictures, a circle and a square. Neither can make a gradient
+longer, which is why clipping answers exploding gradients and leaves vanishing ones
+exactly as they were.
+
+Norm clipping with threshold :math:`\tau` and element-wise clipping with limit :math:`c`
+are
+
+.. math::
+
+    g \leftarrow \min\Big(1, \frac{\tau}{\|g\|}\Big)\, g ,
+    \qquad
+    g_i \leftarrow \min\big(\max(g_i, -c), c\big) .
+"""
+
+# %%
+# A handful of 2-D gradients
+# --------------------------
+# Eight gradients of different directions and lengths, clipped by
+# :func:`vgrad.clip_by_norm` with :math:`\tau = 1` and by :func:`vgrad.clip_by_value` with
+# :math:`c = 1`. Both return the clipped gradient and the norm it had before.
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from vgrad import RNN, clip_by_norm, clip_by_value, mse
+
+TAU = C = 1.0
+angles = np.radians([15.0, 50.0, 80.0, 125.0, 170.0, 215.0, 260.0, 320.0])
+lengths = np.array([2.8, 1.7, 0.7, 2.3, 1.2, 0.5, 2.6, 1.9])
+grads = lengths[:, None] * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+
+by_norm = np.array([clip_by_norm(g, TAU).grads for g in grads])
+by_value = np.array([clip_by_value(g, C).grads for g in grads])
+
+
+def turn_deg(u, v):
+    """Angle between u and v in degrees."""
+    cos = np.dot(u, v) / (np.linalg.norm(u) * np.linalg.norm(v))
+    return float(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))))
+
+
+print("  |g|   direction |  norm clip: |g|  turned |  value clip: |g|  turned")
+for g, n, v in zip(grads, by_norm, by_value, strict=True):
+    print(
+        f"{np.linalg.norm(g):5.2f}   {np.degrees(np.arctan2(g[1], g[0])) % 360:6.1f} deg"
+        f" |          {np.linalg.norm(n):5.2f}  {turn_deg(g, n):4.1f} deg"
+        f" |           {np.linalg.norm(v):5.2f}  {turn_deg(g, v):4.1f} deg"
+    )
+
+# %%
+# The picture
+# -----------
+# Grey arrows are the gradients, coloured arrows what clipping makes of them. Norm
+# clipping pulls every long arrow back to the circle :math:`\|g\| = \tau` along its own
+# line; short arrows are untouched. Element-wise clipping pushes long arrows onto the
+# square :math:`|g_i| \le c`, and every arrow that had one coordinate clipped and the other
+# not is turned towards the nearest diagonal.
+
+
+def arrows(ax, vectors, **style):
+    for v in vectors:
+        ax.annotate("", xy=v, xytext=(0.0, 0.0), arrowprops={"arrowstyle": "-|>", **style})
+
+
+fig, (ax_n, ax_v) = plt.subplots(
+    1, 2, figsize=(9.0, 4.6), layout="constrained", sharex=True, sharey=True
+)
+for ax, clipped, color, title in (
+    (ax_n, by_norm, "#0072B2", f"Norm clipping at {TAU:g}: direction kept"),
+    (ax_v, by_value, "#D55E00", f"Element-wise clipping at {C:g}: direction turned"),
+):
+    arrows(ax, grads, color="0.65", linewidth=1.2, shrinkA=0, shrinkB=0)
+    arrows(ax, clipped, color=color, linewidth=2.0, shrinkA=0, shrinkB=0)
+    ax.set(title=title, xlabel="$g_1$", xlim=(-3.2, 3.2), ylim=(-3.2, 3.2), aspect="equal")
+ax_n.add_patch(plt.Circle((0.0, 0.0), TAU, fill=False, linestyle="--", color="black"))
+ax_v.add_patch(plt.Rectangle((-C, -C), 2 * C, 2 * C, fill=False, linestyle="--", color="black"))
+ax_n.set_ylabel("$g_2$")
+fig.suptitle("Norm clipping keeps a gradient's direction, element-wise clipping turns it")
+plt.show()
+
+# %%
+# How far element-wise clipping turns a gradient
+# ----------------------------------------------
+# By symmetry it is enough to look at directions :math:`\theta` between 0 and 90 degrees.
+# A gradient of length :math:`r` is clipped to
+# :math:`(\min(r\cos\theta, c), \min(r\sin\theta, c))`. Norm clipping maps every
+# direction to itself (the diagonal). Element-wise clipping bends the map towards 45
+# degrees: the longer the gradient, the more directions end up at the corner of the box,
+# all pointing along the diagonal whatever they were. It also lets through up to
+# :math:`c\sqrt{n}` in :math:`n` dimensions, so the length it allows depends on the
+# direction too.
+
+theta = np.radians(np.linspace(0.0, 90.0, 181))
+unit = np.stack([np.cos(theta), np.sin(theta)], axis=1)
+fig, (ax_d, ax_l) = plt.subplots(1, 2, figsize=(9.0, 3.8), layout="constrained")
+ax_d.plot([0, 90], [0, 90], color="#0072B2", label=r"norm clipping: direction kept, length $\tau$")
+for i, r in enumerate((1.2, 2.0, 5.0, 50.0)):
+    clipped = np.array([clip_by_value(r * u, C).grads for u in unit])
+    direction = np.degrees(np.arctan2(clipped[:, 1], clipped[:, 0]))
+    ax_d.plot(np.degrees(theta), direction, color=f"C{i + 1}", label=f"element-wise, $r = {r:g}$")
+    ax_l.plot(np.degrees(theta), np.linalg.norm(clipped, axis=1), color=f"C{i + 1}")
+    print(f"r = {r:4g}: largest turn {np.max(np.abs(direction - np.degrees(theta))):4.1f} deg")
+ax_l.axhline(TAU, color="#0072B2")
+ax_l.axhline(C * np.sqrt(2.0), color="black", linestyle=":", linewidth=1.2, label=r"$c\sqrt{2}$")
+ax_d.set(
+    title="Direction after clipping",
+    xlabel=r"direction before, $\theta$ (degrees)",
+    ylabel="direction after (degrees)",
+    aspect="equal",
+    xticks=[0, 15, 30, 45, 60, 75, 90],
+    yticks=[0, 15, 30, 45, 60, 75, 90],
+)
+ax_l.set(
+    title="Length after clipping",
+    xlabel=r"direction before, $\theta$ (degrees)",
+    ylabel=r"$\|g\|$ after",
+    ylim=(0.0, 1.6),
+    xticks=[0, 15, 30, 45, 60, 75, 90],
+)
+# One legend for both panels, in the empty lower part of the right one.
+handles = ax_d.get_legend_handles_labels()[0] + ax_l.get_legend_handles_labels()[0]
+ax_l.legend(handles=handles, loc="lower center", fontsize=8)
+fig.suptitle("Element-wise clipping: the direction and length that come out")
+plt.show()
+
+# %%
+# A vanishing gradient passes through unchanged
+# ---------------------------------------------
+# Now a real one. A tanh RNN with :math:`\sigma_{\max}(W_{hh}) = 0.9` reads 40 steps of
+# random input from a random initial state and is scored on its last output only. By the
+# time the loss gradient reaches :math:`h_0` it has been multiplied by 40 step Jacobians of
+# norm at most 0.9. Clipping it at any threshold above its (tiny) norm returns the very
+# same array, and element-wise clipping leaves it equal too.
+
+rng = np.random.default_rng(7)
+T_STEPS, B, d, n = 40, 4, 3, 16
+net = RNN.random(d, n, 1, rng, sigma_max=0.9)
+trace = net.forward(rng.standard_normal((T_STEPS, B, d)), h0=rng.uniform(-1.0, 1.0, (B, n)))
+loss, dL_dy = mse(trace.y, rng.standard_normal((B, 1)), where="last")
+grads = net.backward(trace, dL_dy)
+
+dh0 = grads.dh[0]
+kept = clip_by_norm(dh0, 1.0)
+print(f"||dL/dh_T|| = {np.linalg.norm(grads.dh[-1]):.3g}, ||dL/dh_0|| = {kept.norm:.3g}")
+print(f"clip_by_norm(dL/dh_0, 1) returns the same array: {kept.grads is dh0}")
+unchanged = np.array_equal(clip_by_value(dh0, 1.0).grads, dh0)
+print(f"clip_by_value(dL/dh_0, 1) changes nothing: {unchanged}")
+
+# %%
+# The same holds inside a parameter gradient. The gradient of :math:`W_{hh}` is a sum over
+# time, :math:`\sum_t \delta_t h_{t-1}^\top` with
+# :math:`\delta_t = \phi'(a_t) \odot \partial L/\partial h_t`, and the term from step
+# :math:`t` has travelled back :math:`T - t` steps. Split it up, check that the terms add
+# up to what :meth:`vgrad.RNN.backward` returns, and clip the whole gradient (all five
+# parameter arrays together) at a deliberately harsh :math:`\tau = 0.01`: clipping
+# multiplies the gradient, and with it every term of the sum, by one common factor.
+
+delta = grads.dh[1:] * net.activation.df(trace.a)  # (T, B, n): dL/da_t
+terms = np.einsum("tbi,tbj->tij", delta, trace.h[:-1])  # terms[t - 1] is step t's share
+np.testing.assert_allclose(terms.sum(axis=0), grads.W_hh, rtol=1e-10, atol=1e-14)
+term_norms = np.linalg.norm(terms, axis=(1, 2))
+lag = T_STEPS - np.arange(1, T_STEPS + 1)
+
+TAU_HARD = 0.01
+clipped = clip_by_norm(grads, TAU_HARD)
+assert clipped.norm > TAU_HARD  # so that this clipping really acts
+scale = TAU_HARD / clipped.norm
+np.testing.assert_allclose(clipped.grads.W_hh, scale * grads.W_hh, rtol=1e-12)
+print(
+    f"global gradient norm {clipped.norm:.3g}: "
+    f"clipping at tau = {TAU_HARD} scales every term by {scale:.3g}"
+)
+print(
+    f"share of step 1 (lag {lag[0]}) relative to step T (lag 0): "
+    f"{term_norms[0] / term_norms[-1]:.3g}, before and after clipping"
+)
+
+fig, ax = plt.subplots(figsize=(6.4, 3.8), layout="constrained")
+ax.semilogy(lag, term_norms, "o-", markersize=3, label="unclipped")
+ax.semilogy(
+    lag, scale * term_norms, "s-", markersize=3, label=rf"norm-clipped at $\tau = {TAU_HARD}$"
+)
+ax.set(
+    title="Each step's term in the gradient of W_hh",
+    xlabel="lag $T - t$ (steps back from the loss)",
+    ylabel=r"$\|\delta_t h_{t-1}^\top\|_F$",
+)
+ax.legend()
+plt.show()
+
+# sphinx_gallery_thumbnail_number = 1
+
+# %%
+# On a log scale clipping is a vertical shift: the whole profile moves down together and
+# its slope, the rate at which the gradient forgets distant steps, does not change.
+# Clipping can stop an update from being too large; it cannot make the long-range part of
+# the gradient any larger relative to the rest. That needs a different architecture or
+# initialisation, the subject of the following pages.

@@ -1,0 +1,288 @@
+r"""Synthetic tasks whose answer depends on inputs far in the past.
+
+Each task is solved only by a network that carries information across many steps, and each
+has a *baseline*: the loss of the best predictor that ignores the inputs. A network stuck at
+the baseline has learned nothing about the long-range dependency (:doc:`/training`).
+
+==============  =========================  =========  ======================================
+task            input ``xs``               loss       baseline (input-blind)
+==============  =========================  =========  ======================================
+adding          (T, B, 2): value, marker   MSE, last  :math:`\operatorname{Var}(s) = 1/6`
+temporal order  (T, B, 6): one-hot         CE, last   :math:`\ln 4`
+copy memory     (T, B, S + 2): one-hot     CE, all    :math:`K \ln S / (D + 2K)`
+==============  =========================  =========  ======================================
+
+Every generator takes a ``numpy.random.Generator`` (or an integer seed) and is vectorised over
+the batch; :func:`empirical_baseline` measures the baseline on a sample, so the stated values
+can be checked rather than trusted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validate import as_float_array, check_choice, check_int, check_real, check_rng
+from .losses import WHERE, mse, softmax_cross_entropy
+
+__all__ = [
+    "ORDER_CLASSES",
+    "ORDER_SYMBOLS",
+    "Batch",
+    "adding_problem",
+    "copy_memory",
+    "empirical_baseline",
+    "temporal_order",
+]
+
+LOSSES = ("mse", "cross_entropy")
+
+#: Symbols of the temporal-order problem: four distractors, then the two that matter.
+ORDER_SYMBOLS = ("a", "b", "c", "d", "X", "Y")
+#: Classes of the temporal-order problem, in label order.
+ORDER_CLASSES = ("XX", "XY", "YX", "YY")
+
+
+@dataclass(frozen=True)
+class Batch:
+    r"""A batch of input sequences, their targets, and how to score a network's outputs.
+
+    Attributes
+    ----------
+    xs : ndarray, shape (T, B, d)
+        Inputs, time first (the layout of :meth:`vgrad.RNN.forward`).
+    target : ndarray
+        Real targets of shape (B, m) for ``loss="mse"``; integer class labels of shape (B,)
+        (``where="last"``) or (T, B) (``where="all"``) for ``loss="cross_entropy"``.
+    loss : {"mse", "cross_entropy"}
+        :func:`vgrad.mse` or :func:`vgrad.softmax_cross_entropy`.
+    where : {"last", "all"}
+        Which steps carry a loss.
+    n_outputs : int
+        The output size m a network needs for this task.
+    baseline : float
+        The stated loss of the best input-blind predictor (see each generator).
+    """
+
+    xs: np.ndarray
+    target: np.ndarray
+    loss: str
+    where: str
+    n_outputs: int
+    baseline: float
+
+    def __post_init__(self) -> None:
+        xs = as_float_array(self.xs, "xs", ndim=3)
+        object.__setattr__(self, "xs", xs)
+        check_choice(self.loss, "loss", LOSSES)
+        check_choice(self.where, "where", WHERE)
+        check_int(self.n_outputs, "n_outputs", minimum=1)
+        check_real(self.baseline, "baseline", nonnegative=True)
+
+    @property
+    def T(self) -> int:
+        """Sequence length."""
+        return self.xs.shape[0]
+
+    @property
+    def B(self) -> int:
+        """Batch size."""
+        return self.xs.shape[1]
+
+    @property
+    def d(self) -> int:
+        """Input size."""
+        return self.xs.shape[2]
+
+    def loss_and_grad(self, y: np.ndarray) -> tuple[float, np.ndarray]:
+        """Score outputs ``y`` of shape (T, B, m): the loss and :math:`\\partial L/\\partial y`."""
+        if self.loss == "mse":
+            return mse(y, self.target, where=self.where)
+        return softmax_cross_entropy(y, self.target, where=self.where)
+
+
+def _one_hot(symbols: np.ndarray, size: int) -> np.ndarray:
+    return (symbols[..., None] == np.arange(size)).astype(np.float64)
+
+
+def adding_problem(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
+    r"""The adding problem: report the sum of two marked numbers seen long ago.
+
+    Each input step carries a value :math:`u_t \sim U(0, 1)` (channel 0) and a marker
+    :math:`m_t \in \{0, 1\}` (channel 1). Exactly two steps are marked, one drawn uniformly
+    from the first half :math:`[0, \lfloor T/2 \rfloor)` and one from the second half
+    :math:`[\lfloor T/2 \rfloor, T)` (0-based), the variant of Le, Jaitly & Hinton (2015) of
+    the task of Hochreiter & Schmidhuber (1997). The target, scored by the squared error at
+    the last step only, is
+
+    .. math:: s = \sum_t m_t u_t = u_{t_1} + u_{t_2} .
+
+    The best input-blind prediction is :math:`\mathbb E[s] = 1`, whose mean squared error is
+    :math:`\operatorname{Var}(s) = 2 \cdot \tfrac{1}{12} = \tfrac16` (:doc:`/training`).
+
+    Parameters
+    ----------
+    T : int
+        Sequence length, at least 2.
+    batch : int
+        Number of sequences B.
+    rng : numpy.random.Generator or int
+
+    Returns
+    -------
+    Batch
+        ``xs`` (T, B, 2), ``target`` (B, 1), ``loss="mse"``, ``where="last"``,
+        ``baseline=1/6``.
+    """
+    T = check_int(T, "T", minimum=2)
+    batch = check_int(batch, "batch", minimum=1)
+    rng = check_rng(rng)
+    values = rng.uniform(size=(T, batch))
+    cols = np.arange(batch)
+    t1 = rng.integers(0, T // 2, size=batch)
+    t2 = rng.integers(T // 2, T, size=batch)
+    markers = np.zeros((T, batch))
+    markers[t1, cols] = 1.0
+    markers[t2, cols] = 1.0
+    xs = np.stack([values, markers], axis=-1)
+    target = (values[t1, cols] + values[t2, cols])[:, None]
+    return Batch(xs, target, "mse", "last", n_outputs=1, baseline=1.0 / 6.0)
+
+
+def temporal_order(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
+    r"""The temporal-order problem: classify the order of two symbols far apart.
+
+    A sequence of one-hot symbols from :data:`ORDER_SYMBOLS` (``a b c d`` are distractors
+    drawn uniformly) holds exactly two relevant symbols, each ``X`` or ``Y`` with probability
+    1/2: one at a step drawn from the early window :math:`[w, 2w)` and one from the middle
+    window :math:`[\lfloor T/2 \rfloor, \lfloor T/2 \rfloor + w)`, with
+    :math:`w = \max(1, \lfloor T/10 \rfloor)`. For T = 100 these are steps 10-19 and 50-59,
+    the windows of Hochreiter & Schmidhuber (1997, task 6a, without their start and end
+    markers). The label, scored by cross-entropy at the last step, is one of the four classes
+    :data:`ORDER_CLASSES`: ``2 * first + second`` with X = 0, Y = 1.
+
+    The four classes are equally likely, so the best input-blind prediction is uniform and
+    its cross-entropy is :math:`\ln 4` (:doc:`/training`).
+
+    Parameters
+    ----------
+    T : int
+        Sequence length, at least 4 (so that the two windows are disjoint).
+    batch : int
+        Number of sequences B.
+    rng : numpy.random.Generator or int
+
+    Returns
+    -------
+    Batch
+        ``xs`` (T, B, 6), ``target`` (B,) int in ``[0, 4)``, ``loss="cross_entropy"``,
+        ``where="last"``, ``baseline=ln 4``.
+    """
+    T = check_int(T, "T", minimum=4)
+    batch = check_int(batch, "batch", minimum=1)
+    rng = check_rng(rng)
+    w = max(1, T // 10)
+    cols = np.arange(batch)
+    symbols = rng.integers(0, 4, size=(T, batch))
+    t1 = rng.integers(w, 2 * w, size=batch)
+    t2 = rng.integers(T // 2, T // 2 + w, size=batch)
+    first = rng.integers(0, 2, size=batch)
+    second = rng.integers(0, 2, size=batch)
+    symbols[t1, cols] = 4 + first
+    symbols[t2, cols] = 4 + second
+    xs = _one_hot(symbols, len(ORDER_SYMBOLS))
+    label = 2 * first + second
+    return Batch(xs, label, "cross_entropy", "last", n_outputs=4, baseline=float(np.log(4.0)))
+
+
+def copy_memory(
+    delay: int,
+    batch: int,
+    rng: np.random.Generator | int,
+    *,
+    n_memorize: int = 10,
+    n_symbols: int = 8,
+) -> Batch:
+    r"""The copy-memory problem: reproduce a short sequence after a long blank delay.
+
+    Symbols ``0 .. S-1`` are data, ``S`` is the blank and ``S + 1`` the delimiter
+    (S = ``n_symbols``, K = ``n_memorize``, D = ``delay``). The input is K data symbols drawn
+    uniformly, D - 1 blanks, the delimiter, then K blanks: :math:`T = D + 2K` steps. The target
+    is blank for the first :math:`D + K` steps and the K data symbols for the last K, and
+    every step is scored by cross-entropy (the setting of Arjovsky, Shah & Bengio, 2016, after
+    Hochreiter & Schmidhuber, 1997).
+
+    An input-blind predictor knows where the blanks are but not the data, so at best it says
+    "blank" with certainty on the first D + K steps and guesses uniformly on the last K:
+
+    .. math:: L_{\text{base}} = \frac{K \ln S}{D + 2K},
+
+    which is :math:`10 \ln 8 / (D + 20)` in the usual setting (:doc:`/training`).
+
+    Parameters
+    ----------
+    delay : int
+        D >= 1: the number of steps from the last data symbol to the delimiter.
+    batch : int
+        Number of sequences B.
+    rng : numpy.random.Generator or int
+    n_memorize : int, default 10
+        K, the length of the sequence to recall.
+    n_symbols : int, default 8
+        S, the number of data symbols (at least 2).
+
+    Returns
+    -------
+    Batch
+        ``xs`` (T, B, S + 2), ``target`` (T, B) int in ``[0, S]``, ``loss="cross_entropy"``,
+        ``where="all"``, ``n_outputs = S + 1`` (data and blank), ``baseline`` as above.
+    """
+    delay = check_int(delay, "delay", minimum=1)
+    batch = check_int(batch, "batch", minimum=1)
+    rng = check_rng(rng)
+    K = check_int(n_memorize, "n_memorize", minimum=1)
+    S = check_int(n_symbols, "n_symbols", minimum=2)
+    T = delay + 2 * K
+    blank, delimiter = S, S + 1
+    data = rng.integers(0, S, size=(K, batch))
+    inputs = np.full((T, batch), blank)
+    inputs[:K] = data
+    inputs[K + delay - 1] = delimiter
+    target = np.full((T, batch), blank)
+    target[T - K :] = data
+    xs = _one_hot(inputs, S + 2)
+    baseline = K * float(np.log(S)) / T
+    return Batch(xs, target, "cross_entropy", "all", n_outputs=S + 1, baseline=baseline)
+
+
+def empirical_baseline(batch: Batch) -> float:
+    r"""The loss of the best input-blind predictor, estimated from the targets of ``batch``.
+
+    The predictor may depend on the time step but not on the inputs. For the squared error it
+    predicts the sample mean of the target, scoring the sample variance; for cross-entropy it
+    predicts the class frequencies :math:`\hat p_t(c)` at each scored step, scoring the mean
+    entropy :math:`-\frac1N \sum \ln \hat p_t(c_{t,b})`. With many sequences this converges to
+    the ``baseline`` stated by the generator (the entropy estimate is biased low by about
+    (classes - 1) / (2B) per step).
+
+    Parameters
+    ----------
+    batch : Batch
+
+    Returns
+    -------
+    float
+    """
+    if not isinstance(batch, Batch):
+        raise TypeError(f"batch must be a vgrad Batch, got {type(batch).__name__}")
+    if batch.loss == "mse":
+        return float(np.mean(np.var(batch.target, axis=0)))
+    labels = batch.target if batch.where == "all" else batch.target[None]
+    steps, m = labels.shape[0], batch.n_outputs
+    # one histogram per scored step, all at once: step s, class c -> bin s * m + c
+    bins = labels + m * np.arange(steps)[:, None]
+    counts = np.bincount(bins.ravel(), minlength=steps * m).reshape(steps, m)
+    p_hat = counts / labels.shape[1]
+    picked = np.take_along_axis(p_hat, labels, axis=1)  # every picked class was seen: > 0
+    return float(-np.mean(np.log(picked)))
