@@ -68,7 +68,7 @@ import matplotlib.font_manager
 
 project = "vgrad"
 author = "the vgrad authors"
-copyright = "2025, the vgrad authors"
+copyright = "2026, the vgrad authors"
 release = vgrad.__version__
 version = ".".join(release.split(".")[:2])
 
@@ -253,6 +253,8 @@ html_sidebars = {"**": ["sidebar-nav-all"]}
 html_theme_options = {
     # Every page in the left sidebar; the header holds only a few fixed entry points.
     "navbar_center": ["navbar-sections"],
+    # The full html_title is too long for the header next to the section links.
+    "logo": {"text": "vgrad"},
     "navbar_end": ["theme-switcher"],
     "navbar_persistent": ["search-button-field"],
     "navigation_depth": 3,
