@@ -82,6 +82,7 @@ extensions = [
     "sphinx_design",
     "sphinxcontrib.bibtex",
     "sitebuild",
+    "live_figure",
 ]
 if INTERSPHINX:
     extensions.append("sphinx.ext.intersphinx")
@@ -212,6 +213,9 @@ sphinx_gallery_conf = {
     # The timing pages pull jQuery and DataTables from CDNs; we request nothing remote.
     "write_computation_times": False,
     "min_reported_time": 1,
+    # With sphinx-build -j N, run N examples of a section at once (needs joblib). Each still
+    # runs with the figure style and RuntimeWarning-as-error of sitebuild.reset_gallery_style.
+    "parallel": True,
 }
 
 # -- autodoc / numpydoc --------------------------------------------------------------------
