@@ -1,0 +1,195 @@
+"""No stale results on the site: a change to vgrad's sources reruns what it computed.
+
+docs/_ext/sitebuild.py fingerprints the engine (:func:`engine_hash`); a new fingerprint
+deletes sphinx-gallery's ``*.md5`` files (every example reruns), selects a fresh myst-nb
+cache directory (every page re-executes) and deletes the old ones. These tests run those
+functions on temporary trees: no Sphinx, no build.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+EXT = Path(__file__).resolve().parents[1] / "docs" / "_ext" / "sitebuild.py"
+
+
+@pytest.fixture
+def sitebuild(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A fresh copy of the module, pointed at a fake repository under ``tmp_path``."""
+    spec = importlib.util.spec_from_file_location("_sitebuild_under_test", EXT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    repo = tmp_path / "repo"
+    engine = repo / "vgrad"
+    engine.mkdir(parents=True)
+    (engine / "__init__.py").write_text("from .rnn import RNN\n")
+    (engine / "rnn.py").write_text("class RNN:\n    rho = 0.9\n")
+    monkeypatch.setattr(module, "REPO_ROOT", repo)
+    monkeypatch.setattr(module, "ENGINE_DIR", engine)
+    monkeypatch.setattr(module, "BUILD_DIR", repo / "docs" / "_build")
+    return module
+
+
+def test_engine_hash_is_stable(sitebuild) -> None:
+    digest = sitebuild.engine_hash()
+    assert digest == sitebuild.engine_hash()
+    assert len(digest) == 16 and int(digest, 16) >= 0
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        pytest.param(lambda e: (e / "rnn.py").write_text("class RNN:\n    rho = 1.1\n"), id="edit"),
+        pytest.param(lambda e: (e / "lstm.py").write_text("X = 1\n"), id="new-module"),
+        pytest.param(lambda e: (e / "rnn.py").rename(e / "cells.py"), id="rename"),
+        pytest.param(lambda e: (e / "rnn.py").unlink(), id="delete"),
+        pytest.param(
+            lambda e: (e / "sub").mkdir() or (e / "sub" / "m.py").write_text(""), id="subpackage"
+        ),
+    ],
+)
+def test_engine_hash_changes_with_the_engine(sitebuild, edit) -> None:
+    before = sitebuild.engine_hash()
+    edit(sitebuild.ENGINE_DIR)
+    assert sitebuild.engine_hash() != before
+
+
+def test_engine_hash_changes_with_the_figure_style(sitebuild, monkeypatch) -> None:
+    before = sitebuild.engine_hash()
+    monkeypatch.setitem(sitebuild.STYLE, "lines.linewidth", "3.0")
+    assert sitebuild.engine_hash() != before
+
+
+def test_engine_hash_changes_with_numpy_version(sitebuild, monkeypatch) -> None:
+    before = sitebuild.engine_hash()
+    real = sitebuild.metadata.version
+    monkeypatch.setattr(
+        sitebuild.metadata, "version", lambda d: "0.0.1" if d == "numpy" else real(d)
+    )
+    assert sitebuild.engine_hash() != before
+
+
+def test_engine_hash_ignores_what_cannot_change_a_result(sitebuild) -> None:
+    before = sitebuild.engine_hash()
+    (sitebuild.ENGINE_DIR / "notes.txt").write_text("not code")
+    (sitebuild.ENGINE_DIR / "__pycache__").mkdir()
+    (sitebuild.ENGINE_DIR / "__pycache__" / "rnn.cpython-311.pyc").write_bytes(b"\0")
+    (sitebuild.REPO_ROOT / "README.md").write_text("prose")
+    assert sitebuild.engine_hash() == before
+
+
+def _gallery(root: Path) -> list[Path]:
+    """A generated gallery with sphinx-gallery's md5 files, in nested sections."""
+    files = [root / "01_deep" / "plot_a.py.md5", root / "02_rnn" / "plot_b.py.md5"]
+    for path in files:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("d41d8cd98f00b204e9800998ecf8427e")
+    (root / "02_rnn" / "plot_b.rst").write_text("generated page")
+    return files
+
+
+def test_invalidate_gallery_on_first_build_and_on_engine_change(sitebuild, tmp_path) -> None:
+    gallery = tmp_path / "auto_examples"
+    md5s = _gallery(gallery)
+
+    removed = sitebuild.invalidate_gallery(gallery, "aaaa")
+    assert sorted(removed) == sorted(md5s)
+    assert not any(p.exists() for p in md5s)
+    assert (gallery / "02_rnn" / "plot_b.rst").exists(), "only md5 files go"
+    assert (gallery / sitebuild.STAMP_NAME).read_text().strip() == "aaaa"
+
+    # The examples ran again and wrote new md5 files: same engine, nothing to do.
+    _gallery(gallery)
+    assert sitebuild.invalidate_gallery(gallery, "aaaa") is None
+    assert all(p.exists() for p in md5s)
+
+    # The engine changed: every example reruns.
+    assert sorted(sitebuild.invalidate_gallery(gallery, "bbbb")) == sorted(md5s)
+    assert not any(p.exists() for p in md5s)
+    assert (gallery / sitebuild.STAMP_NAME).read_text().strip() == "bbbb"
+
+
+def test_invalidate_gallery_creates_a_missing_gallery(sitebuild, tmp_path) -> None:
+    gallery = tmp_path / "auto_examples"
+    assert sitebuild.invalidate_gallery(gallery, "aaaa") == []
+    assert sitebuild.invalidate_gallery(gallery, "aaaa") is None
+
+
+def test_notebook_cache_follows_the_fingerprint(sitebuild) -> None:
+    a, b = sitebuild.notebook_cache_path("aaaa"), sitebuild.notebook_cache_path("bbbb")
+    assert a != b and a.parent == b.parent
+    assert sitebuild.BUILD_DIR in a.parents
+
+
+def test_prune_notebook_caches_keeps_only_the_current_one(sitebuild) -> None:
+    current, stale = sitebuild.notebook_cache_path("aaaa"), sitebuild.notebook_cache_path("bbbb")
+    for cache in (current, stale):
+        (cache / "executed").mkdir(parents=True)
+        (cache / "global.db").write_text("db")
+    assert sitebuild.prune_notebook_caches("aaaa") == [stale]
+    assert (current / "global.db").exists()
+    assert not stale.exists()
+    assert sitebuild.prune_notebook_caches("aaaa") == []
+
+
+def test_prune_notebook_caches_without_a_build(sitebuild) -> None:
+    assert sitebuild.prune_notebook_caches("aaaa") == []
+
+
+class _FakeApp:
+    """Records what ``sitebuild.setup`` registers; Sphinx itself is not needed."""
+
+    def __init__(self) -> None:
+        self.config_values: dict[str, tuple] = {}
+        self.handlers: dict[str, list] = {}
+
+    def add_config_value(self, name, default, rebuild, types=None) -> None:
+        self.config_values[name] = (default, rebuild)
+
+    def connect(self, event, handler, priority=500) -> None:
+        self.handlers.setdefault(event, []).append(handler)
+
+
+def test_setup_rereads_every_page_and_invalidates_on_a_new_fingerprint(sitebuild) -> None:
+    app = _FakeApp()
+    sitebuild.setup(app)
+    # rebuild="env": a new value of vgrad_engine_hash makes Sphinx re-read every page.
+    assert app.config_values["vgrad_engine_hash"][1] == "env"
+    assert sitebuild._on_config_inited in app.handlers["config-inited"]
+
+
+def test_on_config_inited_invalidates_gallery_and_prunes_caches(sitebuild, tmp_path) -> None:
+    pytest.importorskip("sphinx", reason="the Sphinx hook logs through sphinx.util.logging")
+    srcdir = tmp_path / "docs"
+    md5s = _gallery(srcdir / "auto_examples")
+    stale = sitebuild.notebook_cache_path("old0")
+    stale.mkdir(parents=True)
+
+    config = SimpleNamespace(
+        vgrad_engine_hash="new1", sphinx_gallery_conf={"gallery_dirs": "auto_examples"}
+    )
+    sitebuild._on_config_inited(SimpleNamespace(srcdir=str(srcdir)), config)
+    assert not any(p.exists() for p in md5s)
+    assert not stale.exists()
+    assert (srcdir / "auto_examples" / sitebuild.STAMP_NAME).read_text().strip() == "new1"
+
+
+def test_the_real_fingerprint_covers_the_real_engine() -> None:
+    spec = importlib.util.spec_from_file_location("_sitebuild_real", EXT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    import vgrad
+
+    assert Path(vgrad.__file__).resolve().parent == module.ENGINE_DIR
+    engine_modules = {
+        Path(m.__file__).resolve()
+        for name, m in sys.modules.items()
+        if name.startswith("vgrad.") and getattr(m, "__file__", None)
+    }
+    assert engine_modules, "vgrad imported no submodules"
+    assert all(module.ENGINE_DIR in p.parents for p in engine_modules)
