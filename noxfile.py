@@ -175,3 +175,18 @@ def docs_timing(session: nox.Session) -> None:
     """
     _install_docs_env(session)
     session.run("python", "benchmarks/bench_docs.py", "timing", *session.posargs)
+
+
+# Not in nox.options.sessions: run it on demand with `nox -s bench` (or `nox -s bench --
+# --repeats 21`). torch is optional and deliberately not installed here: the torch columns
+# appear only if torch is importable.
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Time RNN forward + backward against a textbook per-step loop (and torch.nn.RNN if present).
+
+    Arguments go to benchmarks/bench_rnn.py, e.g. ``nox -s bench -- --repeats 21``.
+    """
+    session.install("-e", ".")
+    session.run("python", "benchmarks/bench_rnn.py", *session.posargs)

@@ -299,3 +299,24 @@ def test_unknown_activation_name():
         vgrad.RNN(np.ones((2, 1)), np.eye(2), np.zeros(2), np.ones((1, 2)), np.zeros(1), "gelu")
     with pytest.raises(TypeError, match="activation must be a string"):
         vgrad.get_activation(3)
+
+
+def test_backward_leaves_the_trace_intact_and_custom_activations_work(rng):
+    # backward reuses phi'(a) in place for delta; neither the trace nor a df that returns a
+    # read-only view may be touched.
+    net = make(rng, 2, 3, 1, "tanh")
+    tr = net.forward(rng.standard_normal((5, 2, 2)))
+    h, a = tr.h.copy(), tr.a.copy()
+    net.backward(tr, np.ones((5, 2, 1)))
+    np.testing.assert_array_equal(tr.h, h)
+    np.testing.assert_array_equal(tr.a, a)
+    ident = vgrad.Activation(
+        "my_identity", lambda z: z, lambda z: np.broadcast_to(1.0, z.shape), 1.0
+    )
+    custom = vgrad.RNN(**net.params(), activation=ident)
+    builtin = vgrad.RNN(**net.params(), activation="identity")
+    xs = rng.standard_normal((4, 2, 2))
+    g1 = custom.backward(custom.forward(xs), np.ones((4, 2, 1)))
+    g2 = builtin.backward(builtin.forward(xs), np.ones((4, 2, 1)))
+    for k in vgrad.rnn.PARAMS:
+        np.testing.assert_array_equal(getattr(g1, k), getattr(g2, k))

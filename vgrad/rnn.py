@@ -18,8 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._products import log_norms_of_products
 from ._validate import as_float_array, check_int, check_real, check_rng
-from .activations import Activation, get_activation
+from .activations import ACTIVATIONS, Activation, get_activation
 from .spectral import orthogonal, random_matrix
 
 __all__ = ["RNN", "Gradients", "Trace"]
@@ -265,11 +266,15 @@ class RNN:
             h[0] = h0
         phi = self.activation.f
         # The input projection does not depend on the recurrence: one product for all steps.
-        a = xs @ self.W_xh.T + self.b_h
-        W_hh_T = self.W_hh.T
+        a = xs @ self.W_xh.T
+        a += self.b_h
+        # A contiguous copy of W_hh^T: BLAS multiplies small untransposed matrices faster.
+        W_hh_T = np.ascontiguousarray(self.W_hh.T)
+        recurrent = np.empty((B, n))  # W_hh h_{t-1}, reused by every step
         with np.errstate(over="ignore", invalid="ignore"):
             for t in range(T):
-                a[t] += h[t] @ W_hh_T
+                np.matmul(h[t], W_hh_T, out=recurrent)
+                a[t] += recurrent
                 h[t + 1] = phi(a[t])
         if not np.isfinite(h).all():
             bad = int(np.argmin(np.isfinite(h).reshape(T + 1, -1).all(axis=1)))
@@ -325,11 +330,18 @@ class RNN:
         dL_dy = as_float_array(dL_dy, "dL_dy", shape=(T, B, m))
         if trace.h.shape[2] != self.W_hh.shape[0]:
             raise ValueError("trace was computed by a network with a different hidden size")
-        dphi = self.activation.df(trace.a)
-        dh_out = dL_dy @ self.W_hy  # the direct path y_t -> h_t, all steps at once
-        if truncate is None or check_int(truncate, "truncate", minimum=1) >= T:
-            dh, delta = self._bptt_full(dh_out, dphi)
+        if self.activation == ACTIVATIONS["tanh"]:
+            # tanh'(a) = 1 - tanh(a)^2 = 1 - h^2: reuse the stored h_t rather than evaluate tanh
+            # again (the same numbers as activation.df(a), in one (T, B, n) array, not three)
+            dphi = np.square(trace.h[1:])
+            np.subtract(1.0, dphi, out=dphi)
         else:
+            # a private copy, since _bptt_full overwrites it
+            dphi = np.array(self.activation.df(trace.a), dtype=np.float64)
+        if truncate is None or check_int(truncate, "truncate", minimum=1) >= T:
+            dh, delta = self._bptt_full(dL_dy, dphi)
+        else:
+            dh_out = dL_dy @ self.W_hy  # the direct path y_t -> h_t, all steps at once
             dh, delta = self._bptt_truncated(dh_out, dphi, truncate)
         flat = delta.reshape(T * B, n).T
         return Gradients(
@@ -341,16 +353,20 @@ class RNN:
             dh=dh,
         )
 
-    def _bptt_full(self, dh_out: np.ndarray, dphi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        T, B, n = dh_out.shape
+    def _bptt_full(self, dL_dy: np.ndarray, dphi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # dphi must be the caller's own array: it is overwritten with
+        # delta_t = phi'(a_t) * dL/dh_t, which saves allocating (and touching) one (T, B, n) array.
+        T, B, n = dphi.shape
         dh = np.empty((T + 1, B, n))
-        delta = np.empty((T, B, n))
-        carry = np.zeros((B, n))  # dL/dh_t through h_{t+1}, ..., the future
+        dh[0] = 0.0  # h_0 has no output of its own
+        np.matmul(dL_dy, self.W_hy, out=dh[1:])  # the direct path y_t -> h_t, all steps at once
+        delta = dphi
+        carry = np.empty((B, n))  # W_hh^T delta_t: the path h_{t-1} -> h_t -> later losses
         for t in range(T, 0, -1):
-            dh[t] = dh_out[t - 1] + carry
-            delta[t - 1] = dh[t] * dphi[t - 1]
-            carry = delta[t - 1] @ self.W_hh
-        dh[0] = carry
+            # dh[t] is complete here: its direct term plus the carry added at step t + 1
+            delta[t - 1] *= dh[t]
+            np.matmul(delta[t - 1], self.W_hh, out=carry)
+            dh[t - 1] += carry
         return dh, delta
 
     def _bptt_truncated(
@@ -460,20 +476,8 @@ class RNN:
             raise ValueError(f"ord must be 2 or 'fro', got {ord!r}")
         B, n = trace.h.shape[1:]
         dphi = self.activation.df(trace.a)
-        out = np.empty((t + 1, B))
-        out[0] = np.log(np.linalg.norm(np.eye(n), ord=ord))
-        Q = np.broadcast_to(np.eye(n), (B, n, n)).copy()
-        scale = np.zeros(B)
-        for k in range(1, t + 1):
-            Q = Q @ (dphi[t - k][:, :, None] * self.W_hh)
-            s = np.sqrt(np.einsum("bij,bij->b", Q, Q))
-            alive = s > 0
-            Q /= np.where(alive, s, 1.0)[:, None, None]
-            scale = scale + np.log(np.where(alive, s, 1.0))
-            scale[~alive] = -np.inf
-            norm_Q = 1.0 if ord == "fro" else np.linalg.norm(Q, ord=2, axis=(1, 2))
-            out[k] = scale + np.log(np.where(alive, norm_Q, 1.0))
-        return out
+        factors = (dphi[t - k][:, :, None] * self.W_hh for k in range(1, t + 1))
+        return log_norms_of_products(factors, B, n, ord)
 
     def _check_trace(self, trace: Trace) -> int:
         if not isinstance(trace, Trace):
