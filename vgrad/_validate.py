@@ -68,6 +68,11 @@ def check_int(x: object, name: str, *, minimum: int | None = None) -> int:
     return int(x)
 
 
+def check_sizes(d: object, n: object, m: object) -> tuple[int, int, int]:
+    """Input, hidden and output sizes ``(d, n, m)`` of a recurrent network, each at least 1."""
+    return check_int(d, "d", minimum=1), check_int(n, "n", minimum=1), check_int(m, "m", minimum=1)
+
+
 def check_real(
     x: object,
     name: str,

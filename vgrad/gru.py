@@ -33,7 +33,7 @@ from ._cells import (
     log_sigmoid,
 )
 from ._products import check_ord, log_norms_of_products
-from ._validate import as_float_array, check_int, check_real, check_rng
+from ._validate import as_float_array, check_real, check_rng, check_sizes
 from .activations import sigmoid
 
 __all__ = ["GRU", "GRUGradients", "GRUTrace"]
@@ -172,7 +172,7 @@ class GRU:
         :math:`z_t` near :math:`\sigma(b_z)`, so the direct path keeps that fraction of the
         gradient per step, as the forget bias does for the LSTM.
         """
-        d, n, m = (check_int(v, k, minimum=1) for v, k in ((d, "d"), (n, "n"), (m, "m")))
+        d, n, m = check_sizes(d, n, m)
         rng = check_rng(rng)
         update_bias = check_real(update_bias, "update_bias")
         input_scale = check_real(input_scale, "input_scale", nonnegative=True)

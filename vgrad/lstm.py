@@ -33,7 +33,7 @@ from ._cells import (
     log_sigmoid,
 )
 from ._products import check_ord, log_norms_of_products
-from ._validate import as_float_array, check_int, check_real, check_rng
+from ._validate import as_float_array, check_real, check_rng, check_sizes
 from .activations import sigmoid
 
 __all__ = ["LSTM", "LSTMGradients", "LSTMTrace"]
@@ -198,7 +198,7 @@ class LSTM:
         forget gates near :math:`\sigma(b_f)`, so the cell path passes a fraction about
         :math:`\sigma(b_f)` of the gradient per step (Gers, Schmidhuber & Cummins 2000).
         """
-        d, n, m = (check_int(v, k, minimum=1) for v, k in ((d, "d"), (n, "n"), (m, "m")))
+        d, n, m = check_sizes(d, n, m)
         rng = check_rng(rng)
         forget_bias = check_real(forget_bias, "forget_bias")
         input_scale = check_real(input_scale, "input_scale", nonnegative=True)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._products import log_norms_of_products
-from ._validate import as_float_array, check_int, check_real, check_rng
+from ._validate import as_float_array, check_int, check_real, check_rng, check_sizes
 from .activations import ACTIVATIONS, Activation, get_activation
 from .spectral import orthogonal, random_matrix
 
@@ -154,7 +154,7 @@ class RNN:
         one). :math:`W_{xh}` has entries :math:`\mathcal N(0, s^2/d)` with ``s = input_scale``,
         :math:`W_{hy}` entries :math:`\mathcal N(0, 1/n)`; biases are zero.
         """
-        d, n, m = (check_int(v, k, minimum=1) for v, k in ((d, "d"), (n, "n"), (m, "m")))
+        d, n, m = check_sizes(d, n, m)
         rng = check_rng(rng)
         input_scale = check_real(input_scale, "input_scale", nonnegative=True)
         W_hh = random_matrix(n, rng, rho=rho, sigma_max=sigma_max)
@@ -176,7 +176,7 @@ class RNN:
 
         See :func:`RNN.random` for the other parameters.
         """
-        d, n, m = (check_int(v, k, minimum=1) for v, k in ((d, "d"), (n, "n"), (m, "m")))
+        d, n, m = check_sizes(d, n, m)
         rng = check_rng(rng)
         gain = check_real(gain, "gain")
         input_scale = check_real(input_scale, "input_scale", nonnegative=True)
@@ -195,7 +195,7 @@ class RNN:
         input_scale: float = 1.0,
     ) -> RNN:
         r"""Network with :math:`W_{hh} = g\,I` (with ReLU: the IRNN of Le, Jaitly & Hinton 2015)."""
-        d, n, m = (check_int(v, k, minimum=1) for v, k in ((d, "d"), (n, "n"), (m, "m")))
+        d, n, m = check_sizes(d, n, m)
         rng = check_rng(rng)
         gain = check_real(gain, "gain")
         input_scale = check_real(input_scale, "input_scale", nonnegative=True)
