@@ -19,6 +19,7 @@ from conftest import SITE, page_ids, site_pages
 
 PAGES = site_pages()
 TIMEOUT_MS = 30_000
+VIEWPORT = {"width": 1280, "height": 800}
 
 # Everything the checks need from the rendered page, gathered once MathJax has finished.
 # Lazy images are switched to eager and awaited, so every <img> has either loaded or failed.
@@ -50,8 +51,14 @@ async () => {
       rawMath.push(node.data.trim().slice(0, 200));
     }
   }
+  // Display formulas wider than the text column get a scroll bar: split them instead.
+  const wideMath = Array.from(document.querySelectorAll('mjx-container[display="true"]'))
+    .filter((el) => el.scrollWidth > el.clientWidth + 1)
+    .map((el) => `${el.scrollWidth}px in ${el.clientWidth}px, near #` +
+      (el.closest("[id]") || {}).id);
   return {
     hasMathJax: !!(window.MathJax && window.MathJax.startup),
+    wideMath,
     mathErrors,
     untypeset,
     rawMath,
@@ -129,7 +136,8 @@ def watch(context, page) -> list[str]:
 
 @pytest.mark.parametrize("relpath", PAGES)
 def test_page(relpath: str, browser, base_url: str) -> None:
-    context = browser.new_context(service_workers="block")
+    # A laptop-sized window: the width at which every display formula must fit its column.
+    context = browser.new_context(service_workers="block", viewport=VIEWPORT)
     page = context.new_page()
     problems = watch(context, page)
     try:
@@ -143,6 +151,8 @@ def test_page(relpath: str, browser, base_url: str) -> None:
     problems += [f"MathJax error: {text}" for text in report["mathErrors"]]
     problems += [f"formula not typeset: {text}" for text in report["untypeset"]]
     problems += [f"math delimiters left as text: {text!r}" for text in report["rawMath"]]
+    if relpath != "api.html":  # docstring formulas sit in narrow, scrollable signature blocks
+        problems += [f"display formula overflows: {text}" for text in report["wideMath"]]
     problems += [f"image did not load: {src}" for src in report["brokenImages"]]
     problems += check_links(relpath, base_url, report["links"], set(report["ids"]))
     problems += check_links(relpath, base_url, report["srcset"], set(), kind="srcset entry")

@@ -9,8 +9,9 @@ The gradient of a loss at the last step :math:`T` reaches the hidden state
 
     \frac{\partial L}{\partial h_{T-k}} = \frac{\partial L}{\partial h_T}\,
     \frac{\partial h_T}{\partial h_{T-k}}, \qquad
-    \frac{\partial h_T}{\partial h_{T-k}} = J_T J_{T-1} \cdots J_{T-k+1}, \qquad
-    J_t = \mathrm{diag}(\phi'(a_t))\, W_{hh}.
+    \frac{\partial h_T}{\partial h_{T-k}} = J_T J_{T-1} \cdots J_{T-k+1},
+
+with the one-step Jacobian :math:`J_t = \mathrm{diag}(\phi'(a_t))\, W_{hh}`.
 
 This example measures both factors with backpropagation through time, for recurrent
 matrices of spectral radius :math:`\rho` from 0.5 to 1.5, and compares them with the
