@@ -1,7 +1,7 @@
-"""Argument checks and small numerics shared by the gated cells.
+"""Argument checks and small numerics shared by the recurrent cells.
 
-Both cells (:mod:`vgrad.lstm`, :mod:`vgrad.gru`) take the same input layout as
-:class:`vgrad.RNN` (time first, then batch) and report the same errors, so a reader who
+:class:`vgrad.RNN`, :class:`vgrad.LSTM` and :class:`vgrad.GRU` take the same input layout
+(time first, then batch) and report the same errors through these checks, so a reader who
 switches cells sees the same messages.
 """
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._products import log_norms_of_products
+from ._cells import check_sequence, check_step, initial_state
+from ._products import check_ord, log_norms_of_products
 from ._validate import as_float_array, check_int, check_real, check_rng, check_sizes
 from .activations import ACTIVATIONS, Activation, get_activation
 from .spectral import orthogonal, random_matrix
@@ -250,20 +251,10 @@ class RNN:
             If the hidden state overflows float64 (an exploding forward pass).
         """
         d, n, _ = self.sizes
-        xs = as_float_array(xs, "xs", ndim=3)
-        if xs.shape[2] != d:
-            raise ValueError(f"xs must have shape (T, B, d={d}), got {xs.shape}")
+        xs = check_sequence(xs, d)
         T, B = xs.shape[:2]
-        if T == 0 or B == 0:
-            raise ValueError(f"xs must have at least one step and one sequence, got {xs.shape}")
         h = np.empty((T + 1, B, n))
-        if h0 is None:
-            h[0] = 0.0
-        else:
-            h0 = as_float_array(h0, "h0", ndim=(1, 2))
-            if h0.shape not in ((n,), (B, n)):
-                raise ValueError(f"h0 must have shape ({B}, {n}) or ({n},), got {h0.shape}")
-            h[0] = h0
+        h[0] = initial_state(h0, "h0", B, n)
         phi = self.activation.f
         # The input projection does not depend on the recurrence: one product for all steps.
         a = xs @ self.W_xh.T
@@ -321,15 +312,10 @@ class RNN:
         -------
         Gradients
         """
-        if not isinstance(trace, Trace):
-            raise TypeError(
-                f"trace must be the Trace returned by forward, got {type(trace).__name__}"
-            )
+        self._check_trace(trace)
         T, B, n = trace.a.shape
         m = self.W_hy.shape[0]
         dL_dy = as_float_array(dL_dy, "dL_dy", shape=(T, B, m))
-        if trace.h.shape[2] != self.W_hh.shape[0]:
-            raise ValueError("trace was computed by a network with a different hidden size")
         if self.activation == ACTIVATIONS["tanh"]:
             # tanh'(a) = 1 - tanh(a)^2 = 1 - h^2: reuse the stored h_t rather than evaluate tanh
             # again (the same numbers as activation.df(a), in one (T, B, n) array, not three)
@@ -446,13 +432,9 @@ class RNN:
     ) -> np.ndarray:
         r"""Log-norms :math:`\log \| \partial h_t / \partial h_{t-k} \|` for every lag k = 0..t.
 
-        The running product is renormalised after every factor and its scale kept as a sum of
-        logarithms, so no intermediate over- or underflows:
-
-        .. math::
-
-            P_k = J_{t-k+1}\text{-products} = e^{s_k} Q_k, \quad \|Q_k\|_F = 1, \quad
-            \log\|P_k\| = s_k + \log\|Q_k\| .
+        The running product :math:`J_t J_{t-1} \cdots J_{t-k+1}` is renormalised after every
+        factor and its scale kept as a sum of logarithms, so no
+        intermediate over- or underflows.
 
         Parameters
         ----------
@@ -468,12 +450,8 @@ class RNN:
         ndarray, shape (t + 1, B)
             Entry ``[k, b]``; ``-inf`` where the product is exactly zero (dead ReLUs).
         """
-        T = self._check_trace(trace)
-        t = T if t is None else check_int(t, "t", minimum=0)
-        if t > T:
-            raise ValueError(f"t must be <= T={T}, got {t}")
-        if ord not in (2, "fro"):
-            raise ValueError(f"ord must be 2 or 'fro', got {ord!r}")
+        t = check_step(t, self._check_trace(trace))
+        ord = check_ord(ord)
         B, n = trace.h.shape[1:]
         dphi = self.activation.df(trace.a)
         factors = (dphi[t - k][:, :, None] * self.W_hh for k in range(1, t + 1))
