@@ -26,8 +26,9 @@ from .spectral import (
     singular_values,
     spectral_radius,
 )
+from .stacked import RNNStack
 from .tasks import Batch, adding_problem, copy_memory, empirical_baseline, temporal_order
-from .training import TrainResult, evaluate, train
+from .training import TrainResult, evaluate, perturb, train, train_many
 
 __version__ = "0.1.0"
 
@@ -49,6 +50,7 @@ __all__ = [
     "Gradients",
     "LSTMGradients",
     "LSTMTrace",
+    "RNNStack",
     "Trace",
     "TrainResult",
     "adding_problem",
@@ -70,6 +72,7 @@ __all__ = [
     "nonnormal_coupling",
     "numerical_gradient",
     "orthogonal",
+    "perturb",
     "power_norms",
     "random_matrix",
     "sigmoid",
@@ -79,4 +82,5 @@ __all__ = [
     "spectral_radius",
     "temporal_order",
     "train",
+    "train_many",
 ]

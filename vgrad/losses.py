@@ -46,17 +46,25 @@ def mse(y: np.ndarray, target: np.ndarray, where: str = "all") -> tuple[float, n
     dL_dy : ndarray, shape (T, B, m)
     """
     y, where = _outputs(y, where)
-    T, B, m = y.shape
+    loss, dL_dy = _mse(y, target, where)
+    return float(loss), dL_dy
+
+
+def _mse(y: np.ndarray, target: object, where: str) -> tuple[np.ndarray, np.ndarray]:
+    # y has shape (..., T, B, m): any leading axes are independent runs (vgrad.stacked),
+    # each scored against the same target; the loss has the leading shape.
+    T, B, m = y.shape[-3:]
     want = (T, B, m) if where == "all" else (B, m)
     target = as_float_array(target, "target", shape=want)
     dL_dy = np.zeros_like(y)
-    diff = (y if where == "all" else y[-1]) - target
-    loss = float(np.mean(diff * diff))
-    grad = (2.0 / diff.size) * diff
+    diff = (y if where == "all" else y[..., -1, :, :]) - target
+    N = target.size
+    loss = np.sum(diff * diff, axis=tuple(range(-target.ndim, 0))) / N
+    grad = (2.0 / N) * diff
     if where == "all":
         dL_dy[...] = grad
     else:
-        dL_dy[-1] = grad
+        dL_dy[..., -1, :, :] = grad
     return loss, dL_dy
 
 
@@ -86,7 +94,15 @@ def softmax_cross_entropy(
     dL_dy : ndarray, shape (T, B, m)
     """
     y, where = _outputs(logits, where)
-    T, B, m = y.shape
+    loss, dL_dy = _softmax_cross_entropy(y, labels, where)
+    return float(loss), dL_dy
+
+
+def _softmax_cross_entropy(
+    y: np.ndarray, labels: object, where: str
+) -> tuple[np.ndarray, np.ndarray]:
+    # As _mse: leading axes of y are independent runs scored against the same labels.
+    T, B, m = y.shape[-3:]
     labels = np.asarray(labels)
     if labels.dtype.kind not in "iu":
         raise TypeError(f"labels must be an integer array, got dtype {labels.dtype}")
@@ -95,19 +111,19 @@ def softmax_cross_entropy(
         raise ValueError(f"labels must have shape {want}, got {labels.shape}")
     if labels.size and (labels.min() < 0 or labels.max() >= m):
         raise ValueError(f"labels must lie in [0, {m}), got range [{labels.min()}, {labels.max()}]")
-    z = y if where == "all" else y[-1:]
+    z = y if where == "all" else y[..., -1:, :, :]
     lab = labels if where == "all" else labels[None]
+    index = np.broadcast_to(lab[..., None], (*z.shape[:-1], 1))
     z = z - z.max(axis=-1, keepdims=True)
     log_p = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
-    picked = np.take_along_axis(log_p, lab[..., None], axis=-1)
     N = lab.size
-    loss = float(-picked.sum() / N)
+    loss = -np.take_along_axis(log_p, index, axis=-1).sum(axis=(-3, -2, -1)) / N
     grad = np.exp(log_p)
-    np.put_along_axis(grad, lab[..., None], np.take_along_axis(grad, lab[..., None], -1) - 1.0, -1)
+    np.put_along_axis(grad, index, np.take_along_axis(grad, index, -1) - 1.0, -1)
     grad /= N
     dL_dy = np.zeros_like(y)
     if where == "all":
         dL_dy[...] = grad
     else:
-        dL_dy[-1] = grad[0]
+        dL_dy[..., -1:, :, :] = grad
     return loss, dL_dy

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validate import as_float_array, check_choice, check_int, check_real, check_rng
-from .losses import WHERE, mse, softmax_cross_entropy
+from .losses import WHERE, _mse, _softmax_cross_entropy, mse, softmax_cross_entropy
 
 __all__ = [
     "ORDER_CLASSES",
@@ -100,6 +100,16 @@ class Batch:
         if self.loss == "mse":
             return mse(y, self.target, where=self.where)
         return softmax_cross_entropy(y, self.target, where=self.where)
+
+    def losses_and_grads(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Score the outputs of R runs on this batch at once (:class:`vgrad.stacked.RNNStack`).
+
+        ``y`` has shape (R, T, B, m); returns the R losses and :math:`\\partial L/\\partial y`
+        of ``y``'s shape, each run as :meth:`loss_and_grad` would score it alone.
+        """
+        y = as_float_array(y, "y", ndim=4, finite=False)
+        fn = _mse if self.loss == "mse" else _softmax_cross_entropy
+        return fn(y, self.target, self.where)
 
 
 def _one_hot(symbols: np.ndarray, size: int) -> np.ndarray:

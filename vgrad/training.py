@@ -14,11 +14,15 @@ the loss gradient reaches the early steps (:doc:`/training`).
 A run that blows up is stopped, not crashed: an overflow in the forward or backward pass, a
 non-finite loss or gradient, or a loss above ``max_loss`` ends the run with the reason
 recorded, and the network keeps its last finite parameters.
+
+:func:`train_many` trains R independent networks in one loop (:class:`vgrad.stacked.RNNStack`):
+the same updates as R calls of :func:`train`, at a fraction of the cost, so that a claim about
+training can rest on many seeds rather than on one trajectory.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,9 +30,10 @@ import numpy as np
 from ._validate import check_choice, check_int, check_real, check_rng
 from .clipping import clip_by_norm, clip_by_value, global_norm
 from .rnn import RNN, Gradients
+from .stacked import RNNStack
 from .tasks import Batch
 
-__all__ = ["TrainResult", "evaluate", "train"]
+__all__ = ["TrainResult", "evaluate", "perturb", "train", "train_many"]
 
 CLIP_KINDS = ("norm", "value")
 
@@ -121,6 +126,22 @@ def evaluate(net: RNN, batch: Batch) -> float:
         raise TypeError(f"batch must be a vgrad Batch, got {type(batch).__name__}")
     loss, _ = batch.loss_and_grad(net.forward(batch.xs).y)
     return loss
+
+
+def perturb(net: RNN, rel: float, rng: np.random.Generator | int) -> RNN:
+    r"""A copy of ``net`` with every parameter multiplied by :math:`1 + \epsilon z`, z ~ N(0, 1).
+
+    With :math:`\epsilon` = ``rel`` = 1e-12 this is about the change a different BLAS kernel
+    or numpy version makes to a computation by rounding. Training is chaotic: such a change
+    can alter where a run ends, so a claim about one training run should be checked on a few
+    perturbed copies of its network (:doc:`/training`).
+    """
+    if not isinstance(net, RNN):
+        raise TypeError(f"net must be a vgrad RNN, got {type(net).__name__}")
+    rel = check_real(rel, "rel", nonnegative=True)
+    rng = check_rng(rng)
+    params = {k: p * (1.0 + rel * rng.standard_normal(p.shape)) for k, p in net.params().items()}
+    return RNN(**params, activation=net.activation)
 
 
 def train(
@@ -254,6 +275,233 @@ def train(
         reason=reason,
         step_stopped=len(loss_log) if diverged else None,
     )
+
+
+def train_many(
+    nets: Sequence[RNN],
+    task: Callable[[int, np.random.Generator], Batch],
+    *,
+    steps: int,
+    lr: float | Sequence[float],
+    batch: int,
+    rng: np.random.Generator | int | Sequence[np.random.Generator | int],
+    momentum: float | Sequence[float] = 0.0,
+    clip: tuple[str, float] | Sequence[tuple[str, float] | None] | None = None,
+    profile_every: int | None = None,
+    max_loss: float = 1e6,
+) -> list[TrainResult]:
+    r"""Train R networks at once: the same runs as ``[train(net, ...) for net in nets]``.
+
+    Every step is one batched forward and backward pass for all runs
+    (:class:`vgrad.stacked.RNNStack`), and each run's update is that of :func:`train`
+    (``tests/test_stacked.py`` checks that the results agree to rounding). A run that
+    diverges stops alone, with its reason; the others go on.
+
+    Parameters
+    ----------
+    nets : sequence of RNN
+        The initial networks (copied, not modified), all of the same sizes and activation.
+    task, steps, batch, profile_every, max_loss
+        As in :func:`train`.
+    rng : Generator or int, or a sequence of them (one per run)
+        One source: every run sees the same batches, as ``train(net, rng=seed)`` with the
+        same seed for every net. A sequence: run r draws its batches from ``rng[r]``.
+    lr, momentum : float, or a sequence of floats (one per run)
+        As in :func:`train`.
+    clip : None, ("norm", tau), ("value", c), or a sequence of these (one per run)
+        As in :func:`train`; one loop can train clipped and unclipped runs side by side.
+
+    Returns
+    -------
+    list of TrainResult
+        One per network, in order.
+    """
+    stack = RNNStack(nets)
+    R = stack.R
+    if not callable(task):
+        raise TypeError(f"task must be callable as task(batch, rng), got {type(task).__name__}")
+    steps = check_int(steps, "steps", minimum=1)
+    batch = check_int(batch, "batch", minimum=1)
+    lrs = np.array([check_real(v, "lr", positive=True) for v in _per_run(lr, "lr", R)])
+    mus = np.array(
+        [check_real(v, "momentum", nonnegative=True) for v in _per_run(momentum, "momentum", R)]
+    )
+    if (mus >= 1.0).any():
+        raise ValueError(f"momentum must be < 1, got {mus.max()}")
+    one_clip = clip is None or (isinstance(clip, tuple) and isinstance(clip[0], str))
+    clips = [_check_clip(c) for c in ([clip] * R if one_clip else _per_run(clip, "clip", R))]
+    shared = isinstance(rng, np.random.Generator | int | np.integer)
+    if shared:
+        rngs = [check_rng(rng)]
+    else:
+        rngs = [check_rng(g, f"rng[{r}]") for r, g in enumerate(_per_run(rng, "rng", R))]
+    if profile_every is not None:
+        profile_every = check_int(profile_every, "profile_every", minimum=1)
+    max_loss = check_real(max_loss, "max_loss", positive=True)
+
+    # Per-run clipping thresholds: inf where a run does not clip that way.
+    tau = np.array([c[1] if c and c[0] == "norm" else np.inf for c in clips])
+    limit = np.array([c[1] if c and c[0] == "value" else np.inf for c in clips])
+    alive = np.arange(R)  # the original index of each run still in the stack
+    velocity = {k: np.zeros_like(p) for k, p in stack.params().items()}
+    logs = [_Log() for _ in range(R)]
+    T = None
+    for step in range(steps):
+        data = [
+            _draw(task, batch, g, nets[0]) for g in (rngs if shared else [rngs[r] for r in alive])
+        ]
+        for d in data:
+            if T is None:
+                T = d.T
+            elif d.T != T:
+                raise ValueError(f"task changed its sequence length from T={T} to T={d.T}")
+        trace = stack.forward(data[0].xs if shared else np.stack([d.xs for d in data]), reuse=True)
+        failed: dict[int, str] = {}
+        loss, dL_dy = _stacked_loss(trace, data, max_loss, failed, stack)
+        grads = stack.backward(trace, dL_dy, reuse=True)
+        g = grads.params()
+        norm = _stacked_norm(g)
+        for i in np.flatnonzero(~np.isfinite(norm)):
+            failed.setdefault(int(i), "backward pass: the gradient left the float64 range")
+        g_clip, clipped_norm = _clip_stacked(g, norm, tau[alive], limit[alive])
+        params = stack.params()
+        with np.errstate(all="ignore"):  # a failed run's slice may be non-finite: not kept
+            new_v = {k: _per_axis(mus[alive], q) * velocity[k] + q for k, q in g_clip.items()}
+            new_p = {k: p - _per_axis(lrs[alive], p) * new_v[k] for k, p in params.items()}
+        for i in np.flatnonzero(~_finite_per_run(new_p)):
+            failed.setdefault(int(i), "update: the parameters left the float64 range")
+        ok = np.ones(len(alive), dtype=bool)
+        ok[list(failed)] = False
+        for k, p in params.items():
+            p[ok] = new_p[k][ok]
+            velocity[k][ok] = new_v[k][ok]
+        profile = profile_every is not None and (step % profile_every == 0 or step == steps - 1)
+        for i in np.flatnonzero(ok):
+            log = logs[alive[i]]
+            log.loss.append(float(loss[i]))
+            log.norm.append(float(norm[i]))
+            log.clipped.append(float(clipped_norm[i]))
+            if profile:
+                log.profile_steps.append(step)
+                log.profiles.append(_mean_norms(grads.dh[i]))
+        if failed:  # those runs end here, with the parameters of their last good step
+            for i, why in failed.items():
+                logs[alive[i]].end(stack.net(i), f"step {step}: {why}")
+            stack.keep(ok)
+            velocity = {k: v[ok] for k, v in velocity.items()}
+            alive = alive[ok]
+            if not len(alive):
+                break
+    for i, r in enumerate(alive):
+        logs[r].end(stack.net(i), None)
+    return [log.result(T or 0) for log in logs]
+
+
+class _Log:
+    """What :func:`train_many` records for one run, until it becomes a TrainResult."""
+
+    def __init__(self) -> None:
+        self.loss: list[float] = []
+        self.norm: list[float] = []
+        self.clipped: list[float] = []
+        self.profile_steps: list[int] = []
+        self.profiles: list[np.ndarray] = []
+
+    def end(self, net: RNN, reason: str | None) -> None:
+        self.net, self.reason = net, reason
+
+    def result(self, T: int) -> TrainResult:
+        diverged = self.reason is not None
+        return TrainResult(
+            net=self.net,
+            loss=np.asarray(self.loss, dtype=np.float64),
+            grad_norm=np.asarray(self.norm, dtype=np.float64),
+            grad_norm_clipped=np.asarray(self.clipped, dtype=np.float64),
+            profile_steps=np.asarray(self.profile_steps, dtype=np.int64),
+            profiles=np.asarray(self.profiles, dtype=np.float64).reshape(-1, T + 1),
+            diverged=diverged,
+            reason=self.reason,
+            step_stopped=len(self.loss) if diverged else None,
+        )
+
+
+def _stacked_loss(
+    trace, data: list[Batch], max_loss: float, failed: dict[int, str], stack: RNNStack
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each run's loss and dL/dy (zero for a run that failed); failures go into ``failed``."""
+    R = trace.y.shape[0]
+    finite_h = np.isfinite(trace.h).reshape(R, -1).all(axis=1)
+    with np.errstate(all="ignore"):  # a run with a non-finite state fails below, alone
+        if len(data) == 1:  # one batch for all runs: score them in one vectorised call
+            loss, dL_dy = data[0].losses_and_grads(trace.y)
+        else:
+            dL_dy = stack._array("dL_dy", trace.y.shape, True)
+            loss = np.empty(R)
+            for i, batch in enumerate(data):
+                loss[i : i + 1], dL_dy[i : i + 1] = batch.losses_and_grads(trace.y[i : i + 1])
+    for i in range(R):
+        if not finite_h[i]:
+            failed[i] = "forward pass: the hidden state left the float64 range"
+        elif not np.isfinite(loss[i]):
+            failed[i] = f"loss: the loss is {loss[i]}"
+        elif loss[i] > max_loss:
+            failed[i] = f"the loss {loss[i]:.3g} exceeds max_loss={max_loss:g}"
+    dL_dy[~finite_h] = 0.0  # keeps the backward pass of a failed run quiet
+    return loss, dL_dy
+
+
+def _per_run(value: object, name: str, R: int) -> list:
+    """``value`` for each of R runs: a scalar repeated, or a sequence of exactly R values."""
+    if not isinstance(value, Sequence | np.ndarray) or isinstance(value, str):
+        return [value] * R
+    if len(value) != R:
+        raise ValueError(f"{name} must be one value or {R} values (one per run), got {len(value)}")
+    return list(value)
+
+
+def _per_axis(values: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """Per-run ``values`` shaped to broadcast against a stacked array ``like``."""
+    return values.reshape((-1,) + (1,) * (like.ndim - 1))
+
+
+def _finite_per_run(arrays: dict[str, np.ndarray]) -> np.ndarray:
+    R = next(iter(arrays.values())).shape[0]
+    return np.logical_and.reduce(
+        [np.isfinite(a.reshape(R, -1)).all(axis=1) for a in arrays.values()]
+    )
+
+
+def _clip_stacked(
+    g: dict[str, np.ndarray], norm: np.ndarray, tau: np.ndarray, limit: np.ndarray
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Per run, :func:`vgrad.clip_by_norm` at ``tau`` or :func:`vgrad.clip_by_value` at
+    ``limit`` (inf where a run does not clip that way); the clipped gradients and their
+    norms."""
+    with np.errstate(all="ignore"):
+        scale = np.where(norm > tau, tau / norm, 1.0)
+    by_value = np.isfinite(limit)
+    out = {}
+    for k, p in g.items():
+        q = p * _per_axis(scale, p) if (scale != 1.0).any() else p
+        if by_value.any():
+            q = np.clip(q, -_per_axis(limit, p), _per_axis(limit, p))
+        out[k] = q
+    clipped = np.minimum(norm, tau)
+    if by_value.any():
+        clipped = np.where(by_value, _stacked_norm(out), clipped)
+    return out, clipped
+
+
+def _stacked_norm(g: dict[str, np.ndarray]) -> np.ndarray:
+    """:func:`vgrad.global_norm` of each run, scaled per run so squares cannot overflow;
+    inf for a run with a non-finite entry."""
+    R = next(iter(g.values())).shape[0]
+    flat = [p.reshape(R, -1) for p in g.values()]
+    with np.errstate(all="ignore"):
+        peak = np.max([np.max(np.abs(f), axis=1) for f in flat], axis=0)
+        safe = np.where((peak > 0) & np.isfinite(peak), peak, 1.0)
+        norm = safe * np.sqrt(sum(np.sum(np.square(f / safe[:, None]), axis=1) for f in flat))
+    return np.where(np.isfinite(peak), np.where(peak > 0, norm, 0.0), np.inf)
 
 
 class _Stop(Exception):

@@ -1,0 +1,204 @@
+"""Stacked runs: R networks in one loop give each network's own numbers."""
+
+import functools
+
+import numpy as np
+import pytest
+
+import vgrad
+from vgrad.stacked import RNNStack
+from vgrad.tasks import Batch, adding_problem, temporal_order
+from vgrad.training import train, train_many
+
+ACTIVATIONS = ["identity", "sigmoid", "tanh", "relu"]
+
+
+def _rel(a, b):
+    return np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-300)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("shared", [True, False])
+def test_each_member_gets_its_own_gradients(activation, shared, rng):
+    R, T, B, d, n, m = 3, 7, 4, 3, 5, 2
+    nets = [vgrad.RNN.random(d, n, m, rng, rho=1.1, activation=activation) for _ in range(R)]
+    for net in nets:  # nonzero biases, so that their gradients are tested too
+        net.b_h[:] = rng.standard_normal(n)
+        net.b_y[:] = rng.standard_normal(m)
+    stack = RNNStack(nets)
+    xs = rng.standard_normal((T, B, d) if shared else (R, T, B, d))
+    trace = stack.forward(xs)
+    G = rng.standard_normal((R, T, B, m))  # loss sum(G * y), a different one per run
+    grads = stack.backward(trace, G)
+    for r, net in enumerate(nets):
+        alone = net.forward(xs if shared else xs[r])
+        np.testing.assert_allclose(trace.h[r], alone.h, rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(trace.y[r], alone.y, rtol=1e-13, atol=1e-15)
+        want = net.backward(alone, G[r])
+        for k, g in want.params().items():
+            assert _rel(getattr(grads, k)[r], g) < 1e-12, k
+        assert _rel(grads.dh[r], want.dh) < 1e-12
+
+
+def test_reuse_gives_the_same_numbers_and_overwrites(rng):
+    nets = [vgrad.RNN.random(2, 4, 1, rng) for _ in range(2)]
+    stack = RNNStack(nets)
+    xs1, xs2 = rng.standard_normal((2, 6, 3, 2))
+    fresh = [stack.forward(x).h.copy() for x in (xs1, xs2)]
+    first = stack.forward(xs1, reuse=True)
+    second = stack.forward(xs2, reuse=True)
+    assert np.shares_memory(first.h, second.h)  # the first trace was overwritten
+    np.testing.assert_array_equal(second.h, fresh[1])
+
+
+def test_members_round_trip_and_keep(rng):
+    nets = [vgrad.RNN.random(2, 4, 3, s) for s in range(3)]
+    stack = RNNStack(nets)
+    assert stack.R == 3 and stack.sizes == (2, 4, 3) and "R=3" in repr(stack)
+    for r, net in enumerate(nets):
+        for k, p in net.params().items():
+            np.testing.assert_array_equal(stack.net(r).params()[k], p)
+    stack.keep(np.array([True, False, True]))
+    assert stack.R == 2
+    np.testing.assert_array_equal(stack.net(1).W_hh, nets[2].W_hh)
+    nets[0].W_hh[0, 0] += 1.0  # the stack holds copies
+    assert stack.W_hh[0, 0, 0] != nets[0].W_hh[0, 0]
+
+
+def test_stack_errors(rng):
+    with pytest.raises(TypeError, match="non-empty sequence of vgrad RNNs"):
+        RNNStack([])
+    with pytest.raises(TypeError, match=r"nets\[1\] must be a vgrad RNN"):
+        RNNStack([vgrad.RNN.random(2, 4, 1, 0), "net"])
+    with pytest.raises(ValueError, match="a stack needs one shape and one activation"):
+        RNNStack([vgrad.RNN.random(2, 4, 1, 0), vgrad.RNN.random(2, 5, 1, 0)])
+    with pytest.raises(ValueError, match="a stack needs one shape and one activation"):
+        RNNStack([vgrad.RNN.random(2, 4, 1, 0), vgrad.RNN.random(2, 4, 1, 0, activation="relu")])
+    stack = RNNStack([vgrad.RNN.random(2, 4, 1, s) for s in range(2)])
+    with pytest.raises(ValueError, match=r"xs must have shape \(T, B, 2\) or \(2, T, B, 2\)"):
+        stack.forward(np.zeros((5, 3, 3)))
+    with pytest.raises(ValueError, match=r"xs must have shape"):
+        stack.forward(np.zeros((3, 5, 3, 2)))
+
+
+def test_train_many_is_train_run_by_run():
+    """Per-run batches, learning rates, momenta and clipping rules, all in one loop."""
+    T = 12
+    task = functools.partial(temporal_order, T)
+    nets = [vgrad.RNN.random(6, 8, 4, s, rho=1.2) for s in range(4)]
+    clips = [None, ("norm", 1.0), ("value", 0.05), ("norm", 0.3)]
+    lrs, mus = [0.05, 0.1, 0.2, 0.05], [0.9, 0.0, 0.5, 0.9]
+    kw = dict(steps=12, batch=16, profile_every=5)
+    many = train_many(nets, task, lr=lrs, momentum=mus, rng=[10, 11, 12, 13], clip=clips, **kw)
+    for r, net in enumerate(nets):
+        one = train(net, task, lr=lrs[r], momentum=mus[r], rng=10 + r, clip=clips[r], **kw)
+        got = many[r]
+        assert not got.diverged and got.steps_done == one.steps_done == 12
+        for field in ("loss", "grad_norm", "grad_norm_clipped", "profiles"):
+            assert _rel(getattr(got, field), getattr(one, field)) < 1e-12, (r, field)
+        np.testing.assert_array_equal(got.profile_steps, one.profile_steps)
+        for k, p in one.net.params().items():
+            assert _rel(got.net.params()[k], p) < 1e-12, (r, k)
+    # the nets passed in are untouched
+    np.testing.assert_array_equal(nets[0].W_hh, vgrad.RNN.random(6, 8, 4, 0, rho=1.2).W_hh)
+
+
+def test_one_rng_means_the_same_batches_for_every_run():
+    task = functools.partial(adding_problem, 10)
+    nets = [vgrad.RNN.random(2, 6, 1, s) for s in range(3)]
+    many = train_many(nets, task, steps=8, lr=0.05, batch=8, rng=7, momentum=0.9)
+    for net, got in zip(nets, many, strict=True):
+        one = train(net, task, steps=8, lr=0.05, batch=8, rng=7, momentum=0.9)
+        assert _rel(got.loss, one.loss) < 1e-12
+        assert _rel(got.net.W_hh, one.net.W_hh) < 1e-12
+
+
+def test_a_diverging_run_stops_alone():
+    # The adding-problem run of tests/test_training.py that diverges without clipping,
+    # next to the same network clipped and a quiet one: only the first stops.
+    task = functools.partial(adding_problem, 8)
+    net = vgrad.RNN.random(2, 16, 1, 0, rho=1.0)
+    kw = dict(steps=60, batch=32, rng=100, momentum=0.9)
+    many = train_many(
+        [net, net, net], task, lr=[1.0, 1.0, 0.01], clip=[None, ("norm", 1.0), None], **kw
+    )
+    wild = train(net, task, lr=1.0, **kw)
+    assert wild.diverged and many[0].diverged
+    assert many[0].step_stopped == wild.step_stopped
+    assert many[0].reason == wild.reason  # "step N: the loss ... exceeds max_loss=1e+06"
+    assert all(np.isfinite(p).all() for p in many[0].net.params().values())
+    assert _rel(many[0].net.W_hh, wild.net.W_hh) < 1e-12
+    assert not many[1].diverged and many[1].steps_done == 60
+    tame = train(net, task, lr=1.0, clip=("norm", 1.0), **kw)
+    assert _rel(many[1].loss, tame.loss) < 1e-10
+    assert not many[2].diverged and many[2].reason is None and many[2].step_stopped is None
+
+
+def test_overflow_in_one_run_is_recorded_without_a_warning():
+    # ReLU with W_hh = 10 I overflows in the forward pass; W_hh = 0.5 I does not.
+    def task(batch, rng):
+        return Batch(np.ones((400, batch, 1)), np.zeros((batch, 1)), "mse", "last", 1, 0.0)
+
+    nets = [vgrad.RNN.identity(1, 2, 1, 0, gain=g) for g in (10.0, 0.5)]
+    bad, good = train_many(nets, task, steps=3, lr=0.01, batch=2, rng=0)
+    assert bad.diverged and bad.step_stopped == 0 and bad.steps_done == 0
+    assert bad.reason == "step 0: forward pass: the hidden state left the float64 range"
+    np.testing.assert_array_equal(bad.net.W_hh, nets[0].W_hh)
+    assert not good.diverged and good.steps_done == 3
+
+
+def test_train_many_errors():
+    net = vgrad.RNN.random(6, 8, 4, 0)
+    task = functools.partial(temporal_order, 8)
+    kw = dict(steps=2, lr=0.1, batch=4, rng=0)
+    with pytest.raises(TypeError, match="non-empty sequence of vgrad RNNs"):
+        train_many(net, task, **kw)
+    with pytest.raises(ValueError, match=r"lr must be one value or 2 values \(one per run\)"):
+        train_many([net, net], task, **{**kw, "lr": [0.1, 0.2, 0.3]})
+    with pytest.raises(ValueError, match="lr must be > 0"):
+        train_many([net, net], task, **{**kw, "lr": [0.1, 0.0]})
+    with pytest.raises(ValueError, match="momentum must be < 1"):
+        train_many([net, net], task, momentum=[0.5, 1.0], **kw)
+    with pytest.raises(ValueError, match=r"clip must be one value or 2 values"):
+        train_many([net, net], task, clip=[None], **kw)
+    with pytest.raises(ValueError, match=r"unknown clip\[0\] 'l2'"):
+        train_many([net, net], task, clip=[None, ("l2", 1.0)], **kw)
+    with pytest.raises(ValueError, match=r"rng must be one value or 2 values"):
+        train_many([net, net], task, **{**kw, "rng": [1, 2, 3]})
+    with pytest.raises(TypeError, match=r"rng\[1\]"):
+        train_many([net, net], task, **{**kw, "rng": [1, "x"]})
+    with pytest.raises(ValueError, match="steps must be >= 1"):
+        train_many([net], task, **{**kw, "steps": 0})
+
+
+@pytest.mark.parametrize(
+    "make", [lambda r: temporal_order(9, 5, r), lambda r: adding_problem(9, 5, r)]
+)
+def test_batch_scores_stacked_outputs_run_by_run(make, rng):
+    batch = make(rng)
+    y = rng.standard_normal((3, 9, 5, batch.n_outputs))
+    losses, grads = batch.losses_and_grads(y)
+    assert losses.shape == (3,) and grads.shape == y.shape
+    for r in range(3):
+        loss, grad = batch.loss_and_grad(y[r])
+        assert abs(losses[r] - loss) <= 1e-15 * abs(loss)
+        np.testing.assert_allclose(grads[r], grad, rtol=1e-14, atol=0)
+
+
+def test_perturb_changes_every_parameter_by_about_rel():
+    net = vgrad.RNN.random(3, 5, 2, 0)
+    net.b_h[:] = 1.0  # b_y stays zero, and a zero stays zero
+    moved = vgrad.perturb(net, 1e-12, 1)
+    for k, p in net.params().items():
+        q = moved.params()[k]
+        nz = p != 0
+        assert np.all(q[~nz] == 0), k
+        if nz.any():
+            rel = np.abs(q[nz] / p[nz] - 1)
+            assert 0 < rel.max() < 1e-11, k
+    assert moved.activation == net.activation
+    np.testing.assert_array_equal(vgrad.perturb(net, 0.0, 1).W_hh, net.W_hh)
+    with pytest.raises(TypeError, match="net must be a vgrad RNN"):
+        vgrad.perturb("net", 1e-12, 0)
+    with pytest.raises(ValueError, match="rel must be >= 0"):
+        vgrad.perturb(net, -1.0, 0)

@@ -1,0 +1,215 @@
+r"""R vanilla RNNs of one shape, run as one: every parameter carries a leading run axis.
+
+Training many small networks one after another is dominated by Python's per-operation cost,
+not by arithmetic: a (32, 16) by (16, 16) product takes about as long to *call* as to
+compute. Stacking R networks turns the R products of a time step into one batched product,
+so an experiment over many seeds costs little more than one run (``benchmarks/bench_train.py``
+measures it). The mathematics is that of :class:`vgrad.RNN`, run by run:
+
+.. math::
+
+    a^{(r)}_t = W^{(r)}_{xh} x^{(r)}_t + W^{(r)}_{hh} h^{(r)}_{t-1} + b^{(r)}_h, \quad
+    h^{(r)}_t = \phi(a^{(r)}_t), \quad y^{(r)}_t = W^{(r)}_{hy} h^{(r)}_t + b^{(r)}_y ,
+
+and :meth:`RNNStack.backward` is the BPTT recursion of :meth:`vgrad.RNN.backward`
+(:doc:`/shared_weights`) for each run. Runs never interact: member r's gradients equal those
+of ``stack.net(r)`` alone to rounding (``tests/test_stacked.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validate import as_float_array
+from .activations import ACTIVATIONS
+from .rnn import PARAMS, RNN
+
+__all__ = ["RNNStack", "StackedGradients", "StackedTrace"]
+
+
+@dataclass(frozen=True)
+class StackedTrace:
+    """The forward pass of an :class:`RNNStack`: :class:`vgrad.Trace` per run, run axis first.
+
+    Attributes
+    ----------
+    xs : ndarray, shape (T, B, d) or (R, T, B, d)
+        Inputs: one batch for every run, or one batch per run.
+    h : ndarray, shape (R, T + 1, B, n)
+        ``h[r]`` is the ``h`` of run r's :class:`vgrad.Trace`.
+    a : ndarray, shape (R, T, B, n)
+    y : ndarray, shape (R, T, B, m)
+    """
+
+    xs: np.ndarray
+    h: np.ndarray
+    a: np.ndarray
+    y: np.ndarray
+
+
+@dataclass(frozen=True)
+class StackedGradients:
+    """Per-run parameter gradients (leading axis R) and ``dh`` of shape (R, T + 1, B, n)."""
+
+    W_xh: np.ndarray
+    W_hh: np.ndarray
+    b_h: np.ndarray
+    W_hy: np.ndarray
+    b_y: np.ndarray
+    dh: np.ndarray
+
+    def params(self) -> dict[str, np.ndarray]:
+        """The parameter gradients by name, in the order of :meth:`RNNStack.params`."""
+        return {k: getattr(self, k) for k in PARAMS}
+
+
+class RNNStack:
+    """R vanilla RNNs with the same sizes and activation, parameters stacked on axis 0.
+
+    Parameters
+    ----------
+    nets : sequence of RNN
+        The members, copied. All must have the same ``sizes`` and activation.
+    """
+
+    def __init__(self, nets: Sequence[RNN]) -> None:
+        if isinstance(nets, RNN) or not isinstance(nets, Sequence) or len(nets) == 0:
+            raise TypeError(f"nets must be a non-empty sequence of vgrad RNNs, got {nets!r}")
+        for i, net in enumerate(nets):
+            if not isinstance(net, RNN):
+                raise TypeError(f"nets[{i}] must be a vgrad RNN, got {type(net).__name__}")
+            if net.sizes != nets[0].sizes or net.activation != nets[0].activation:
+                raise ValueError(
+                    f"nets[{i}] is {net!r} but nets[0] is {nets[0]!r}: a stack needs one "
+                    "shape and one activation"
+                )
+        self.activation = nets[0].activation
+        self._work: dict[str, np.ndarray] = {}
+        for k in PARAMS:
+            setattr(self, k, np.stack([getattr(net, k) for net in nets]))
+
+    @property
+    def R(self) -> int:
+        """Number of stacked runs."""
+        return self.W_hh.shape[0]
+
+    @property
+    def sizes(self) -> tuple[int, int, int]:
+        """``(d, n, m)`` of every member."""
+        return self.W_xh.shape[2], self.W_hh.shape[1], self.W_hy.shape[1]
+
+    def params(self) -> dict[str, np.ndarray]:
+        """The stacked parameters by name, as the live arrays (shape (R, ...))."""
+        return {k: getattr(self, k) for k in PARAMS}
+
+    def net(self, r: int) -> RNN:
+        """Member ``r`` as an independent :class:`vgrad.RNN`."""
+        return RNN(**{k: p[r] for k, p in self.params().items()}, activation=self.activation)
+
+    def keep(self, runs: np.ndarray) -> None:
+        """Keep only the members selected by ``runs`` (a boolean mask or indices)."""
+        for k, p in self.params().items():
+            setattr(self, k, p[runs])
+
+    def __repr__(self) -> str:
+        d, n, m = self.sizes
+        return f"RNNStack(R={self.R}, d={d}, n={n}, m={m}, activation={self.activation.name!r})"
+
+    def _array(self, name: str, shape: tuple[int, ...], reuse: bool) -> np.ndarray:
+        # A fresh array of a few MB costs a page fault per 4 kB on first touch (glibc hands
+        # large freed blocks back to the system), more than the arithmetic done in it; a
+        # training loop therefore reuses the arrays of its previous step.
+        if not reuse:
+            return np.empty(shape)
+        arr = self._work.get(name)
+        if arr is None or arr.shape != shape:
+            arr = self._work[name] = np.empty(shape)
+        return arr
+
+    def forward(self, xs: np.ndarray, *, reuse: bool = False) -> StackedTrace:
+        """Run every member over its inputs, from :math:`h_0 = 0`.
+
+        ``xs`` has shape (T, B, d) (the same sequences for every run) or (R, T, B, d).
+        Nothing is checked for overflow: a member whose state leaves the float64 range
+        has non-finite entries in its own slice, and the caller decides what to do with it.
+        With ``reuse=True`` the trace lives in arrays the stack keeps between calls: faster,
+        and the previous call's trace is overwritten.
+        """
+        d, n, _ = self.sizes
+        R = self.R
+        xs = as_float_array(xs, "xs", ndim=(3, 4), finite=False)
+        if xs.shape[-1] != d or (xs.ndim == 4 and xs.shape[0] != R):
+            raise ValueError(f"xs must have shape (T, B, {d}) or ({R}, T, B, {d}), got {xs.shape}")
+        T, B = xs.shape[-3], xs.shape[-2]
+        # Run axis first: each run's (B, n) block of a step is contiguous, so numpy hands
+        # every block of a batched product straight to BLAS, and the weight gradients
+        # below need no transposed copies.
+        # The input projection of all steps at once: one (T B, d) by (d, n) product per run.
+        X = xs.reshape(*xs.shape[:-3], T * B, d)
+        a = self._array("a", (R, T * B, n), reuse)
+        np.matmul(X, self.W_xh.transpose(0, 2, 1), out=a)
+        a = a.reshape(R, T, B, n)
+        a += self.b_h[:, None, None, :]
+        W_hh_T = np.ascontiguousarray(self.W_hh.transpose(0, 2, 1))
+        h = self._array("h", (R, T + 1, B, n), reuse)
+        h[:, 0] = 0.0
+        phi = self.activation.f
+        recurrent = np.empty((R, B, n))
+        with np.errstate(all="ignore"):
+            for t in range(T):
+                np.matmul(h[:, t], W_hh_T, out=recurrent)  # one batched product for all runs
+                a[:, t] += recurrent
+                if isinstance(phi, np.ufunc):  # tanh: straight into h, no temporary
+                    phi(a[:, t], out=h[:, t + 1])
+                else:
+                    h[:, t + 1] = phi(a[:, t])
+            y = self._array("y", (R, T * B, self.sizes[2]), reuse)
+            np.matmul(h[:, 1:].reshape(R, T * B, n), self.W_hy.transpose(0, 2, 1), out=y)
+            y = y.reshape(R, T, B, -1)
+            y += self.b_y[:, None, None, :]
+        return StackedTrace(xs=xs, h=h, a=a, y=y)
+
+    def backward(
+        self, trace: StackedTrace, dL_dy: np.ndarray, *, reuse: bool = False
+    ) -> StackedGradients:
+        r"""Full BPTT for every member (:meth:`vgrad.RNN.backward`, run by run).
+
+        ``dL_dy`` has shape (R, T, B, m). Non-finite members give non-finite gradients in
+        their own slices only. ``reuse`` as in :meth:`forward` (it overwrites ``dh``).
+        """
+        R, T, B, n = trace.a.shape
+        m = self.W_hy.shape[1]
+        dL_dy = as_float_array(dL_dy, "dL_dy", shape=(R, T, B, m), finite=False)
+        with np.errstate(all="ignore"):
+            dphi = self._array("dphi", (R, T, B, n), reuse)
+            if self.activation == ACTIVATIONS["tanh"]:
+                np.square(trace.h[:, 1:], out=dphi)  # tanh'(a) = 1 - h^2, as in RNN.backward
+                np.subtract(1.0, dphi, out=dphi)
+            else:
+                dphi[...] = self.activation.df(trace.a)
+            dh = self._array("dh", (R, T + 1, B, n), reuse)
+            dh[:, 0] = 0.0
+            # The direct path y_t -> h_t, all steps at once (a reshape of dh[:, 1:] is a view).
+            np.matmul(dL_dy.reshape(R, T * B, m), self.W_hy, out=dh[:, 1:].reshape(R, T * B, n))
+            delta = dphi  # overwritten with phi'(a_t) * dL/dh_t
+            carry = np.empty((R, B, n))
+            for t in range(T, 0, -1):
+                delta[:, t - 1] *= dh[:, t]
+                np.matmul(delta[:, t - 1], self.W_hh, out=carry)
+                dh[:, t - 1] += carry
+            # Sums over (t, b) per run, as one batched product per weight: with the run axis
+            # first, every (T B, .) block is a free reshape.
+            D_T = delta.reshape(R, T * B, n).transpose(0, 2, 1)
+            X = trace.xs.reshape(*trace.xs.shape[:-3], T * B, -1)
+            return StackedGradients(
+                W_xh=D_T @ X,
+                W_hh=D_T @ trace.h[:, :-1].reshape(R, T * B, n),
+                b_h=delta.reshape(R, T * B, n).sum(axis=1),
+                W_hy=dL_dy.reshape(R, T * B, m).transpose(0, 2, 1)
+                @ trace.h[:, 1:].reshape(R, T * B, n),
+                b_y=dL_dy.reshape(R, T * B, m).sum(axis=1),
+                dh=dh,
+            )
