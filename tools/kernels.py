@@ -18,10 +18,11 @@ the download) and every page runs as a notebook (a Jupyter kernel, stderr an err
 the strict build).
 
 It fails (exit 1) if anything raises, an assertion that guards the prose included, and
-prints the traceback. It then prints every narrated value across kernels: each glued value
-of a page as the page shows it (its ``{glue:text}`` format applied), and each line an
-example prints. Values that differ only below the precision the page shows are counted,
-not listed.
+prints the traceback. It then prints the narrated values across kernels: each glued value
+of a page as the page shows it (its ``{glue:text}`` format applied), each line a page's
+cells print, and each line an example prints. By default it lists those that differ as
+shown and counts the rest (those that differ only below the precision shown, and those
+identical); ``--all`` lists every one.
 """
 
 from __future__ import annotations
@@ -202,7 +203,7 @@ def examples() -> list[Path]:
     return sorted(GALLERY_DIR.rglob("plot_*.py"))
 
 
-def report(jobs: list[Job], kernels: list[str]) -> int:
+def report(jobs: list[Job], kernels: list[str], show_all: bool = False) -> int:
     by_path: dict[str, dict[str, Job]] = {}
     for job in jobs:
         by_path.setdefault(job.name, {})[job.kernel] = job
@@ -210,7 +211,8 @@ def report(jobs: list[Job], kernels: list[str]) -> int:
     for job in failed:
         print(f"\n=== FAILED: {job.name} under {job.kernel} ===\n{job.error.rstrip()}\n")
 
-    print("\nNarrated values across kernels (only those that differ as shown):")
+    which = "all of them" if show_all else "only those that differ as shown; --all lists every one"
+    print(f"\nNarrated values across kernels ({which}):")
     width = max(len(k) for k in kernels)
     moved_total = hidden_total = steady_total = 0
     for name, runs in by_path.items():
@@ -222,12 +224,15 @@ def report(jobs: list[Job], kernels: list[str]) -> int:
             shown = {kern: runs[kern].values.get(key, "—") for kern in kernels if kern in runs}
             stored = {kern: runs[kern].values.get(key + " (stored)") for kern in shown}
             if len(set(shown.values())) > 1:
-                moved.append((key, shown))
-            elif len(set(stored.values())) > 1:
+                moved.append((key + "   (differs)" if show_all else key, shown))
+                continue
+            if len(set(stored.values())) > 1:
                 hidden_total += 1
             else:
                 steady_total += 1
-        moved_total += len(moved)
+            if show_all:
+                moved.append((key, shown))
+        moved_total += sum(key.endswith("(differs)") or not show_all for key, _ in moved)
         if moved:
             print(f"\n  {name}")
             for key, shown in moved:
@@ -252,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kernels", nargs="+", default=list(KERNELS), metavar="KERNEL")
     parser.add_argument("--only", nargs="+", default=[], help="file names (or stems) to run")
     parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--all", action="store_true", help="list every narrated value")
     parser.add_argument("--page-worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.page_worker:
@@ -292,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     jobs.sort(key=lambda j: j.path.suffix != ".md")
     with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         list(pool.map(run, jobs))
-    return report(jobs, kernels)
+    return report(jobs, kernels, args.all)
 
 
 if __name__ == "__main__":

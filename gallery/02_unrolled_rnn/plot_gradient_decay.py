@@ -115,7 +115,7 @@ for rho, (log_grad, log_jac, _) in results["identity"].items():
     print(
         f"  rho = {rho:3.1f}: gradient {np.abs(log_grad - exact).max():.1e}, "
         f"Jacobian {np.abs(log_jac - exact).max():.1e}   "
-        f"(gradient at k = 80: 10^{np.median(log_grad[T]):+.1f})"
+        f"(gradient at k = 80: 10^{round(np.median(log_grad[T]), 1) + 0.0:+.1f})"  # no "-0.0"
     )
 
 # %%

@@ -4,12 +4,13 @@ Training with and without gradient clipping
 
 A vanilla tanh RNN learns the temporal-order problem: two symbols, each X or Y, appear early
 and in the middle of a sequence of distractors, and the network must report their order at
-the last step. Plain SGD with momentum makes progress, until a few steps with a very long
-gradient throw the network back to chance, where it stays. The same run with norm clipping
-meets gradients just as long, shortens them, and learns the task.
+the last step. Plain SGD with momentum meets a few very long gradients, takes a step of the
+same length each time, and ends at chance. The same runs with norm clipping meet gradients
+just as long, shorten them, and several of them learn the task.
 
 Everything here is small so that it runs in a few seconds on a laptop: 16 hidden units,
-sequences of 20 steps, 300 updates of 32 sequences, six random initialisations.
+sequences of 20 steps, 300 updates of 32 sequences, eight random initialisations trained
+side by side.
 """
 
 # %%
@@ -19,65 +20,111 @@ sequences of 20 steps, 300 updates of 32 sequences, six random initialisations.
 # a 4-way answer (XX, XY, YX, YY) at the last step; guessing uniformly scores
 # :math:`\ln 4`, the baseline that a network without memory cannot beat.
 #
-# :func:`vgrad.train` runs minibatch SGD with momentum :math:`\mu = 0.9`. With
-# ``clip=("norm", tau)``, a gradient longer than :math:`\tau = 1` is rescaled to length
-# :math:`\tau` before it enters the update; its direction is kept. For each seed, both runs
-# start from the same network and see the same batches.
+# :func:`vgrad.train_many` runs minibatch SGD with momentum :math:`\mu = 0.9` on many
+# networks at once; each run is exactly what :func:`vgrad.train` would do with it alone.
+# With ``clip=("norm", tau)``, a gradient longer than :math:`\tau = 1` is rescaled to
+# length :math:`\tau` before it enters the update; its direction is kept. Every network is
+# trained twice, with and without clipping, and all runs see the same batches.
 
 import functools
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-from vgrad import RNN
+from vgrad import RNN, perturb
 from vgrad.tasks import temporal_order
-from vgrad.training import evaluate, train
+from vgrad.training import evaluate, train_many
 
 T = 20
 task = functools.partial(temporal_order, T)
-baseline = float(np.log(4.0))
-settings = dict(steps=300, lr=0.05, batch=32, momentum=0.9)
+chance = float(np.log(4.0))
+settings = dict(steps=300, lr=0.05, batch=32, momentum=0.9, rng=1000)
 tau = 1.0
 rules = {"SGD": None, "clipped": ("norm", tau)}
 
 
-def run(seed, clip):
-    net = RNN.random(6, 16, 4, seed, rho=1.0)
-    return train(net, task, rng=1000 + seed, clip=clip, **settings)
+def train_both(nets):
+    """Train every net under both rules in one loop; results[name][i] belongs to nets[i]."""
+    clips = [clip for clip in rules.values() for _ in nets]
+    results = train_many(nets * len(rules), task, clip=clips, **settings)
+    return {name: results[i * len(nets) : (i + 1) * len(nets)] for i, name in enumerate(rules)}
 
 
-seeds = range(6)
-runs = {(seed, name): run(seed, clip) for seed in seeds for name, clip in rules.items()}
+seeds = range(8)
+runs = train_both([RNN.random(6, 16, 4, seed, rho=1.0) for seed in seeds])
+
+# %%
+# Choosing a pair to look at
+# --------------------------
+# Training is chaotic. Change the initial weights by one part in :math:`10^{12}`, about
+# what rounding changes when the same script runs on another processor, and after a
+# hundred steps the loss curve is a different curve. So the pair shown below is not picked
+# by hand. It is the first seed whose runs show the behaviour this page describes:
+#
+# * the unclipped loss, averaged over 10 steps, fell below 60% of chance at some point,
+#   and over the last 50 steps it is back within 10% of chance;
+# * the clipped run ends below 10% of chance;
+#
+# and whose two *perturbed* copies (every weight times :math:`1 + 10^{-12} z`, see
+# :func:`vgrad.perturb`) show it too.
+
+
+def smooth(loss, width=10):
+    return np.convolve(loss, np.ones(width) / width, mode="valid")
+
+
+def described(plain, clipped):
+    """Whether a pair of runs shows the behaviour the text describes."""
+    went_down = smooth(plain.loss).min() < 0.6 * chance
+    back_at_chance = abs(plain.loss[-50:].mean() / chance - 1) < 0.1
+    return went_down and back_at_chance and clipped.loss[-50:].mean() < 0.1 * chance
+
+
+candidates = [s for s in seeds if described(runs["SGD"][s], runs["clipped"][s])]
+copies = [
+    perturb(RNN.random(6, 16, 4, s, rho=1.0), 1e-12, rng=j) for s in candidates for j in (1, 2)
+]
+checks = train_both(copies)
+survives = {
+    s: all(described(checks["SGD"][2 * i + j], checks["clipped"][2 * i + j]) for j in (0, 1))
+    for i, s in enumerate(candidates)
+}
+shown = [s for s in candidates if survives[s]]
+print(f"seeds showing the behaviour: {candidates}; in both perturbed copies too: {shown}")
+# sphinx_gallery_start_ignore
+assert shown, "no seed shows the behaviour this page describes: the text needs revising"
+# sphinx_gallery_end_ignore
+seed = shown[0]
+i_seed = candidates.index(seed)
+print(f"shown below: seed {seed}")
 
 # %%
 # Loss and gradient norm, step by step
 # ------------------------------------
-# Take one initialisation, seed 4. The top panel shows the training loss at every step, the
-# bottom panel the global norm of the gradient *before* clipping,
-# :math:`\|\nabla_\theta L\|`, for both runs. The dashed line is the threshold :math:`\tau`.
+# The top panel shows the training loss at every step, the bottom panel the global norm of
+# the gradient *before* clipping, :math:`\|\nabla_\theta L\|`, for both runs. The thin lines
+# are the two perturbed copies: they follow the thick ones for a while, then go their own
+# way, and still tell the same story. The dashed line is the threshold :math:`\tau`.
 
-plain, clipped = runs[4, "SGD"], runs[4, "clipped"]
-spike = int(np.argmax(plain.grad_norm))
-
+plain, clipped = runs["SGD"][seed], runs["clipped"][seed]
 steps = np.arange(settings["steps"])
 fig, (ax_loss, ax_norm) = plt.subplots(2, 1, figsize=(8.0, 6.0), sharex=True, layout="constrained")
-for res, label, color in (
-    (plain, "SGD", "C1"),
-    (clipped, rf"SGD, norm clipped at $\tau={tau:g}$", "C0"),
+for name, color, label in (
+    ("SGD", "C1", "SGD"),
+    ("clipped", "C0", rf"SGD, norm clipped at $\tau={tau:g}$"),
 ):
-    ax_loss.plot(steps, res.loss, color=color, lw=1.2, label=label)
-    ax_norm.semilogy(steps, res.grad_norm, color=color, lw=1.2, label=label)
-ax_loss.axhline(baseline, color="k", ls=":", lw=1.5, label=r"chance, $\ln 4$")
-ax_loss.set(ylabel="training loss (cross-entropy)", ylim=(0, 3 * baseline))
-ax_loss.set_title(f"Temporal order, T = {T}: same network, same batches")
+    res = runs[name][seed]
+    ax_loss.plot(steps, res.loss, color=color, lw=1.4, label=label)
+    ax_norm.semilogy(steps, res.grad_norm, color=color, lw=1.4, label=label)
+    for j in (0, 1):
+        copy = checks[name][2 * i_seed + j]
+        ax_loss.plot(steps, copy.loss, color=color, lw=0.6, alpha=0.6)
+        ax_norm.semilogy(steps, copy.grad_norm, color=color, lw=0.6, alpha=0.6)
+ax_loss.axhline(chance, color="k", ls=":", lw=1.5, label=r"chance, $\ln 4$")
+ax_loss.set(ylabel="training loss (cross-entropy)", ylim=(0, 3 * chance))
+ax_loss.set_title(f"Temporal order, T = {T}: seed {seed}, same batches (thin: perturbed copies)")
 ax_loss.legend(loc="upper right")
 ax_norm.axhline(tau, color="k", ls="--", lw=1.2, label=r"threshold $\tau$")
-ax_norm.annotate(
-    "largest unclipped gradient",
-    xy=(spike, plain.grad_norm[spike]),
-    xytext=(10, plain.grad_norm[spike] * 2),
-    arrowprops=dict(arrowstyle="->"),
-)
 ax_norm.set(xlabel="training step", ylabel=r"$\|\nabla_\theta L\|$ before clipping")
 ax_norm.legend(loc="lower left")
 plt.show()
@@ -85,53 +132,69 @@ plt.show()
 # %%
 # What the long steps did
 # -----------------------
-# Before its largest gradient, the unclipped run had brought the loss well below chance.
-# A handful of long steps then moved the weights far, and the loss has sat at chance ever
-# since. The gradient there is small because the network is saturated: measured on fresh
-# sequences, most hidden units sit at :math:`|h| > 0.99`, where :math:`\tanh' \approx 0`
-# passes almost no gradient back.
+# The unclipped run brought the loss well below chance and then lost it all: after its
+# best stretch it met a gradient many times longer than :math:`\tau`, took a step of that
+# length, and never recovered. Where it ended, the gradient is small, not because the task
+# is learned but because the network is saturated. Measured on fresh sequences, a large
+# share of the hidden units of a typical unclipped network sit at :math:`|h| > 0.99`, where
+# :math:`\tanh' \approx 0` passes almost no gradient back; a typical clipped network keeps
+# nearly all of its units in the responsive range. The table gives each seed's numbers.
+
+best = int(np.argmin(smooth(plain.loss)))
+print(
+    f"seed {seed}, SGD: lowest 10-step mean loss {smooth(plain.loss)[best] / chance:.2f} of "
+    f"chance (steps {best}-{best + 9}); largest gradient after it "
+    f"{plain.grad_norm[best:].max():.1f} (tau = {tau:g}); last 50 steps "
+    f"{plain.loss[-50:].mean() / chance:.2f} of chance"
+)
+print(
+    f"seed {seed}, clipped: last 50 steps {clipped.loss[-50:].mean() / chance:.3f} of chance, "
+    f"{(clipped.grad_norm > tau).sum()} of {len(steps)} steps shortened"
+)
 
 held_out = temporal_order(T, 2000, 12345)
 
 
 def saturation(net):
-    a = net.forward(held_out.xs).a
-    return np.mean(np.abs(np.tanh(a)) > 0.99), np.mean(net.activation.df(a))
+    """Fraction of hidden units with |h| > 0.99 on the held-out sequences."""
+    return float(np.mean(np.abs(net.forward(held_out.xs).h[1:]) > 0.99))
 
 
-late = slice(-50, None)
-before = plain.loss[spike - 10 : spike].mean()
-print(f"largest unclipped gradient norm: {plain.grad_norm[spike]:.1f}, at step {spike}")
-print(f"  SGD loss, 10 steps before it:  {before:.3f}")
-print(f"  SGD loss, last 50 steps:       {plain.loss[late].mean():.3f}   (chance: {baseline:.3f})")
-print(f"clipped loss, last 50 steps:     {clipped.loss[late].mean():.3f}")
-print(f"steps the clipped run shortened: {(clipped.grad_norm > tau).sum()} of {len(steps)}")
-print("final networks   saturated units   mean tanh'(a)")
-for name in rules:
-    frac, slope = saturation(runs[4, name].net)
-    print(f"  {name:8s}       {frac:13.1%}   {slope:13.3f}")
-
-# The sentences above are claims about this run; make the script fail if they stop holding.
-assert before < 0.75 * baseline and abs(plain.loss[late].mean() / baseline - 1) < 0.1
-assert saturation(plain.net)[0] > 0.5 > saturation(clipped.net)[0]
-
-# %%
-# Six initialisations
-# -------------------
-# One pair of runs proves little. Score each final network of the six seeds on 2000 fresh
-# sequences, relative to the chance loss: 1 means nothing was learned, 0 a perfect answer.
-
-ratio = {name: [evaluate(runs[s, name].net, held_out) / baseline for s in seeds] for name in rules}
-peak = {name: [runs[s, name].grad_norm.max() for s in seeds] for name in rules}
-assert min(peak["clipped"]) > 5 * tau  # relied on in the closing paragraph
-
-print("seed   final loss / chance     largest gradient norm")
-print("          SGD   clipped           SGD   clipped")
+ratio = {name: [evaluate(res.net, held_out) / chance for res in runs[name]] for name in rules}
+peak = {name: [res.grad_norm.max() for res in runs[name]] for name in rules}
+saturated = {name: [saturation(res.net) for res in runs[name]] for name in rules}
+print("seed   held-out loss / chance   largest gradient norm   saturated units")
+print("          SGD   clipped             SGD   clipped          SGD   clipped")
 for s in seeds:
     print(
         f"{s:4d}  {ratio['SGD'][s]:7.3f}  {ratio['clipped'][s]:8.3f}"
-        f"      {peak['SGD'][s]:8.1f}  {peak['clipped'][s]:8.1f}"
+        f"        {peak['SGD'][s]:8.1f}  {peak['clipped'][s]:8.1f}"
+        f"       {saturated['SGD'][s]:6.0%}  {saturated['clipped'][s]:8.0%}"
     )
+print(
+    f"median saturated units: SGD {np.median(saturated['SGD']):.0%}, "
+    f"clipped {np.median(saturated['clipped']):.0%}"
+)
+
+# sphinx_gallery_start_ignore
+# The paragraphs above must stay true on every machine (nox -s kernels runs this under
+# several BLAS kernels): the chosen pair shows the behaviour, and the medians compare.
+assert plain.grad_norm[best:].max() > 5 * tau
+assert np.median(saturated["SGD"]) > max(0.4, 4 * np.median(saturated["clipped"]))
+assert np.median(saturated["clipped"]) < 0.15
+# sphinx_gallery_end_ignore
+
+# %%
+# Eight initialisations
+# ---------------------
+# One pair of runs proves little. Score each final network of the eight seeds on 2000 fresh
+# sequences, relative to the chance loss: 1 means nothing was learned, 0 a perfect answer.
+
+learned = {name: sum(r < 0.1 for r in ratio[name]) for name in rules}
+print(
+    f"learned (held-out loss below 10% of chance): SGD {learned['SGD']} of {len(seeds)}, "
+    f"clipped {learned['clipped']} of {len(seeds)}"
+)
 
 fig, ax = plt.subplots(figsize=(6.4, 3.6), layout="constrained")
 x = np.arange(len(seeds))
@@ -143,12 +206,16 @@ ax.set_title(f"After {settings['steps']} steps, T = {T}")
 ax.legend(loc="upper center", ncols=3)
 plt.show()
 
+# sphinx_gallery_start_ignore
+assert learned["clipped"] >= learned["SGD"] + 3  # "several clipped runs learn"
+assert min(peak["clipped"]) > 5 * tau  # "gradients many times longer than tau"
+# sphinx_gallery_end_ignore
+
 # %%
-# The clipped runs met gradients many times longer than :math:`\tau` too (right-hand
-# column of the table); clipping only shortened those steps and left every direction as it
-# was. That was
-# enough to keep one bad stretch from undoing the training. Clipping cannot help with the
-# opposite problem: a gradient too *small* to carry information back from the early steps
-# is left exactly as it is. The next example,
+# The clipped runs met gradients many times longer than :math:`\tau` too (the table's
+# middle columns); clipping only shortened those steps and left every direction as it
+# was. In several runs that was enough to keep one bad stretch from undoing the training.
+# Clipping cannot help with the opposite problem: a gradient too *small* to carry
+# information back from the early steps is left exactly as it is. The next example,
 # :ref:`sphx_glr_auto_examples_04_clipping_training_plot_train_length.py`, makes the
 # sequences longer until that is what stops learning, with or without clipping.

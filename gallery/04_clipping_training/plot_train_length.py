@@ -8,8 +8,8 @@ at chance, whatever the seed. Norm clipping moves that length out a little, beca
 removes the long steps that wreck training, but it cannot remove the limit: the gradient that
 would teach the network about the early symbols has vanished before it gets there.
 
-To run in a few seconds this uses 16 hidden units, three seeds per length and 300 updates
-of 32 sequences, with the settings of
+To run in a few seconds this uses 16 hidden units, ten seeds per length trained side by side
+in one loop, and 300 updates of 32 sequences, with the settings of
 :ref:`sphx_glr_auto_examples_04_clipping_training_plot_train_clipping.py`. The length at
 which learning stops depends on that budget; the trend does not.
 """
@@ -17,11 +17,13 @@ which learning stops depends on that budget; the trend does not.
 # %%
 # A sweep over the sequence length
 # --------------------------------
-# For each length T, three initialisations are trained with plain SGD with momentum and
-# with the same updates norm-clipped at :math:`\tau = 1`. Each final network is scored on
-# 1000 fresh sequences, as a fraction of the chance loss :math:`\ln 4`: 1 is chance, and
-# 0.5 is what a network scores if it knows one of the two symbols for sure and guesses the
-# other. We call a run *learned* when this ratio is below 0.1.
+# For each length T, ten initialisations are trained with plain SGD with momentum and
+# with the same updates norm-clipped at :math:`\tau = 1`; :func:`vgrad.train_many` trains
+# all twenty runs of a length at once, each exactly as :func:`vgrad.train` would. Each final
+# network is scored on 1000 fresh sequences, as a fraction of the chance loss
+# :math:`\ln 4`: 1 is chance, and 0.5 is what a network scores if it knows one of the two
+# symbols for sure and guesses the other. We call a run *learned* when this ratio is below
+# 0.1.
 
 import functools
 
@@ -30,49 +32,40 @@ import numpy as np
 
 from vgrad import RNN
 from vgrad.tasks import temporal_order
-from vgrad.training import evaluate, train
+from vgrad.training import evaluate, train_many
 
 lengths = [8, 16, 24, 32, 48]
-seeds = range(3)
+seeds = range(10)
 settings = dict(steps=300, lr=0.05, batch=32, momentum=0.9)
 tau = 1.0
-rules = ("SGD", "clipped")
+rules = {"SGD": None, "clipped": ("norm", tau)}
 chance = float(np.log(4.0))
 learned = 0.1
 
 ratio = {name: np.empty((len(lengths), len(seeds))) for name in rules}
-never_clipped = np.zeros((len(lengths), len(seeds)), dtype=bool)
+clipped_at_all = np.zeros((len(lengths), len(seeds)), dtype=bool)
 for i, T in enumerate(lengths):
     task = functools.partial(temporal_order, T)
     held_out = temporal_order(T, 1000, 12345)
-    for j, seed in enumerate(seeds):
-        net = RNN.random(6, 16, 4, seed, rho=1.0)
-        clipped = train(net, task, rng=1000 + seed, clip=("norm", tau), **settings)
-        # If no gradient was ever longer than tau, clipping never acted and plain SGD takes
-        # exactly the same steps: the two runs are one run, and need not be computed twice.
-        never_clipped[i, j] = clipped.grad_norm.max() <= tau
-        plain = clipped if never_clipped[i, j] else train(net, task, rng=1000 + seed, **settings)
-        ratio["clipped"][i, j] = evaluate(clipped.net, held_out) / chance
-        ratio["SGD"][i, j] = evaluate(plain.net, held_out) / chance
+    nets = [RNN.random(6, 16, 4, seed, rho=1.0) for seed in seeds]
+    clips = [clip for clip in rules.values() for _ in seeds]
+    results = train_many(nets * 2, task, clip=clips, rng=1000 + T, **settings)
+    for k, name in enumerate(rules):
+        for j, res in enumerate(results[k * len(seeds) : (k + 1) * len(seeds)]):
+            ratio[name][i, j] = evaluate(res.net, held_out) / chance
+            if name == "clipped":
+                # Clipping acted in this run iff some gradient was longer than tau; if none
+                # was, the clipped and unclipped runs took exactly the same steps.
+                clipped_at_all[i, j] = res.grad_norm.max() > tau
 
-print("   T   final loss / chance, per seed                     runs never clipped")
-print("       " + "".join(f"{name:>24s}" for name in rules))
+n_learned = {name: (ratio[name] < learned).sum(axis=1) for name in rules}
+print("   T   runs that learned      median loss / chance   runs clipping acted in")
+print("        SGD   clipped             SGD   clipped")
 for i, T in enumerate(lengths):
-    cells = ["  ".join(f"{r:6.3f}" for r in ratio[name][i]) for name in rules]
-    print(f"{T:4d}   " + "".join(f"{c:>24s}" for c in cells) + f"{never_clipped[i].sum():14d}")
-
-# %%
-# Where learning stops
-# --------------------
-# The failing length of a rule is the shortest T in the sweep at which no seed learned.
-
-failing = {}
-for name in rules:
-    none_learned = [T for T, row in zip(lengths, ratio[name], strict=True) if row.min() >= learned]
-    failing[name] = none_learned[0] if none_learned else None
     print(
-        f"{name:8s}: some seed learned at T = {[T for T in lengths if T not in none_learned]}, "
-        f"failing length {failing[name]}"
+        f"{T:4d}   {n_learned['SGD'][i]:4d}   {n_learned['clipped'][i]:7d}"
+        f"         {np.median(ratio['SGD'][i]):7.3f}   {np.median(ratio['clipped'][i]):7.3f}"
+        f"   {clipped_at_all[i].sum():14d} of {len(seeds)}"
     )
 
 # %%
@@ -80,9 +73,8 @@ for name in rules:
 
 fig, ax = plt.subplots(figsize=(8.0, 4.2), layout="constrained")
 labels = {"SGD": "SGD", "clipped": rf"SGD, norm clipped at $\tau = {tau:g}$"}
-for (name, r), color, dx in zip(ratio.items(), ("C1", "C0"), (-0.4, 0.4), strict=True):
-    label = labels[name]
-    ax.plot(lengths, np.median(r, axis=1), color=color, marker="o", label=label)
+for (name, r), color, dx in zip(ratio.items(), ("C1", "C0"), (-0.5, 0.5), strict=True):
+    ax.plot(lengths, np.median(r, axis=1), color=color, marker="o", label=labels[name])
     for j in range(r.shape[1]):
         ax.plot(np.array(lengths) + dx, r[:, j], ls="none", marker=".", color=color, alpha=0.6)
 ax.axhline(1.0, color="k", ls=":", lw=1.5, label=r"chance, $\ln 4$")
@@ -101,16 +93,22 @@ plt.show()
 # %%
 # Reading the figure
 # ------------------
-# Without clipping, learning already fails at moderate lengths: the long steps seen in the
-# previous example knock runs back to chance before they converge. With clipping every run
-# survives those steps and the network learns longer dependencies, but the curve climbs to
-# chance all the same. At the longest length nothing is being wrecked any more: no gradient
-# in any run was longer than :math:`\tau`, so clipping never acted and the two rules gave
-# the very same runs. There is simply no signal. The next example,
+# At the shortest length every run learns, with or without clipping. Soon after, plain
+# SGD starts to fail: the long steps seen in the previous example knock runs back to chance
+# before they converge. With clipping more runs survive those steps and the network learns
+# longer dependencies, but the curve climbs to chance all the same. At the longest length
+# no run learns under either rule. Clipping still acts in some of those runs, and it makes
+# no difference: the two medians are the same. Nothing is being wrecked any more; there is
+# simply no signal. The next example,
 # :ref:`sphx_glr_auto_examples_04_clipping_training_plot_train_gradient_reach.py`, measures
 # how little of the loss gradient reaches the early steps as T grows.
 
-# The paragraph above compares the two rules; fail loudly if a change makes it untrue.
-assert failing["SGD"] is not None and failing["clipped"] is not None
-assert failing["SGD"] < failing["clipped"] <= lengths[-1]
-assert never_clipped[-1].all() and ratio["clipped"][-1].min() > 0.9
+# sphinx_gallery_start_ignore
+# The paragraph compares the two rules across ten seeds; it must stay true on any machine
+# (nox -s kernels runs this under several BLAS kernels), so every comparison has a margin.
+assert (ratio["SGD"][0] < learned).all() and (ratio["clipped"][0] < learned).all()
+assert n_learned["clipped"][1:3].sum() >= n_learned["SGD"][1:3].sum() + 5
+assert min(ratio[name][-1].min() for name in rules) > 0.9
+assert clipped_at_all[-1].any()
+assert abs(np.median(ratio["SGD"][-1]) - np.median(ratio["clipped"][-1])) < 0.05
+# sphinx_gallery_end_ignore
