@@ -1,19 +1,32 @@
 """Developer sessions.
 
-``nox -s tests``        the test suite (fast, no browser)
+``nox -s tests``        the test suite on each installed Python 3.11, 3.12, 3.13, and once
+                        with the lowest versions pyproject.toml allows (numpy 1.26)
 ``nox -s lint``         ruff lint and format check
 ``nox -s docs``         the strict site build into docs/_build/html (``-- --fast``, ``-- --clean``)
 ``nox -s browser``      every built page in headless Chromium (tests_browser/)
 ``nox -s repro``        two clean builds must give byte-identical figures
 ``nox -s docs_timing``  cold, no-change and one-example-edited build times
+``nox -s kernels``      every example and page under several OpenBLAS kernels (tools/kernels.py)
 ``nox -s lock``         regenerate docs/requirements.lock
 ``nox -s bench``        the engine benchmark (benchmarks/bench_rnn.py)
+
+Pythons: the tests run on every supported Python that is installed; one that is not is
+skipped with the reason printed, or fails the run with ``--error-on-missing-interpreters``
+(nox's default when the CI variable is set; ``.ci/run`` passes it); the tests never
+download a Python (``--download-python auto`` lets nox 2025.10 or later fetch a missing
+one). The other sessions use the oldest supported Python found. Interpreters are looked up
+on PATH and in pyenv's versions folder (``$PYENV_ROOT/versions``), so a pyenv Python works
+without ``pyenv global``.
 """
 
 from __future__ import annotations
 
+import inspect
 import os
+import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import nox
@@ -22,13 +35,111 @@ nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.sessions = ["lint", "tests", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 
-PYTHON = "3.11"
+# The Pythons pyproject.toml supports (requires-python >= 3.11), oldest first.
+PYTHONS = ("3.11", "3.12", "3.13")
 
 
-@nox.session(python=PYTHON)
-def tests(session: nox.Session) -> None:
-    """Run the test suite."""
-    session.install("-e", ".[test]")
+# Links to the interpreters found, put first on PATH (see _expose_pythons).
+PYTHON_LINKS = Path(__file__).resolve().parent / ".nox" / ".pythons"
+
+
+def _works(exe: str, version: str) -> str | None:
+    """The real executable behind ``exe`` if it runs and is Python ``version``, else None.
+    (A pyenv shim of a version that is not active is on PATH but exits 127.)"""
+    code = "import os, sys; print('%d.%d' % sys.version_info[:2], os.path.realpath(sys.executable))"
+    try:
+        out = subprocess.run(
+            [exe, "-c", code], capture_output=True, text=True, timeout=30, check=True
+        ).stdout.split(maxsplit=1)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out[1].strip() if len(out) == 2 and out[0] == version else None
+
+
+def _find_python(version: str) -> str | None:
+    """``python3.X`` from PATH, else the newest ``$PYENV_ROOT/versions/3.X.*`` (pyenv's
+    versions need not be active: their shims on PATH fail unless they are)."""
+    name = f"python{version}"
+    dirs = [Path(d) for d in os.environ.get("PATH", "").split(os.pathsep) if d]
+    candidates = [d / name for d in dirs if d.resolve() != PYTHON_LINKS]
+    pyenv_root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv")
+    patch = re.compile(rf"{re.escape(version)}\.(\d+)")
+    versions = [
+        (int(m[1]), d) for d in pyenv_root.glob("versions/*") if (m := patch.fullmatch(d.name))
+    ]
+    candidates += [d / "bin" / name for _, d in sorted(versions, reverse=True)]
+    for exe in candidates:
+        if os.access(exe, os.X_OK) and (real := _works(str(exe), version)):
+            return real
+    return None
+
+
+def _expose_pythons(versions: tuple[str, ...]) -> list[str]:
+    """Find each version and put a ``python3.X`` link to it first on PATH, so that nox (and
+    uv) resolve "3.X" to exactly that interpreter whatever their own discovery does.
+    Returns the versions found, oldest first."""
+    found = {v: exe for v in versions if (exe := _find_python(v))}
+    for stale in PYTHON_LINKS.glob("python*"):  # a Python no longer found must stay unfound
+        if stale.name.removeprefix("python") not in found:
+            stale.unlink(missing_ok=True)
+    if found and os.name == "posix":
+        PYTHON_LINKS.mkdir(parents=True, exist_ok=True)
+        for v, exe in found.items():
+            link = PYTHON_LINKS / f"python{v}"
+            if not (link.is_symlink() and os.readlink(link) == exe):
+                tmp = PYTHON_LINKS / f".python{v}.{os.getpid()}"
+                tmp.unlink(missing_ok=True)
+                tmp.symlink_to(exe)
+                tmp.replace(link)  # atomic: a concurrent nox never sees a missing link
+        path = [p for p in os.environ.get("PATH", "").split(os.pathsep) if p]
+        path = [str(PYTHON_LINKS), *(p for p in path if Path(p).resolve() != PYTHON_LINKS)]
+        os.environ["PATH"] = os.pathsep.join(path)
+    return [v for v in versions if v in found]
+
+
+INSTALLED = _expose_pythons(PYTHONS)
+# The single Python of every other session: the oldest supported one installed. If none is,
+# "3.11", which nox 2025.10 or later tries to download (older nox reports it missing).
+PYTHON = INSTALLED[0] if INSTALLED else PYTHONS[0]
+# numpy 1.26 has no wheels for Python 3.13, so the lowest-versions run takes 3.11 or 3.12.
+LOWEST_PYTHON = next((v for v in INSTALLED if v in ("3.11", "3.12")), "3.11")
+
+
+# nox 2025.10 and later can download a missing Python; the tests never do (older nox cannot).
+NO_DOWNLOAD = (
+    {"download_python": "never"}
+    if "download_python" in inspect.signature(nox.session).parameters
+    else {}
+)
+
+
+@nox.session(**NO_DOWNLOAD)
+@nox.parametrize(
+    ("python", "deps"),
+    [*((v, "latest") for v in PYTHONS), (LOWEST_PYTHON, "lowest")],
+    ids=[*PYTHONS, "lowest"],
+)
+def tests(session: nox.Session, deps: str) -> None:
+    """Run the test suite on one Python, or with the lowest dependency versions.
+
+    ``tests(3.11)``, ``tests(3.12)``, ``tests(3.13)``: the newest dependencies.
+    ``tests(lowest)``: the lowest versions pyproject.toml allows for every direct dependency
+    (numpy 1.26.0, matplotlib 3.8.0, pytest 8.0, sphinx 9.0), on the oldest installed Python
+    that numpy 1.26 supports (3.11 or 3.12). ``nox -s tests -p 3.12`` runs one Python,
+    ``nox -s "tests(lowest)"`` one session; arguments go to pytest, e.g. ``-- -x``.
+    """
+    if deps == "lowest":
+        if session.venv_backend != "uv":
+            session.error("tests(lowest) needs uv (pip install uv): --resolution lowest-direct")
+        session.install("-e", ".[test]", "--resolution", "lowest-direct")
+    else:
+        session.install("-e", ".[test]")
+    code = (
+        "import sys, numpy, matplotlib;"
+        "print(sys.version.split()[0], numpy.__version__, matplotlib.__version__)"
+    )
+    python, numpy, matplotlib = str(session.run("python", "-c", code, silent=True)).split()
+    session.log(f"Python {python}, numpy {numpy}, matplotlib {matplotlib}")
     session.run("pytest", *session.posargs)
 
 
@@ -107,7 +218,7 @@ def lock(session: nox.Session) -> None:
         "docs",
         "--universal",
         "--python-version",
-        PYTHON,
+        PYTHONS[0],  # the oldest supported: --universal then covers the newer ones
         "--custom-compile-command",
         "nox -s lock",
         "--quiet",
@@ -175,6 +286,18 @@ def docs_timing(session: nox.Session) -> None:
     """
     _install_docs_env(session)
     session.run("python", "benchmarks/bench_docs.py", "timing", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def kernels(session: nox.Session) -> None:
+    """Run every gallery example and executed page under several OpenBLAS kernels.
+
+    The docs environment plus threadpoolctl (which confirms the kernel in use); arguments
+    go to tools/kernels.py, e.g. ``-- --kernels Haswell SkylakeX``, ``-- --only
+    plot_train_clipping training.md``, ``-- -j 2``.
+    """
+    _install_docs_env(session, "threadpoolctl")
+    session.run("python", "tools/kernels.py", *session.posargs)
 
 
 # Not in nox.options.sessions: run it on demand with `nox -s bench` (or `nox -s bench --

@@ -10,8 +10,8 @@ Run with the docs environment's Python from the repository root (``nox -s docs_t
 Each experiment builds a fresh copy of the sources (the files git tracks plus untracked
 ones it does not ignore, as they are in the working tree) in a temporary directory, so it
 starts from nothing, as a clean clone would, and never touches the working tree or its build
-output. Builds use the strict command of ``nox -s docs`` (``-W --keep-going -n``), with
-pages and gallery examples executed.
+output (but for keeping the log of a failed build, see below). Builds use the strict command
+of ``nox -s docs`` (``-W --keep-going -n``), with pages and gallery examples executed.
 
 ``timing`` reports three wall-clock times, against the project's goals on a 2-core machine:
 
@@ -25,6 +25,11 @@ pages and gallery examples executed.
 in one only. It also says which other files of the site differ; those are not figures:
 sphinx-gallery's download zips record file times, and an example page that runs longer than
 ``min_reported_time`` shows its measured run time.
+
+If a build fails, its log is copied to ``docs/_build/bench-logs/`` in the repository (the
+temporary copy is deleted) and its errors are printed to stderr: every traceback, warning
+and error block of the log, the traceback Sphinx saved if it crashed (kept too), then the
+log's last lines.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ import argparse
 import filecmp
 import importlib.util
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -43,6 +49,8 @@ from collections import Counter
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+# Where the log of a failed build is kept: git-ignored, and outside the temporary copy.
+LOG_DIR = REPO_ROOT / "docs" / "_build" / "bench-logs"
 SPHINX_ARGS = ["-W", "--keep-going", "-n", "-b", "html"]
 IMAGE_SUFFIXES = {".png", ".svg", ".jpg", ".jpeg", ".gif", ".webp"}
 GOALS = {"cold": 60.0, "no change": 5.0, "one example": 10.0}
@@ -81,15 +89,145 @@ def build(tree: Path, sphinx_args: list[str], log: Path) -> tuple[float, float]:
     env = {**os.environ, "VGRAD_DOCS_FAST": "0"}
     start, cpu_start = time.perf_counter(), _children_cpu()
     with log.open("a") as out:
+        offset = out.tell()  # this build's part of the log (timing appends three)
         out.write(f"$ {' '.join(cmd)}\n")
         out.flush()
         proc = subprocess.run(cmd, cwd=tree, env=env, stdout=out, stderr=subprocess.STDOUT)
     seconds, cpu = time.perf_counter() - start, _children_cpu() - cpu_start
     if proc.returncode:
-        lines = log.read_text().splitlines()
-        sys.stderr.write("\n".join(lines[-40:]) + "\n")
-        raise SystemExit(f"sphinx-build failed (exit {proc.returncode}); full log: {log}")
+        with log.open("rb") as f:
+            f.seek(offset)
+            text = f.read().decode(errors="replace")
+        crash = saved_traceback(text)
+        kept = keep_log(log, crash)
+        sys.stdout.flush()
+        sys.stderr.write(failure_report(text, crash))
+        where = "".join(f"\n  {k}" for k in kept)
+        raise SystemExit(f"sphinx-build failed (exit {proc.returncode}); logs kept:{where}")
     return seconds, cpu
+
+
+# A line that opens a block worth showing when a build fails: a Python traceback, a Sphinx
+# warning or error (with -W every warning is an error), sphinx-gallery's failure summary,
+# the head of Sphinx's crash report (its end, with the saved traceback's path, is in the
+# log's last lines).
+BLOCK_START = re.compile(
+    r"Traceback \(most recent call last\)|\bWARNING\b|\bERROR\b|\bCRITICAL\b"
+    r"|Unexpected failing examples|\bfailed to execute\b"
+    r"|Exception occurred|Extension error|Sphinx error|Configuration error"
+)
+MAX_BLOCK_LINES = 400  # in all; a log can repeat one traceback many times
+TAIL_LINES = 40
+
+
+def error_blocks(lines: list[str]) -> list[list[str]]:
+    """The blocks of a build log that explain a failure, in order.
+
+    A block starts at a line matching BLOCK_START. A Sphinx warning or error runs to the
+    line that ends with its ``[type]`` tag (its message can hold a whole traceback, or a
+    notebook cell and its error). Otherwise a block runs on over blank lines and lines
+    indented deeper than its first (the frames of a traceback), and a traceback also takes
+    the unindented line that ends it, the exception.
+    """
+    blocks: list[list[str]] = []
+    i = 0
+    while i < len(lines):
+        if not BLOCK_START.search(lines[i]):
+            i += 1
+            continue
+        start, end = i, _tagged_end(lines, i)
+        if end is None:
+            indent = _indent(lines[i])
+            end = i + 1
+            while end < len(lines) and (not lines[end].strip() or _indent(lines[end]) > indent):
+                end += 1
+            traceback = "Traceback (most recent call last)" in lines[i]
+            if traceback and end < len(lines) and not BLOCK_START.search(lines[end]):
+                end += 1  # "ValueError: ...", at the traceback's own indentation
+        block = lines[start:end]
+        while block and not block[-1].strip():
+            block.pop()
+        blocks.append(block)
+        i = end
+    return blocks
+
+
+SPHINX_MESSAGE = re.compile(r"\b(WARNING|ERROR|CRITICAL):")
+TYPE_TAG = re.compile(r"\[[\w.-]+\]\s*$")  # " [mystnb.exec]", " [ref.class]"
+
+
+def _tagged_end(lines: list[str], i: int) -> int | None:
+    """One past the last line of the Sphinx message starting at ``lines[i]``, if it ends
+    with a type tag before the next message begins; else None."""
+    if not SPHINX_MESSAGE.search(lines[i]):
+        return None
+    for j in range(i, min(len(lines), i + MAX_BLOCK_LINES)):
+        if j > i and SPHINX_MESSAGE.search(lines[j]):
+            return None
+        if TYPE_TAG.search(lines[j]):
+            return j + 1
+    return None
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
+def failure_report(text: str, crash: Path | None = None) -> str:
+    """What stderr shows of a failed build: the error blocks of its log, the traceback
+    Sphinx saved if it crashed, and the log's last lines."""
+    lines = ANSI_ESCAPE.sub("", text).splitlines()
+    out = ["", _rule("errors in the build log")]
+    shown = 0
+    blocks = error_blocks(lines)
+    for n, block in enumerate(blocks):
+        if shown + len(block) > MAX_BLOCK_LINES:
+            out.append(f"... and {len(blocks) - n} more blocks: see the full log")
+            break
+        out += [*block, ""]
+        shown += len(block)
+    if not blocks:
+        out.append("(no traceback, warning or error line in the log)")
+    if crash is not None:
+        # Sphinx's crash report ends with "Traceback" underlined, then the traceback (with
+        # -j, the worker's, which holds the error of the notebook cell or example).
+        saved = ANSI_ESCAPE.sub("", crash.read_text(errors="replace")).splitlines()
+        n = len(saved)
+        heads = [i for i in range(n - 1) if saved[i] == "Traceback" and saved[i + 1][:3] == "==="]
+        saved = saved[heads[-1] :] if heads else saved
+        if len(saved) > MAX_BLOCK_LINES:
+            half = MAX_BLOCK_LINES // 2
+            saved = [*saved[:half], "...", *saved[-half:]]
+        out += [_rule(f"the traceback Sphinx saved in {crash}"), *saved]
+    out += [_rule(f"last {TAIL_LINES} lines of the build log"), *lines[-TAIL_LINES:]]
+    return "\n".join(out) + "\n"
+
+
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")  # the colours of IPython's tracebacks
+SAVED_TRACEBACK = re.compile(r"full traceback has been saved in:?\s+(\S+)")
+
+
+def saved_traceback(text: str) -> Path | None:
+    """The file where a crashed sphinx-build saved its traceback, if it says so."""
+    match = SAVED_TRACEBACK.search(text)
+    path = Path(match.group(1)) if match else None
+    return path if path is not None and path.is_file() else None
+
+
+def _rule(title: str) -> str:
+    return f"{'=' * 20} {title} {'=' * 20}"
+
+
+def keep_log(log: Path, *others: Path | None) -> list[Path]:
+    """Copy ``log`` (and ``others``) to LOG_DIR: the build copy is deleted on exit."""
+    LOG_DIR.mkdir(parents=True, exist_ok=True)
+    stamp = f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    kept = []
+    for path in (log, *others):
+        if path is not None:
+            kept.append(LOG_DIR / f"{stamp}-{path.name}")
+            shutil.copyfile(path, kept[-1])
+    return kept
 
 
 def _children_cpu() -> float:
