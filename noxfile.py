@@ -288,16 +288,34 @@ def docs_timing(session: nox.Session) -> None:
     session.run("python", "benchmarks/bench_docs.py", "timing", *session.posargs)
 
 
+def _numpy_floor() -> str:
+    """The lowest numpy pyproject.toml admits (its ``numpy>=X`` requirement)."""
+    text = Path(__file__).with_name("pyproject.toml").read_text()
+    match = re.search(r'"numpy>=([0-9.]+)"', text)
+    if match is None:
+        raise RuntimeError('pyproject.toml has no "numpy>=X" dependency')
+    return match[1]
+
+
 @nox.session(python=PYTHON)
-def kernels(session: nox.Session) -> None:
+@nox.parametrize("numpy", ["locked", "lowest"])
+def kernels(session: nox.Session, numpy: str) -> None:
     """Run every gallery example and executed page under several OpenBLAS kernels.
 
-    The docs environment plus threadpoolctl (which confirms the kernel in use); arguments
-    go to tools/kernels.py, e.g. ``-- --kernels Haswell SkylakeX``, ``-- --only
+    ``kernels(numpy='locked')``: the docs environment of docs/requirements.lock, under
+    Haswell, Sandybridge, SkylakeX and Prescott. ``kernels(numpy='lowest')``: the same
+    environment with the lowest numpy pyproject.toml admits (and the OpenBLAS it ships),
+    under Haswell and SkylakeX. threadpoolctl confirms the kernel in use. Arguments go to
+    tools/kernels.py, e.g. ``-- --kernels Haswell SkylakeX``, ``-- --only
     plot_train_clipping training.md``, ``-- -j 2``.
     """
     _install_docs_env(session, "threadpoolctl")
-    session.run("python", "tools/kernels.py", *session.posargs)
+    args = list(session.posargs)
+    if numpy == "lowest":
+        session.install(f"numpy=={_numpy_floor()}")  # after the lock, replacing its numpy
+        if "--kernels" not in args:
+            args += ["--kernels", "Haswell", "SkylakeX"]
+    session.run("python", "tools/kernels.py", *args)
 
 
 # Not in nox.options.sessions: run it on demand with `nox -s bench` (or `nox -s bench --
