@@ -325,9 +325,11 @@ def kernels(session: nox.Session, numpy: str) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Time RNN forward + backward against a textbook per-step loop (and torch.nn.RNN if present).
+    """Time RNN forward + backward against a textbook per-step loop (and torch.nn.RNN if
+    present), then training updates of R stacked runs against R separate ones.
 
     Arguments go to benchmarks/bench_rnn.py, e.g. ``nox -s bench -- --repeats 21``.
     """
-    session.install("-e", ".")
+    session.install("-e", ".", "threadpoolctl")
     session.run("python", "benchmarks/bench_rnn.py", *session.posargs)
+    session.run("python", "benchmarks/bench_train.py")

@@ -1,0 +1,148 @@
+"""Time per training update of R networks: ``vgrad.train_many`` against R ``vgrad.train`` runs.
+
+Run from the repository root (vgrad must be installed, e.g. ``pip install -e .``)::
+
+    python benchmarks/bench_train.py            # the table
+    python benchmarks/bench_train.py --repeats 9 --steps 40
+
+Every run trains a tanh RNN (d = 6 inputs, 4 outputs) on the temporal-order task with SGD,
+momentum 0.9 and norm clipping at 1, one fresh batch per update from one shared stream:
+
+* ``stacked``: ``train_many`` on the R networks, one batched forward and backward pass per
+  update for all of them.
+* ``separate``: ``train`` on each network in turn.
+* ``torch``: a PyTorch CPU loop over the same R networks (``torch.nn.RNN`` + ``Linear``,
+  float64, one thread, ``clip_grad_norm_`` and ``SGD(momentum=0.9)``), only if torch imports.
+
+Before timing, the script asserts that ``stacked`` and ``separate`` end with the same
+parameters (to 1e-12 relative, after a few updates). Times are the median over ``--repeats``
+repeats of the time per update, the implementations taking turns within each repeat. The
+BLAS thread variables are set to 1 before numpy is imported.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import argparse  # noqa: E402
+import functools  # noqa: E402
+import platform  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+import vgrad  # noqa: E402
+from vgrad.tasks import temporal_order  # noqa: E402
+
+try:
+    import torch
+except ImportError:  # optional: the torch column is then left out
+    torch = None
+
+SIZES = [(50, 20, 16), (100, 20, 32)]  # T, B, n
+RUNS = [1, 8, 32]
+SETTINGS = dict(lr=0.05, momentum=0.9, clip=("norm", 1.0))
+
+
+def nets_for(R: int, n: int) -> list[vgrad.RNN]:
+    return [vgrad.RNN.random(6, n, 4, seed, rho=1.0) for seed in range(R)]
+
+
+def stacked(nets, task, B, steps):
+    return vgrad.train_many(nets, task, steps=steps, batch=B, rng=0, **SETTINGS)
+
+
+def separate(nets, task, B, steps):
+    return [vgrad.train(net, task, steps=steps, batch=B, rng=0, **SETTINGS) for net in nets]
+
+
+def torch_loop(nets, task, B, steps):
+    """The same R trainings in PyTorch, one network after another."""
+    models = []
+    for net in nets:
+        rnn = torch.nn.RNN(6, net.sizes[1], nonlinearity="tanh", dtype=torch.float64)
+        out = torch.nn.Linear(net.sizes[1], 4, dtype=torch.float64)
+        with torch.no_grad():
+            rnn.weight_ih_l0.copy_(torch.from_numpy(net.W_xh))
+            rnn.weight_hh_l0.copy_(torch.from_numpy(net.W_hh))
+            rnn.bias_ih_l0.zero_()
+            rnn.bias_hh_l0.zero_()
+            out.weight.copy_(torch.from_numpy(net.W_hy))
+            out.bias.zero_()
+        params = [*rnn.parameters(), *out.parameters()]
+        models.append((rnn, out, params, torch.optim.SGD(params, lr=0.05, momentum=0.9)))
+    rng = np.random.default_rng(0)
+    batches = [task(B, rng) for _ in range(steps)]
+    for rnn, out, params, opt in models:
+        for data in batches:
+            xs = torch.from_numpy(data.xs)
+            labels = torch.from_numpy(data.target)
+            opt.zero_grad()
+            h, _ = rnn(xs)
+            loss = torch.nn.functional.cross_entropy(out(h[-1]), labels)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            opt.step()
+
+
+def check(T: int, B: int, n: int) -> None:
+    task = functools.partial(temporal_order, T)
+    nets = nets_for(3, n)
+    for a, b in zip(stacked(nets, task, B, 5), separate(nets, task, B, 5), strict=True):
+        for k, p in b.net.params().items():
+            err = np.max(np.abs(a.net.params()[k] - p)) / np.max(np.abs(p))
+            assert err < 1e-12, (k, err)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--steps", type=int, default=20, help="updates timed per repeat")
+    args = parser.parse_args()
+    if torch is not None:
+        torch.set_num_threads(1)
+    print(f"Python {platform.python_version()}, numpy {np.__version__}", end="")
+    try:
+        import threadpoolctl
+
+        blas = [(i["internal_api"], i.get("architecture")) for i in threadpoolctl.threadpool_info()]
+        print(f", BLAS {blas}", end="")
+    except ImportError:
+        pass
+    print(f", torch {torch.__version__ if torch else 'not installed'}")
+    print(f"median of {args.repeats} repeats of {args.steps} updates; ms per update of all R runs")
+    head = f"{'T':>4} {'B':>3} {'n':>3} {'R':>3} {'stacked':>9} {'separate':>9} {'sep/stk':>8}"
+    head += f" {'torch':>9} {'torch/stk':>9}" if torch else ""
+    head += f" {'stk/R=1':>8}"
+    print(head)
+    for T, B, n in SIZES:
+        check(T, B, n)
+        task = functools.partial(temporal_order, T)
+        one = None
+        for R in RUNS:
+            nets = nets_for(R, n)
+            impls = {"stacked": stacked, "separate": separate}
+            if torch:
+                impls["torch"] = torch_loop
+            times = {name: [] for name in impls}
+            for _ in range(args.repeats):
+                for name, fn in impls.items():
+                    start = time.perf_counter()
+                    fn(nets, task, B, args.steps)
+                    times[name].append((time.perf_counter() - start) / args.steps * 1e3)
+            med = {name: statistics.median(t) for name, t in times.items()}
+            one = med["stacked"] if R == 1 else one
+            row = f"{T:4d} {B:3d} {n:3d} {R:3d} {med['stacked']:9.2f} {med['separate']:9.2f}"
+            row += f" {med['separate'] / med['stacked']:8.2f}"
+            if torch:
+                row += f" {med['torch']:9.2f} {med['torch'] / med['stacked']:9.2f}"
+            row += f" {med['stacked'] / one:8.2f}"
+            print(row)
+
+
+if __name__ == "__main__":
+    main()
