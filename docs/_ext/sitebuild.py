@@ -29,6 +29,7 @@ import shutil
 import sys
 import warnings
 from importlib import metadata, util
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -69,18 +70,35 @@ STYLE: dict[str, str] = {
 # Engine staleness
 
 
-def engine_hash() -> str:
+def engine_sources() -> dict[str, bytes]:
+    """The engine sources: the bytes of every ``vgrad/**/*.py``, by repository-relative path."""
+    return {
+        path.relative_to(REPO_ROOT).as_posix(): path.read_bytes()
+        for path in sorted(ENGINE_DIR.rglob("*.py"))
+    }
+
+
+def engine_hash(sources: Mapping[str, bytes] | None = None) -> str:
     """Fingerprint of everything that can change a computed number or figure.
 
     The engine sources (path and bytes of every ``vgrad/**/*.py``), the figure style, and
     the numpy and matplotlib versions. Gallery scripts and page cells are not included:
     sphinx-gallery and myst-nb already track those themselves.
+
+    Parameters
+    ----------
+    sources : mapping of str to bytes, optional
+        The engine sources to fingerprint, by path (``"vgrad/rnn.py"``); default
+        :func:`engine_sources`, the tree next to the docs. The docs build passes the files
+        of the wheel it publishes, to check that they are the engine it executed.
     """
+    if sources is None:
+        sources = engine_sources()
     h = hashlib.sha256()
-    for path in sorted(ENGINE_DIR.rglob("*.py")):
-        h.update(path.relative_to(REPO_ROOT).as_posix().encode())
+    for name in sorted(sources):
+        h.update(name.encode())
         h.update(b"\0")
-        h.update(path.read_bytes())
+        h.update(sources[name])
         h.update(b"\0")
     h.update(json.dumps(STYLE, sort_keys=True).encode())
     for dist in ("numpy", "matplotlib"):
