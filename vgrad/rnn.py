@@ -291,8 +291,9 @@ class RNN:
             \frac{\partial L}{\partial h_t} = W_{hy}^\top \frac{\partial L}{\partial y_t}
             + W_{hh}^\top \Big(\phi'(a_{t+1}) \odot \frac{\partial L}{\partial h_{t+1}}\Big),
 
-        then accumulates :math:`\partial L/\partial W_{hh} = \sum_t \delta_t h_{t-1}^\top` with
-        :math:`\delta_t = \phi'(a_t) \odot \partial L/\partial h_t` as one matrix product.
+        then accumulates :math:`\partial L/\partial W_{hh} = \sum_t \delta_t^\top h_{t-1}^\top`
+        with the row vector :math:`\delta_t = \partial L/\partial a_t = \phi'(a_t) \odot
+        \partial L/\partial h_t` (the convention of :doc:`/notation`) as one matrix product.
 
         Parameters
         ----------

@@ -154,7 +154,7 @@ print(f"clip_by_value(dL/dh_0, 1) changes nothing: {unchanged}")
 
 # %%
 # The same holds inside a parameter gradient. The gradient of :math:`W_{hh}` is a sum over
-# time, :math:`\sum_t \delta_t h_{t-1}^\top` with
+# time, :math:`\sum_t \delta_t^\top h_{t-1}^\top` with
 # :math:`\delta_t = \phi'(a_t) \odot \partial L/\partial h_t`, and the term from step
 # :math:`t` has travelled back :math:`T - t` steps. Split it up, check that the terms add
 # up to what :meth:`vgrad.RNN.backward` returns, and clip the whole gradient (all five
@@ -189,7 +189,7 @@ ax.semilogy(
 ax.set(
     title="Each step's term in the gradient of W_hh",
     xlabel="lag $T - t$ (steps back from the loss)",
-    ylabel=r"$\|\delta_t h_{t-1}^\top\|_F$",
+    ylabel=r"$\|\delta_t^\top h_{t-1}^\top\|_F$",
 )
 ax.legend()
 plt.show()
