@@ -4,7 +4,8 @@
                         with the lowest versions pyproject.toml allows (numpy 1.26)
 ``nox -s lint``         ruff lint and format check
 ``nox -s docs``         the strict site build into docs/_build/html (``-- --fast``, ``-- --clean``)
-``nox -s browser``      every built page in headless Chromium (tests_browser/)
+``nox -s browser``      every built page in headless Chromium, and every download run in a
+                        venv of the site's wheel alone (tests_browser/)
 ``nox -s repro``        two clean builds must give byte-identical figures
 ``nox -s docs_timing``  cold, no-change and one-example-edited build times
 ``nox -s kernels``      every example and page under several OpenBLAS kernels (tools/kernels.py)
@@ -231,12 +232,15 @@ def lock(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def browser(session: nox.Session) -> None:
-    """Open every page of the built site in headless Chromium (tests_browser/).
+    """Open every page of the built site in headless Chromium (tests_browser/), and run
+    every script and notebook it offers for download in a fresh venv made from the site's
+    wheel alone (tests_browser/test_downloads.py: a few minutes; needs uv or network).
 
     Builds the site first, strictly, into docs/_build/html (incrementally, as `nox -s docs`
     does); ``-- --no-build`` tests the site already there. Other arguments go to pytest,
-    e.g. ``-- -k gallery -x``. Needs the system Chromium (Debian: ``apt-get install
-    chromium``, or set VGRAD_CHROMIUM); Playwright drives it and never downloads a browser.
+    e.g. ``-- -k gallery -x``, ``-- -k downloads``. Needs the system Chromium (Debian:
+    ``apt-get install chromium``, or set VGRAD_CHROMIUM); Playwright drives it and never
+    downloads a browser.
     """
     args = list(session.posargs)
     build = "--no-build" not in args

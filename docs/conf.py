@@ -11,9 +11,16 @@ VGRAD_DOCS_FAST=1
 VGRAD_INTERSPHINX=1
     Link to the Python, NumPy and Matplotlib docs (downloads their inventories, so it needs
     network at build time; off by default).
+VGRAD_REPOSITORY_URL=https://github.com/OWNER/vgrad
+    The project's repository (``vgrad_repository_url`` below): a link to it in the header
+    and "Edit this page" on every page. Unset (the default), neither appears.
+VGRAD_SITE_URL=https://OWNER.github.io/vgrad/
+    Where the site is published (``html_baseurl``): downloaded scripts and notebooks then
+    link back to their page by URL; unset, they name the page's path on the site.
 
 The machinery that keeps executed output in step with the engine lives in
-``docs/_ext/sitebuild.py``.
+``docs/_ext/sitebuild.py``; the wheel of the engine in the site, the headers of the
+downloads, the chapter notebooks and the repository links in ``docs/_ext/downloads.py``.
 """
 
 from __future__ import annotations
@@ -39,7 +46,8 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
     p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p
 )
 
-import sitebuild  # after the sys.path change above
+import downloads  # after the sys.path change above
+import sitebuild
 
 import vgrad
 
@@ -83,11 +91,21 @@ extensions = [
     "sphinxcontrib.bibtex",
     "sitebuild",
     "live_figure",
+    "downloads",
 ]
 if INTERSPHINX:
     extensions.append("sphinx.ext.intersphinx")
 
 root_doc = "index"
+
+#: The project's repository, e.g. "https://github.com/OWNER/vgrad" (GitHub or GitLab). When
+#: set, the header links to it and every page with a source in it has "Edit this page"
+#: (on branch vgrad_repository_branch); when empty, neither appears. No URL is known yet, so
+#: it comes from the environment (the CI workflow sets it from the repository it runs in).
+vgrad_repository_url = os.environ.get("VGRAD_REPOSITORY_URL", "")
+vgrad_repository_branch = os.environ.get("VGRAD_REPOSITORY_BRANCH", "main")
+#: The page that says how to install vgrad; downloads and example pages point to it.
+vgrad_install_page = "install"
 exclude_patterns = [
     "_build",
     "jupyter_execute",
@@ -206,7 +224,9 @@ sphinx_gallery_conf = {
     "abort_on_example_error": True,
     "only_warn_on_example_error": False,
     "remove_config_comments": True,
-    "first_notebook_cell": "%matplotlib inline",
+    # The install commands (the build adds the example's address in front of them, in the
+    # notebooks and scripts readers download: docs/_ext/downloads.py).
+    "first_notebook_cell": downloads.first_notebook_cell(release),
     "plot_gallery": "False" if FAST else "True",
     "download_all_examples": True,
     "show_memory": False,
@@ -253,6 +273,8 @@ html_css_files = ["vgrad.css"]
 html_last_updated_fmt = None
 html_show_sourcelink = False
 html_copy_source = False
+# Downloaded scripts and notebooks link back to their page by URL when this is known.
+html_baseurl = os.environ.get("VGRAD_SITE_URL", "")
 html_sidebars = {"**": ["sidebar-nav-all"]}
 html_theme_options = {
     # Every page in the left sidebar; the header holds only a few fixed entry points.
@@ -265,12 +287,18 @@ html_theme_options = {
     "show_nav_level": 1,
     "collapse_navigation": False,
     "show_toc_level": 2,
-    # The download links render only on gallery pages.
-    "secondary_sidebar_items": ["page-toc", "sg_download_links"],
+    # The download links render only on gallery pages and executed chapters; "Edit this
+    # page" only with vgrad_repository_url set (the header's repository link likewise).
+    "secondary_sidebar_items": [
+        "page-toc",
+        "sg_download_links",
+        "vgrad-page-downloads",
+        "vgrad-edit-page",
+    ],
     # Nothing that phones home: no analytics, no ads slot, no version switcher.
     "analytics": {},
     "primary_sidebar_end": [],
-    "footer_start": ["copyright"],
+    "footer_start": ["copyright", "vgrad-license"],
     "footer_center": [],
     "footer_end": ["sphinx-version"],
     "use_edit_page_button": False,

@@ -52,8 +52,14 @@ def pytest_configure(config: pytest.Config) -> None:
         )
 
 
+#: Lines for the closing summary, added by the tests (test_downloads.py: counts and times).
+SUMMARY: list[str] = []
+
+
 def pytest_terminal_summary(terminalreporter) -> None:
     terminalreporter.write_line(f"browser: {len(site_pages())} pages of {SITE} checked")
+    for line in SUMMARY:
+        terminalreporter.write_line(line)
 
 
 class _IdCollector(HTMLParser):

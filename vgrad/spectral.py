@@ -336,8 +336,8 @@ def lyapunov_exponents(matrices: object, k: int | None = None) -> np.ndarray:
     :math:`\sum_{i \le j} \log\sigma_i` of the product, with equality for :math:`j = n`
     (:math:`\log|\det|`). As :math:`T \to \infty` the :math:`\lambda_i` converge to the
     Lyapunov exponents; for a constant matrix :math:`M` (normal or not) these are
-    :math:`\log|\lambda_i(M)|`, so :math:`\lambda_1 = \log\rho(M)`. No product is ever formed, so nothing overflows.
-    See :doc:`/eigenvalues`.
+    :math:`\log|\lambda_i(M)|`, so :math:`\lambda_1 = \log\rho(M)`. No product is ever
+    formed, so nothing overflows. See :doc:`/eigenvalues`.
 
     Parameters
     ----------

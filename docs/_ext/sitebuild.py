@@ -28,8 +28,8 @@ import json
 import shutil
 import sys
 import warnings
-from importlib import metadata, util
 from collections.abc import Mapping
+from importlib import metadata, util
 from pathlib import Path
 from typing import Any, TypeVar
 
