@@ -25,7 +25,7 @@ import numpy as np
 
 from ._validate import as_float_array
 from .activations import ACTIVATIONS
-from .rnn import PARAMS, RNN
+from .rnn import PARAMS, RNN, Gradients
 
 __all__ = ["RNNStack", "StackedGradients", "StackedTrace"]
 
@@ -51,19 +51,9 @@ class StackedTrace:
 
 
 @dataclass(frozen=True)
-class StackedGradients:
-    """Per-run parameter gradients (leading axis R) and ``dh`` of shape (R, T + 1, B, n)."""
-
-    W_xh: np.ndarray
-    W_hh: np.ndarray
-    b_h: np.ndarray
-    W_hy: np.ndarray
-    b_y: np.ndarray
-    dh: np.ndarray
-
-    def params(self) -> dict[str, np.ndarray]:
-        """The parameter gradients by name, in the order of :meth:`RNNStack.params`."""
-        return {k: getattr(self, k) for k in PARAMS}
+class StackedGradients(Gradients):
+    """:class:`vgrad.Gradients` of every run: each parameter gradient has a leading run
+    axis R, and ``dh`` has shape (R, T + 1, B, n)."""
 
 
 class RNNStack:

@@ -99,20 +99,17 @@ geo_sigmoid = np.exp(np.log(acts["sigmoid"].df(a)).mean())  # exp E log sigma'(a
 median_20 = np.median(np.prod(acts["sigmoid"].df(a[:200_000].reshape(-1, 20)), axis=1))
 fig, ax = plt.subplots(figsize=(6.4, 4.0))
 ax.plot(depth, 0.25**depth, color="C0", label=r"sigmoid bound $(1/4)^L$")
-ax.plot(
-    depth,
-    mean_sigmoid**depth,
-    color="C0",
-    linestyle="--",
-    label=rf"sigmoid, mean: $({mean_sigmoid:.3f})^L$",
-)
-ax.plot(
-    depth,
-    geo_sigmoid**depth,
-    color="C0",
-    linestyle=":",
-    label=rf"sigmoid, median: $\approx ({geo_sigmoid:.3f})^L$",
-)
+for factor, style, what in (
+    (mean_sigmoid, "--", "mean: "),
+    (geo_sigmoid, ":", r"median: $\approx$ "),
+):
+    ax.plot(
+        depth,
+        factor**depth,
+        color="C0",
+        linestyle=style,
+        label=rf"sigmoid, {what}$({factor:.3f})^L$",
+    )
 ax.plot(depth, np.ones_like(depth, dtype=float), color="C1", label=r"tanh and ReLU bound $1^L$")
 ax.set_yscale("log")
 ax.set(
