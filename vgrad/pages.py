@@ -1,4 +1,5 @@
-"""The one helper the site's executed pages need besides the engine: :func:`glue`.
+"""The two helpers the site's executed pages need besides the engine: :func:`glue`, and
+:func:`sci` to write a number the way the prose does.
 
 The chapters of the vgrad site are notebooks. The docs build executes them with myst-nb,
 whose ``glue`` hands a computed value to the prose around it; a reader can also download
@@ -12,10 +13,32 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["GLUED", "glue"]
+__all__ = ["GLUED", "glue", "sci"]
 
 #: Every value glued since the module was imported, by name (with or without myst-nb).
 GLUED: dict[str, Any] = {}
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def sci(x: float, digits: int = 2) -> str:
+    """``x`` as the prose writes it: ``'1.2 × 10⁻⁷'``, plain between 0.01 and 10⁴.
+
+    Parameters
+    ----------
+    x : float
+    digits : int, optional
+        Significant digits (default 2).
+
+    Returns
+    -------
+    str
+        E.g. ``sci(1.234e-7) == '1.2 × 10⁻⁷'``, ``sci(0.5) == '0.5'``.
+    """
+    mantissa, exponent = f"{x:.{digits - 1}e}".split("e")
+    if -2 <= int(exponent) < 4:  # decided after rounding: 9999 at 2 digits is 1.0 × 10⁴
+        return f"{x:.{digits}g}"
+    return f"{mantissa} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
 
 
 def glue(name: str, variable: Any, display: bool = True) -> None:
