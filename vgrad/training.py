@@ -30,7 +30,7 @@ import numpy as np
 from ._validate import check_choice, check_int, check_real, check_rng
 from .clipping import clip_by_norm, clip_by_value, global_norm
 from .rnn import RNN, Gradients
-from .stacked import RNNStack
+from .stacked import RNNStack, StackedTrace
 from .tasks import Batch
 
 __all__ = ["TrainResult", "evaluate", "perturb", "train", "train_many"]
@@ -357,7 +357,7 @@ def train_many(
                 raise ValueError(f"task changed its sequence length from T={T} to T={d.T}")
         trace = stack.forward(data[0].xs if shared else np.stack([d.xs for d in data]), reuse=True)
         failed: dict[int, str] = {}
-        loss, dL_dy = _stacked_loss(trace, data, max_loss, failed, stack)
+        loss, dL_dy = _stacked_loss(trace, data, max_loss, failed)
         grads = stack.backward(trace, dL_dy, reuse=True)
         g = grads.params()
         norm = _stacked_norm(g)
@@ -426,7 +426,7 @@ class _Log:
 
 
 def _stacked_loss(
-    trace, data: list[Batch], max_loss: float, failed: dict[int, str], stack: RNNStack
+    trace: StackedTrace, data: list[Batch], max_loss: float, failed: dict[int, str]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each run's loss and dL/dy (zero for a run that failed); failures go into ``failed``."""
     R = trace.y.shape[0]
@@ -434,11 +434,10 @@ def _stacked_loss(
     with np.errstate(all="ignore"):  # a run with a non-finite state fails below, alone
         if len(data) == 1:  # one batch for all runs: score them in one vectorised call
             loss, dL_dy = data[0].losses_and_grads(trace.y)
-        else:
-            dL_dy = stack._array("dL_dy", trace.y.shape, True)
-            loss = np.empty(R)
-            for i, batch in enumerate(data):
-                loss[i : i + 1], dL_dy[i : i + 1] = batch.losses_and_grads(trace.y[i : i + 1])
+        else:  # one batch per run
+            scored = [batch.losses_and_grads(trace.y[i : i + 1]) for i, batch in enumerate(data)]
+            loss = np.concatenate([s[0] for s in scored])
+            dL_dy = np.concatenate([s[1] for s in scored])
     for i in range(R):
         if not finite_h[i]:
             failed[i] = "forward pass: the hidden state left the float64 range"
