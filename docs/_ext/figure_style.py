@@ -151,6 +151,19 @@ def _rst_image(path: PurePosixPath, hi: PurePosixPath, src_dir: str, alt: str, c
     )
 
 
+def _dark_thumbnail(image: Path, thumb: Path, size: tuple[int, int]) -> None:
+    """``image`` shrunk into ``size`` on the dark page background (sphinx-gallery pads its
+    thumbnails with white, which would glare on the dark index)."""
+    from PIL import Image
+
+    with Image.open(image) as im:
+        im = im.convert("RGB")
+        im.thumbnail(size, Image.Resampling.LANCZOS)
+        canvas = Image.new("RGB", size, f"#{BACKGROUND_DARK}")
+        canvas.paste(im, ((size[0] - im.width) // 2, (size[1] - im.height) // 2))
+        canvas.save(thumb)
+
+
 def dual_scraper(block: Any, block_vars: dict[str, Any], gallery_conf: dict[str, Any]) -> str:
     """A sphinx-gallery image scraper: each matplotlib figure in a light and a dark PNG.
 
@@ -159,7 +172,6 @@ def dual_scraper(block: Any, block_vars: dict[str, Any], gallery_conf: dict[str,
     to sphinx-gallery's. Returns reST with both, marked ``only-light`` / ``only-dark``.
     """
     import matplotlib.pyplot as plt
-    from sphinx_gallery.utils import scale_image
 
     from vgrad.pages import check_figure, save_png, to_dark
 
@@ -187,10 +199,10 @@ def dual_scraper(block: Any, block_vars: dict[str, Any], gallery_conf: dict[str,
             thumb_dir = Path(path.parent) / "thumb"
             thumb_dir.mkdir(parents=True, exist_ok=True)
             example = path.stem.removeprefix("sphx_glr_")[:-4]
-            scale_image(
-                str(files["dark"][0]),
-                str(thumb_dir / f"sphx_glr_{example}_thumb_dark.png"),
-                *gallery_conf["thumbnail_size"],
+            _dark_thumbnail(
+                Path(files["dark"][0]),
+                thumb_dir / f"sphx_glr_{example}_thumb_dark.png",
+                tuple(gallery_conf["thumbnail_size"]),
             )
         rsts.append(
             _rst_image(*files["light"], src_dir, alt, "only-light")

@@ -195,7 +195,7 @@ for ax, kind in ((ax_ff, "deep"), (ax_rnn, "rnn")):
             if name != "0":
                 box(ax, x, -1.75, f"$x_{name}$", "x", height=0.6, fontsize=12)
                 arrow(ax, (x, -1.45), (x, -BOX_H / 2))
-                ax.text(x - 0.1, -1.0, "$W_{xh}$", ha="right", va="center", fontsize=11)
+                ax.text(x + 0.1, -1.0, "$W_{xh}$", ha="left", va="center", fontsize=11)
     for (name0, x0), (name1, x1) in pairwise(row):
         left = x0 + (DOTS_GAP if name0 == "dots" else HALF)
         right = x1 - (DOTS_GAP if name1 == "dots" else HALF)
