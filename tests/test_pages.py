@@ -150,3 +150,19 @@ def test_show_outside_the_docs_build_is_plain_matplotlib(style, monkeypatch):
 
 def test_plain_text_reads_mathtext():
     assert pages.plain_text(r"$W_{hh} = \rho\, Q$ and $\|x\|_2$") == "W_hh = ρ Q and ‖x‖_2"
+
+
+def test_save_png_pair_is_the_2x_image_and_its_half(style):
+    import io
+
+    import matplotlib.pyplot as plt
+    from PIL import Image
+
+    fig, _ = plt.subplots(figsize=(6, 4))
+    lo, hi = pages.save_png_pair(fig, "alt", "light", 11.0)
+    with Image.open(io.BytesIO(lo)) as a, Image.open(io.BytesIO(hi)) as b:
+        assert b.size == (2 * a.size[0], 2 * a.size[1]) == (1200, 800)
+        assert a.info["vgrad:dpi"] == "100" and b.info["vgrad:dpi"] == "200"
+        assert a.info["Description"] == b.info["Description"] == "alt"
+    assert pages.save_png_pair(fig, "alt", "light", 11.0) == (lo, hi)  # deterministic
+    plt.close(fig)

@@ -168,8 +168,9 @@ def _drawn(text: Any) -> bool:
     return box.x1 > 0 and box.y1 > 0 and box.x0 < w and box.y0 < h
 
 
-def check_figure(fig: Any, max_width_in: float, min_font: float, where: str) -> None:
-    """Raise ValueError if ``fig`` is wider than ``max_width_in`` or has text below ``min_font``.
+def check_figure(fig: Any, max_width_in: float, min_font: float, where: str) -> float:
+    """Raise ValueError if ``fig`` is wider than ``max_width_in`` or has text below ``min_font``;
+    return its smallest font size (:func:`min_font_pt`).
 
     The site's figure rule (see :data:`MAX_WIDTH_IN`): a figure is drawn at the width it is
     shown, so that its text is legible; wide content becomes a taller figure or two.
@@ -183,27 +184,55 @@ def check_figure(fig: Any, max_width_in: float, min_font: float, where: str) -> 
     smallest = min_font_pt(fig)
     if smallest < min_font - 1e-9:
         raise ValueError(f"{where}: a text of {smallest:g} pt is below the {min_font:g} pt minimum")
+    return smallest
 
 
-def save_png(fig: Any, alt: str, theme: str = "light", scale: int = 1) -> bytes:
+def save_png(
+    fig: Any, alt: str, theme: str = "light", scale: int = 1, min_font: float | None = None
+) -> bytes:
     """``fig`` as PNG bytes at ``scale`` x :data:`DPI`, with the alt text, the theme and the
-    smallest font size in its tEXt chunks (the site's browser tests read them)."""
+    smallest font size (``min_font``, measured if not given) in its tEXt chunks (the site's
+    browser tests read them)."""
     import io
 
+    if min_font is None:
+        min_font = min_font_pt(fig)
     buf = io.BytesIO()
     fig.savefig(
         buf,
         format="png",
         dpi=scale * DPI,
         facecolor=fig.get_facecolor(),
-        metadata={
-            "Description": alt,
-            "vgrad:theme": theme,
-            "vgrad:min_font_pt": f"{min_font_pt(fig):g}",
-            "vgrad:dpi": str(scale * DPI),
-        },
+        metadata=_png_metadata(alt, theme, min_font, scale * DPI),
     )
     return buf.getvalue()
+
+
+def save_png_pair(fig: Any, alt: str, theme: str, min_font: float) -> tuple[bytes, bytes]:
+    """``fig`` at 2x (drawn by matplotlib) and at 1x (the 2x image halved), with the same
+    tEXt chunks as :func:`save_png`: one draw instead of two."""
+    import io
+
+    from PIL import Image, PngImagePlugin
+
+    hi = save_png(fig, alt, theme, 2, min_font)
+    with Image.open(io.BytesIO(hi)) as im:
+        lo = im.convert("RGBA").resize((im.width // 2, im.height // 2), Image.Resampling.LANCZOS)
+    info = PngImagePlugin.PngInfo()
+    for key, value in _png_metadata(alt, theme, min_font, DPI).items():
+        info.add_text(key, value)
+    buf = io.BytesIO()
+    lo.save(buf, format="png", pnginfo=info)
+    return buf.getvalue(), hi
+
+
+def _png_metadata(alt: str, theme: str, min_font: float, dpi: int) -> dict[str, str]:
+    return {
+        "Description": alt,
+        "vgrad:theme": theme,
+        "vgrad:min_font_pt": f"{min_font:g}",
+        "vgrad:dpi": str(dpi),
+    }
 
 
 def _rgb_key(rgba: Any) -> tuple[int, int, int]:
@@ -274,12 +303,13 @@ def _to_dark_colour(rgba: Any, table: dict, background_ink: Any) -> tuple:
     return (*colorsys.hls_to_rgb(h, min(lightness, 1.0), s), rgba[3])
 
 
-def to_dark(fig: Any, light: Any, dark: Any) -> None:
+def to_dark(fig: Any, light: Any, dark: Any, drawn: bool = False) -> None:
     """Recolour ``fig``, drawn in the ``light`` style sheet, into the ``dark`` one, in place.
 
     Every colour of an artist that the light sheet defines (a cycle colour, the
     background, the ink, the grid) becomes the dark sheet's colour for the same key; other
     colours follow :func:`_to_dark_colour`. Images (colormaps) keep their colours.
+    ``drawn=True`` says the figure has just been drawn (saved), so its ticks exist.
     """
     from matplotlib.axes import Axes
     from matplotlib.collections import Collection
@@ -292,7 +322,8 @@ def to_dark(fig: Any, light: Any, dark: Any) -> None:
     def m(c: Any) -> Any:
         return _to_dark_colour(c, table, bg_ink)
 
-    fig.canvas.draw()  # create the ticks, so that their colours can be read and mapped
+    if not drawn:
+        fig.canvas.draw()  # create the ticks, so that their colours can be read and mapped
     seen: set[int] = set()  # every artist is recoloured once, from its light colour
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
@@ -375,11 +406,11 @@ def show(fig: Any, alt: str) -> None:
         return
     import matplotlib as mpl
 
-    check_figure(fig, MAX_WIDTH_IN, MIN_FONT_PT, where=alt)
+    smallest = check_figure(fig, MAX_WIDTH_IN, MIN_FONT_PT, where=alt)
     width = round(fig.get_size_inches()[0] * DPI)
     light = mpl.RcParams(mpl.rcParams)
     dark = mpl.rc_params_from_file(dark_rc, use_default_template=False)
-    display(Image(data=save_png(fig, alt, "light", 2), format="png", width=width))
-    to_dark(fig, light, dark)
-    display(Image(data=save_png(fig, alt, "dark", 2), format="png", width=width))
+    display(Image(data=save_png(fig, alt, "light", 2, smallest), format="png", width=width))
+    to_dark(fig, light, dark, drawn=True)
+    display(Image(data=save_png(fig, alt, "dark", 2, smallest), format="png", width=width))
     plt.close(fig)

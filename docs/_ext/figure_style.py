@@ -173,7 +173,7 @@ def dual_scraper(block: Any, block_vars: dict[str, Any], gallery_conf: dict[str,
     """
     import matplotlib.pyplot as plt
 
-    from vgrad.pages import check_figure, save_png, to_dark
+    from vgrad.pages import check_figure, save_png_pair, to_dark
 
     thumb_number = (block_vars.get("file_conf") or {}).get("thumbnail_number", 1)
     rsts = []
@@ -183,16 +183,17 @@ def dual_scraper(block: Any, block_vars: dict[str, Any], gallery_conf: dict[str,
         path = PurePosixPath(image_path)
         name = path.stem.removeprefix("sphx_glr_")[:-4].replace("_", " ")
         alt = _alt(fig, name)
-        check_figure(fig, MAX_WIDTH_IN, MIN_FONT_PT, where=str(path.name))
+        smallest = check_figure(fig, MAX_WIDTH_IN, MIN_FONT_PT, where=str(path.name))
         files = {}
         for theme in ("light", "dark"):
             if theme == "dark":
-                to_dark(fig, LIGHT, DARK)
+                to_dark(fig, LIGHT, DARK, drawn=True)  # the light save has just drawn it
             stem = path.stem + ("_dark" if theme == "dark" else "")
             lo = path.with_name(stem + path.suffix)
             hi = path.with_name(stem + "_2_00x" + path.suffix)
-            for target, scale in ((lo, 1), (hi, 2)):
-                Path(target).write_bytes(save_png(fig, alt=alt, theme=theme, scale=scale))
+            lo_png, hi_png = save_png_pair(fig, alt, theme, smallest)
+            Path(lo).write_bytes(lo_png)
+            Path(hi).write_bytes(hi_png)
             files[theme] = (lo, hi)
         plt.close(fig)
         if re.search(rf"_{int(thumb_number):03d}$", path.stem):
