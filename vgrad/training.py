@@ -22,6 +22,7 @@ training can rest on many seeds rather than on one trajectory.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -29,6 +30,9 @@ import numpy as np
 
 from ._validate import check_choice, check_int, check_real, check_rng
 from .clipping import clip_by_norm, clip_by_value, global_norm
+from .optim import SGD, Optimizer, get_optimizer
+from .regularizer import omega as omega_of
+from .regularizer import omega_terms, slopes
 from .rnn import RNN, Gradients
 from .stacked import RNNStack, StackedTrace
 from .tasks import Batch
@@ -65,6 +69,9 @@ class TrainResult:
         Why it was stopped.
     step_stopped : int or None
         The step that failed (no update was applied at that step); S equals it.
+    omega : ndarray, shape (S,), or None
+        :math:`\Omega` of each completed step (:mod:`vgrad.regularizer`), when the run was
+        regularised.
     """
 
     net: RNN
@@ -76,6 +83,7 @@ class TrainResult:
     diverged: bool
     reason: str | None
     step_stopped: int | None
+    omega: np.ndarray | None = None
 
     @property
     def steps_done(self) -> int:
@@ -156,8 +164,13 @@ def train(
     clip: tuple[str, float] | None = None,
     profile_every: int | None = None,
     max_loss: float = 1e6,
+    optimizer: str | Optimizer | None = None,
+    omega: float = 0.0,
 ) -> TrainResult:
     r"""Train a copy of ``net`` by minibatch SGD with momentum and optional gradient clipping.
+
+    By default; ``optimizer`` picks RMSProp or Adam instead (:mod:`vgrad.optim`), and
+    ``omega`` adds Pascanu's regulariser (:mod:`vgrad.regularizer`).
 
     .. math::
 
@@ -193,6 +206,14 @@ def train(
         the last step. ``None`` records none.
     max_loss : float, default 1e6
         A loss above this stops the run as diverged.
+    optimizer : None, "sgd", "rmsprop", "adam" or a rule from :mod:`vgrad.optim`
+        The update rule applied to the clipped gradient :math:`\tilde g`; None is
+        ``SGD(momentum)``. ``momentum`` belongs to SGD: give another rule its own
+        hyper-parameters, e.g. ``vgrad.optim.Adam(beta1=0.9)``.
+    omega : float, default 0
+        :math:`\alpha \ge 0`: the gradient is that of :math:`L + \alpha\,\Omega`, with
+        :math:`\partial\tilde\Omega/\partial W_{hh}` added before clipping (the SGD-CR of
+        Pascanu et al. 2013 with clipping on). The task loss is what ``loss`` records.
 
     Returns
     -------
@@ -213,11 +234,13 @@ def train(
     if profile_every is not None:
         profile_every = check_int(profile_every, "profile_every", minimum=1)
     max_loss = check_real(max_loss, "max_loss", positive=True)
+    rule = _rule(optimizer, momentum)
+    alpha = check_real(omega, "omega", nonnegative=True)
 
     net = net.copy()
     params = net.params()
-    velocity = {k: np.zeros_like(p) for k, p in params.items()}
-    loss_log, norm_log, clipped_log = [], [], []
+    state = rule.init(params)
+    loss_log, norm_log, clipped_log, omega_log = [], [], [], []
     profile_steps, profiles = [], []
     reason = None
     T = None
@@ -243,10 +266,13 @@ def train(
                     raise _Stop(f"the loss {loss:.3g} exceeds max_loss={max_loss:g}")
                 stage = "backward pass"
                 grads = net.backward(trace, dL_dy)
+                if alpha > 0:
+                    stage = "regulariser"
+                    reg = omega_of(net, trace, grads)
+                    grads = dataclasses.replace(grads, W_hh=grads.W_hh + alpha * reg.W_hh)
                 g, norm = _clip(grads, clip)
                 stage = "update"
-                velocity = {k: momentum * velocity[k] + g[k] for k in params}
-                new = {k: p - lr * velocity[k] for k, p in params.items()}
+                new, new_state = rule.update(params, g, state, step + 1, lr)
                 stage = "gradient profile"
                 profile = _mean_norms(grads.dh) if want_profile else None
         except _Stop as exc:
@@ -257,6 +283,9 @@ def train(
             break
         for k, p in params.items():
             p[...] = new[k]
+        state = new_state
+        if alpha > 0:
+            omega_log.append(reg.value)
         loss_log.append(loss)
         norm_log.append(norm)
         clipped_log.append(_clipped_norm(g, norm, clip))
@@ -274,7 +303,21 @@ def train(
         diverged=diverged,
         reason=reason,
         step_stopped=len(loss_log) if diverged else None,
+        omega=np.asarray(omega_log, dtype=np.float64) if alpha > 0 else None,
     )
+
+
+def _rule(optimizer: object, momentum: float) -> Optimizer:
+    """The update rule of a run: ``SGD(momentum)`` unless another rule is named."""
+    if optimizer is None:
+        return SGD(momentum)
+    rule = get_optimizer(optimizer)
+    if momentum != 0.0:
+        raise ValueError(
+            f"momentum={momentum} is SGD's hyper-parameter; with optimizer={optimizer!r} "
+            "give it in the rule, e.g. vgrad.optim.SGD(momentum=0.9)"
+        )
+    return rule
 
 
 def train_many(
@@ -289,6 +332,8 @@ def train_many(
     clip: tuple[str, float] | Sequence[tuple[str, float] | None] | None = None,
     profile_every: int | None = None,
     max_loss: float = 1e6,
+    optimizer: str | Optimizer | Sequence[str | Optimizer] | None = None,
+    omega: float | Sequence[float] = 0.0,
 ) -> list[TrainResult]:
     r"""Train R networks at once: the same runs as ``[train(net, ...) for net in nets]``.
 
@@ -310,6 +355,10 @@ def train_many(
         As in :func:`train`.
     clip : None, ("norm", tau), ("value", c), or a sequence of these (one per run)
         As in :func:`train`; one loop can train clipped and unclipped runs side by side.
+    optimizer : as in :func:`train`, or a sequence of rules (one per run)
+        Every run must use the same kind of rule; their hyper-parameters may differ.
+    omega : float, or a sequence of floats (one per run)
+        :math:`\alpha` of :func:`train`; 0 for the runs without the regulariser.
 
     Returns
     -------
@@ -328,6 +377,17 @@ def train_many(
     )
     if (mus >= 1.0).any():
         raise ValueError(f"momentum must be < 1, got {mus.max()}")
+    if optimizer is None or isinstance(optimizer, str | Optimizer):
+        rules = [_rule(optimizer, float(mu)) for mu in mus]
+    else:
+        rules = [
+            _rule(o, float(mu))
+            for o, mu in zip(_per_run(optimizer, "optimizer", R), mus, strict=True)
+        ]
+    rule = Optimizer.stacked(rules)
+    alphas = np.array(
+        [check_real(v, "omega", nonnegative=True) for v in _per_run(omega, "omega", R)]
+    )
     one_clip = clip is None or (isinstance(clip, tuple) and isinstance(clip[0], str))
     clips = [_check_clip(c) for c in ([clip] * R if one_clip else _per_run(clip, "clip", R))]
     shared = isinstance(rng, np.random.Generator | int | np.integer)
@@ -343,7 +403,7 @@ def train_many(
     tau = np.array([c[1] if c and c[0] == "norm" else np.inf for c in clips])
     limit = np.array([c[1] if c and c[0] == "value" else np.inf for c in clips])
     alive = np.arange(R)  # the original index of each run still in the stack
-    velocity = {k: np.zeros_like(p) for k, p in stack.params().items()}
+    state = rule.init(stack.params())
     logs = [_Log() for _ in range(R)]
     T = None
     for step in range(steps):
@@ -360,27 +420,35 @@ def train_many(
         loss, dL_dy = _stacked_loss(trace, data, max_loss, failed)
         grads = stack.backward(trace, dL_dy, reuse=True)
         g = grads.params()
+        regularised = alphas[alive] > 0
+        if regularised.any():
+            with np.errstate(all="ignore"):  # a failed run's slice may be non-finite
+                delta = slopes(stack.activation, trace.a, trace.h) * grads.dh[:, 1:]
+                reg = omega_terms(stack.W_hh, grads.dh, delta)
+                g["W_hh"] = g["W_hh"] + _per_axis(alphas[alive], g["W_hh"]) * reg.W_hh
         norm = _stacked_norm(g)
         for i in np.flatnonzero(~np.isfinite(norm)):
             failed.setdefault(int(i), "backward pass: the gradient left the float64 range")
         g_clip, clipped_norm = _clip_stacked(g, norm, tau[alive], limit[alive])
         params = stack.params()
         with np.errstate(all="ignore"):  # a failed run's slice may be non-finite: not kept
-            new_v = {k: _per_axis(mus[alive], q) * velocity[k] + q for k, q in g_clip.items()}
-            new_p = {k: p - _per_axis(lrs[alive], p) * new_v[k] for k, p in params.items()}
+            new_p, new_state = rule.update(params, g_clip, state, step + 1, lrs[alive])
         for i in np.flatnonzero(~_finite_per_run(new_p)):
             failed.setdefault(int(i), "update: the parameters left the float64 range")
         ok = np.ones(len(alive), dtype=bool)
         ok[list(failed)] = False
         for k, p in params.items():
             p[ok] = new_p[k][ok]
-            velocity[k][ok] = new_v[k][ok]
+            for slot in state:
+                state[slot][k][ok] = new_state[slot][k][ok]
         profile = profile_every is not None and (step % profile_every == 0 or step == steps - 1)
         for i in np.flatnonzero(ok):
             log = logs[alive[i]]
             log.loss.append(float(loss[i]))
             log.norm.append(float(norm[i]))
             log.clipped.append(float(clipped_norm[i]))
+            if regularised[i]:
+                log.omega.append(float(reg.value[i]))
             if profile:
                 log.profile_steps.append(step)
                 log.profiles.append(_mean_norms(grads.dh[i]))
@@ -388,12 +456,15 @@ def train_many(
             for i, why in failed.items():
                 logs[alive[i]].end(stack.net(i), f"step {step}: {why}")
             stack.keep(ok)
-            velocity = {k: v[ok] for k, v in velocity.items()}
+            state = {slot: {k: v[ok] for k, v in arrays.items()} for slot, arrays in state.items()}
+            rule = rule.take(ok)
             alive = alive[ok]
             if not len(alive):
                 break
     for i, r in enumerate(alive):
         logs[r].end(stack.net(i), None)
+    for r in np.flatnonzero(alphas > 0):
+        logs[r].regularised = True
     return [log.result(T or 0) for log in logs]
 
 
@@ -406,6 +477,8 @@ class _Log:
         self.clipped: list[float] = []
         self.profile_steps: list[int] = []
         self.profiles: list[np.ndarray] = []
+        self.omega: list[float] = []
+        self.regularised = False
 
     def end(self, net: RNN, reason: str | None) -> None:
         self.net, self.reason = net, reason
@@ -422,6 +495,7 @@ class _Log:
             diverged=diverged,
             reason=self.reason,
             step_stopped=len(self.loss) if diverged else None,
+            omega=np.asarray(self.omega, dtype=np.float64) if self.regularised else None,
         )
 
 
