@@ -28,7 +28,7 @@ from .spectral import (
     singular_values,
     spectral_radius,
 )
-from .stacked import RNNStack
+from .stacked import GRUStack, LSTMStack, RNNStack
 from .tasks import (
     Batch,
     adding_problem,
@@ -57,11 +57,13 @@ __all__ = [
     "DeepNet",
     "DeepTrace",
     "GRUGradients",
+    "GRUStack",
     "GRUTrace",
     "GradCheck",
     "GradientFlow",
     "Gradients",
     "LSTMGradients",
+    "LSTMStack",
     "LSTMTrace",
     "Omega",
     "Optimizer",

@@ -470,3 +470,86 @@ class LSTM:
         if trace.h.shape[2] != self.W_h.shape[1]:
             raise ValueError("trace was computed by a network with a different hidden size")
         return trace.T, trace.h.shape[1], trace.h.shape[2]
+
+
+# -- many LSTMs at once ---------------------------------------------------------------------
+
+
+def forward_runs(params: dict[str, np.ndarray], xs: np.ndarray) -> LSTMTrace:
+    r""":meth:`LSTM.forward` for R cells at once, from zero states (:class:`vgrad.LSTMStack`).
+
+    Every parameter carries a leading run axis (``W_h`` has shape (R, 4n, n)), ``xs`` has
+    shape (T, B, d) (the same inputs for every run) or (R, T, B, d), and every array of the
+    returned trace has the run axis first. The arithmetic is that of :meth:`LSTM.forward`,
+    run by run, with one batched product per step for all runs.
+    """
+    W_x, W_h, b = params["W_x"], params["W_h"], params["b"]
+    W_hy, b_y = params["W_hy"], params["b_y"]
+    R, n, d = W_h.shape[0], W_h.shape[2], W_x.shape[2]
+    T, B = xs.shape[-3], xs.shape[-2]
+    s_i, s_f, s_g, s_o = _blocks(n)
+    X = xs.reshape(*xs.shape[:-3], T * B, d)
+    a = (X @ W_x.transpose(0, 2, 1)).reshape(R, T, B, 4 * n)
+    a += b[:, None, None, :]
+    h = np.zeros((R, T + 1, B, n))
+    c = np.zeros((R, T + 1, B, n))
+    gates = np.empty_like(a)
+    W_h_T = np.ascontiguousarray(W_h.transpose(0, 2, 1))
+    for t in range(T):
+        a[:, t] += h[:, t] @ W_h_T
+        gate = gates[:, t]
+        gate[:] = sigmoid(a[:, t])  # i, f, o; the g block is overwritten with its tanh
+        gate[..., s_g] = np.tanh(a[:, t][..., s_g])
+        c[:, t + 1] = gate[..., s_f] * c[:, t] + gate[..., s_i] * gate[..., s_g]
+        h[:, t + 1] = gate[..., s_o] * np.tanh(c[:, t + 1])
+    y = (h[:, 1:].reshape(R, T * B, n) @ W_hy.transpose(0, 2, 1)).reshape(R, T, B, -1)
+    y += b_y[:, None, None, :]
+    return LSTMTrace(xs=xs, h=h, c=c, a=a, gates=gates, y=y)
+
+
+def backward_runs(
+    params: dict[str, np.ndarray], trace: LSTMTrace, dL_dy: np.ndarray
+) -> LSTMGradients:
+    r""":meth:`LSTM.backward` for R cells at once: the trace of :func:`forward_runs`,
+    ``dL_dy`` of shape (R, T, B, m); every gradient has the run axis first."""
+    W_h, W_hy = params["W_h"], params["W_hy"]
+    R, T, B, n = trace.h.shape[0], trace.h.shape[1] - 1, trace.h.shape[2], trace.h.shape[3]
+    m = W_hy.shape[1]
+    s_i, s_f, s_g, s_o = _blocks(n)
+    gates = trace.gates
+    i, f, g, o = (gates[..., s] for s in (s_i, s_f, s_g, s_o))
+    tanh_c = np.tanh(trace.c[:, 1:])
+    dh_out = (dL_dy.reshape(R, T * B, m) @ W_hy).reshape(R, T, B, n)
+    dh = np.empty((R, T + 1, B, n))
+    dc = np.empty((R, T + 1, B, n))
+    delta = np.empty((R, T, B, 4 * n))
+    carry_h = np.zeros((R, B, n))
+    carry_c = np.zeros((R, B, n))
+    c_out = o * (1.0 - tanh_c**2)
+    d_i = g * i * (1.0 - i)
+    d_f = trace.c[:, :-1] * f * (1.0 - f)
+    d_g = i * (1.0 - g**2)
+    d_o = tanh_c * o * (1.0 - o)
+    for t in range(T, 0, -1):
+        s = t - 1
+        dh[:, t] = dh_out[:, s] + carry_h
+        dc[:, t] = carry_c + dh[:, t] * c_out[:, s]
+        delta[:, s, :, s_i] = dc[:, t] * d_i[:, s]
+        delta[:, s, :, s_f] = dc[:, t] * d_f[:, s]
+        delta[:, s, :, s_g] = dc[:, t] * d_g[:, s]
+        delta[:, s, :, s_o] = dh[:, t] * d_o[:, s]
+        carry_h = delta[:, s] @ W_h
+        carry_c = dc[:, t] * f[:, s]
+    dh[:, 0] = carry_h
+    dc[:, 0] = carry_c
+    flat_T = delta.reshape(R, T * B, 4 * n).transpose(0, 2, 1)
+    X = trace.xs.reshape(*trace.xs.shape[:-3], T * B, -1)
+    return LSTMGradients(
+        W_x=flat_T @ X,
+        W_h=flat_T @ trace.h[:, :-1].reshape(R, T * B, n),
+        b=delta.reshape(R, T * B, 4 * n).sum(axis=1),
+        W_hy=dL_dy.reshape(R, T * B, m).transpose(0, 2, 1) @ trace.h[:, 1:].reshape(R, T * B, n),
+        b_y=dL_dy.reshape(R, T * B, m).sum(axis=1),
+        dh=dh,
+        dc=dc,
+    )

@@ -30,12 +30,24 @@ import numpy as np
 
 from ._validate import check_choice, check_int, check_real, check_rng
 from .clipping import clip_by_norm, clip_by_value, global_norm
+from .gru import GRU
+from .lstm import LSTM
 from .optim import SGD, Optimizer, get_optimizer
 from .regularizer import omega as omega_of
 from .regularizer import omega_terms, slopes
 from .rnn import RNN, Gradients
-from .stacked import RNNStack, StackedTrace
+from .stacked import StackedTrace, stack_of
 from .tasks import Batch
+
+#: The cells that :func:`train` and :func:`train_many` train.
+CELLS = (RNN, LSTM, GRU)
+Net = RNN | LSTM | GRU
+
+
+def _check_net(net: object, name: str = "net") -> None:
+    if not isinstance(net, CELLS):
+        raise TypeError(f"{name} must be a vgrad RNN, LSTM or GRU, got {type(net).__name__}")
+
 
 __all__ = ["TrainResult", "evaluate", "perturb", "train", "train_many"]
 
@@ -74,7 +86,7 @@ class TrainResult:
         regularised.
     """
 
-    net: RNN
+    net: Net
     loss: np.ndarray
     grad_norm: np.ndarray
     grad_norm_clipped: np.ndarray
@@ -106,7 +118,7 @@ def _draw(
     task: Callable[[int, np.random.Generator], Batch],
     batch: int,
     rng: np.random.Generator,
-    net: RNN,
+    net: Net,
 ) -> Batch:
     data = task(batch, rng)
     if not isinstance(data, Batch):
@@ -120,7 +132,7 @@ def _draw(
     return data
 
 
-def evaluate(net: RNN, batch: Batch) -> float:
+def evaluate(net: Net, batch: Batch) -> float:
     """The loss of ``net`` on ``batch`` (no gradient), e.g. a large held-out batch.
 
     Raises
@@ -128,15 +140,14 @@ def evaluate(net: RNN, batch: Batch) -> float:
     FloatingPointError
         If the forward pass overflows.
     """
-    if not isinstance(net, RNN):
-        raise TypeError(f"net must be a vgrad RNN, got {type(net).__name__}")
+    _check_net(net)
     if not isinstance(batch, Batch):
         raise TypeError(f"batch must be a vgrad Batch, got {type(batch).__name__}")
     loss, _ = batch.loss_and_grad(net.forward(batch.xs).y)
     return loss
 
 
-def perturb(net: RNN, rel: float, rng: np.random.Generator | int) -> RNN:
+def perturb(net: Net, rel: float, rng: np.random.Generator | int) -> Net:
     r"""A copy of ``net`` with every parameter multiplied by :math:`1 + \epsilon z`, z ~ N(0, 1).
 
     With :math:`\epsilon` = ``rel`` = 1e-12 this is about the change a different BLAS kernel
@@ -144,16 +155,17 @@ def perturb(net: RNN, rel: float, rng: np.random.Generator | int) -> RNN:
     can alter where a run ends, so a claim about one training run should be checked on a few
     perturbed copies of its network (:doc:`/training`).
     """
-    if not isinstance(net, RNN):
-        raise TypeError(f"net must be a vgrad RNN, got {type(net).__name__}")
+    _check_net(net)
     rel = check_real(rel, "rel", nonnegative=True)
     rng = check_rng(rng)
     params = {k: p * (1.0 + rel * rng.standard_normal(p.shape)) for k, p in net.params().items()}
-    return RNN(**params, activation=net.activation)
+    if isinstance(net, RNN):
+        return RNN(**params, activation=net.activation)
+    return type(net)(**params)
 
 
 def train(
-    net: RNN,
+    net: Net,
     task: Callable[[int, np.random.Generator], Batch],
     *,
     steps: int,
@@ -219,8 +231,7 @@ def train(
     -------
     TrainResult
     """
-    if not isinstance(net, RNN):
-        raise TypeError(f"net must be a vgrad RNN, got {type(net).__name__}")
+    _check_net(net)
     if not callable(task):
         raise TypeError(f"task must be callable as task(batch, rng), got {type(task).__name__}")
     steps = check_int(steps, "steps", minimum=1)
@@ -235,7 +246,7 @@ def train(
         profile_every = check_int(profile_every, "profile_every", minimum=1)
     max_loss = check_real(max_loss, "max_loss", positive=True)
     rule = _rule(optimizer, momentum)
-    alpha = check_real(omega, "omega", nonnegative=True)
+    alpha = _check_omega(omega, net)
 
     net = net.copy()
     params = net.params()
@@ -307,6 +318,16 @@ def train(
     )
 
 
+def _check_omega(alpha: object, net: Net) -> float:
+    alpha = check_real(alpha, "omega", nonnegative=True)
+    if alpha > 0 and not isinstance(net, RNN):
+        raise ValueError(
+            "omega (Pascanu's regulariser) is defined for the vanilla RNN, "
+            f"not {type(net).__name__}"
+        )
+    return alpha
+
+
 def _rule(optimizer: object, momentum: float) -> Optimizer:
     """The update rule of a run: ``SGD(momentum)`` unless another rule is named."""
     if optimizer is None:
@@ -321,7 +342,7 @@ def _rule(optimizer: object, momentum: float) -> Optimizer:
 
 
 def train_many(
-    nets: Sequence[RNN],
+    nets: Sequence[Net],
     task: Callable[[int, np.random.Generator], Batch],
     *,
     steps: int,
@@ -365,7 +386,11 @@ def train_many(
     list of TrainResult
         One per network, in order.
     """
-    stack = RNNStack(nets)
+    if not isinstance(nets, Sequence) or isinstance(nets, CELLS) or not nets:
+        raise TypeError(f"nets must be a non-empty sequence of vgrad cells, got {nets!r}")
+    for i, net in enumerate(nets):
+        _check_net(net, f"nets[{i}]")
+    stack = stack_of(nets)
     R = stack.R
     if not callable(task):
         raise TypeError(f"task must be callable as task(batch, rng), got {type(task).__name__}")
@@ -385,9 +410,7 @@ def train_many(
             for o, mu in zip(_per_run(optimizer, "optimizer", R), mus, strict=True)
         ]
     rule = Optimizer.stacked(rules)
-    alphas = np.array(
-        [check_real(v, "omega", nonnegative=True) for v in _per_run(omega, "omega", R)]
-    )
+    alphas = np.array([_check_omega(v, nets[0]) for v in _per_run(omega, "omega", R)])
     one_clip = clip is None or (isinstance(clip, tuple) and isinstance(clip[0], str))
     clips = [_check_clip(c) for c in ([clip] * R if one_clip else _per_run(clip, "clip", R))]
     shared = isinstance(rng, np.random.Generator | int | np.integer)
@@ -480,7 +503,7 @@ class _Log:
         self.omega: list[float] = []
         self.regularised = False
 
-    def end(self, net: RNN, reason: str | None) -> None:
+    def end(self, net: Net, reason: str | None) -> None:
         self.net, self.reason = net, reason
 
     def result(self, T: int) -> TrainResult:
