@@ -34,7 +34,7 @@ from ._cells import (
 )
 from ._products import check_ord, log_norms_of_products
 from ._validate import as_float_array, check_real, check_rng, check_sizes
-from .activations import sigmoid
+from .activations import _sigmoid_into, sigmoid
 
 __all__ = ["GRU", "GRUGradients", "GRUTrace"]
 
@@ -406,7 +406,7 @@ def forward_runs(params: dict[str, np.ndarray], xs: np.ndarray) -> GRUTrace:
 
     Every parameter carries a leading run axis, ``xs`` has shape (T, B, d) or (R, T, B, d),
     and every array of the returned trace has the run axis first; the arithmetic is that of
-    :meth:`GRU.forward`, run by run.
+    :meth:`GRU.forward`, run by run (the sigmoid as in :func:`vgrad.lstm.forward_runs`).
     """
     W_x, W_h, b = params["W_x"], params["W_h"], params["b"]
     W_hy, b_y = params["W_hy"], params["b_y"]
@@ -419,13 +419,19 @@ def forward_runs(params: dict[str, np.ndarray], xs: np.ndarray) -> GRUTrace:
     gates = np.empty_like(a)
     W_zr_T = np.ascontiguousarray(W_h[:, : 2 * n].transpose(0, 2, 1))
     W_n_T = np.ascontiguousarray(W_h[:, 2 * n :].transpose(0, 2, 1))
+    rec_zr = np.empty((R, B, 2 * n))
+    rec_n = np.empty((R, B, n))
+    rh = np.empty((R, B, n))
     for t in range(T):
-        a[:, t, :, : 2 * n] += h[:, t] @ W_zr_T
-        gates[:, t, :, : 2 * n] = sigmoid(a[:, t, :, : 2 * n])
+        np.matmul(h[:, t], W_zr_T, out=rec_zr)
+        a[:, t, :, : 2 * n] += rec_zr
+        _sigmoid_into(a[:, t, :, : 2 * n], gates[:, t, :, : 2 * n])
         z, r = gates[:, t, :, :n], gates[:, t, :, n : 2 * n]
-        a[:, t, :, 2 * n :] += (r * h[:, t]) @ W_n_T
+        np.multiply(r, h[:, t], out=rh)
+        np.matmul(rh, W_n_T, out=rec_n)
+        a[:, t, :, 2 * n :] += rec_n
         h_tilde = gates[:, t, :, 2 * n :]
-        h_tilde[:] = np.tanh(a[:, t, :, 2 * n :])
+        np.tanh(a[:, t, :, 2 * n :], out=h_tilde)
         h[:, t + 1] = (1.0 - z) * h_tilde + z * h[:, t]
     y = (h[:, 1:].reshape(R, T * B, n) @ W_hy.transpose(0, 2, 1)).reshape(R, T, B, -1)
     y += b_y[:, None, None, :]

@@ -34,7 +34,7 @@ from ._cells import (
 )
 from ._products import check_ord, log_norms_of_products
 from ._validate import as_float_array, check_real, check_rng, check_sizes
-from .activations import sigmoid
+from .activations import _sigmoid_into, sigmoid
 
 __all__ = ["LSTM", "LSTMGradients", "LSTMTrace"]
 
@@ -481,7 +481,8 @@ def forward_runs(params: dict[str, np.ndarray], xs: np.ndarray) -> LSTMTrace:
     Every parameter carries a leading run axis (``W_h`` has shape (R, 4n, n)), ``xs`` has
     shape (T, B, d) (the same inputs for every run) or (R, T, B, d), and every array of the
     returned trace has the run axis first. The arithmetic is that of :meth:`LSTM.forward`,
-    run by run, with one batched product per step for all runs.
+    run by run, with one batched product per step for all runs (the gates' sigmoid is
+    evaluated as :math:`1/(1 + e^{-a})`, equal to :func:`vgrad.sigmoid` to an ulp or two).
     """
     W_x, W_h, b = params["W_x"], params["W_h"], params["b"]
     W_hy, b_y = params["W_hy"], params["b_y"]
@@ -495,13 +496,20 @@ def forward_runs(params: dict[str, np.ndarray], xs: np.ndarray) -> LSTMTrace:
     c = np.zeros((R, T + 1, B, n))
     gates = np.empty_like(a)
     W_h_T = np.ascontiguousarray(W_h.transpose(0, 2, 1))
+    recurrent = np.empty((R, B, 4 * n))
+    ig = np.empty((R, B, n))
     for t in range(T):
-        a[:, t] += h[:, t] @ W_h_T
+        np.matmul(h[:, t], W_h_T, out=recurrent)
+        at = a[:, t]
+        at += recurrent
         gate = gates[:, t]
-        gate[:] = sigmoid(a[:, t])  # i, f, o; the g block is overwritten with its tanh
-        gate[..., s_g] = np.tanh(a[:, t][..., s_g])
-        c[:, t + 1] = gate[..., s_f] * c[:, t] + gate[..., s_i] * gate[..., s_g]
-        h[:, t + 1] = gate[..., s_o] * np.tanh(c[:, t + 1])
+        _sigmoid_into(at, gate)  # i, f, o; the g block is overwritten with its tanh
+        np.tanh(at[..., s_g], out=gate[..., s_g])
+        np.multiply(gate[..., s_f], c[:, t], out=c[:, t + 1])
+        np.multiply(gate[..., s_i], gate[..., s_g], out=ig)
+        c[:, t + 1] += ig
+        np.tanh(c[:, t + 1], out=h[:, t + 1])
+        h[:, t + 1] *= gate[..., s_o]
     y = (h[:, 1:].reshape(R, T * B, n) @ W_hy.transpose(0, 2, 1)).reshape(R, T, B, -1)
     y += b_y[:, None, None, :]
     return LSTMTrace(xs=xs, h=h, c=c, a=a, gates=gates, y=y)
