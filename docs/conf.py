@@ -82,6 +82,8 @@ version = ".".join(release.split(".")[:2])
 
 extensions = [
     "myst_nb",
+    # Must stay between myst_nb and sphinx_gallery (docs/_ext/preexecute.py says why).
+    "preexecute",
     "sphinx_gallery.gen_gallery",
     "sphinx.ext.autodoc",
     "numpydoc",
