@@ -279,14 +279,14 @@ def test_bad_dtypes_and_values(rng):
     net = vgrad.RNN(np.ones((2, 1)), 0.5 * W, np.zeros(2), np.ones((1, 2)), np.zeros(1))
     with pytest.raises(ValueError, match="xs must be finite"):
         net.forward(np.full((2, 1, 1), np.inf))
-    with pytest.raises(TypeError, match="trace must be the Trace"):
+    with pytest.raises(TypeError, match="trace must be the RNNTrace"):
         net.backward({"h": 1}, np.zeros((2, 1, 1)))
     tr = net.forward(np.ones((3, 1, 1)))
     with pytest.raises(TypeError, match="truncate must be an integer"):
         net.backward(tr, np.zeros((3, 1, 1)), truncate=2.5)
     with pytest.raises(ValueError, match="truncate must be >= 1"):
         net.backward(tr, np.zeros((3, 1, 1)), truncate=0)
-    with pytest.raises(ValueError, match="ord must be 2 or 'fro'"):
+    with pytest.raises(ValueError, match="ord must be one of 2, 'fro'"):
         net.jacobian_log_norms(tr, ord=1)
     with pytest.raises(TypeError, match=r"rng must be a numpy\.random\.Generator"):
         vgrad.RNN.random(1, 2, 1, rng=None)

@@ -21,18 +21,17 @@ Derived in :doc:`/gated`.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
 from ._cells import (
-    check_sequence,
-    check_step,
-    check_weights,
-    initial_state,
-    log_gains,
-    log_sigmoid,
+    GatedCell,
+    GatedTraceBase,
+    GradientsBase,
+    gate,
+    gate_blocks,
 )
-from ._products import check_ord, log_norms_of_products
 from ._validate import as_float_array, check_real, check_rng, check_sizes
 from .activations import sigmoid
 
@@ -43,13 +42,8 @@ PARAMS = ("W_x", "W_h", "b", "W_hy", "b_y")
 GATES = ("i", "f", "g", "o")
 
 
-def _blocks(n: int) -> tuple[slice, slice, slice, slice]:
-    """Slices of the (i, f, g, o) blocks in a stacked axis of length 4n."""
-    return tuple(slice(k * n, (k + 1) * n) for k in range(4))  # type: ignore[return-value]
-
-
 @dataclass(frozen=True)
-class LSTMTrace:
+class LSTMTrace(GatedTraceBase):
     r"""Everything the forward pass computed, kept for the backward pass.
 
     Attributes
@@ -77,37 +71,14 @@ class LSTMTrace:
     gates: np.ndarray
     y: np.ndarray
 
-    @property
-    def T(self) -> int:
-        """Number of time steps."""
-        return self.a.shape[0]
-
-    def _block(self, k: int) -> np.ndarray:
-        return self.gates[..., _blocks(self.h.shape[2])[k]]
-
-    @property
-    def i(self) -> np.ndarray:
-        """Input gate :math:`i_t`, shape (T, B, n)."""
-        return self._block(0)
-
-    @property
-    def f(self) -> np.ndarray:
-        """Forget gate :math:`f_t`, shape (T, B, n)."""
-        return self._block(1)
-
-    @property
-    def g(self) -> np.ndarray:
-        """Candidate :math:`g_t = \\tanh(a^g_t)`, shape (T, B, n)."""
-        return self._block(2)
-
-    @property
-    def o(self) -> np.ndarray:
-        """Output gate :math:`o_t`, shape (T, B, n)."""
-        return self._block(3)
+    i = gate(0, r"Input gate :math:`i_t`, shape (T, B, n).")
+    f = gate(1, r"Forget gate :math:`f_t`, shape (T, B, n).")
+    g = gate(2, r"Candidate :math:`g_t = \tanh(a^g_t)`, shape (T, B, n).")
+    o = gate(3, r"Output gate :math:`o_t`, shape (T, B, n).")
 
 
 @dataclass(frozen=True)
-class LSTMGradients:
+class LSTMGradients(GradientsBase):
     r"""Gradients of a loss with respect to the parameters and to every state.
 
     Attributes
@@ -132,12 +103,10 @@ class LSTMGradients:
     dh: np.ndarray
     dc: np.ndarray
 
-    def params(self) -> dict[str, np.ndarray]:
-        """The parameter gradients by name (``dh``, ``dc`` excluded), in ``LSTM.params`` order."""
-        return {k: getattr(self, k) for k in PARAMS}
+    PARAMS: ClassVar[tuple[str, ...]] = PARAMS
 
 
-class LSTM:
+class LSTM(GatedCell):
     r"""LSTM with a forget gate, stacked gate weights and a linear read-out.
 
     .. math::
@@ -166,17 +135,10 @@ class LSTM:
     overflow. See :doc:`/gated`.
     """
 
-    def __init__(
-        self,
-        W_x: np.ndarray,
-        W_h: np.ndarray,
-        b: np.ndarray,
-        W_hy: np.ndarray,
-        b_y: np.ndarray,
-    ) -> None:
-        self.W_x, self.W_h, self.b, self.W_hy, self.b_y = check_weights(
-            W_x, W_h, b, W_hy, b_y, gates=4
-        )
+    PARAMS = PARAMS
+    GATES = GATES
+    TRACE = LSTMTrace
+    STATE_BLOCKS = 2  # the state is (h_t, c_t)
 
     @classmethod
     def random(
@@ -203,31 +165,7 @@ class LSTM:
         forget_bias = check_real(forget_bias, "forget_bias")
         input_scale = check_real(input_scale, "input_scale", nonnegative=True)
         recurrent_scale = check_real(recurrent_scale, "recurrent_scale", nonnegative=True)
-        W_x = rng.standard_normal((4 * n, d)) * (input_scale / np.sqrt(d))
-        W_h = rng.standard_normal((4 * n, n)) * (recurrent_scale / np.sqrt(n))
-        W_hy = rng.standard_normal((m, n)) / np.sqrt(n)
-        b = np.zeros(4 * n)
-        b[n : 2 * n] = forget_bias
-        return cls(W_x, W_h, b, W_hy, np.zeros(m))
-
-    # -- sizes and parameters -----------------------------------------------------------
-
-    @property
-    def sizes(self) -> tuple[int, int, int]:
-        """``(d, n, m)``: input, hidden and output sizes."""
-        return self.W_x.shape[1], self.W_h.shape[1], self.W_hy.shape[0]
-
-    def params(self) -> dict[str, np.ndarray]:
-        """The parameters by name, as the live arrays (updating them updates the network)."""
-        return {k: getattr(self, k) for k in PARAMS}
-
-    def copy(self) -> LSTM:
-        """An independent copy of the network."""
-        return LSTM(**self.params())
-
-    def __repr__(self) -> str:
-        d, n, m = self.sizes
-        return f"LSTM(d={d}, n={n}, m={m})"
+        return cls._random(d, n, m, rng, input_scale, recurrent_scale, {"f": forget_bias})
 
     # -- forward ------------------------------------------------------------------------
 
@@ -247,17 +185,12 @@ class LSTM:
         -------
         LSTMTrace
         """
-        d, n, _ = self.sizes
-        xs = check_sequence(xs, d)
-        T, B = xs.shape[:2]
-        h = np.empty((T + 1, B, n))
-        c = np.empty((T + 1, B, n))
-        h[0] = initial_state(h0, "h0", B, n)
-        c[0] = initial_state(c0, "c0", B, n)
+        xs, h, c = self._states(xs, h0=h0, c0=c0)
+        T, _, n = h[1:].shape
         a = xs @ self.W_x.T + self.b  # the input part of every step in one product
         gates = np.empty_like(a)
         W_h_T = self.W_h.T
-        s_i, s_f, s_g, s_o = _blocks(n)
+        s_i, s_f, s_g, s_o = gate_blocks(n, 4)
         for t in range(T):
             a[t] += h[t] @ W_h_T
             gate = gates[t]
@@ -314,9 +247,9 @@ class LSTM:
         delta = np.empty((T, B, 4 * n))
         carry_h = np.zeros((B, n))  # dL/dh_t through the gates of step t + 1
         carry_c = np.zeros((B, n))  # dL/dc_t through c_{t+1}
-        s_i, s_f, s_g, s_o = _blocks(n)
+        s_i, s_f, s_g, s_o = gate_blocks(n, 4)
         # Local derivatives that do not depend on the recursion, for all steps at once.
-        c_out = o * (1.0 - tanh_c**2)  # dh_t/dc_t along the diagonal
+        K = o * (1.0 - tanh_c**2)  # the diagonal of K_t = dh_t/dc_t, every step
         d_i = g * i * (1.0 - i)
         d_f = trace.c[:-1] * f * (1.0 - f)
         d_g = i * (1.0 - g**2)
@@ -324,7 +257,7 @@ class LSTM:
         for t in range(T, 0, -1):
             s = t - 1
             dh[t] = dh_out[s] + carry_h
-            dc[t] = carry_c + dh[t] * c_out[s]
+            dc[t] = carry_c + dh[t] * K[s]
             delta[s][:, s_i] = dc[t] * d_i[s]
             delta[s][:, s_f] = dc[t] * d_f[s]
             delta[s][:, s_g] = dc[t] * d_g[s]
@@ -378,9 +311,7 @@ class LSTM:
         ndarray, shape (t + 1, B, n)
             Entry ``[k, b, j]``; ``[0]`` is zero.
         """
-        T, _, n = self._check_trace(trace)
-        t = check_step(t, T)
-        return log_gains(log_sigmoid(trace.a[..., n : 2 * n]), t)
+        return self._gate_log_gains(trace, t, GATES.index("f"))
 
     def step_jacobians(self, trace: LSTMTrace) -> np.ndarray:
         r"""Full one-step Jacobians of the state :math:`s_t = (h_t, c_t)`.
@@ -412,34 +343,7 @@ class LSTM:
         ndarray, shape (T, B, 2n, 2n)
             ``[t - 1]`` is the Jacobian of step t; rows and columns ordered (h, c).
         """
-        T = self._check_trace(trace)[0]
-        return np.stack([self._step_jacobian(trace, s) for s in range(T)])
-
-    def jacobian_log_norms(
-        self, trace: LSTMTrace, t: int | None = None, ord: int | str = 2
-    ) -> np.ndarray:
-        r"""Log-norms :math:`\log\|\partial(h_t, c_t)/\partial(h_{t-k}, c_{t-k})\|`, k = 0..t.
-
-        The full state Jacobian product, renormalised at every step so that nothing over- or
-        underflows (as :meth:`vgrad.rnn.RNN.jacobian_log_norms`).
-
-        Parameters
-        ----------
-        trace : LSTMTrace
-        t : int, optional
-            The later time step (default T).
-        ord : {2, "fro"}
-            Spectral or Frobenius norm.
-
-        Returns
-        -------
-        ndarray, shape (t + 1, B)
-        """
-        T, B, n = self._check_trace(trace)
-        t = check_step(t, T)
-        ord = check_ord(ord)
-        factors = (self._step_jacobian(trace, t - k) for k in range(1, t + 1))
-        return log_norms_of_products(factors, B, 2 * n, ord)
+        return super().step_jacobians(trace)
 
     def _step_jacobian(self, trace: LSTMTrace, s: int) -> np.ndarray:
         """The Jacobian of step s + 1, shape (B, 2n, 2n)."""
@@ -452,21 +356,12 @@ class LSTM:
             + (g * i * (1.0 - i))[:, :, None] * W_i
             + (i * (1.0 - g**2))[:, :, None] * W_g
         )
-        k = o * (1.0 - tanh_c**2)
+        K = o * (1.0 - tanh_c**2)  # the diagonal of K_t = dh_t/dc_t
         B = i.shape[0]
         J = np.zeros((B, 2 * n, 2 * n))
-        J[:, :n, :n] = (tanh_c * o * (1.0 - o))[:, :, None] * W_o + k[:, :, None] * C
+        J[:, :n, :n] = (tanh_c * o * (1.0 - o))[:, :, None] * W_o + K[:, :, None] * C
         J[:, n:, :n] = C
         diag = np.arange(n)
-        J[:, diag, n + diag] = k * f
+        J[:, diag, n + diag] = K * f
         J[:, n + diag, n + diag] = f
         return J
-
-    def _check_trace(self, trace: LSTMTrace) -> tuple[int, int, int]:
-        if not isinstance(trace, LSTMTrace):
-            raise TypeError(
-                f"trace must be the LSTMTrace returned by LSTM.forward, got {type(trace).__name__}"
-            )
-        if trace.h.shape[2] != self.W_h.shape[1]:
-            raise ValueError("trace was computed by a network with a different hidden size")
-        return trace.T, trace.h.shape[1], trace.h.shape[2]

@@ -11,10 +11,9 @@ Norms of long products are returned as logarithms: :math:`1.5^{2000}` is not a f
 
 from __future__ import annotations
 
-from numbers import Real
-
 import numpy as np
 
+from ._products import LOG_MAX, MATRIX_ORDS, check_ord, log0, log_norms_of_products
 from ._validate import as_float_array, check_choice, check_int, check_real, check_rng
 
 __all__ = [
@@ -31,7 +30,6 @@ __all__ = [
 ]
 
 _EPS = np.finfo(np.float64).eps
-_LOG_MAX = float(np.log(np.finfo(np.float64).max))
 
 
 def _square(M: object, name: str = "M") -> np.ndarray:
@@ -43,12 +41,6 @@ def _square(M: object, name: str = "M") -> np.ndarray:
             f"got shape {M.shape}"
         )
     return M
-
-
-def _log(x: np.ndarray) -> np.ndarray:
-    """Natural log with ``log(0) = -inf`` and no divide-by-zero warning."""
-    x = np.asarray(x, dtype=np.float64)
-    return np.log(x, out=np.full(x.shape, -np.inf), where=x > 0)
 
 
 def spectral_radius(M: object) -> np.ndarray | float:
@@ -136,12 +128,12 @@ def matrix_power_eig(M: object, p: int, *, max_cond: float = 1e8) -> np.ndarray:
         )
     cond = s[..., 0] / s[..., -1]
     # |entries of V Lambda^p V^-1| <= n * rho^p * cond(V) since V has unit columns.
-    log_rho = _log(np.max(np.abs(lam), axis=-1))
+    log_rho = log0(np.max(np.abs(lam), axis=-1))
     log_bound = np.log(cond) + np.log(n) + (p * log_rho if p > 0 else 0.0)  # 0 * -inf is nan
-    if np.any(log_bound > _LOG_MAX - 1.0):
+    if np.any(log_bound > LOG_MAX - 1.0):
         raise OverflowError(
             f"M^p may overflow float64 for p={p} (log of the bound on its entries is "
-            f"{float(np.max(log_bound)):.4g} > {_LOG_MAX - 1.0:.4g}); use power_norms(M, {p}) "
+            f"{float(np.max(log_bound)):.4g} > {LOG_MAX - 1.0:.4g}); use power_norms(M, {p}) "
             f"to get log ||M^k|| instead."
         )
     Mp = (V * lam[..., None, :] ** p) @ np.linalg.inv(V)
@@ -282,21 +274,14 @@ def nonnormal_coupling(rho: float, peak: float) -> float:
     return float(np.min((P - rho ** (2 * p) / P) / growth))
 
 
-def _check_ord(ord: object) -> object:
-    if isinstance(ord, str):
-        return check_choice(ord, "ord", ["fro", "nuc"])
-    if isinstance(ord, Real) and not isinstance(ord, bool) and ord in (1, 2, np.inf):
-        return ord
-    raise ValueError(f"ord must be one of 1, 2, np.inf, 'fro', 'nuc', got {ord!r}")
-
-
 def power_norms(M: object, p_max: int, ord: object = 2) -> np.ndarray:
     r"""Log norms :math:`\log\|M^p\|` for :math:`p = 0, \dots, p_{\max}`, overflow-free.
 
     The running power is renormalised after every multiplication and its scale accumulated
     as a logarithm, :math:`\log\|M^p\| = \sum_{k\le p}\log s_k + \log\|\tilde M^p\|`, so
     :math:`\rho = 1.5, p = 2000` (a norm near :math:`10^{352}`) is finite and exact to
-    rounding. A nilpotent power gives :math:`-\infty`. See :doc:`/eigenvalues`.
+    rounding (the same renormalised product as the cells' ``jacobian_log_norms``). A
+    nilpotent power gives :math:`-\infty`. See :doc:`/eigenvalues`.
 
     Parameters
     ----------
@@ -311,19 +296,9 @@ def power_norms(M: object, p_max: int, ord: object = 2) -> np.ndarray:
     """
     M = _square(M)
     p_max = check_int(p_max, "p_max", minimum=0)
-    ord = _check_ord(ord)
-    P = np.broadcast_to(np.eye(M.shape[-1]), M.shape).copy()
-    log_scale = np.zeros(M.shape[:-2])
-    out = np.empty((p_max + 1, *M.shape[:-2]))
-    out[0] = _log(np.linalg.norm(P, ord=ord, axis=(-2, -1)))
-    for p in range(1, p_max + 1):
-        P = M @ P
-        s = np.max(np.abs(P), axis=(-2, -1))
-        alive = s > 0
-        P = P / np.where(alive, s, 1.0)[..., None, None]
-        log_scale = log_scale + _log(s)
-        out[p] = log_scale + _log(np.linalg.norm(P, ord=ord, axis=(-2, -1)))
-    return out
+    ord = check_ord(ord, MATRIX_ORDS)
+    factors = (M for _ in range(p_max))  # M^p = M M ... M, the same on either side
+    return log_norms_of_products(factors, M.shape[:-2], M.shape[-1], ord)
 
 
 def lyapunov_exponents(matrices: object, k: int | None = None) -> np.ndarray:
@@ -364,7 +339,7 @@ def lyapunov_exponents(matrices: object, k: int | None = None) -> np.ndarray:
     total = np.zeros((*J.shape[1:-2], k))
     for J_t in J:
         Q, R = np.linalg.qr(J_t @ Q)
-        total += _log(np.abs(np.diagonal(R, axis1=-2, axis2=-1)))
+        total += log0(np.abs(np.diagonal(R, axis1=-2, axis2=-1)))
     return total / J.shape[0]
 
 
