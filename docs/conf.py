@@ -240,7 +240,13 @@ sphinx_gallery_conf = {
 
 # -- autodoc / numpydoc --------------------------------------------------------------------
 
-autodoc_default_options = {"members": True, "member-order": "bysource"}
+# inherited-members: the cells share their plumbing through vgrad._cells.Cell, whose methods
+# belong on each cell's page; members inherited from tuple (NamedTuple) are left out.
+autodoc_default_options = {
+    "members": True,
+    "member-order": "bysource",
+    "inherited-members": "tuple",
+}
 autodoc_typehints = "signature"
 autodoc_preserve_defaults = True
 numpydoc_show_class_members = False
