@@ -170,7 +170,7 @@ MATH_MACROS: dict[str, str | list] = {
     "Norm": [r"\left\lVert #1 \right\rVert", 1],
     "pdiff": [r"\frac{\partial #1}{\partial #2}", 2],
     "specrad": r"\rho",
-    "sigmax": r"\sigma_{\max}",
+    "sigmax": r"s_{\max}",
     "Reals": r"\mathbb{R}",
 }
 #: Without ``noundefined`` an unknown macro (a typo, or one missing from MATH_MACROS) is a

@@ -1,13 +1,13 @@
 r"""A deep feed-forward network and the backward flow of its loss gradient.
 
 Layer :math:`l = 1, \dots, L` computes :math:`z_l = W_l y_{l-1} + b_l` and
-:math:`y_l = a(z_l)`, from :math:`y_0 = x`. Backpropagation runs the recursion
-:math:`\mathcal L'_{l-1} = \mathcal L'_l\, a'_l\, f'_l`, i.e. with row-vector gradients
+:math:`y_l = \phi(z_l)`, from :math:`y_0 = x`. Backpropagation runs the recursion
+:math:`\mathcal L'_{l-1} = \mathcal L'_l\, \phi'_l\, f'_l`, i.e. with row-vector gradients
 
 .. math:: \frac{\partial \mathcal L}{\partial y_{l-1}}
-   = \Bigl(a'(z_l) \odot \frac{\partial \mathcal L}{\partial y_l}\Bigr) W_l ,
+   = \Bigl(\phi'(z_l) \odot \frac{\partial \mathcal L}{\partial y_l}\Bigr) W_l ,
 
-so each layer multiplies the gradient by :math:`\operatorname{diag}(a'(z_l)) W_l`, whose
+so each layer multiplies the gradient by :math:`\operatorname{diag}(\phi'(z_l)) W_l`, whose
 norm is at most :math:`\gamma\|W_l\|_2` (:math:`\gamma = 1/4` for the sigmoid). This is the
 first half of :doc:`/deep_networks`. Arrays are batched: rows are examples, and parameter
 gradients are summed over the batch.
@@ -68,7 +68,7 @@ def _init_weight(init: str, n_out: int, n_in: int, rng: np.random.Generator) -> 
 
 
 class DeepNet:
-    r"""A stack of fully connected layers :math:`y_l = a(W_l y_{l-1} + b_l)`.
+    r"""A stack of fully connected layers :math:`y_l = \phi(W_l y_{l-1} + b_l)`.
 
     Parameters
     ----------
@@ -77,7 +77,7 @@ class DeepNet:
     b : sequence of array_like
         ``b[l - 1]`` is :math:`b_l`, shape ``(n_l,)``.
     activation : str or Activation, default "sigmoid"
-        The same :math:`a` in every layer. See :doc:`/deep_networks`.
+        The same :math:`\phi` in every layer. See :doc:`/deep_networks`.
     """
 
     def __init__(
@@ -147,7 +147,7 @@ class DeepNet:
         return (self.W[0].shape[1], *(W_l.shape[0] for W_l in self.W))
 
     def forward(self, x: object) -> DeepTrace:
-        r"""Run :math:`y_l = a(W_l y_{l-1} + b_l)` from :math:`y_0 = x`, shape ``(B, n_0)``."""
+        r"""Run :math:`y_l = \phi(W_l y_{l-1} + b_l)` from :math:`y_0 = x`, shape ``(B, n_0)``."""
         y = [as_float_array(x, "x", shape=(None, self.widths[0]))]
         z = []
         for ell, (W_l, b_l) in enumerate(zip(self.W, self.b, strict=True), start=1):
@@ -168,14 +168,14 @@ class DeepNet:
         self, trace: DeepTrace, ell: int, dy_l: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """One step: from dL/dy_l to (dL/dy_{l-1}, dL/dW_l, dL/db_l)."""
-        delta = self.activation.df(trace.z[ell - 1]) * dy_l  # dL/dz_l = L'_l a'_l
+        delta = self.activation.df(trace.z[ell - 1]) * dy_l  # dL/dz_l = L'_l phi'_l
         return delta @ self.W[ell - 1], delta.T @ trace.y[ell - 1], delta.sum(axis=0)
 
     def backward(self, trace: DeepTrace, dL_dy: object) -> DeepGradients:
         r"""Backpropagate :math:`\partial\mathcal L/\partial y_L` (shape ``(B, n_L)``).
 
-        :math:`\partial\mathcal L/\partial y_{l-1} = (a'(z_l)\odot\partial\mathcal L/\partial
-        y_l) W_l`, :math:`\partial\mathcal L/\partial W_l = \sum_b (a'(z_l)\odot\partial
+        :math:`\partial\mathcal L/\partial y_{l-1} = (\phi'(z_l)\odot\partial\mathcal L/\partial
+        y_l) W_l`, :math:`\partial\mathcal L/\partial W_l = \sum_b (\phi'(z_l)\odot\partial
         \mathcal L/\partial y_l)^\top y_{l-1}`. For gradients that outgrow float64 use
         :func:`gradient_flow`, which works in log space. See :doc:`/deep_networks`.
         """
@@ -194,7 +194,7 @@ class DeepNet:
         return DeepGradients(tuple(dy), tuple(dW), tuple(db))
 
     def jacobians(self, trace: DeepTrace) -> tuple[np.ndarray, ...]:
-        r"""Layer Jacobians :math:`\partial y_l/\partial y_{l-1} = \operatorname{diag}(a'(z_l))
+        r"""Layer Jacobians :math:`\partial y_l/\partial y_{l-1} = \operatorname{diag}(\phi'(z_l))
         W_l`, entry ``l - 1`` of shape ``(B, n_l, n_{l-1})``. See :doc:`/deep_networks`."""
         trace = self._check_trace(trace)
         return tuple(

@@ -15,7 +15,10 @@ recurrent weights (PyTorch and cuDNN apply it after, to :math:`W_h h_{t-1} + b_h
 the blocks (r, z, n)). The update gate :math:`z_t` weighs the old state, so the direct
 backward path :math:`h_t \to h_{t-1}` multiplies by :math:`\operatorname{diag}(z_t)` and by no
 weight matrix: :math:`z_t` near 1 plays the part of the LSTM's forget gate. Derived in
-:doc:`/gated`.
+:doc:`/gated` (equations :eq:`gated-gru` and :eq:`gated-gru-backward`). The stacked blocks
+are named as the gates, ``GATES = ("z", "r", "h_tilde")``: the candidate's weights are
+:math:`W^{\tilde h}_x, W^{\tilde h}_h` (``W_h_tilde`` in the code), and
+:math:`q_t = r_t \odot h_{t-1}` is the reset state they multiply.
 """
 
 from __future__ import annotations
@@ -79,9 +82,9 @@ class GRUGradients(GradientsBase):
     Attributes
     ----------
     W_x, W_h, b, W_hy, b_y : ndarray
-        :math:`\partial L / \partial \theta`, same shapes as the parameters.
+        :math:`\partial\mathcal L/\partial \theta`, same shapes as the parameters.
     dh : ndarray, shape (T + 1, B, n)
-        ``dh[t]`` is the total derivative :math:`\partial L / \partial h_t` (every path).
+        ``dh[t]`` is the total derivative :math:`\partial\mathcal L/\partial h_t` (every path).
     """
 
     W_x: np.ndarray
@@ -186,27 +189,28 @@ class GRU(GatedCell):
     def backward(self, trace: GRUTrace, dL_dy: np.ndarray) -> GRUGradients:
         r"""Backpropagation through time.
 
-        With :math:`\bar h_t = \partial L/\partial h_t`,
+        With the row vectors :math:`\bar h_t = \partial\mathcal L/\partial h_t`,
         :math:`\delta^{\tilde h}_t = \bar h_t \odot (1 - z_t) \odot (1 - \tilde h_t^2)` and
-        :math:`\rho_t = (W^{\tilde h}_h)^\top \delta^{\tilde h}_t` (the gradient reaching
-        :math:`r_t \odot h_{t-1}`):
+        :math:`\bar q_t = \delta^{\tilde h}_t W^{\tilde h}_h`, the gradient reaching the
+        reset state :math:`q_t = r_t \odot h_{t-1}`:
 
         .. math::
 
-            \bar h_{t-1} = W_{hy}^\top \frac{\partial L}{\partial y_{t-1}}
-                + \bar h_t \odot z_t + \rho_t \odot r_t
-                + (W^z_h)^\top \delta^z_t + (W^r_h)^\top \delta^r_t,
+            \bar h_{t-1} = \frac{\partial\mathcal L_{t-1}}{\partial y_{t-1}} W_{hy}
+                + \bar h_t \odot z_t + \bar q_t \odot r_t
+                + \delta^z_t W^z_h + \delta^r_t W^r_h,
 
         :math:`\delta^z_t = \bar h_t \odot (h_{t-1} - \tilde h_t) \odot \sigma'(a^z_t)`,
-        :math:`\delta^r_t = \rho_t \odot h_{t-1} \odot \sigma'(a^r_t)`. The term
-        :math:`\bar h_t \odot z_t` is the direct path. See :doc:`/gated`.
+        :math:`\delta^r_t = \bar q_t \odot h_{t-1} \odot \sigma'(a^r_t)`. The term
+        :math:`\bar h_t \odot z_t` is the direct path (:eq:`gated-gru-backward` of
+        :doc:`/gated`).
 
         Parameters
         ----------
         trace : GRUTrace
             The result of :meth:`forward`.
         dL_dy : ndarray, shape (T, B, m)
-            Upstream gradient :math:`\partial L/\partial y_t`.
+            Upstream gradient :math:`\partial\mathcal L/\partial y_t`.
 
         Returns
         -------

@@ -11,11 +11,12 @@ r"""A long short-term memory cell (with forget gate) and backpropagation through
 
 The cell state :math:`c_t` reaches :math:`c_{t-1}` through one elementwise product, so its
 direct backward path multiplies by :math:`\operatorname{diag}(f_t)` and by no weight matrix.
-:meth:`LSTM.backward` returns the total derivatives :math:`\partial L/\partial h_t` and
-:math:`\partial L/\partial c_t` at every step; :meth:`LSTM.cell_path_jacobians`,
+:meth:`LSTM.backward` returns the total derivatives :math:`\partial\mathcal L/\partial h_t` and
+:math:`\partial\mathcal L/\partial c_t` at every step; :meth:`LSTM.cell_path_jacobians`,
 :meth:`LSTM.step_jacobians` and :meth:`LSTM.jacobian_log_norms` separate that direct path
 from the full one-step Jacobian, which also runs through :math:`h_{t-1}` and the gates.
-Derived in :doc:`/gated`.
+Derived in :doc:`/gated` (equations :eq:`gated-lstm-gates`, :eq:`gated-lstm-cell`,
+:eq:`gated-lstm-backward`, :eq:`gated-lstm-jacobian`).
 """
 
 from __future__ import annotations
@@ -84,15 +85,16 @@ class LSTMGradients(GradientsBase):
     Attributes
     ----------
     W_x, W_h, b, W_hy, b_y : ndarray
-        :math:`\partial L / \partial \theta`, same shapes as the parameters.
+        :math:`\partial\mathcal L/\partial \theta`, same shapes as the parameters.
     dh : ndarray, shape (T + 1, B, n)
-        ``dh[t]`` is the total derivative :math:`\partial L / \partial h_t`: every path from
+        ``dh[t]`` is the total derivative :math:`\partial\mathcal L/\partial h_t`: every path from
         :math:`h_t` to the loss (through :math:`y_t` and through the gates of step t + 1).
     dc : ndarray, shape (T + 1, B, n)
-        ``dc[t]`` is the total derivative :math:`\partial L / \partial c_t`: every path from
+        ``dc[t]`` is the total derivative :math:`\partial\mathcal L/\partial c_t`: every path from
         :math:`c_t`, both the direct one through :math:`c_{t+1}` and the one through
         :math:`h_t = o_t \odot \tanh(c_t)`. Nothing is held fixed except the past. ``dc[0]``
-        is :math:`\partial L/\partial c_0` (the given :math:`c_0` does not feed :math:`h_0`).
+        is :math:`\partial\mathcal L/\partial c_0` (the given :math:`c_0` does not feed
+        :math:`h_0`).
     """
 
     W_x: np.ndarray
@@ -206,17 +208,18 @@ class LSTM(GatedCell):
     def backward(self, trace: LSTMTrace, dL_dy: np.ndarray) -> LSTMGradients:
         r"""Backpropagation through time, with total derivatives for both states.
 
-        From the last step down, with :math:`\bar h_t = \partial L/\partial h_t` and
-        :math:`\bar c_t = \partial L/\partial c_t`:
+        From the last step down, with the row vectors :math:`\bar h_t = \partial\mathcal L/\partial
+        h_t` and :math:`\bar c_t = \partial\mathcal L/\partial c_t` (:eq:`gated-lstm-backward` of
+        :doc:`/gated`):
 
         .. math::
 
-            \bar h_t = W_{hy}^\top \frac{\partial L}{\partial y_t} + W_h^\top \delta_{t+1},
+            \bar h_t = \frac{\partial\mathcal L_t}{\partial y_t} W_{hy} + \delta_{t+1} W_h,
             \qquad
             \bar c_t = \bar c_{t+1} \odot f_{t+1}
                 + \bar h_t \odot o_t \odot (1 - \tanh^2 c_t),
 
-        where :math:`\delta_t = \partial L/\partial a_t` stacks
+        where the row vector :math:`\delta_t = \partial\mathcal L/\partial a_t` stacks
         :math:`\bar c_t \odot g_t \odot \sigma'(a^i_t)`,
         :math:`\bar c_t \odot c_{t-1} \odot \sigma'(a^f_t)`,
         :math:`\bar c_t \odot i_t \odot (1 - g_t^2)` and
@@ -229,7 +232,7 @@ class LSTM(GatedCell):
         trace : LSTMTrace
             The result of :meth:`forward`.
         dL_dy : ndarray, shape (T, B, m)
-            Upstream gradient :math:`\partial L/\partial y_t`; zeros where a step carries no
+            Upstream gradient :math:`\partial\mathcal L/\partial y_t`; zeros where a step carries no
             loss.
 
         Returns
@@ -330,12 +333,14 @@ class LSTM(GatedCell):
         \operatorname{diag}(c_{t-1} \odot \sigma'(a^f_t)) W_f
         + \operatorname{diag}(g_t \odot \sigma'(a^i_t)) W_i
         + \operatorname{diag}(i_t \odot (1 - g_t^2)) W_g`, where :math:`W_i, W_f, W_g, W_o`
-        are the blocks of :math:`W_h`. The bottom-right block is the cell path
+        are the blocks of :math:`W_h` (:eq:`gated-lstm-jacobian` of :doc:`/gated`). The
+        bottom-right block is the cell path
         (:meth:`cell_path_jacobians`); everything else goes through the gates.
 
-        The transposed product maps the *partial* adjoint :math:`(\bar h_t,\ \partial L/
-        \partial c_t|_{h_t})` back one step. For a loss at step T only,
-        :math:`\partial L/\partial c_t|_{h_t} = \bar c_t - \bar h_t \odot o_t \odot
+        The row vector of *partial* adjoints :math:`(\bar h_t,\ \partial\mathcal L/\partial
+        c_t|_{h_t})`, multiplied on the right by this Jacobian, gives the one of step t - 1.
+        For a loss at step T only,
+        :math:`\partial\mathcal L/\partial c_t|_{h_t} = \bar c_t - \bar h_t \odot o_t \odot
         (1 - \tanh^2 c_t)` for :math:`t \ge 1` and the two adjoints coincide at t = 0.
 
         Returns

@@ -5,11 +5,15 @@ r"""A vanilla recurrent network with backpropagation through time.
     h_t = \phi(W_{xh} x_t + W_{hh} h_{t-1} + b_h), \qquad y_t = W_{hy} h_t + b_y .
 
 :meth:`RNN.backward` returns every parameter gradient *and* the total loss gradient
-:math:`\partial L / \partial h_t` for every step, because the decay of that sequence is what
-the site is about (:doc:`/unrolled_rnn`, :doc:`/shared_weights`). The one-step Jacobian
-:math:`\partial h_t / \partial h_{t-1} = \operatorname{diag}(\phi'(a_t))\, W_{hh}` and its
-products are available directly, with their norms computed in log space so that exploding
-regimes stay finite (:doc:`/eigenvalues`).
+:math:`\partial\mathcal L/\partial h_t` for every step, because the decay of that sequence is what
+the site is about (:eq:`rnn-bptt` of :doc:`/unrolled_rnn`, :eq:`sw-outer` of
+:doc:`/shared_weights`). The one-step Jacobian :math:`J_t = \partial h_t / \partial h_{t-1}
+= \operatorname{diag}(\phi'(a_t))\, W_{hh}` (:eq:`rnn-step-jacobian`) and its products
+(:eq:`sw-product`) are available directly, with their norms computed in log space so that
+exploding regimes stay finite (:doc:`/eigenvalues`). Gradients of the loss are row vectors,
+as on :doc:`/notation`:
+:math:`\partial\mathcal L/\partial h_{t-1} = \partial\mathcal L_{t-1}/\partial h_{t-1}
++ \partial\mathcal L/\partial h_t \, J_t`.
 """
 
 from __future__ import annotations
@@ -58,9 +62,9 @@ class RNNGradients(GradientsBase):
     Attributes
     ----------
     W_xh, W_hh, b_h, W_hy, b_y : ndarray
-        :math:`\partial L / \partial \theta`, same shapes as the parameters.
+        :math:`\partial\mathcal L/\partial \theta`, same shapes as the parameters.
     dh : ndarray, shape (T + 1, B, n)
-        ``dh[t]`` is the *total* derivative :math:`\partial L / \partial h_t` for
+        ``dh[t]`` is the *total* derivative :math:`\partial\mathcal L/\partial h_t` for
         :math:`t = 0, \dots, T`, through every path (the output at step t and all later steps).
     """
 
@@ -266,23 +270,28 @@ class RNN(Cell):
     ) -> RNNGradients:
         r"""Backpropagation through time.
 
-        Runs the recursion of :doc:`/shared_weights`,
+        Runs the recursion :eq:`rnn-bptt` of :doc:`/unrolled_rnn`, with the gradients as row
+        vectors (the convention of :doc:`/notation`),
 
         .. math::
 
-            \frac{\partial L}{\partial h_t} = W_{hy}^\top \frac{\partial L}{\partial y_t}
-            + W_{hh}^\top \Big(\phi'(a_{t+1}) \odot \frac{\partial L}{\partial h_{t+1}}\Big),
+            \frac{\partial\mathcal L}{\partial h_t}
+            = \frac{\partial\mathcal L_t}{\partial y_t} W_{hy}
+            + \frac{\partial\mathcal L}{\partial h_{t+1}} J_{t+1}, \qquad
+            J_{t+1} = \operatorname{diag}(\phi'(a_{t+1}))\, W_{hh},
 
-        then accumulates :math:`\partial L/\partial W_{hh} = \sum_t \delta_t^\top h_{t-1}^\top`
-        with the row vector :math:`\delta_t = \partial L/\partial a_t = \phi'(a_t) \odot
-        \partial L/\partial h_t` (the convention of :doc:`/notation`) as one matrix product.
+        then accumulates
+        :math:`\partial\mathcal L/\partial W_{hh} = \sum_t \delta_t^\top h_{t-1}^\top`
+        (:eq:`sw-outer` of :doc:`/shared_weights`) with the row vector
+        :math:`\delta_t = \partial\mathcal L/\partial a_t = \partial\mathcal L/\partial h_t
+        \operatorname{diag}(\phi'(a_t))` as one matrix product.
 
         Parameters
         ----------
         trace : RNNTrace
             The result of :meth:`forward`.
         dL_dy : ndarray, shape (T, B, m)
-            Upstream gradient :math:`\partial L / \partial y_t` (for example from
+            Upstream gradient :math:`\partial\mathcal L/\partial y_t` (for example from
             :func:`vgrad.mse`); zeros where a step carries no loss.
         truncate : int, optional
             Truncated BPTT: the loss at step :math:`s` sends its gradient back through at most
@@ -368,6 +377,8 @@ class RNN(Cell):
 
         .. math:: J_t = \operatorname{diag}(\phi'(a_t))\, W_{hh}
 
+        (:eq:`rnn-step-jacobian` of :doc:`/unrolled_rnn`).
+
         Returns
         -------
         ndarray, shape (T, B, n, n)
@@ -379,7 +390,8 @@ class RNN(Cell):
     def jacobian_product(self, trace: RNNTrace, t: int, k: int) -> np.ndarray:
         r"""The product :math:`\partial h_t / \partial h_{t-k} = J_t J_{t-1} \cdots J_{t-k+1}`.
 
-        With the identity activation this is exactly :math:`W_{hh}^k` (:doc:`/shared_weights`).
+        :eq:`sw-product` of :doc:`/shared_weights`; with the identity activation this is
+        exactly :math:`W_{hh}^k` (:eq:`sw-power`).
 
         Returns
         -------

@@ -65,9 +65,9 @@ def spectral_radius(M: object) -> np.ndarray | float:
 
 
 def singular_values(M: object) -> np.ndarray:
-    r"""Singular values :math:`\sigma_1 \ge \dots \ge \sigma_n \ge 0` of ``M``.
+    r"""Singular values :math:`s_1 \ge \dots \ge s_n \ge 0` of ``M``.
 
-    :math:`\sigma_1 = \|M\|_2` bounds how much one multiplication by :math:`M` can stretch a
+    :math:`s_1 = \|M\|_2` bounds how much one multiplication by :math:`M` can stretch a
     vector; see :doc:`/eigenvalues`.
 
     Parameters
@@ -195,7 +195,7 @@ def random_matrix(
     * ``"orthogonal"``: Haar orthogonal (:func:`orthogonal`); every :math:`|\lambda| = 1`.
 
     Then, if ``rho`` is given, :math:`M \leftarrow \rho\, M / \rho(M)`; if ``sigma_max`` is
-    given, :math:`M \leftarrow \sigma_{\max} M / \|M\|_2`. See :doc:`/eigenvalues`.
+    given, :math:`M \leftarrow s_{\max} M / \|M\|_2`. See :doc:`/eigenvalues`.
 
     Parameters
     ----------
@@ -305,13 +305,13 @@ def lyapunov_exponents(matrices: object, k: int | None = None) -> np.ndarray:
     r"""Average log growth rates of the product :math:`J_T \cdots J_2 J_1`.
 
     Discrete QR iteration: :math:`Q_0 = I_{n \times k}`, :math:`J_t Q_{t-1} = Q_t R_t`, and
-    :math:`\lambda_i = \frac1T \sum_t \log |(R_t)_{ii}|`. Because
-    :math:`J_T\cdots J_1 Q_0 = Q_T R_T \cdots R_1`, :math:`T\sum_{i\le j}\lambda_i` is exactly
+    :math:`\chi_i = \frac1T \sum_t \log |(R_t)_{ii}|`. Because
+    :math:`J_T\cdots J_1 Q_0 = Q_T R_T \cdots R_1`, :math:`T\sum_{i\le j}\chi_i` is exactly
     the log :math:`j`-volume stretch of the first :math:`j` coordinate axes, never more than
-    :math:`\sum_{i \le j} \log\sigma_i` of the product, with equality for :math:`j = n`
-    (:math:`\log|\det|`). As :math:`T \to \infty` the :math:`\lambda_i` converge to the
+    :math:`\sum_{i \le j} \log s_i` of the product, with equality for :math:`j = n`
+    (:math:`\log|\det|`). As :math:`T \to \infty` the :math:`\chi_i` converge to the
     Lyapunov exponents; for a constant matrix :math:`M` (normal or not) these are
-    :math:`\log|\lambda_i(M)|`, so :math:`\lambda_1 = \log\rho(M)`. No product is ever
+    :math:`\log|\lambda_i(M)|`, so :math:`\chi_1 = \log\rho(M)`. No product is ever
     formed, so nothing overflows. See :doc:`/eigenvalues`.
 
     Parameters
@@ -344,7 +344,7 @@ def lyapunov_exponents(matrices: object, k: int | None = None) -> np.ndarray:
 
 
 def growth_rate(matrices: object) -> np.ndarray | float:
-    r"""Top exponent :math:`\lambda_1` of :func:`lyapunov_exponents`: the average log growth
+    r"""Top exponent :math:`\chi_1` of :func:`lyapunov_exponents`: the average log growth
     per factor of :math:`\|J_T\cdots J_1 e_1\|`. Vanishing if negative, exploding if positive.
     See :doc:`/eigenvalues`.
 
