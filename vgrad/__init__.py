@@ -13,7 +13,7 @@ from .gradcheck import GradCheck, check_directional, check_gradient, numerical_g
 from .gru import GRU, GRUGradients, GRUTrace
 from .losses import mse, softmax_cross_entropy
 from .lstm import LSTM, LSTMGradients, LSTMTrace
-from .rnn import RNN, Gradients, Trace
+from .rnn import RNN, Gradients, RNNGradients, RNNTrace, Trace
 from .spectral import (
     growth_rate,
     lyapunov_exponents,
@@ -50,7 +50,9 @@ __all__ = [
     "Gradients",
     "LSTMGradients",
     "LSTMTrace",
+    "RNNGradients",
     "RNNStack",
+    "RNNTrace",
     "Trace",
     "TrainResult",
     "adding_problem",
