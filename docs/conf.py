@@ -82,6 +82,8 @@ version = ".".join(release.split(".")[:2])
 
 extensions = [
     "myst_nb",
+    # Must stay between myst_nb and sphinx_gallery (docs/_ext/preexecute.py says why).
+    "preexecute",
     "sphinx_gallery.gen_gallery",
     "sphinx.ext.autodoc",
     "numpydoc",
@@ -170,7 +172,7 @@ MATH_MACROS: dict[str, str | list] = {
     "Norm": [r"\left\lVert #1 \right\rVert", 1],
     "pdiff": [r"\frac{\partial #1}{\partial #2}", 2],
     "specrad": r"\rho",
-    "sigmax": r"\sigma_{\max}",
+    "sigmax": r"s_{\max}",
     "Reals": r"\mathbb{R}",
 }
 #: Without ``noundefined`` an unknown macro (a typo, or one missing from MATH_MACROS) is a
@@ -240,7 +242,13 @@ sphinx_gallery_conf = {
 
 # -- autodoc / numpydoc --------------------------------------------------------------------
 
-autodoc_default_options = {"members": True, "member-order": "bysource"}
+# inherited-members: the cells share their plumbing through vgrad._cells.Cell, whose methods
+# belong on each cell's page; members inherited from tuple (NamedTuple) are left out.
+autodoc_default_options = {
+    "members": True,
+    "member-order": "bysource",
+    "inherited-members": "tuple",
+}
 autodoc_typehints = "signature"
 autodoc_preserve_defaults = True
 numpydoc_show_class_members = False

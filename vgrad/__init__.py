@@ -15,7 +15,7 @@ from .losses import mse, softmax_cross_entropy
 from .lstm import LSTM, LSTMGradients, LSTMTrace
 from .optim import SGD, Adam, Optimizer, RMSProp
 from .regularizer import Omega, omega
-from .rnn import RNN, Gradients, Trace
+from .rnn import RNN, Gradients, RNNGradients, RNNTrace, Trace
 from .spectral import (
     growth_rate,
     lyapunov_exponents,
@@ -68,7 +68,9 @@ __all__ = [
     "Omega",
     "Optimizer",
     "RMSProp",
+    "RNNGradients",
     "RNNStack",
+    "RNNTrace",
     "Trace",
     "TrainResult",
     "adding_problem",
