@@ -36,7 +36,7 @@ from ._cells import (
 from ._validate import as_float_array, check_real, check_rng, check_sizes
 from .activations import _sigmoid_into, sigmoid
 
-__all__ = ["LSTM", "LSTMGradients", "LSTMTrace"]
+__all__ = ["LSTM", "LSTMGradients", "LSTMTrace", "backward_runs", "forward_runs"]
 
 PARAMS = ("W_x", "W_h", "b", "W_hy", "b_y")
 #: Order of the four gate blocks in the stacked ``W_x``, ``W_h``, ``b``, ``a`` and ``gates``.
