@@ -317,7 +317,8 @@ def forward_runs(params: dict[str, np.ndarray], xs: np.ndarray) -> GRUTrace:
     r""":meth:`GRU.forward` for R cells at once, from zero states (:class:`vgrad.GRUStack`).
 
     Every parameter carries a leading run axis, ``xs`` has shape (T, B, d) or (R, T, B, d),
-    and every array of the returned trace has the run axis first; the arithmetic is that of
+    and every array of the returned trace has the run axis first (so index a run, ``trace.h[r]``,
+    before using the single-cell layout of the trace's properties); the arithmetic is that of
     :meth:`GRU.forward`, run by run (the sigmoid as in :func:`vgrad.lstm.forward_runs`).
     """
     W_x, W_h, b = params["W_x"], params["W_h"], params["b"]

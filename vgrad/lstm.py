@@ -380,9 +380,11 @@ def forward_runs(params: dict[str, np.ndarray], xs: np.ndarray) -> LSTMTrace:
 
     Every parameter carries a leading run axis (``W_h`` has shape (R, 4n, n)), ``xs`` has
     shape (T, B, d) (the same inputs for every run) or (R, T, B, d), and every array of the
-    returned trace has the run axis first. The arithmetic is that of :meth:`LSTM.forward`,
-    run by run, with one batched product per step for all runs (the gates' sigmoid is
-    evaluated as :math:`1/(1 + e^{-a})`, equal to :func:`vgrad.sigmoid` to an ulp or two).
+    returned trace has the run axis first (so index a run, ``trace.h[r]``,
+    before using the single-cell layout of the trace's properties). The arithmetic is that
+    of :meth:`LSTM.forward`, run by run, with one batched product per step for all runs
+    (the gates' sigmoid is evaluated as :math:`1/(1 + e^{-a})`, equal to
+    :func:`vgrad.sigmoid` to an ulp or two).
     """
     W_x, W_h, b = params["W_x"], params["W_h"], params["b"]
     W_hy, b_y = params["W_hy"], params["b_y"]

@@ -32,7 +32,10 @@ It is not the full derivative of :math:`\Omega`, which would also differentiate 
 gradients and states; ``tests/test_regularizer.py`` checks it against finite differences of
 exactly :math:`\tilde\Omega`. A term whose :math:`\|\bar h_{k+1}\|` is below ``bound``
 (default 1e-10, the :math:`10^{-20}` on the squared norm of Pascanu's code) is skipped: no
-gradient reaches that step, so there is no direction to preserve. See :doc:`/remedies`.
+gradient reaches that step, so there is no direction to preserve. Pascanu et al.'s code
+differs in two details that a weight :math:`\alpha` absorbs only in part: it uses the
+ratio of *squared* norms, and divides the sum by the number of terms kept; this module
+follows the formula of the paper. See :doc:`/remedies`.
 """
 
 from __future__ import annotations
