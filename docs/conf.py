@@ -99,6 +99,8 @@ extensions = [
 # VGRAD_STUDENT=1 (what `nox -s docs -- --student` sets; it builds into docs/_build/student)
 # builds the student edition: the exercises without their solutions.
 vgrad_student = os.environ.get("VGRAD_STUDENT", "") not in ("", "0")
+if vgrad_student:
+    tags.add("student")  # noqa: F821 (Sphinx defines ``tags`` in conf.py); for {only}
 extensions += ["sphinx_togglebutton", "exercises"]  # exercises loads sphinx_exercise
 # Solutions are dropdowns (class "dropdown", sphinx-togglebutton); only those, not every
 # admonition with a "toggle" class. The hint text replaces the default "Click to show".
