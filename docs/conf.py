@@ -14,6 +14,8 @@ VGRAD_INTERSPHINX=1
 VGRAD_REPOSITORY_URL=https://github.com/OWNER/vgrad
     The project's repository (``vgrad_repository_url`` below): a link to it in the header
     and "Edit this page" on every page. Unset (the default), neither appears.
+VGRAD_STUDENT=1
+    The student edition (``nox -s docs -- --student``): exercises without their solutions.
 VGRAD_SITE_URL=https://OWNER.github.io/vgrad/
     Where the site is published (``html_baseurl``): downloaded scripts and notebooks then
     link back to their page by URL; unset, they name the page's path on the site.
@@ -95,6 +97,22 @@ extensions = [
     "live_figure",
     "downloads",
 ]
+# -- Exercises and the student edition (docs/_ext/exercises.py) ---------------------------
+# VGRAD_STUDENT=1 (what `nox -s docs -- --student` sets; it builds into docs/_build/student)
+# builds the student edition: the exercises without their solutions.
+vgrad_student = os.environ.get("VGRAD_STUDENT", "") not in ("", "0")
+if vgrad_student:
+    tags.add("student")  # noqa: F821 (Sphinx defines ``tags`` in conf.py); for {only}
+extensions += ["sphinx_togglebutton", "exercises"]  # exercises loads sphinx_exercise
+# Solutions are dropdowns (class "dropdown", sphinx-togglebutton); only those, not every
+# admonition with a "toggle" class. The hint text replaces the default "Click to show".
+togglebutton_selector = ".solution.dropdown"
+togglebutton_hint = "Show the solution"
+togglebutton_hint_hide = "Hide the solution"
+# Each solution directly follows its exercise: titled "Solution", and a warning (an error
+# under -W) if one does not.
+exercise_style = "solution_follow_exercise"
+# -- end of the exercises block ------------------------------------------------------------
 if INTERSPHINX:
     extensions.append("sphinx.ext.intersphinx")
 
