@@ -36,9 +36,9 @@ from ._cells import (
     gate_blocks,
 )
 from ._validate import as_float_array, check_real, check_rng, check_sizes
-from .activations import sigmoid
+from .activations import _sigmoid_into, sigmoid
 
-__all__ = ["GRU", "GRUGradients", "GRUTrace"]
+__all__ = ["GRU", "GRUGradients", "GRUTrace", "backward_runs", "forward_runs"]
 
 PARAMS = ("W_x", "W_h", "b", "W_hy", "b_y")
 #: Order of the three blocks in the stacked ``W_x``, ``W_h``, ``b``, ``a`` and ``gates``.
@@ -308,3 +308,89 @@ class GRU(GatedCell):
         diag = np.arange(z.shape[1])
         J[:, diag, diag] += z
         return J
+
+
+# -- many GRUs at once ----------------------------------------------------------------------
+
+
+def forward_runs(params: dict[str, np.ndarray], xs: np.ndarray) -> GRUTrace:
+    r""":meth:`GRU.forward` for R cells at once, from zero states (:class:`vgrad.GRUStack`).
+
+    Every parameter carries a leading run axis, ``xs`` has shape (T, B, d) or (R, T, B, d),
+    and every array of the returned trace has the run axis first (so index a run, ``trace.h[r]``,
+    before using the single-cell layout of the trace's properties); the arithmetic is that of
+    :meth:`GRU.forward`, run by run (the sigmoid as in :func:`vgrad.lstm.forward_runs`).
+    """
+    W_x, W_h, b = params["W_x"], params["W_h"], params["b"]
+    W_hy, b_y = params["W_hy"], params["b_y"]
+    R, n, d = W_h.shape[0], W_h.shape[2], W_x.shape[2]
+    T, B = xs.shape[-3], xs.shape[-2]
+    X = xs.reshape(*xs.shape[:-3], T * B, d)
+    a = (X @ W_x.transpose(0, 2, 1)).reshape(R, T, B, 3 * n)
+    a += b[:, None, None, :]
+    h = np.zeros((R, T + 1, B, n))
+    gates = np.empty_like(a)
+    W_zr_T = np.ascontiguousarray(W_h[:, : 2 * n].transpose(0, 2, 1))
+    W_n_T = np.ascontiguousarray(W_h[:, 2 * n :].transpose(0, 2, 1))
+    rec_zr = np.empty((R, B, 2 * n))
+    rec_n = np.empty((R, B, n))
+    rh = np.empty((R, B, n))
+    for t in range(T):
+        np.matmul(h[:, t], W_zr_T, out=rec_zr)
+        a[:, t, :, : 2 * n] += rec_zr
+        _sigmoid_into(a[:, t, :, : 2 * n], gates[:, t, :, : 2 * n])
+        z, r = gates[:, t, :, :n], gates[:, t, :, n : 2 * n]
+        np.multiply(r, h[:, t], out=rh)
+        np.matmul(rh, W_n_T, out=rec_n)
+        a[:, t, :, 2 * n :] += rec_n
+        h_tilde = gates[:, t, :, 2 * n :]
+        np.tanh(a[:, t, :, 2 * n :], out=h_tilde)
+        h[:, t + 1] = (1.0 - z) * h_tilde + z * h[:, t]
+    y = (h[:, 1:].reshape(R, T * B, n) @ W_hy.transpose(0, 2, 1)).reshape(R, T, B, -1)
+    y += b_y[:, None, None, :]
+    return GRUTrace(xs=xs, h=h, a=a, gates=gates, y=y)
+
+
+def backward_runs(
+    params: dict[str, np.ndarray], trace: GRUTrace, dL_dy: np.ndarray
+) -> GRUGradients:
+    r""":meth:`GRU.backward` for R cells at once: the trace of :func:`forward_runs`,
+    ``dL_dy`` of shape (R, T, B, m); every gradient has the run axis first."""
+    W_h, W_hy = params["W_h"], params["W_hy"]
+    R, T, B, n = trace.h.shape[0], trace.h.shape[1] - 1, trace.h.shape[2], trace.h.shape[3]
+    m = W_hy.shape[1]
+    gates = trace.gates
+    z, r, h_tilde = gates[..., :n], gates[..., n : 2 * n], gates[..., 2 * n :]
+    h_prev = trace.h[:, :-1]
+    W_n = W_h[:, 2 * n :]
+    W_zr = W_h[:, : 2 * n]
+    dh_out = (dL_dy.reshape(R, T * B, m) @ W_hy).reshape(R, T, B, n)
+    dh = np.empty((R, T + 1, B, n))
+    delta = np.empty((R, T, B, 3 * n))
+    carry = np.zeros((R, B, n))
+    Z, Rs, N = slice(0, n), slice(n, 2 * n), slice(2 * n, 3 * n)
+    d_n = (1.0 - z) * (1.0 - h_tilde**2)
+    d_z = (h_prev - h_tilde) * z * (1.0 - z)
+    d_r = h_prev * r * (1.0 - r)
+    for t in range(T, 0, -1):
+        s = t - 1
+        dh[:, t] = dh_out[:, s] + carry
+        delta[:, s, :, N] = dh[:, t] * d_n[:, s]
+        d_rh = delta[:, s, :, N] @ W_n  # the gradient reaching r_t * h_{t-1}
+        delta[:, s, :, Z] = dh[:, t] * d_z[:, s]
+        delta[:, s, :, Rs] = d_rh * d_r[:, s]
+        carry = dh[:, t] * z[:, s] + d_rh * r[:, s] + delta[:, s, :, : 2 * n] @ W_zr
+    dh[:, 0] = carry
+    flat = delta.reshape(R, T * B, 3 * n)
+    flat_T = flat.transpose(0, 2, 1)
+    h_flat = h_prev.reshape(R, T * B, n)
+    rh_flat = (r * h_prev).reshape(R, T * B, n)
+    X = trace.xs.reshape(*trace.xs.shape[:-3], T * B, -1)
+    return GRUGradients(
+        W_x=flat_T @ X,
+        W_h=np.concatenate([flat_T[:, : 2 * n] @ h_flat, flat_T[:, 2 * n :] @ rh_flat], axis=1),
+        b=flat.sum(axis=1),
+        W_hy=dL_dy.reshape(R, T * B, m).transpose(0, 2, 1) @ trace.h[:, 1:].reshape(R, T * B, n),
+        b_y=dL_dy.reshape(R, T * B, m).sum(axis=1),
+        dh=dh,
+    )

@@ -34,9 +34,9 @@ from ._cells import (
     gate_blocks,
 )
 from ._validate import as_float_array, check_real, check_rng, check_sizes
-from .activations import sigmoid
+from .activations import _sigmoid_into, sigmoid
 
-__all__ = ["LSTM", "LSTMGradients", "LSTMTrace"]
+__all__ = ["LSTM", "LSTMGradients", "LSTMTrace", "backward_runs", "forward_runs"]
 
 PARAMS = ("W_x", "W_h", "b", "W_hy", "b_y")
 #: Order of the four gate blocks in the stacked ``W_x``, ``W_h``, ``b``, ``a`` and ``gates``.
@@ -370,3 +370,96 @@ class LSTM(GatedCell):
         J[:, diag, n + diag] = K * f
         J[:, n + diag, n + diag] = f
         return J
+
+
+# -- many LSTMs at once ---------------------------------------------------------------------
+
+
+def forward_runs(params: dict[str, np.ndarray], xs: np.ndarray) -> LSTMTrace:
+    r""":meth:`LSTM.forward` for R cells at once, from zero states (:class:`vgrad.LSTMStack`).
+
+    Every parameter carries a leading run axis (``W_h`` has shape (R, 4n, n)), ``xs`` has
+    shape (T, B, d) (the same inputs for every run) or (R, T, B, d), and every array of the
+    returned trace has the run axis first (so index a run, ``trace.h[r]``,
+    before using the single-cell layout of the trace's properties). The arithmetic is that
+    of :meth:`LSTM.forward`, run by run, with one batched product per step for all runs
+    (the gates' sigmoid is evaluated as :math:`1/(1 + e^{-a})`, equal to
+    :func:`vgrad.sigmoid` to an ulp or two).
+    """
+    W_x, W_h, b = params["W_x"], params["W_h"], params["b"]
+    W_hy, b_y = params["W_hy"], params["b_y"]
+    R, n, d = W_h.shape[0], W_h.shape[2], W_x.shape[2]
+    T, B = xs.shape[-3], xs.shape[-2]
+    s_i, s_f, s_g, s_o = gate_blocks(n, 4)
+    X = xs.reshape(*xs.shape[:-3], T * B, d)
+    a = (X @ W_x.transpose(0, 2, 1)).reshape(R, T, B, 4 * n)
+    a += b[:, None, None, :]
+    h = np.zeros((R, T + 1, B, n))
+    c = np.zeros((R, T + 1, B, n))
+    gates = np.empty_like(a)
+    W_h_T = np.ascontiguousarray(W_h.transpose(0, 2, 1))
+    recurrent = np.empty((R, B, 4 * n))
+    ig = np.empty((R, B, n))
+    for t in range(T):
+        np.matmul(h[:, t], W_h_T, out=recurrent)
+        at = a[:, t]
+        at += recurrent
+        gate = gates[:, t]
+        _sigmoid_into(at, gate)  # i, f, o; the g block is overwritten with its tanh
+        np.tanh(at[..., s_g], out=gate[..., s_g])
+        np.multiply(gate[..., s_f], c[:, t], out=c[:, t + 1])
+        np.multiply(gate[..., s_i], gate[..., s_g], out=ig)
+        c[:, t + 1] += ig
+        np.tanh(c[:, t + 1], out=h[:, t + 1])
+        h[:, t + 1] *= gate[..., s_o]
+    y = (h[:, 1:].reshape(R, T * B, n) @ W_hy.transpose(0, 2, 1)).reshape(R, T, B, -1)
+    y += b_y[:, None, None, :]
+    return LSTMTrace(xs=xs, h=h, c=c, a=a, gates=gates, y=y)
+
+
+def backward_runs(
+    params: dict[str, np.ndarray], trace: LSTMTrace, dL_dy: np.ndarray
+) -> LSTMGradients:
+    r""":meth:`LSTM.backward` for R cells at once: the trace of :func:`forward_runs`,
+    ``dL_dy`` of shape (R, T, B, m); every gradient has the run axis first."""
+    W_h, W_hy = params["W_h"], params["W_hy"]
+    R, T, B, n = trace.h.shape[0], trace.h.shape[1] - 1, trace.h.shape[2], trace.h.shape[3]
+    m = W_hy.shape[1]
+    s_i, s_f, s_g, s_o = gate_blocks(n, 4)
+    gates = trace.gates
+    i, f, g, o = (gates[..., s] for s in (s_i, s_f, s_g, s_o))
+    tanh_c = np.tanh(trace.c[:, 1:])
+    dh_out = (dL_dy.reshape(R, T * B, m) @ W_hy).reshape(R, T, B, n)
+    dh = np.empty((R, T + 1, B, n))
+    dc = np.empty((R, T + 1, B, n))
+    delta = np.empty((R, T, B, 4 * n))
+    carry_h = np.zeros((R, B, n))
+    carry_c = np.zeros((R, B, n))
+    c_out = o * (1.0 - tanh_c**2)
+    d_i = g * i * (1.0 - i)
+    d_f = trace.c[:, :-1] * f * (1.0 - f)
+    d_g = i * (1.0 - g**2)
+    d_o = tanh_c * o * (1.0 - o)
+    for t in range(T, 0, -1):
+        s = t - 1
+        dh[:, t] = dh_out[:, s] + carry_h
+        dc[:, t] = carry_c + dh[:, t] * c_out[:, s]
+        delta[:, s, :, s_i] = dc[:, t] * d_i[:, s]
+        delta[:, s, :, s_f] = dc[:, t] * d_f[:, s]
+        delta[:, s, :, s_g] = dc[:, t] * d_g[:, s]
+        delta[:, s, :, s_o] = dh[:, t] * d_o[:, s]
+        carry_h = delta[:, s] @ W_h
+        carry_c = dc[:, t] * f[:, s]
+    dh[:, 0] = carry_h
+    dc[:, 0] = carry_c
+    flat_T = delta.reshape(R, T * B, 4 * n).transpose(0, 2, 1)
+    X = trace.xs.reshape(*trace.xs.shape[:-3], T * B, -1)
+    return LSTMGradients(
+        W_x=flat_T @ X,
+        W_h=flat_T @ trace.h[:, :-1].reshape(R, T * B, n),
+        b=delta.reshape(R, T * B, 4 * n).sum(axis=1),
+        W_hy=dL_dy.reshape(R, T * B, m).transpose(0, 2, 1) @ trace.h[:, 1:].reshape(R, T * B, n),
+        b_y=dL_dy.reshape(R, T * B, m).sum(axis=1),
+        dh=dh,
+        dc=dc,
+    )
