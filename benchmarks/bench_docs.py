@@ -236,17 +236,17 @@ def _children_cpu() -> float:
 
 
 def first_example(tree: Path) -> Path:
-    """The first gallery script in the site's narrative order (see sitebuild.EXAMPLE_ORDER)."""
+    """The first gallery script in the site's reading order (gallery/ORDER.txt)."""
     sys.path.insert(0, str(tree / "docs" / "_ext"))
     try:
-        import sitebuild
+        import gallery_order
     finally:
         sys.path.pop(0)
-    scripts = sorted((tree / "gallery").rglob("plot_*.py"))
-    if not scripts:
+    order = gallery_order.check(tree / "gallery")
+    if not order or not any(order.values()):
         raise SystemExit("no gallery/**/plot_*.py to edit")
-    order = sitebuild.NarrativeOrder(str(tree / "gallery"))
-    return min(scripts, key=lambda p: (order(p.name), p.as_posix()))
+    section, names = next((s, n) for s, n in order.items() if n)
+    return tree / "gallery" / section / names[0]
 
 
 def timing(

@@ -20,9 +20,13 @@ VGRAD_SITE_URL=https://OWNER.github.io/vgrad/
     Where the site is published (``html_baseurl``): downloaded scripts and notebooks then
     link back to their page by URL; unset, they name the page's path on the site.
 
-The machinery that keeps executed output in step with the engine lives in
-``docs/_ext/sitebuild.py``; the wheel of the engine in the site, the headers of the
-downloads, the chapter notebooks and the repository links in ``docs/_ext/downloads.py``.
+Build machinery lives in ``docs/_ext/``, one extension per job: ``sitebuild`` keeps
+executed output in step with the engine; ``figure_style`` holds the two figure style sheets
+and the gallery's scraper; ``gallery_order`` reads ``gallery/ORDER.txt``;
+``figure_marks`` gives executed pages' figures their alt text and light/dark classes;
+``mathjax_offline``, ``api_links``, ``bibliography_style``, ``live_figure``; and
+``downloads`` (the engine's wheel in the site, download headers, chapter notebooks,
+repository links). CONTRIBUTING.md says which file to edit for what.
 """
 
 from __future__ import annotations
@@ -48,7 +52,12 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
     p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p
 )
 
-import downloads  # after the sys.path change above
+import api_links  # after the sys.path change above
+import bibliography_style
+import downloads
+import figure_style
+import gallery_order
+import mathjax_offline
 import sitebuild
 
 import vgrad
@@ -60,10 +69,17 @@ INTERSPHINX = os.environ.get("VGRAD_INTERSPHINX", "") not in ("", "0")
 # Sphinx re-read every page, gives myst-nb a fresh cache, and reruns every gallery example.
 vgrad_engine_hash = sitebuild.engine_hash()
 
-# One figure style for executed pages (kernels read MATPLOTLIBRC) and for the gallery
-# (sitebuild.reset_gallery_style). Importing matplotlib here also builds its font cache
-# once, so no kernel prints "building the font cache" to stderr on a fresh machine.
-os.environ["MATPLOTLIBRC"] = str(sitebuild.write_matplotlibrc(sitebuild.BUILD_DIR / "matplotlibrc"))
+# One figure style for executed pages (kernels read MATPLOTLIBRC; vgrad.pages.show draws
+# the dark rendering from VGRAD_FIGURE_DARK_RC) and for the gallery
+# (figure_style.reset_gallery_style and figure_style.dual_scraper). Importing matplotlib
+# here also builds its font cache once, so no kernel prints "building the font cache" to
+# stderr on a fresh machine.
+os.environ["MATPLOTLIBRC"] = str(
+    figure_style.write_matplotlibrc(sitebuild.BUILD_DIR / "matplotlibrc", figure_style.LIGHT)
+)
+os.environ["VGRAD_FIGURE_DARK_RC"] = str(
+    figure_style.write_matplotlibrc(sitebuild.BUILD_DIR / "matplotlibrc-dark", figure_style.DARK)
+)
 os.environ["IPYTHONDIR"] = str(sitebuild.write_ipython_profile(sitebuild.BUILD_DIR / "ipython"))
 os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # ipykernel's debugger nags on 3.11
 # Not MPLBACKEND: the page kernels would inherit it and keep Agg instead of the inline
@@ -94,6 +110,10 @@ extensions = [
     "sphinx_design",
     "sphinxcontrib.bibtex",
     "sitebuild",
+    "figure_marks",
+    "gallery_order",
+    "mathjax_offline",
+    "api_links",
     "live_figure",
     "downloads",
 ]
@@ -159,10 +179,10 @@ nitpick_ignore_regex = (
 suppress_warnings: list[str] = []
 
 # -- MathJax -------------------------------------------------------------------------------
-# Served from _static/mathjax (sitebuild copies it from the sphinx-mathjax-offline wheel),
+# Served from _static/mathjax (mathjax_offline copies it from the sphinx-mathjax-offline wheel),
 # so reading the site needs no network. That bundle is MathJax 3, hence mathjax3_config.
-if sitebuild.mathjax_source() is not None:
-    mathjax_path = sitebuild.MATHJAX_ENTRY
+if mathjax_offline.mathjax_source() is not None:
+    mathjax_path = mathjax_offline.MATHJAX_ENTRY
 
 #: Notation macros, defined once for every page (see notation.md, which lists them all).
 #: None of these names is a TeX, LaTeX or MathJax built-in. Gallery scripts must not use
@@ -224,22 +244,18 @@ sphinx_gallery_conf = {
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
     "ignore_pattern": r"__init__\.py|/_",
-    "subsection_order": [
-        "../gallery/01_deep_networks",
-        "../gallery/02_unrolled_rnn",
-        "../gallery/03_eigen_singular",
-        "../gallery/04_clipping_training",
-        "../gallery/05_gated",
-    ],
-    "within_subsection_order": "sitebuild.NarrativeOrder",
+    # The reading order is gallery/ORDER.txt; an example missing from it stops the build.
+    "subsection_order": gallery_order.section_paths(),
+    "within_subsection_order": "gallery_order.NarrativeOrder",
     "nested_sections": True,
-    "backreferences_dir": sitebuild.BACKREFERENCES_DIR,
+    "backreferences_dir": api_links.BACKREFERENCES_DIR,
     "doc_module": ("vgrad",),
     # "reference_url" is deprecated and ignored since sphinx-gallery 0.22: code in the
     # examples links to api.md because vgrad is documented in this very build.
-    "image_scrapers": ("matplotlib",),
+    # Every figure in a light and a dark rendering, checked against the size rules.
+    "image_scrapers": ("figure_style.dual_scraper",),
     "image_srcset": ["2x"],
-    "reset_modules": ("matplotlib", "sitebuild.reset_gallery_style"),
+    "reset_modules": ("matplotlib", "figure_style.reset_gallery_style"),
     "reset_modules_order": "both",
     "abort_on_example_error": True,
     "only_warn_on_example_error": False,
@@ -254,7 +270,7 @@ sphinx_gallery_conf = {
     "write_computation_times": False,
     "min_reported_time": 1,
     # With sphinx-build -j N, run N examples of a section at once (needs joblib). Each still
-    # runs with the figure style and RuntimeWarning-as-error of sitebuild.reset_gallery_style.
+    # runs with the figure style and RuntimeWarning-as-error of figure_style.reset_gallery_style.
     "parallel": True,
 }
 
@@ -278,7 +294,7 @@ numpydoc_xref_param_type = False
 # -- Bibliography --------------------------------------------------------------------------
 
 bibtex_bibfiles = ["references.bib"]
-bibtex_default_style = sitebuild.register_bibliography_style()
+bibtex_default_style = bibliography_style.register_bibliography_style()
 bibtex_reference_style = "author_year"
 
 # -- Intersphinx (opt-in) ------------------------------------------------------------------
