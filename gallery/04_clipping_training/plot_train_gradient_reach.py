@@ -99,7 +99,8 @@ ax_t.set(
 ax_t.legend(loc="lower left")
 ax_k.set(
     xlabel="steps back, $k$",
-    ylabel=r"$\|\partial \mathcal{L}/\partial h_{T-k}\| \,/\, \|\partial \mathcal{L}/\partial h_T\|$",
+    ylabel=r"$\|\partial \mathcal{L}/\partial h_{T-k}\| \,/\, "
+    r"\|\partial \mathcal{L}/\partial h_T\|$",
     title="Profile after training (dotted: at step 0)",
 )
 ax_k.legend(loc="lower left")
