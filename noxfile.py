@@ -163,7 +163,13 @@ DOCS_OUT = Path("docs/_build/html")
 # next year draws the same pixels.
 DOCS_LOCK = "docs/requirements.lock"
 # Generated next to the sources; `--clean` removes them with the build directory.
-DOCS_GENERATED = ("docs/_build", "docs/auto_examples", "docs/gen_modules", "docs/jupyter_execute")
+DOCS_GENERATED = (
+    "docs/_build",
+    "docs/api",
+    "docs/auto_examples",
+    "docs/gen_modules",
+    "docs/jupyter_execute",
+)
 
 
 @nox.session(python=PYTHON)

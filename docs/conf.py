@@ -47,6 +47,7 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
 )
 
 import downloads  # after the sys.path change above
+import mathjax4
 import sitebuild
 
 import vgrad
@@ -84,6 +85,7 @@ extensions = [
     "myst_nb",
     "sphinx_gallery.gen_gallery",
     "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
     "numpydoc",
     "sphinx.ext.mathjax",
     "sphinx_copybutton",
@@ -92,6 +94,8 @@ extensions = [
     "sitebuild",
     "live_figure",
     "downloads",
+    "mathjax4",
+    "reading",
 ]
 if INTERSPHINX:
     extensions.append("sphinx.ext.intersphinx")
@@ -139,10 +143,10 @@ nitpick_ignore_regex = (
 suppress_warnings: list[str] = []
 
 # -- MathJax -------------------------------------------------------------------------------
-# Served from _static/mathjax (sitebuild copies it from the sphinx-mathjax-offline wheel),
-# so reading the site needs no network. That bundle is MathJax 3, hence mathjax3_config.
-if sitebuild.mathjax_source() is not None:
-    mathjax_path = sitebuild.MATHJAX_ENTRY
+# MathJax 4, served from _static/mathjax (docs/_ext/mathjax4.py copies it from the npm
+# install in tools/web), so reading the site needs no network. Version 4 breaks a display
+# formula that is wider than its column into lines, which keeps formulas whole on phones.
+mathjax_path = mathjax4.ENTRY
 
 #: Notation macros, defined once for every page (see notation.md, which lists them all).
 #: None of these names is a TeX, LaTeX or MathJax built-in. Gallery scripts must not use
@@ -176,7 +180,17 @@ MATH_MACROS: dict[str, str | list] = {
 #: Without ``noundefined`` an unknown macro (a typo, or one missing from MATH_MACROS) is a
 #: TeX error rather than its name in red; mathjax_strict.js also logs every TeX error to the
 #: console, which the browser tests (``nox -s browser``) fail on.
-mathjax3_config = {"tex": {"macros": MATH_MACROS, "packages": {"[-]": ["noundefined"]}}}
+mathjax4_config = {
+    "loader": {"paths": {"fonts": mathjax4.FONTS_PATH}},
+    "tex": {"macros": MATH_MACROS, "packages": {"[-]": ["noundefined"]}},
+    # Long formulas break into lines at the column width, inline ones too (at an operator
+    # or relation); a formula with no place to break scrolls inside its own box.
+    "output": {"displayOverflow": "linebreak", "linebreaks": {"inline": True, "width": "100%"}},
+    # Formulas are not Tab stops: 261 Tab presses stood between the top of shared_weights
+    # and its live figure. A reader who explores formulas turns this on in MathJax's menu
+    # (right click on a formula).
+    "options": {"a11y": {"inTabOrder": False}, "menuOptions": {"settings": {"inTabOrder": False}}},
+}
 mathjax_config_path = "_ext/mathjax_strict.js"
 
 # -- MyST-NB -------------------------------------------------------------------------------
@@ -240,7 +254,10 @@ sphinx_gallery_conf = {
 
 # -- autodoc / numpydoc --------------------------------------------------------------------
 
-autodoc_default_options = {"members": True, "member-order": "bysource"}
+# One page per module and per class (api.md; templates in _templates/autosummary). The
+# pages are written into docs/api/ at every build and are not kept in git.
+autosummary_generate = True
+autodoc_default_options = {"member-order": "bysource"}
 autodoc_typehints = "signature"
 autodoc_preserve_defaults = True
 numpydoc_show_class_members = False
@@ -270,6 +287,11 @@ html_title = "vgrad: vanishing and exploding gradients in RNNs"
 html_short_title = "vgrad"
 html_static_path = ["_static"]
 html_css_files = ["vgrad.css"]
+html_js_files = ["search_snippets.js"]
+# Drawn for this site: bars of halving height, a gradient that vanishes step by step.
+html_favicon = "_static/favicon.svg"
+# Chapters first for their own topics (see the file's comment).
+html_search_scorer = str(DOCS_DIR / "_static" / "search_scorer.js")
 html_last_updated_fmt = None
 html_show_sourcelink = False
 html_copy_source = False

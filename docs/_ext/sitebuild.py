@@ -1,6 +1,6 @@
 """Build machinery for the vgrad site that no off-the-shelf extension provides.
 
-Six small jobs:
+Five small jobs:
 
 * **Engine staleness.** myst-nb's execution cache keys a page on its own cells and
   sphinx-gallery reruns an example only when the script's md5 changes; neither notices an
@@ -12,8 +12,6 @@ Six small jobs:
 * **One figure style** for gallery examples (via sphinx-gallery's ``reset_modules``) and
   executed pages (via a ``matplotlibrc`` that the Jupyter kernels inherit), while the
   downloadable scripts stay standalone.
-* **Offline MathJax**, copied from the ``sphinx-mathjax-offline`` wheel into the output, so
-  that reading the site requests nothing from a CDN.
 * **API mini-galleries**: every documented object whose name appears in a gallery example
   gets an "Examples using ..." strip of thumbnails, found in sphinx-gallery's backreferences.
 * **Short names**: ``vgrad.RNN`` resolves to the entry documented as ``vgrad.rnn.RNN``, in
@@ -29,7 +27,7 @@ import shutil
 import sys
 import warnings
 from collections.abc import Mapping
-from importlib import metadata, util
+from importlib import metadata
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -251,51 +249,6 @@ EXAMPLE_ORDER = [
 
 
 # --------------------------------------------------------------------------------------
-# Offline MathJax
-
-MATHJAX_DIST = "sphinx-mathjax-offline"
-#: Entry point inside the bundled MathJax 3 distribution (relative to ``_static``).
-MATHJAX_ENTRY = "mathjax/tex-mml-chtml.js"
-
-
-def mathjax_source() -> Path | None:
-    """The MathJax 3 files shipped by the ``sphinx-mathjax-offline`` wheel, if installed."""
-    spec = util.find_spec(MATHJAX_DIST)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    src = Path(next(iter(spec.submodule_search_locations))) / "static" / "mathjax"
-    return src if (src / "tex-mml-chtml.js").is_file() else None
-
-
-def _copy_mathjax(app: Any) -> None:
-    from sphinx.util import logging
-
-    if app.builder.format != "html":
-        return
-    src = mathjax_source()
-    if src is None:
-        logging.getLogger(__name__).warning(
-            "%s is not installed, so MathJax would be fetched from a CDN at read time; "
-            "install the docs extra: pip install -e '.[docs]'",
-            MATHJAX_DIST,
-            type="vgrad",
-            subtype="mathjax",
-        )
-        return
-    dest = Path(app.outdir) / "_static" / "mathjax"
-    version = metadata.version(MATHJAX_DIST)
-    stamp = dest / ".dist-version"
-    if stamp.is_file() and stamp.read_text() == version:
-        return
-    if dest.exists():
-        shutil.rmtree(dest)
-    # The SVG renderer and the node entry point are never loaded by the CHTML component;
-    # latest.js exists only to fetch the newest MathJax from a CDN.
-    shutil.copytree(src, dest, ignore=shutil.ignore_patterns("*svg*", "node-main.js", "latest.js"))
-    stamp.write_text(version)
-
-
-# --------------------------------------------------------------------------------------
 # API mini-galleries
 
 
@@ -342,18 +295,23 @@ def _getattr_path(obj: Any, attrs: list[str]) -> Any:
 
 
 def _add_minigallery(app: Any, what: str, name: str, obj: Any, options: Any, lines: list) -> None:
-    if what not in ("function", "class", "method"):
+    # Functions and classes only: a class's strip covers its methods too, so the API
+    # pages do not repeat the same thumbnails under every method.
+    if what not in ("function", "class"):
         return
     path = Path(app.srcdir) / BACKREFERENCES_DIR / "backreferences_all.json"
     if not path.is_file():
         return
-    # api.md must be re-read when the set of examples using an object changes.
+    # The API pages must be re-read when the set of examples using an object changes.
     app.env.note_dependency(str(path))
     try:
         used = json.loads(path.read_text())
     except (OSError, ValueError):
         return
-    keys = [key for key in _public_names(name) if used.get(key)]
+    names = _public_names(name)
+    keys = [key for key in names if used.get(key)]
+    if what == "class":
+        keys += sorted(k for k in used if used[k] and any(k.startswith(n + ".") for n in names))
     if not keys:
         return
     short = name.rsplit(".", 1)[-1]
@@ -490,7 +448,6 @@ def setup(app: Any) -> dict[str, Any]:
     # Recorded in the pickled environment: a new engine fingerprint re-reads every page.
     app.add_config_value("vgrad_engine_hash", "", "env", types=frozenset({str}))
     app.connect("config-inited", _on_config_inited)
-    app.connect("builder-inited", _copy_mathjax)
     # After numpydoc (priority 500) has rewritten the docstring.
     app.connect("autodoc-process-docstring", _add_minigallery, priority=600)
     app.connect("doctree-read", _alias_reexports)
