@@ -108,9 +108,7 @@ AXE_JS = """async () => {
 
 
 def open_page(browser, base_url: str, relpath: str, viewport: dict, scheme: str = "light"):
-    context = browser.new_context(
-        service_workers="block", viewport=viewport, color_scheme=scheme
-    )
+    context = browser.new_context(service_workers="block", viewport=viewport, color_scheme=scheme)
     page = context.new_page()
     page.add_init_script(f"localStorage.setItem('mode', '{scheme}');")
     page.goto(base_url + relpath, wait_until="load", timeout=TIMEOUT_MS)
@@ -189,5 +187,7 @@ def test_search_ranks_chapter_first(query: str, expected: str, browser, base_url
     rank = pages.index(expected) + 1 if expected in pages else None
     SUMMARY.append(f"search {query!r}: {expected} ranks {rank} of {len(pages)}")
     assert rank == 1, f"{query!r}: {expected} ranks {rank}; first: {pages[:5]}"
-    tex = [r["snippet"][:80] for r in results if re.search(r"\\\(|\\[a-zA-Z]+\{|\\\)", r["snippet"])]
+    tex = [
+        r["snippet"][:80] for r in results if re.search(r"\\\(|\\[a-zA-Z]+\{|\\\)", r["snippet"])
+    ]
     assert not tex, f"{query!r}: snippets show TeX: {tex}"

@@ -26,6 +26,8 @@ import html
 import re
 from typing import Any
 
+from markupsafe import Markup
+
 #: TeX commands and the characters they stand for in plain text.
 _SYMBOLS = {
     "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "eta": "η",
@@ -86,7 +88,8 @@ def rewrite_body(body: str) -> str:
 
 
 _EXPANDER = re.compile(
-    r'(<a class="reference internal[^"]*" href="[^"]*">(.*?)</a>\s*<details[^>]*>\s*)<summary>',
+    r'(<a [^>]*class="[^"]*reference internal[^"]*"[^>]*>((?:(?!</a>).)*)</a>\s*'
+    r"<details[^>]*>\s*)<summary>",
     re.S,
 )
 
@@ -107,10 +110,9 @@ def _on_page_context(app: Any, pagename: str, templatename: str, context: dict, 
         context["body"] = rewrite_body(context["body"])
     generate = context.get("generate_toctree_html")
     if callable(generate):  # pydata-sphinx-theme's, which the sidebar template calls
-        # It returns a BeautifulSoup tree for some callers, HTML text for the templates.
-        def named(*args: Any, **kwargs: Any) -> Any:
-            out = generate(*args, **kwargs)
-            return name_expanders(out) if isinstance(out, str) else out
+        # It returns HTML text or a BeautifulSoup tree; the templates print either.
+        def named(*args: Any, **kwargs: Any) -> Markup:
+            return Markup(name_expanders(str(generate(*args, **kwargs))))
 
         context["generate_toctree_html"] = named
 
