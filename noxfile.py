@@ -154,10 +154,27 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "format", "--check", ".")
 
 
+WEB_DIR = Path("tools/web")
+
+
+def _npm_ci(session: nox.Session) -> None:
+    """Install tools/web/package-lock.json: MathJax 4, which the site serves, and axe-core,
+    which the browser tests inject (``npm ci``; skipped while node_modules matches the
+    lock). The build copies MathJax into the site; nothing is fetched when a page is read."""
+    stamp = WEB_DIR / "node_modules" / ".package-lock.json"
+    lock = WEB_DIR / "package-lock.json"
+    if stamp.is_file() and stamp.stat().st_mtime >= lock.stat().st_mtime:
+        return
+    if not shutil.which("npm"):
+        session.error("npm is missing (Debian: apt-get install npm): tools/web needs `npm ci`")
+    session.run("npm", "ci", "--no-audit", "--no-fund", "--prefix", str(WEB_DIR), external=True)
+
+
 def _install_docs_env(session: nox.Session, *extra: str) -> None:
     """The pinned docs environment, byte-compiled: with PYTHONDONTWRITEBYTECODE set (as on
     some CI images) an uncompiled environment recompiles every import on every build."""
     session.install("-e", ".[docs]", *extra, "-c", DOCS_LOCK, env={"UV_COMPILE_BYTECODE": "1"})
+    _npm_ci(session)
 
 
 DOCS_OUT = Path("docs/_build/html")
@@ -169,7 +186,13 @@ STUDENT_OUT = Path("docs/_build/student")
 # next year draws the same pixels.
 DOCS_LOCK = "docs/requirements.lock"
 # Generated next to the sources; `--clean` removes them with the build directory.
-DOCS_GENERATED = ("docs/_build", "docs/auto_examples", "docs/gen_modules", "docs/jupyter_execute")
+DOCS_GENERATED = (
+    "docs/_build",
+    "docs/api",
+    "docs/auto_examples",
+    "docs/gen_modules",
+    "docs/jupyter_execute",
+)
 
 
 @nox.session(python=PYTHON)
