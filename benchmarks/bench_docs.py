@@ -74,6 +74,11 @@ def copy_sources(dest: Path, root: Path = REPO_ROOT) -> Path:
     for rel in source_files(root):
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(root / rel, dest / rel)
+    # The npm install of tools/web (MathJax 4) is ignored output, not a source: the copy
+    # links to the repository's, as `npm ci` in the copy would install the same bytes.
+    modules = root / "tools" / "web" / "node_modules"
+    if modules.is_dir():
+        (dest / "tools" / "web" / "node_modules").symlink_to(modules, target_is_directory=True)
     return dest
 
 
@@ -236,17 +241,17 @@ def _children_cpu() -> float:
 
 
 def first_example(tree: Path) -> Path:
-    """The first gallery script in the site's narrative order (see sitebuild.EXAMPLE_ORDER)."""
+    """The first gallery script in the site's reading order (gallery/ORDER.txt)."""
     sys.path.insert(0, str(tree / "docs" / "_ext"))
     try:
-        import sitebuild
+        import gallery_order
     finally:
         sys.path.pop(0)
-    scripts = sorted((tree / "gallery").rglob("plot_*.py"))
-    if not scripts:
+    order = gallery_order.check(tree / "gallery")
+    if not order or not any(order.values()):
         raise SystemExit("no gallery/**/plot_*.py to edit")
-    order = sitebuild.NarrativeOrder(str(tree / "gallery"))
-    return min(scripts, key=lambda p: (order(p.name), p.as_posix()))
+    section, names = next((s, n) for s, n in order.items() if n)
+    return tree / "gallery" / section / names[0]
 
 
 def timing(

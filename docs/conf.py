@@ -14,13 +14,19 @@ VGRAD_INTERSPHINX=1
 VGRAD_REPOSITORY_URL=https://github.com/OWNER/vgrad
     The project's repository (``vgrad_repository_url`` below): a link to it in the header
     and "Edit this page" on every page. Unset (the default), neither appears.
+VGRAD_STUDENT=1
+    The student edition (``nox -s docs -- --student``): exercises without their solutions.
 VGRAD_SITE_URL=https://OWNER.github.io/vgrad/
     Where the site is published (``html_baseurl``): downloaded scripts and notebooks then
     link back to their page by URL; unset, they name the page's path on the site.
 
-The machinery that keeps executed output in step with the engine lives in
-``docs/_ext/sitebuild.py``; the wheel of the engine in the site, the headers of the
-downloads, the chapter notebooks and the repository links in ``docs/_ext/downloads.py``.
+Build machinery lives in ``docs/_ext/``, one extension per job: ``sitebuild`` keeps
+executed output in step with the engine; ``figure_style`` holds the two figure style sheets
+and the gallery's scraper; ``gallery_order`` reads ``gallery/ORDER.txt``;
+``figure_marks`` gives executed pages' figures their alt text and light/dark classes;
+``mathjax4``, ``api_links``, ``bibliography_style``, ``live_figure``; and
+``downloads`` (the engine's wheel in the site, download headers, chapter notebooks,
+repository links). CONTRIBUTING.md says which file to edit for what.
 """
 
 from __future__ import annotations
@@ -46,7 +52,12 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
     p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH", "")) if p
 )
 
-import downloads  # after the sys.path change above
+import api_links  # after the sys.path change above
+import bibliography_style
+import downloads
+import figure_style
+import gallery_order
+import mathjax4
 import sitebuild
 
 import vgrad
@@ -58,10 +69,17 @@ INTERSPHINX = os.environ.get("VGRAD_INTERSPHINX", "") not in ("", "0")
 # Sphinx re-read every page, gives myst-nb a fresh cache, and reruns every gallery example.
 vgrad_engine_hash = sitebuild.engine_hash()
 
-# One figure style for executed pages (kernels read MATPLOTLIBRC) and for the gallery
-# (sitebuild.reset_gallery_style). Importing matplotlib here also builds its font cache
-# once, so no kernel prints "building the font cache" to stderr on a fresh machine.
-os.environ["MATPLOTLIBRC"] = str(sitebuild.write_matplotlibrc(sitebuild.BUILD_DIR / "matplotlibrc"))
+# One figure style for executed pages (kernels read MATPLOTLIBRC; vgrad.pages.show draws
+# the dark rendering from VGRAD_FIGURE_DARK_RC) and for the gallery
+# (figure_style.reset_gallery_style and figure_style.dual_scraper). Importing matplotlib
+# here also builds its font cache once, so no kernel prints "building the font cache" to
+# stderr on a fresh machine.
+os.environ["MATPLOTLIBRC"] = str(
+    figure_style.write_matplotlibrc(sitebuild.BUILD_DIR / "matplotlibrc", figure_style.LIGHT)
+)
+os.environ["VGRAD_FIGURE_DARK_RC"] = str(
+    figure_style.write_matplotlibrc(sitebuild.BUILD_DIR / "matplotlibrc-dark", figure_style.DARK)
+)
 os.environ["IPYTHONDIR"] = str(sitebuild.write_ipython_profile(sitebuild.BUILD_DIR / "ipython"))
 os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # ipykernel's debugger nags on 3.11
 # Not MPLBACKEND: the page kernels would inherit it and keep Agg instead of the inline
@@ -86,15 +104,37 @@ extensions = [
     "preexecute",
     "sphinx_gallery.gen_gallery",
     "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
     "numpydoc",
     "sphinx.ext.mathjax",
     "sphinx_copybutton",
     "sphinx_design",
     "sphinxcontrib.bibtex",
     "sitebuild",
+    "figure_marks",
+    "gallery_order",
+    "api_links",
     "live_figure",
     "downloads",
+    "mathjax4",
+    "reading",
 ]
+# -- Exercises and the student edition (docs/_ext/exercises.py) ---------------------------
+# VGRAD_STUDENT=1 (what `nox -s docs -- --student` sets; it builds into docs/_build/student)
+# builds the student edition: the exercises without their solutions.
+vgrad_student = os.environ.get("VGRAD_STUDENT", "") not in ("", "0")
+if vgrad_student:
+    tags.add("student")  # noqa: F821 (Sphinx defines ``tags`` in conf.py); for {only}
+extensions += ["sphinx_togglebutton", "exercises"]  # exercises loads sphinx_exercise
+# Solutions are dropdowns (class "dropdown", sphinx-togglebutton); only those, not every
+# admonition with a "toggle" class. The hint text replaces the default "Click to show".
+togglebutton_selector = ".solution.dropdown"
+togglebutton_hint = "Show the solution"
+togglebutton_hint_hide = "Hide the solution"
+# Each solution directly follows its exercise: titled "Solution", and a warning (an error
+# under -W) if one does not.
+exercise_style = "solution_follow_exercise"
+# -- end of the exercises block ------------------------------------------------------------
 if INTERSPHINX:
     extensions.append("sphinx.ext.intersphinx")
 
@@ -141,10 +181,10 @@ nitpick_ignore_regex = (
 suppress_warnings: list[str] = []
 
 # -- MathJax -------------------------------------------------------------------------------
-# Served from _static/mathjax (sitebuild copies it from the sphinx-mathjax-offline wheel),
-# so reading the site needs no network. That bundle is MathJax 3, hence mathjax3_config.
-if sitebuild.mathjax_source() is not None:
-    mathjax_path = sitebuild.MATHJAX_ENTRY
+# MathJax 4, served from _static/mathjax (docs/_ext/mathjax4.py copies it from the npm
+# install in tools/web), so reading the site needs no network. Version 4 breaks a display
+# formula that is wider than its column into lines, which keeps formulas whole on phones.
+mathjax_path = mathjax4.ENTRY
 
 #: Notation macros, defined once for every page (see notation.md, which lists them all).
 #: None of these names is a TeX, LaTeX or MathJax built-in. Gallery scripts must not use
@@ -178,7 +218,17 @@ MATH_MACROS: dict[str, str | list] = {
 #: Without ``noundefined`` an unknown macro (a typo, or one missing from MATH_MACROS) is a
 #: TeX error rather than its name in red; mathjax_strict.js also logs every TeX error to the
 #: console, which the browser tests (``nox -s browser``) fail on.
-mathjax3_config = {"tex": {"macros": MATH_MACROS, "packages": {"[-]": ["noundefined"]}}}
+mathjax4_config = {
+    "loader": {"paths": {"fonts": mathjax4.FONTS_PATH}},
+    "tex": {"macros": MATH_MACROS, "packages": {"[-]": ["noundefined"]}},
+    # Long formulas break into lines at the column width, inline ones too (at an operator
+    # or relation); a formula with no place to break scrolls inside its own box.
+    "output": {"displayOverflow": "linebreak", "linebreaks": {"inline": True, "width": "100%"}},
+    # Formulas are not Tab stops: 261 Tab presses stood between the top of shared_weights
+    # and its live figure. A reader who explores formulas turns this on in MathJax's menu
+    # (right click on a formula).
+    "options": {"a11y": {"inTabOrder": False}, "menuOptions": {"settings": {"inTabOrder": False}}},
+}
 mathjax_config_path = "_ext/mathjax_strict.js"
 
 # -- MyST-NB -------------------------------------------------------------------------------
@@ -206,22 +256,18 @@ sphinx_gallery_conf = {
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
     "ignore_pattern": r"__init__\.py|/_",
-    "subsection_order": [
-        "../gallery/01_deep_networks",
-        "../gallery/02_unrolled_rnn",
-        "../gallery/03_eigen_singular",
-        "../gallery/04_clipping_training",
-        "../gallery/05_gated",
-    ],
-    "within_subsection_order": "sitebuild.NarrativeOrder",
+    # The reading order is gallery/ORDER.txt; an example missing from it stops the build.
+    "subsection_order": gallery_order.section_paths(),
+    "within_subsection_order": "gallery_order.NarrativeOrder",
     "nested_sections": True,
-    "backreferences_dir": sitebuild.BACKREFERENCES_DIR,
+    "backreferences_dir": api_links.BACKREFERENCES_DIR,
     "doc_module": ("vgrad",),
     # "reference_url" is deprecated and ignored since sphinx-gallery 0.22: code in the
     # examples links to api.md because vgrad is documented in this very build.
-    "image_scrapers": ("matplotlib",),
+    # Every figure in a light and a dark rendering, checked against the size rules.
+    "image_scrapers": ("figure_style.dual_scraper",),
     "image_srcset": ["2x"],
-    "reset_modules": ("matplotlib", "sitebuild.reset_gallery_style"),
+    "reset_modules": ("matplotlib", "figure_style.reset_gallery_style"),
     "reset_modules_order": "both",
     "abort_on_example_error": True,
     "only_warn_on_example_error": False,
@@ -236,19 +282,18 @@ sphinx_gallery_conf = {
     "write_computation_times": False,
     "min_reported_time": 1,
     # With sphinx-build -j N, run N examples of a section at once (needs joblib). Each still
-    # runs with the figure style and RuntimeWarning-as-error of sitebuild.reset_gallery_style.
+    # runs with the figure style and RuntimeWarning-as-error of figure_style.reset_gallery_style.
     "parallel": True,
 }
 
 # -- autodoc / numpydoc --------------------------------------------------------------------
 
-# inherited-members: the cells share their plumbing through vgrad._cells.Cell, whose methods
-# belong on each cell's page; members inherited from tuple (NamedTuple) are left out.
-autodoc_default_options = {
-    "members": True,
-    "member-order": "bysource",
-    "inherited-members": "tuple",
-}
+# One page per module and per class (api.md; templates in _templates/autosummary). The
+# pages are written into docs/api/ at every build and are not kept in git.
+autosummary_generate = True
+# inherited-members: the cells share their plumbing through vgrad._cells.Cell, whose
+# methods belong on each cell's page; members inherited from tuple (NamedTuple) are left out.
+autodoc_default_options = {"member-order": "bysource", "inherited-members": "tuple"}
 autodoc_typehints = "signature"
 autodoc_preserve_defaults = True
 numpydoc_show_class_members = False
@@ -260,7 +305,7 @@ numpydoc_xref_param_type = False
 # -- Bibliography --------------------------------------------------------------------------
 
 bibtex_bibfiles = ["references.bib"]
-bibtex_default_style = sitebuild.register_bibliography_style()
+bibtex_default_style = bibliography_style.register_bibliography_style()
 bibtex_reference_style = "author_year"
 
 # -- Intersphinx (opt-in) ------------------------------------------------------------------
@@ -278,6 +323,11 @@ html_title = "vgrad: vanishing and exploding gradients in RNNs"
 html_short_title = "vgrad"
 html_static_path = ["_static"]
 html_css_files = ["vgrad.css"]
+html_js_files = ["search_snippets.js"]
+# Drawn for this site: bars of halving height, a gradient that vanishes step by step.
+html_favicon = "_static/favicon.svg"
+# Chapters first for their own topics (see the file's comment).
+html_search_scorer = str(DOCS_DIR / "_static" / "search_scorer.js")
 html_last_updated_fmt = None
 html_show_sourcelink = False
 html_copy_source = False

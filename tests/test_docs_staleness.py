@@ -16,6 +16,9 @@ from types import SimpleNamespace
 import pytest
 
 EXT = Path(__file__).resolve().parents[1] / "docs" / "_ext" / "sitebuild.py"
+# sitebuild imports the style sheets from its sibling figure_style.
+if str(EXT.parent) not in sys.path:
+    sys.path.append(str(EXT.parent))
 
 
 @pytest.fixture

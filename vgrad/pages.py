@@ -1,5 +1,6 @@
-"""The two helpers the site's executed pages need besides the engine: :func:`glue`, and
-:func:`sci` to write a number the way the prose does.
+"""The helpers the site's executed pages need besides the engine: :func:`glue`,
+:func:`sci` to write a number the way the prose does, and :func:`show` to show a figure
+with its alt text.
 
 The chapters of the vgrad site are notebooks. The docs build executes them with myst-nb,
 whose ``glue`` hands a computed value to the prose around it; a reader can also download
@@ -7,13 +8,29 @@ each chapter as a ``.ipynb`` and run it in plain Jupyter, where myst-nb is usual
 installed. The pages therefore import ``glue`` from here: it is myst-nb's when myst-nb is
 importable, and otherwise a small stand-in that keeps the values in :data:`GLUED`, so a
 downloaded page needs nothing but vgrad and matplotlib.
+
+In the docs build (the environment variable ``VGRAD_FIGURE_DARK_RC`` names the dark style
+sheet), :func:`show` also checks the figure against the site's size rules and emits a
+light and a dark rendering; elsewhere it shows the figure as matplotlib would. The same
+PNG writer and recolouring serve the gallery's scraper (``docs/_ext/figure_style.py``).
+matplotlib is imported only when a figure is shown.
 """
 
 from __future__ import annotations
 
+import colorsys
+import os
 from typing import Any
 
-__all__ = ["GLUED", "glue", "sci"]
+__all__ = ["GLUED", "glue", "plain_text", "sci", "show"]
+
+#: Widest figure, in inches at :data:`DPI`: the site's text column is ~624 css px.
+MAX_WIDTH_IN = 6.24
+#: Smallest font in a figure, in points: 1 pt is 100/72 css px when the figure is shown at
+#: its drawn width, so 11 pt is 15 css px on a desktop and about 9 on a 390 px phone.
+MIN_FONT_PT = 11.0
+#: Pixels per inch of the 1x image (the 2x copy has twice as many).
+DPI = 100
 
 #: Every value glued since the module was imported, by name (with or without myst-nb).
 GLUED: dict[str, Any] = {}
@@ -86,3 +103,283 @@ def glue(name: str, variable: Any, display: bool = True) -> None:
             print(repr(variable))
         else:
             show(variable)
+
+
+# --------------------------------------------------------------------------------------
+# Figures
+
+
+_TEX = {
+    r"\partial": "∂", r"\rho": "ρ", r"\sigma": "σ", r"\phi": "φ", r"\gamma": "γ",
+    r"\tau": "τ", r"\lambda": "λ", r"\theta": "θ", r"\Delta": "Δ", r"\|": "‖",
+    r"\times": "×", r"\cdots": "…", r"\approx": "≈", r"\le": "≤", r"\ge": "≥",
+    r"\max": "max", r"\log": "log", r"\,": " ", r"\;": " ", r"\ ": " ",
+}  # fmt: skip
+
+
+def plain_text(text: str) -> str:
+    """``text`` with matplotlib's mathtext (``$\\rho^k$``) made readable (``ρ^k``), for alt text."""
+    import re
+
+    for tex, char in _TEX.items():
+        text = text.replace(tex, char)
+    text = re.sub(r"\\(?:mathrm|mathbf|operatorname|text)\{([^{}]*)\}", r"\1", text)
+    text = re.sub(r"_\{([^{}]*)\}", r"_\1", text)
+    text = re.sub(r"\\([A-Za-z]+)", r"\1", text)
+    return " ".join(text.replace("$", "").replace("{", "").replace("}", "").split())
+
+
+def figure_title(fig: Any) -> str:
+    """A figure's suptitle, else its axes titles joined by "; ", as plain text (empty if it
+    has none)."""
+    sup = getattr(fig, "_suptitle", None)
+    if sup is not None and sup.get_text().strip():
+        return plain_text(sup.get_text())
+    titles = []
+    for ax in fig.axes:
+        for loc in ("left", "center", "right"):
+            text = ax.get_title(loc).strip()
+            if text:
+                titles.append(plain_text(text))
+    return "; ".join(titles)
+
+
+def min_font_pt(fig: Any) -> float:
+    """The smallest font size, in points, of any visible non-empty text of ``fig``."""
+    from matplotlib.text import Text
+
+    fig.canvas.draw()  # ticks and their labels exist only once the figure is drawn
+    sizes = [
+        t.get_fontsize()
+        for t in fig.findobj(Text)
+        if t.get_visible() and t.get_text().strip() and _drawn(t)
+    ]
+    return min(sizes) if sizes else float("inf")
+
+
+def _drawn(text: Any) -> bool:
+    """Whether ``text`` lies inside its figure (tick labels outside the view are not drawn)."""
+    fig = text.get_figure(root=True) if hasattr(text, "get_figure") else text.figure
+    try:
+        box = text.get_window_extent()
+    except (RuntimeError, ValueError):
+        return False
+    w, h = fig.bbox.width, fig.bbox.height
+    return box.x1 > 0 and box.y1 > 0 and box.x0 < w and box.y0 < h
+
+
+def check_figure(fig: Any, max_width_in: float, min_font: float, where: str) -> None:
+    """Raise ValueError if ``fig`` is wider than ``max_width_in`` or has text below ``min_font``.
+
+    The site's figure rule (see :data:`MAX_WIDTH_IN`): a figure is drawn at the width it is
+    shown, so that its text is legible; wide content becomes a taller figure or two.
+    """
+    width = fig.get_size_inches()[0]
+    if width > max_width_in + 1e-9:
+        raise ValueError(
+            f"{where}: figure is {width:g} in wide, more than the {max_width_in:g} in the page "
+            "shows: make it narrower (stack panels vertically, or make two figures)"
+        )
+    smallest = min_font_pt(fig)
+    if smallest < min_font - 1e-9:
+        raise ValueError(f"{where}: a text of {smallest:g} pt is below the {min_font:g} pt minimum")
+
+
+def save_png(fig: Any, alt: str, theme: str = "light", scale: int = 1) -> bytes:
+    """``fig`` as PNG bytes at ``scale`` x :data:`DPI`, with the alt text, the theme and the
+    smallest font size in its tEXt chunks (the site's browser tests read them)."""
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(
+        buf,
+        format="png",
+        dpi=scale * DPI,
+        facecolor=fig.get_facecolor(),
+        metadata={
+            "Description": alt,
+            "vgrad:theme": theme,
+            "vgrad:min_font_pt": f"{min_font_pt(fig):g}",
+            "vgrad:dpi": str(scale * DPI),
+        },
+    )
+    return buf.getvalue()
+
+
+def _rgb_key(rgba: Any) -> tuple[int, int, int]:
+    return tuple(round(255 * c) for c in rgba[:3])
+
+
+def _luminance(rgb: Any) -> float:
+    def lin(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (lin(c) for c in rgb[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a: Any, b: Any) -> float:
+    """WCAG contrast ratio of two RGB(A) colours (1 to 21)."""
+    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def _colour_map(light: Any, dark: Any) -> tuple[dict, Any]:
+    """Each colour of the light style sheet, with the dark sheet's colour for the same key."""
+    import matplotlib as mpl
+    from matplotlib.colors import to_rgba
+
+    light = light if isinstance(light, mpl.RcParams) else mpl.RcParams(light)
+    dark = dark if isinstance(dark, mpl.RcParams) else mpl.RcParams(dark)
+    table: dict[tuple[int, int, int], tuple] = {}
+    cycles = (light["axes.prop_cycle"], dark["axes.prop_cycle"])
+    for lc, dc in zip(*(c.by_key()["color"] for c in cycles), strict=True):
+        table.setdefault(_rgb_key(to_rgba(lc)), to_rgba(dc))
+    for key in light:
+        if key.endswith(("color", "facecolor", "edgecolor")) and key in dark:
+            try:
+                lc, dc = to_rgba(light[key]), to_rgba(dark[key])
+            except (ValueError, TypeError):
+                continue
+            table.setdefault(_rgb_key(lc), dc)
+    return table, (to_rgba(dark["figure.facecolor"]), to_rgba(dark["text.color"]))
+
+
+def _to_dark_colour(rgba: Any, table: dict, background_ink: Any) -> tuple:
+    """The dark rendering of one colour: its dark-sheet counterpart if it has one; a grey
+    is mirrored between the dark background (for white) and the dark ink (for black); a
+    pale tint becomes a dark one of the same hue; any other colour keeps its hue and is
+    lightened until it has 3:1 against the background."""
+    from matplotlib.colors import to_rgba
+
+    rgba = to_rgba(rgba)
+    if rgba[3] == 0:
+        return rgba
+    mapped = table.get(_rgb_key(rgba))
+    if mapped is not None:
+        return (*mapped[:3], rgba[3] * mapped[3])
+    background, ink = background_ink
+    r, g, b = rgba[:3]
+    if max(r, g, b) - min(r, g, b) < 0.08:  # a grey: white -> background, black -> ink
+        t = 1 - (r + g + b) / 3
+        return (
+            *(bg + t * (ik - bg) for bg, ik in zip(background[:3], ink[:3], strict=True)),
+            rgba[3],
+        )
+    h, lightness, s = colorsys.rgb_to_hls(r, g, b)
+    if lightness > 0.7:  # a pale fill (a tint behind text): the same hue, as dark as it was pale
+        return (*colorsys.hls_to_rgb(h, 1.0 - lightness + 0.08, s * 0.6), rgba[3])
+    while lightness < 0.95 and contrast(colorsys.hls_to_rgb(h, lightness, s), background) < 3:
+        lightness += 0.02
+    return (*colorsys.hls_to_rgb(h, min(lightness, 1.0), s), rgba[3])
+
+
+def to_dark(fig: Any, light: Any, dark: Any) -> None:
+    """Recolour ``fig``, drawn in the ``light`` style sheet, into the ``dark`` one, in place.
+
+    Every colour of an artist that the light sheet defines (a cycle colour, the
+    background, the ink, the grid) becomes the dark sheet's colour for the same key; other
+    colours follow :func:`_to_dark_colour`. Images (colormaps) keep their colours.
+    """
+    from matplotlib.axes import Axes
+    from matplotlib.collections import Collection
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+    from matplotlib.text import Text
+
+    table, bg_ink = _colour_map(light, dark)
+
+    def m(c: Any) -> Any:
+        return _to_dark_colour(c, table, bg_ink)
+
+    fig.canvas.draw()  # create the ticks, so that their colours can be read and mapped
+    seen: set[int] = set()  # every artist is recoloured once, from its light colour
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            ticks = axis.get_major_ticks() + axis.get_minor_ticks()
+            if not ticks:
+                continue
+            t = ticks[0]
+            # tick_params also styles the ticks matplotlib creates at the next draw
+            axis.set_tick_params(
+                which="both",
+                color=m(t.tick1line.get_color()),
+                labelcolor=m(t.label1.get_color()),
+                grid_color=m(t.gridline.get_color()),
+            )
+            for tick in ticks:
+                seen.update(map(id, (tick.tick1line, tick.tick2line, tick.gridline)))
+                seen.update(map(id, (tick.label1, tick.label2)))
+    for artist in fig.findobj():
+        if id(artist) in seen or isinstance(artist, Axes):
+            continue
+        seen.add(id(artist))
+        if isinstance(artist, Text):
+            artist.set_color(m(artist.get_color()))
+            box = artist.get_bbox_patch()
+            if box is not None and id(box) not in seen:
+                seen.add(id(box))
+                box.set_facecolor(m(box.get_facecolor()))
+                box.set_edgecolor(m(box.get_edgecolor()))
+            arrow = getattr(artist, "arrow_patch", None)
+            if arrow is not None and id(arrow) not in seen:
+                seen.add(id(arrow))
+                arrow.set_color(m(arrow.get_edgecolor()))
+        elif isinstance(artist, Line2D):
+            # read all three first: marker colours may follow the line colour
+            line, face, edge = (
+                artist.get_color(),
+                artist.get_markerfacecolor(),
+                artist.get_markeredgecolor(),
+            )
+            artist.set_color(m(line))
+            artist.set_markerfacecolor(m(face))
+            artist.set_markeredgecolor(m(edge))
+        elif isinstance(artist, Patch):
+            artist.set_facecolor(m(artist.get_facecolor()))
+            artist.set_edgecolor(m(artist.get_edgecolor()))
+        elif isinstance(artist, Collection):
+            if artist.get_array() is None:
+                artist.set_facecolor([m(c) for c in artist.get_facecolor()])
+            artist.set_edgecolor([m(c) for c in artist.get_edgecolor()])
+
+
+def show(fig: Any, alt: str) -> None:
+    """Show ``fig`` with the alt text ``alt``, a sentence saying what the figure shows.
+
+    In Jupyter this displays the figure as matplotlib would (a downloaded page needs only
+    matplotlib). In the docs build it first checks the figure against the site's rules
+    (:data:`MAX_WIDTH_IN`, :data:`MIN_FONT_PT`), then displays a light and a dark
+    rendering at 2x, each carrying ``alt`` and its theme for the build to mark.
+
+    Raises
+    ------
+    TypeError
+        If ``alt`` is not a string.
+    ValueError
+        If ``alt`` is empty, or (docs build) the figure breaks the size rules.
+    """
+    if not isinstance(alt, str):
+        raise TypeError(f"show: alt must be a str, not {type(alt).__name__}")
+    if not alt.strip():
+        raise ValueError("show: alt must say what the figure shows")
+    import matplotlib.pyplot as plt
+
+    dark_rc = os.environ.get("VGRAD_FIGURE_DARK_RC")
+    try:
+        from IPython.display import Image, display
+    except ImportError:
+        display = None
+    if not dark_rc or display is None:
+        plt.show()
+        return
+    import matplotlib as mpl
+
+    check_figure(fig, MAX_WIDTH_IN, MIN_FONT_PT, where=alt)
+    width = round(fig.get_size_inches()[0] * DPI)
+    light = mpl.RcParams(mpl.rcParams)
+    dark = mpl.rc_params_from_file(dark_rc, use_default_template=False)
+    display(Image(data=save_png(fig, alt, "light", 2), format="png", width=width))
+    to_dark(fig, light, dark)
+    display(Image(data=save_png(fig, alt, "dark", 2), format="png", width=width))
+    plt.close(fig)

@@ -1,4 +1,4 @@
-// Loaded by docs/conf.py (mathjax_config_path) after window.MathJax = {...mathjax3_config}.
+// Loaded by docs/conf.py (mathjax_config_path) after window.MathJax = {...mathjax4_config}.
 // conf.py drops the `noundefined` package, so an unknown macro is a TeX error instead of
 // red text; every TeX error still renders in place as <mjx-merror>, and is also reported
 // on the console, where tests_browser/ and a reader's devtools see it with its source.

@@ -1,24 +1,18 @@
-"""Build machinery for the vgrad site that no off-the-shelf extension provides.
+"""Engine staleness: executed output always comes from the engine next to the docs.
 
-Six small jobs:
+myst-nb's execution cache keys a page on its own cells and sphinx-gallery reruns an example
+only when the script's md5 changes; neither notices an edit to ``vgrad/``.
+:func:`engine_hash` fingerprints the engine sources (plus the figure style sheets and
+their code, and the numpy/matplotlib versions), and a change of fingerprint (a) gives
+myst-nb a fresh cache directory, (b) deletes sphinx-gallery's ``*.md5`` files so every
+example reruns, and (c) changes the ``vgrad_engine_hash`` config value, which Sphinx tracks
+with ``rebuild="env"`` so every page is re-read. It also writes the IPython profile that
+keeps the executed pages' kernels on the site's figure style.
 
-* **Engine staleness.** myst-nb's execution cache keys a page on its own cells and
-  sphinx-gallery reruns an example only when the script's md5 changes; neither notices an
-  edit to ``vgrad/``. :func:`engine_hash` fingerprints the engine sources (plus the figure
-  style and the numpy/matplotlib versions), and a change of fingerprint (a) gives myst-nb a
-  fresh cache directory, (b) deletes sphinx-gallery's ``*.md5`` files so every example
-  reruns, and (c) changes the ``vgrad_engine_hash`` config value, which Sphinx tracks with
-  ``rebuild="env"`` so every page is re-read.
-* **One figure style** for gallery examples (via sphinx-gallery's ``reset_modules``) and
-  executed pages (via a ``matplotlibrc`` that the Jupyter kernels inherit), while the
-  downloadable scripts stay standalone.
-* **Offline MathJax**, copied from the ``sphinx-mathjax-offline`` wheel into the output, so
-  that reading the site requests nothing from a CDN.
-* **API mini-galleries**: every documented object whose name appears in a gallery example
-  gets an "Examples using ..." strip of thumbnails, found in sphinx-gallery's backreferences.
-* **Short names**: ``vgrad.RNN`` resolves to the entry documented as ``vgrad.rnn.RNN``, in
-  roles and in the gallery's code links; type variables in signatures stay plain text.
-* **Bibliography style**: author-year labels that match the author-year citations.
+The other build jobs have one extension each in this folder: ``figure_style`` (the two
+style sheets and the gallery's scraper), ``gallery_order`` (reading ``gallery/ORDER.txt``),
+``mathjax4``, ``reading``, ``api_links`` (mini-galleries and short names),
+``bibliography_style``, ``live_figure`` and ``downloads``.
 """
 
 from __future__ import annotations
@@ -26,44 +20,20 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import sys
-import warnings
 from collections.abc import Mapping
-from importlib import metadata, util
+from importlib import metadata
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
+
+from figure_style import DARK, LIGHT, STYLE  # noqa: F401  (STYLE: the light sheet, re-exported)
 
 DOCS_DIR = Path(__file__).resolve().parents[1]
 REPO_ROOT = DOCS_DIR.parent
 ENGINE_DIR = REPO_ROOT / "vgrad"
 BUILD_DIR = DOCS_DIR / "_build"
 STAMP_NAME = ".vgrad_engine_hash"
-BACKREFERENCES_DIR = "gen_modules/backreferences"
-
-# Okabe & Ito (2008), a palette that stays distinguishable under the common colour-vision
-# deficiencies. Yellow goes last: it is the hardest to see on white.
-OKABE_ITO = ["0072B2", "D55E00", "009E73", "CC79A7", "E69F00", "56B4E9", "000000", "F0E442"]
-
-#: rcParams shared by every figure on the site, written as in a ``matplotlibrc`` file so
-#: the same dict serves :func:`reset_gallery_style` and the kernels' rc file.
-STYLE: dict[str, str] = {
-    "axes.prop_cycle": f"cycler('color', {OKABE_ITO!r})",
-    "image.cmap": "viridis",
-    "figure.figsize": "6.4, 4.0",
-    "figure.dpi": "100",
-    "figure.constrained_layout.use": "True",
-    "font.size": "11",
-    "axes.titlesize": "12",
-    "axes.labelsize": "11",
-    "legend.fontsize": "10",
-    "legend.frameon": "False",
-    "axes.grid": "True",
-    "grid.alpha": "0.35",
-    "grid.linewidth": "0.6",
-    "axes.spines.top": "False",
-    "axes.spines.right": "False",
-    "lines.linewidth": "2.0",
-}
+#: The build code whose edits change figures (the scraper, the recolouring's caller).
+FIGURE_CODE = DOCS_DIR / "_ext" / "figure_style.py"
 
 
 # --------------------------------------------------------------------------------------
@@ -81,9 +51,9 @@ def engine_sources() -> dict[str, bytes]:
 def engine_hash(sources: Mapping[str, bytes] | None = None) -> str:
     """Fingerprint of everything that can change a computed number or figure.
 
-    The engine sources (path and bytes of every ``vgrad/**/*.py``), the figure style, and
-    the numpy and matplotlib versions. Gallery scripts and page cells are not included:
-    sphinx-gallery and myst-nb already track those themselves.
+    The engine sources (path and bytes of every ``vgrad/**/*.py``), the figure style sheets
+    and the scraper's code, and the numpy and matplotlib versions. Gallery scripts and page
+    cells are not included: sphinx-gallery and myst-nb already track those themselves.
 
     Parameters
     ----------
@@ -100,7 +70,8 @@ def engine_hash(sources: Mapping[str, bytes] | None = None) -> str:
         h.update(b"\0")
         h.update(sources[name])
         h.update(b"\0")
-    h.update(json.dumps(STYLE, sort_keys=True).encode())
+    h.update(json.dumps({"light": LIGHT, "dark": DARK}, sort_keys=True).encode())
+    h.update(FIGURE_CODE.read_bytes())
     for dist in ("numpy", "matplotlib"):
         try:
             h.update(f"{dist}=={metadata.version(dist)}".encode())
@@ -146,23 +117,8 @@ def invalidate_gallery(gallery_dir: Path, digest: str) -> list[Path] | None:
     return removed
 
 
-# --------------------------------------------------------------------------------------
-# Figure style
-
-
-def write_matplotlibrc(path: Path) -> Path:
-    """Write :data:`STYLE` as a ``matplotlibrc`` (only when its content changes)."""
-    text = "# Generated by docs/_ext/sitebuild.py; do not edit.\n" + "".join(
-        f"{key}: {value}\n" for key, value in STYLE.items()
-    )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.is_file() or path.read_text() != text:
-        path.write_text(text)
-    return path
-
-
 def write_ipython_profile(ipython_dir: Path) -> Path:
-    """An IPython profile whose inline backend keeps :data:`STYLE` and renders at 2x.
+    """An IPython profile whose inline backend keeps :data:`figure_style.LIGHT` and renders at 2x.
 
     ``matplotlib-inline`` otherwise overrides ``figure.dpi`` and the figure colours with its
     own rc, and emits 1x PNGs that look blurred on high-density screens.
@@ -180,285 +136,6 @@ def write_ipython_profile(ipython_dir: Path) -> Path:
     if not config.is_file() or config.read_text() != text:
         config.write_text(text)
     return ipython_dir
-
-
-_warning_scope: list[warnings.catch_warnings] = []
-
-
-def reset_gallery_style(gallery_conf: dict, fname: str | None, when: str) -> None:
-    """sphinx-gallery ``reset_modules`` hook, run before and after every example.
-
-    Before: apply :data:`STYLE` (sphinx-gallery's own reset has just called
-    ``rcdefaults``) and turn ``RuntimeWarning`` (overflow, divide by zero, invalid value)
-    into an error, so an example that overflows fails the build instead of printing a
-    warning into its page. After: restore the warning filters.
-    """
-    if when == "before":
-        import matplotlib as mpl
-
-        mpl.rcParams.update(STYLE)
-        scope = warnings.catch_warnings()
-        scope.__enter__()
-        _warning_scope.append(scope)
-        warnings.simplefilter("error", RuntimeWarning)
-    else:
-        while _warning_scope:
-            _warning_scope.pop().__exit__(None, None, None)
-
-
-class NarrativeOrder:
-    """Order examples within a gallery section by the argument of the pages.
-
-    Files named in :data:`EXAMPLE_ORDER` come first, in that order; any other example
-    follows, sorted by file name.
-    """
-
-    def __init__(self, src_dir: str) -> None:
-        self.src_dir = src_dir
-
-    def __call__(self, filename: str) -> tuple[int, str]:
-        name = Path(filename).name
-        return (EXAMPLE_ORDER.index(name) if name in EXAMPLE_ORDER else len(EXAMPLE_ORDER), name)
-
-    def __repr__(self) -> str:  # stable repr: sphinx compares config values between builds
-        return f"<NarrativeOrder {EXAMPLE_ORDER}>"
-
-
-#: The intended reading order of the gallery (file names, any section).
-EXAMPLE_ORDER = [
-    # 1. Deep networks
-    "plot_activations.py",
-    "plot_deep_flow.py",
-    # 2. The unrolled RNN
-    "plot_rnn_diagram.py",
-    "plot_scalar_powers.py",
-    "plot_gradient_decay.py",
-    "plot_bptt_check.py",
-    # 3. Eigenvalues and singular values
-    "plot_eigen_powers.py",
-    "plot_eig_vs_sv.py",
-    # 4. Clipping and training
-    "plot_clipping_geometry.py",
-    "plot_cliff.py",
-    "plot_train_clipping.py",
-    "plot_train_length.py",
-    "plot_train_gradient_reach.py",
-    # 5. Beyond the vanilla RNN
-    "plot_gated_gradient_paths.py",
-    "plot_forget_bias.py",
-    "plot_gated_explosion.py",
-]
-
-
-# --------------------------------------------------------------------------------------
-# Offline MathJax
-
-MATHJAX_DIST = "sphinx-mathjax-offline"
-#: Entry point inside the bundled MathJax 3 distribution (relative to ``_static``).
-MATHJAX_ENTRY = "mathjax/tex-mml-chtml.js"
-
-
-def mathjax_source() -> Path | None:
-    """The MathJax 3 files shipped by the ``sphinx-mathjax-offline`` wheel, if installed."""
-    spec = util.find_spec(MATHJAX_DIST)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    src = Path(next(iter(spec.submodule_search_locations))) / "static" / "mathjax"
-    return src if (src / "tex-mml-chtml.js").is_file() else None
-
-
-def _copy_mathjax(app: Any) -> None:
-    from sphinx.util import logging
-
-    if app.builder.format != "html":
-        return
-    src = mathjax_source()
-    if src is None:
-        logging.getLogger(__name__).warning(
-            "%s is not installed, so MathJax would be fetched from a CDN at read time; "
-            "install the docs extra: pip install -e '.[docs]'",
-            MATHJAX_DIST,
-            type="vgrad",
-            subtype="mathjax",
-        )
-        return
-    dest = Path(app.outdir) / "_static" / "mathjax"
-    version = metadata.version(MATHJAX_DIST)
-    stamp = dest / ".dist-version"
-    if stamp.is_file() and stamp.read_text() == version:
-        return
-    if dest.exists():
-        shutil.rmtree(dest)
-    # The SVG renderer and the node entry point are never loaded by the CHTML component;
-    # latest.js exists only to fetch the newest MathJax from a CDN.
-    shutil.copytree(src, dest, ignore=shutil.ignore_patterns("*svg*", "node-main.js", "latest.js"))
-    stamp.write_text(version)
-
-
-# --------------------------------------------------------------------------------------
-# API mini-galleries
-
-
-def _public_names(name: str) -> list[str]:
-    """Names under which sphinx-gallery may have recorded the object documented as ``name``.
-
-    sphinx-gallery records the shortest import path that yields the same object: for
-    ``vgrad.rnn.RNN.forward`` that is ``vgrad.RNN.forward`` when the package re-exports
-    ``RNN``. Return ``name`` and every such shorter spelling.
-    """
-    parts = name.split(".")
-    for i in range(len(parts) - 1, 0, -1):
-        if ".".join(parts[:i]) in sys.modules:
-            break
-    else:
-        return [name]
-    obj = _getattr_path(sys.modules[".".join(parts[:i])], parts[i:])
-    keys = [name]
-    for j in range(i - 1, 0, -1):
-        module = sys.modules.get(".".join(parts[:j]))
-        if obj is not None and module is not None and _same(_getattr_path(module, parts[i:]), obj):
-            keys.append(".".join(parts[:j] + parts[i:]))
-    return keys
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Identity, except that classmethods give a new bound method on every attribute access."""
-    if a is b:
-        return True
-    func = getattr(a, "__func__", None)
-    return (
-        func is not None
-        and func is getattr(b, "__func__", None)
-        and getattr(a, "__self__", None) is getattr(b, "__self__", None)
-    )
-
-
-def _getattr_path(obj: Any, attrs: list[str]) -> Any:
-    for attr in attrs:
-        obj = getattr(obj, attr, None)
-        if obj is None:
-            return None
-    return obj
-
-
-def _add_minigallery(app: Any, what: str, name: str, obj: Any, options: Any, lines: list) -> None:
-    if what not in ("function", "class", "method"):
-        return
-    path = Path(app.srcdir) / BACKREFERENCES_DIR / "backreferences_all.json"
-    if not path.is_file():
-        return
-    # api.md must be re-read when the set of examples using an object changes.
-    app.env.note_dependency(str(path))
-    try:
-        used = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return
-    keys = [key for key in _public_names(name) if used.get(key)]
-    if not keys:
-        return
-    short = name.rsplit(".", 1)[-1]
-    lines.extend(
-        [
-            "",
-            f".. rubric:: Examples using ``{short}``",
-            "",
-            f".. minigallery:: {' '.join(keys)}",
-            "",
-        ]
-    )
-
-
-# --------------------------------------------------------------------------------------
-# Cross-references to re-exported names
-
-
-def _alias_reexports(app: Any, doctree: Any) -> None:
-    """Register ``vgrad.RNN`` as another name of the entry documented as ``vgrad.rnn.RNN``.
-
-    api.md documents each object once, under its module, but the package re-exports its
-    main names and pages, docstrings and the gallery use the short spelling. The aliases
-    are noted as ``aliased`` entries, so the py domain (and sphinx-gallery's code links,
-    which read the same table) resolve both spellings to the one documented object.
-    """
-    env = app.env
-    docname = env.current_document.docname
-    domain = env.domains["py"]
-    for name, entry in list(domain.objects.items()):
-        if entry.docname != docname or entry.aliased or not name.startswith("vgrad."):
-            continue
-        for alias in _public_names(name)[1:]:
-            domain.note_object(alias, entry.objtype, entry.node_id, aliased=True)
-
-
-def _plain_typevars(app: Any, env: Any, node: Any, contnode: Any) -> Any:
-    """Show type variables of vgrad signatures (``G`` in ``clip_by_norm(grads: G)``) as text.
-
-    They have no documentation entry to link to; anything else unresolved still warns.
-    """
-    if node.get("refdomain") != "py":
-        return None
-    target = node.get("reftarget", "")
-    if target.split(".", 1)[0] != "vgrad":
-        return None
-    parts = target.split(".")
-    for i in range(len(parts) - 1, 0, -1):
-        module = sys.modules.get(".".join(parts[:i]))
-        if module is not None:
-            return contnode if isinstance(_getattr_path(module, parts[i:]), TypeVar) else None
-    return None
-
-
-# --------------------------------------------------------------------------------------
-# Bibliography style
-
-
-def register_bibliography_style() -> str:
-    """Register the pybtex style ``vgrad`` and return its name.
-
-    pybtex's ``plain`` with two changes: labels read "Bengio et al., 1994", matching the
-    author-year citations in the text, and a thesis says what kind it is (Hochreiter's 1991
-    thesis is a Diplom thesis, which ``plain`` would call a master's thesis).
-    """
-    from pybtex.plugin import register_plugin
-    from pybtex.richtext import Text
-    from pybtex.style.formatting import toplevel
-    from pybtex.style.formatting.plain import Style as PlainStyle
-    from pybtex.style.formatting.unsrt import date
-    from pybtex.style.labels import BaseLabelStyle
-    from pybtex.style.template import field, optional_field, sentence
-
-    def last_name(person: Any) -> str:
-        return Text.from_latex(" ".join(person.prelast_names + person.last_names)).render_as("text")
-
-    class AuthorYearLabels(BaseLabelStyle):
-        def format_labels(self, sorted_entries: Any) -> Any:
-            for entry in sorted_entries:
-                people = entry.persons.get("author") or entry.persons.get("editor") or []
-                names = [last_name(p) for p in people]
-                if len(names) > 2:
-                    who = f"{names[0]} et al."
-                elif names:
-                    who = " & ".join(names)
-                else:
-                    who = entry.fields.get("key", entry.key)
-                yield f"{who}, {entry.fields.get('year', 'n.d.')}"
-
-    class VgradStyle(PlainStyle):
-        default_label_style = "vgrad-author-year"
-
-        def get_mastersthesis_template(self, e: Any) -> Any:
-            kind = e.fields.get("type", "Master's thesis")
-            return toplevel[
-                sentence[self.format_names("author")],
-                self.format_title(e, "title"),
-                sentence[kind, field("school"), optional_field("address"), date],
-                sentence[optional_field("note")],
-                self.format_web_refs(e),
-            ]
-
-    register_plugin("pybtex.style.labels", "vgrad-author-year", AuthorYearLabels, force=True)
-    register_plugin("pybtex.style.formatting", "vgrad", VgradStyle, force=True)
-    return "vgrad"
 
 
 # --------------------------------------------------------------------------------------
@@ -490,11 +167,6 @@ def setup(app: Any) -> dict[str, Any]:
     # Recorded in the pickled environment: a new engine fingerprint re-reads every page.
     app.add_config_value("vgrad_engine_hash", "", "env", types=frozenset({str}))
     app.connect("config-inited", _on_config_inited)
-    app.connect("builder-inited", _copy_mathjax)
-    # After numpydoc (priority 500) has rewritten the docstring.
-    app.connect("autodoc-process-docstring", _add_minigallery, priority=600)
-    app.connect("doctree-read", _alias_reexports)
-    app.connect("missing-reference", _plain_typevars)
     # Bump env_version when a change here must re-read every page.
     return {
         "version": "1",

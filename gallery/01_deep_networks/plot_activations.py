@@ -24,7 +24,7 @@ names = ["sigmoid", "tanh", "relu"]
 acts = {name: get_activation(name) for name in names}
 z = np.linspace(-6.0, 6.0, 1201)
 
-fig, (ax_f, ax_df) = plt.subplots(1, 2, figsize=(9.0, 3.8), sharex=True)
+fig, (ax_f, ax_df) = plt.subplots(2, 1, figsize=(6.0, 7.0), sharex=True)
 for i, (name, act) in enumerate(acts.items()):
     color = f"C{i}"
     ax_f.plot(z, act.f(z), color=color, label=name)
@@ -42,7 +42,7 @@ ax_df.annotate(
     arrowprops={"arrowstyle": "->", "color": "0.3"},
     color="C0",
 )
-ax_f.set(title="the activations φ(z)", xlabel="pre-activation $z$", ylim=(-1.2, 2.2))
+ax_f.set(title="the activations φ(z)", ylim=(-1.2, 2.2))
 ax_df.set(
     title="their derivatives φ′(z), bound γ dotted",
     xlabel="pre-activation $z$",
@@ -97,7 +97,7 @@ mean_sigmoid = acts["sigmoid"].df(z_draw).mean()  # s = 1
 geo_sigmoid = np.exp(np.log(acts["sigmoid"].df(z_draw)).mean())  # exp E log sigma'(z)
 # The median of products of 20 independent derivatives, from the same draws:
 median_20 = np.median(np.prod(acts["sigmoid"].df(z_draw[:200_000].reshape(-1, 20)), axis=1))
-fig, ax = plt.subplots(figsize=(6.4, 4.0))
+fig, ax = plt.subplots(figsize=(6.0, 4.0))
 ax.plot(depth, 0.25**depth, color="C0", label=r"sigmoid bound $(1/4)^L$")
 for factor, style, what in (
     (mean_sigmoid, "--", "mean: "),

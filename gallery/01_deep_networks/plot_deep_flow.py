@@ -54,14 +54,14 @@ for act in activations:
 # stay within float64 here (the smallest is about :math:`10^{-34}`), so they are plotted
 # directly; ``dy_norm`` would raise rather than overflow if they did not.
 
-fig, axes = plt.subplots(1, 3, figsize=(10.0, 4.0), sharey=True)
+fig, axes = plt.subplots(3, 1, figsize=(6.0, 9.6), sharex=True, sharey=True)
 for ax, act in zip(axes, activations, strict=True):
     for i, (init, style) in enumerate(inits.items()):
         ax.plot(
             layers, flows[act, init].dy_norm, color=f"C{i}", linestyle=style, label=init_names[init]
         )
     ax.set_yscale("log")
-    ax.set(title=f"{act} network", xlabel="layer l (input 0, output 40)", xlim=(0, L))
+    ax.set(title=f"{act} network", xlim=(0, L))
     ax.annotate(
         "",
         xy=(0.35, 0.06),
@@ -70,12 +70,12 @@ for ax, act in zip(axes, activations, strict=True):
         arrowprops={"arrowstyle": "->", "color": "0.4"},
     )
     ax.text(0.5, 0.08, "backward pass", transform=ax.transAxes, ha="center", color="0.4")
-axes[0].set(
-    ylabel=r"$\|\partial \mathcal{L} / \partial y_l\|$ (mean over the batch)", ylim=(1e-36, 1e3)
-)
+axes[-1].set(xlabel="layer l (input 0, output 40)")
+for ax in axes:
+    ax.set(ylabel=r"$\|\partial \mathcal{L} / \partial y_l\|$ (batch mean)", ylim=(1e-36, 1e3))
 axes[0].set_yticks(10.0 ** np.arange(-35, 1, 5))
 axes[1].legend(title="initialisation", loc="center right")
-fig.suptitle("Loss gradient norm per layer in 40-layer networks, by activation and initialisation")
+fig.suptitle("Loss gradient norm per layer in 40-layer networks,\nby activation and initialisation")
 plt.show()
 
 # %%

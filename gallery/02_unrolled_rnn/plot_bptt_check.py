@@ -67,7 +67,7 @@ for name, param in net.params().items():
 # \mathrm{atol}_i)`. A wrong term in the backward pass (a missing transpose, a
 # forgotten path through :math:`W_{hh}`) would show up as errors of order 1.
 
-fig, (ax_p, ax_k) = plt.subplots(1, 2, figsize=(10.0, 4.3), gridspec_kw={"width_ratios": [2, 3]})
+fig, (ax_p, ax_k) = plt.subplots(2, 1, figsize=(6.0, 8.4), gridspec_kw={"height_ratios": [2, 3]})
 jitter = np.random.default_rng(0)
 for i, (name, check) in enumerate(checks.items()):
     g = grads.params()[name]
@@ -156,12 +156,12 @@ ax_k.plot(lags, rounding, ":", color="0.3", linewidth=1.4, label="one rounding u
 ax_k.set_yscale("log")
 ax_k.set(
     title="Loss gradient at every lag",
-    xlabel="steps back k",
+    xlabel="steps back, $k$",
     ylabel="norm",
     xlim=(-0.5, T + 0.5),
 )
 ax_k.legend(loc="upper right")
-fig.suptitle("Backpropagation through time checked against finite differences")
+fig.suptitle("Backpropagation through time\nchecked against finite differences")
 plt.show()
 
 # %%

@@ -47,10 +47,10 @@ k = np.arange(T + 1)
 ln10 = np.log(10.0)
 
 
-def measure(rho, activation, input_scale=1.0, seed=0, jacobian=True):
+def measure(rho, activation, seed=0):
     """log10 of |dL/dh_{T-k}| / |dL/dh_T| and of |dh_T/dh_{T-k}|_2 for k = 0..T, per sequence."""
     rng = np.random.default_rng(seed)
-    net = RNN.orthogonal(d, n, m, rng, gain=rho, activation=activation, input_scale=input_scale)
+    net = RNN.orthogonal(d, n, m, rng, gain=rho, activation=activation)
     xs = rng.standard_normal((T, B, d))
     trace = net.forward(xs, h0=rng.standard_normal((B, n)))
     _, dL_dy = mse(trace.y, rng.standard_normal((B, m)), where="last")
@@ -61,7 +61,7 @@ def measure(rho, activation, input_scale=1.0, seed=0, jacobian=True):
     log_grad -= log_grad[0]
     # jacobian_log_norms works in log space throughout (natural logs), so it would stay
     # finite even where the product itself overflows.
-    log_jac = net.jacobian_log_norms(trace) / ln10 if jacobian else None
+    log_jac = net.jacobian_log_norms(trace) / ln10
     return log_grad, log_jac, net.activation.df(trace.a).mean()
 
 
@@ -76,7 +76,7 @@ results = {act: {rho: measure(rho, act) for rho in rhos} for act in ("identity",
 # over the 16 sequences. Wide pale bands: :math:`\rho^k`. The vertical axis is
 # :math:`\log_{10}`, so a straight line is a constant factor per step.
 
-fig, axes = plt.subplots(1, 2, figsize=(10.0, 4.6), sharey=True)
+fig, axes = plt.subplots(2, 1, figsize=(6.0, 9.4), sharex=True, sharey=True)
 titles = {"identity": "identity activation", "tanh": "tanh activation"}
 for ax, (act, by_rho) in zip(axes, results.items(), strict=True):
     for i, (rho, (log_grad, log_jac, _)) in enumerate(by_rho.items()):
@@ -85,8 +85,8 @@ for ax, (act, by_rho) in zip(axes, results.items(), strict=True):
         ax.plot(k, np.median(log_grad, axis=1), color=color, label=rf"$\rho = {rho:g}$")
         ax.plot(k, np.median(log_jac, axis=1), color=color, linestyle=":", linewidth=1.6)
     ax.axhline(0.0, color="0.3", linewidth=0.8)
-    ax.set(title=titles[act], xlabel="steps back k", xlim=(0, T))
-axes[0].set(ylabel=r"$\log_{10}$ of the norm", ylim=(-42, 18))
+    ax.set(title=titles[act], ylabel=r"$\log_{10}$ of the norm", xlim=(0, T), ylim=(-42, 18))
+axes[-1].set(xlabel="steps back, $k$")
 handles, labels = axes[0].get_legend_handles_labels()
 handles += [
     plt.Line2D(
@@ -99,14 +99,18 @@ handles += [
     plt.Line2D([], [], color="0.3", linestyle=":", label=r"$\|\partial h_T/\partial h_{T-k}\|_2$"),
     plt.Line2D([], [], color="0.3", linewidth=7, alpha=0.25, label=r"$\rho^k$"),
 ]
-fig.legend(handles=handles, loc="outside right center")
-fig.suptitle("Gradient reaching k steps back, W_hh = ρ Q with Q orthogonal (T = 80, n = 32)")
+fig.legend(handles=handles, loc="outside lower center", ncols=3)
+fig.suptitle(
+    r"Gradient reaching $k$ steps back, $W_{hh} = \rho\, Q$"
+    "\n"
+    r"with $Q$ orthogonal ($T = 80$, $n = 32$)"
+)
 plt.show()
 
 # %%
 # Identity activation: :math:`\rho^k` to the last digit
 # -----------------------------------------------------
-# On the left the three curves of each colour coincide. The largest deviation of the
+# In the upper panel the three curves of each colour coincide. The largest deviation of the
 # measured :math:`\log_{10}` norms from :math:`k \log_{10}\rho`, over every step and
 # sequence, is at the level of floating-point rounding:
 
@@ -125,7 +129,7 @@ for rho, (log_grad, log_jac, _) in results["identity"].items():
 # With tanh each step multiplies by :math:`\mathrm{diag}(\phi'(a_t))` as well, and
 # :math:`\tanh'(a) = 1 - \tanh(a)^2 < 1` away from 0. Driven by inputs of unit scale,
 # the pre-activations are spread out and the average derivative is well below 1, so
-# every curve on the right bends below its :math:`\rho^k` band. Even with
+# every curve in the lower panel bends below its :math:`\rho^k` band. Even with
 # :math:`\rho = 1.5`, where the linear network gains 14 orders of magnitude over 80 steps,
 # the tanh network's gradient decays. The per-step factor below is the geometric mean
 # :math:`(\|\partial \mathcal L/\partial h_{T-k}\| / \|\partial \mathcal L/\partial h_T\|)^{1/k}` at
@@ -139,68 +143,12 @@ for rho in rhos:
     print(f"{rho:4.1f}   {rate_id:20.3f}   {rate_tanh:6.3f}   {mean_dphi:15.3f}")
 
 # %%
-# How much saturation depends on the input
-# ----------------------------------------
-# The mean derivative is not a property of the network alone: it depends on how hard the
-# inputs push the units into the flat parts of tanh. Without any input (``input_scale=0``,
-# only a random initial state) the activity of a tanh network with :math:`\rho` above 1
-# settles at a moderate level, only partly saturated, and its gradient still *grows*,
-# far more slowly than :math:`\rho^k`. The stronger the input, the smaller the per-step
-# factor. Each point is the
-# median per-step factor of the gradient between :math:`k = 20` and :math:`k = 80`, past
-# the initial transient.
-
-rho_grid = np.linspace(0.5, 1.5, 11)
-input_scales = [0.0, 0.5, 1.0, 2.0]
-
-
-def rate(rho, input_scale):
-    log_grad = measure(rho, "tanh", input_scale, jacobian=False)[0]
-    return 10 ** np.median((log_grad[T] - log_grad[20]) / (T - 20))
-
-
-fig, ax = plt.subplots(figsize=(6.4, 4.2))
-ax.plot(rho_grid, rho_grid, color="0.3", linestyle="--", label=r"identity: $\rho$")
-markers = ["o", "s", "^", "D"]
-for i, (scale, marker) in enumerate(zip(input_scales, markers, strict=True)):
-    rates = [rate(rho, scale) for rho in rho_grid]
-    ax.plot(rho_grid, rates, color=f"C{i}", marker=marker, label=f"tanh, input scale {scale:g}")
-    print(f"tanh, input scale {scale:3.1f}: factor per step at rho = 1.5 is {rates[-1]:.3f}")
-ax.axhline(1.0, color="0.3", linewidth=0.8)
-ax.fill_between(rho_grid, 0.2, 1.0, color="0.5", alpha=0.08, linewidth=0)
-ax.text(1.48, 0.24, "vanishing", color="0.35", ha="right")
-ax.text(0.52, 1.03, "exploding", color="0.35")
-ax.set(
-    title="Per-step gradient factor against spectral radius",
-    xlabel=r"spectral radius $\rho$ of $W_{hh}$",
-    ylabel="gradient factor per step",
-    xlim=(0.48, 1.52),
-    ylim=(0.2, 1.6),
-)
-ax.legend(loc="upper left")
-plt.show()
-
-# %%
-# A Gaussian recurrent matrix
-# ---------------------------
-# The usual random initialisation, a Gaussian :math:`W_{hh}` rescaled to spectral radius
-# :math:`\rho` (:meth:`vgrad.RNN.random <vgrad.rnn.RNN.random>` with ``rho=``), is not
-# normal: its eigenvalues fill a disc of radius :math:`\rho`, but its largest singular
-# value is larger (close to :math:`2\rho` for large :math:`n`). With :math:`\rho = 1`
-# and the identity activation, :math:`\rho^k = 1` for every :math:`k`, yet the Jacobian
-# product :math:`W_{hh}^k` has a norm clearly above 1 at every lag printed: the
-# eigenvalues fix only the long-run rate, while at any finite :math:`k` the singular
-# values of the product set its size.
-
-rng = np.random.default_rng(0)
-net = RNN.random(d, n, m, rng, rho=1.0, activation="identity")
-log_jac = net.jacobian_log_norms(net.forward(rng.standard_normal((T, 1, d)))) / ln10
-print(
-    "Gaussian W_hh, rho = 1:  "
-    + "   ".join(f"k={lag}: {10 ** log_jac[lag, 0]:.2f}" for lag in (1, 5, 20, 80))
-)
-
-# %%
+# How strongly the inputs drive the units decides how far below 1 the mean derivative
+# falls: :ref:`sphx_glr_auto_examples_02_unrolled_rnn_plot_tanh_saturation.py` measures
+# the per-step factor against :math:`\rho` for several input scales. For a Gaussian
+# :math:`W_{hh}`, which is not normal, :math:`\rho^k` describes only the long run: see
+# :ref:`sphx_glr_auto_examples_03_eigen_singular_plot_eig_vs_sv.py`.
+#
 # The spectral radius gives the rate in the long run, the singular values bound every
 # finite stretch, and the activation's derivative multiplies both. The pages
 # :doc:`/shared_weights` and :doc:`/eigenvalues` derive each of these statements.

@@ -11,110 +11,21 @@ gradient back through time, and the comparison with an ordinary deep network.
 """
 
 # %%
-# Drawing helpers
-# ---------------
+# Drawing
+# -------
 # Boxes are the vectors of the computation, arrows the matrices that connect them.
 # Solid dark arrows are the forward pass; dashed blue arrows are the backward pass, which
 # runs every forward arrow in reverse. The recurrent matrix is drawn in vermilion
-# wherever it appears. The colours come from the Okabe-Ito palette, which stays
-# distinguishable with the common forms of colour blindness, and line style (solid or
-# dashed) carries the same information as colour.
+# wherever it appears, and line style (solid or dashed) carries the same information as
+# colour. The boxes and arrows come from ``vgrad.diagram``, a few small functions on
+# top of matplotlib's patches.
 
 from itertools import pairwise
 
 import matplotlib.pyplot as plt
-import numpy as np
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from matplotlib.patches import FancyBboxPatch
 
-FORWARD = "#333333"
-BACKWARD = "#0072B2"  # Okabe-Ito blue
-SHARED = "#D55E00"  # Okabe-Ito vermilion: W_hh
-FILL = {
-    "x": "#E69F00",  # orange: inputs
-    "h": "#009E73",  # bluish green: hidden states
-    "y": "#CC79A7",  # reddish purple: outputs
-    "L": "#999999",  # grey: losses
-}
-BOX_W, BOX_H = 0.95, 0.72
-
-
-def tint(hex_color, amount=0.8):
-    """Mix a colour with white: amount=1 is white."""
-    rgb = np.array([int(hex_color[i : i + 2], 16) for i in (1, 3, 5)]) / 255
-    return tuple(rgb + (1 - rgb) * amount)
-
-
-def box(ax, x, y, label, kind, width=BOX_W, height=BOX_H, fontsize=15):
-    ax.add_patch(
-        FancyBboxPatch(
-            (x - width / 2, y - height / 2),
-            width,
-            height,
-            boxstyle="round,pad=0,rounding_size=0.14",
-            facecolor=tint(FILL[kind]),
-            edgecolor=FILL[kind],
-            linewidth=1.8,
-            zorder=3,
-        )
-    )
-    ax.text(x, y, label, ha="center", va="center", fontsize=fontsize, zorder=4)
-
-
-def arrow(ax, start, end, color=FORWARD, dashed=False, linewidth=1.8):
-    """A straight arrow from start to end; a dashed one gets a solid head."""
-    start, end = np.asarray(start, float), np.asarray(end, float)
-    common = {"color": color, "linewidth": linewidth, "zorder": 2}
-    if not dashed:
-        ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=16, **common))
-        return
-    # A dashed outline would make a ragged head: dash the shaft, then draw the head alone
-    # on the last bit of the line, solid.
-    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-", linestyle=(0, (4, 2.5)), **common))
-    direction = (end - start) / np.linalg.norm(end - start)
-    head = FancyArrowPatch(end - 0.05 * direction, end, arrowstyle="-|>", mutation_scale=16)
-    head.set(**common)
-    ax.add_patch(head)
-
-
-def shared_label(ax, x, y, text=r"$W_{hh}$", fontsize=13):
-    ax.text(
-        x,
-        y,
-        text,
-        ha="center",
-        va="center",
-        fontsize=fontsize,
-        color=SHARED,
-        zorder=5,
-        bbox={"boxstyle": "round,pad=0.18", "facecolor": tint(SHARED, 0.88), "edgecolor": "none"},
-    )
-
-
-def link(ax, left, right, y, forward_label=None, backward_label=None, shared=False):
-    """Forward arrow left -> right above the centre line, backward arrow right -> left below."""
-    if shared:
-        arrow(ax, (left, y + 0.14), (right, y + 0.14), SHARED, linewidth=2.6)
-    else:
-        arrow(ax, (left, y + 0.14), (right, y + 0.14))
-    arrow(ax, (right, y - 0.22), (left, y - 0.22), BACKWARD, dashed=True)
-    mid = (left + right) / 2
-    if forward_label is not None:
-        if shared:
-            shared_label(ax, mid, y + 0.5, forward_label)
-        else:
-            ax.text(mid, y + 0.5, forward_label, ha="center", va="center", fontsize=13)
-    if backward_label is not None:
-        ax.text(
-            mid,
-            y - 0.42,
-            backward_label,
-            ha="center",
-            va="top",
-            fontsize=11.5,
-            color=BACKWARD,
-            linespacing=1.5,
-        )
-
+from vgrad.diagram import BACKWARD, BOX_H, BOX_W, FILL, FORWARD, SHARED, arrow, box, link, tint
 
 # %%
 # The unrolled graph
@@ -131,7 +42,7 @@ def link(ax, left, right, y, forward_label=None, backward_label=None, shared=Fal
 # from :math:`h_T` back to :math:`h_{T-k}` therefore multiplies by :math:`k` such
 # Jacobians, all containing the *same* :math:`W_{hh}`.
 
-columns = [("0", 0.0), ("1", 2.8), ("2", 5.6), ("3", 8.4), ("dots", 10.4), ("T", 12.4)]
+columns = [("0", 0.0), ("1", 2.9), ("2", 5.8), ("dots", 7.8), ("T", 9.8)]
 Y_X, Y_H, Y_Y, Y_L, Y_BAR = 0.0, 2.4, 4.5, 6.0, 7.45
 HALF = BOX_W / 2
 DOTS_GAP = 0.3  # half-width kept free around an ellipsis
@@ -141,7 +52,7 @@ def backward_jacobian(t):
     return rf"$\mathrm{{diag}}(\phi'(a_{t}))$" + "\n" + r"$\times\, W_{hh}$"
 
 
-fig, ax = plt.subplots(figsize=(12.0, 8.0))
+fig, ax = plt.subplots(figsize=(6.2, 6.6))
 ax.set_aspect("equal")
 ax.axis("off")
 
@@ -160,8 +71,8 @@ for name, x in steps:
         arrow(ax, (x - 0.16, top), (x - 0.16, bottom))
         if lower != Y_X:
             arrow(ax, (x + 0.16, bottom), (x + 0.16, top), BACKWARD, dashed=True)
-    ax.text(x - 0.26, (Y_X + Y_H) / 2, "$W_{xh}$", ha="right", va="center", fontsize=12)
-    ax.text(x - 0.26, (Y_H + Y_Y) / 2, "$W_{hy}$", ha="right", va="center", fontsize=12)
+    ax.text(x - 0.26, (Y_X + Y_H) / 2 - 0.4, "$W_{xh}$", ha="right", va="center", fontsize=11)
+    ax.text(x - 0.26, (Y_H + Y_Y) / 2, "$W_{hy}$", ha="right", va="center", fontsize=11)
 
 box(ax, columns[0][1], Y_H, "$h_0$", "h")
 for name, x in columns[:1] + steps:
@@ -171,11 +82,11 @@ for name, x in columns[:1] + steps:
         rf"$\partial \mathcal{{L}}/\partial h_{name}$",
         ha="left" if name != "0" else "center",
         va="center",
-        fontsize=12,
+        fontsize=11,
         color=BACKWARD,
     )
 for y in (Y_X, Y_H, Y_Y, Y_L):
-    ax.text(columns[4][1], y, r"$\cdots$", ha="center", va="center", fontsize=20, color="0.35")
+    ax.text(columns[3][1], y, r"$\cdots$", ha="center", va="center", fontsize=20, color="0.35")
 
 # the recurrence, the same W_hh on every arrow
 for (name0, x0), (name1, x1) in pairwise(columns):
@@ -202,11 +113,10 @@ ax.add_patch(
 ax.text(
     (x_first + x_last) / 2,
     Y_BAR,
-    r"loss layer:  $\mathcal{L} = \mathcal{L}_1 + \mathcal{L}_2 + \mathcal{L}_3"
-    r" + \cdots + \mathcal{L}_T$",
+    r"loss layer:  $\mathcal{L} = \mathcal{L}_1 + \mathcal{L}_2 + \cdots + \mathcal{L}_T$",
     ha="center",
     va="center",
-    fontsize=14,
+    fontsize=12,
     zorder=4,
 )
 
@@ -217,9 +127,9 @@ ax.annotate(
     xytext=(x_first - 0.6, -0.85),
     arrowprops={"arrowstyle": "-|>", "color": "0.5", "linewidth": 1.2},
 )
-ax.text(x_last + 0.75, -0.85, "time", va="center", fontsize=12, color="0.4")
+ax.text(x_last + 0.75, -0.85, "time", va="center", fontsize=11, color="0.4")
 
-ax.set(xlim=(-0.8, 13.5), ylim=(-1.1, 7.95))
+ax.set(xlim=(-0.7, 10.9), ylim=(-1.1, 7.95))
 handles = [
     plt.Line2D([], [], color=FORWARD, linewidth=1.8, label="forward pass"),
     plt.Line2D(
@@ -227,11 +137,8 @@ handles = [
     ),
     plt.Line2D([], [], color=SHARED, linewidth=2.6, label=r"the same $W_{hh}$ at every step"),
 ]
-fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=12)
-fig.suptitle(
-    "An RNN unrolled over T time steps: forward pass and backpropagation through time",
-    fontsize=14,
-)
+fig.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=11)
+fig.suptitle("An RNN unrolled over T time steps:\nforward pass and backpropagation through time")
 plt.show()
 
 # %%
@@ -268,10 +175,10 @@ for t in range(T, -1, -1):
 # :math:`\mathrm{diag}(\phi'(a_t))\, W_{hh}`, with one :math:`W_{hh}` raised, in effect,
 # to the :math:`k`-th power.
 
-row = [("0", 0.0), ("1", 2.8), ("2", 5.6), ("3", 8.4), ("dots", 10.4), ("last", 12.4)]
-X_LOSS = 14.5
+row = [("0", 0.0), ("1", 2.9), ("dots", 4.9), ("last", 6.9)]
+X_LOSS = 9.0
 fig, (ax_ff, ax_rnn) = plt.subplots(
-    2, 1, figsize=(12.0, 5.6), gridspec_kw={"height_ratios": [2.5, 3.15]}
+    2, 1, figsize=(6.2, 5.6), gridspec_kw={"height_ratios": [2.5, 3.15]}
 )
 for ax, kind in ((ax_ff, "deep"), (ax_rnn, "rnn")):
     ax.set_aspect("equal")
@@ -286,9 +193,9 @@ for ax, kind in ((ax_ff, "deep"), (ax_rnn, "rnn")):
         else:
             box(ax, x, 0, f"$h_{name}$", "h")
             if name != "0":
-                box(ax, x, -1.75, f"$x_{name}$", "x", height=0.6, fontsize=13)
+                box(ax, x, -1.75, f"$x_{name}$", "x", height=0.6, fontsize=12)
                 arrow(ax, (x, -1.45), (x, -BOX_H / 2))
-                ax.text(x - 0.1, -1.0, "$W_{xh}$", ha="right", va="center", fontsize=11)
+                ax.text(x + 0.1, -1.0, "$W_{xh}$", ha="left", va="center", fontsize=11)
     for (name0, x0), (name1, x1) in pairwise(row):
         left = x0 + (DOTS_GAP if name0 == "dots" else HALF)
         right = x1 - (DOTS_GAP if name1 == "dots" else HALF)
@@ -306,11 +213,9 @@ for ax, kind in ((ax_ff, "deep"), (ax_rnn, "rnn")):
             link(ax, left, right, 0, r"$W_{hh}$", backward, shared=True)
     box(ax, X_LOSS, 0, r"$\mathcal{L}$", "L")
     link(ax, row[-1][1] + HALF, X_LOSS - HALF, 0)
-    ax.set(xlim=(-0.8, 15.2), ylim=(-1.55 if kind == "deep" else -2.2, 0.95))
-ax_ff.set_title("Deep network: a different weight matrix in every layer", fontsize=13)
-ax_rnn.set_title(
-    "Unrolled RNN: one recurrent matrix in every layer, and an input at each", fontsize=13
-)
+    ax.set(xlim=(-0.7, 9.7), ylim=(-1.55 if kind == "deep" else -2.2, 0.95))
+ax_ff.set_title("Deep network: a different weight matrix in every layer")
+ax_rnn.set_title("Unrolled RNN: one recurrent matrix in every layer,\nand an input at each")
 plt.show()
 
 # %%

@@ -23,7 +23,7 @@ import numpy as np
 weights = [0.5, 0.9, 1.0, 1.1, 1.5]
 k = np.arange(0, 101)
 
-fig, ax = plt.subplots(figsize=(7.0, 4.4))
+fig, ax = plt.subplots(figsize=(6.0, 4.4))
 for i, w in enumerate(weights):
     # Largest value plotted: 1.5**100 ~ 4e17, smallest 0.5**100 ~ 8e-31, both far
     # inside float64's range, so the powers can be taken directly.
@@ -42,7 +42,7 @@ ax.axhline(1.0, color="0.3", linewidth=0.8)
 ax.set_yscale("log")
 ax.set(
     title="Powers of one recurrent weight over k steps",
-    xlabel="steps back k",
+    xlabel="steps back, $k$",
     ylabel=r"$w^k = \partial h_t / \partial h_{t-k}$",
     xlim=(0, k[-1]),
     ylim=(1e-31, 1e19),

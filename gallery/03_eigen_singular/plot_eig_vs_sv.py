@@ -54,7 +54,7 @@ print(f"c = {c:.4f}, spectral radius {spectral_radius(M):.2f}, sigma_max {sigma_
 print(f"largest ||M^p|| = {norms.max():.3f} at p = {int(np.argmax(norms))}")
 print(f"||M^p|| > 1 for p = 1..{above_one.max()}; ||M^{P}|| = {norms[-1]:.2e}")
 
-fig, ax = plt.subplots(figsize=(6.4, 4.0), layout="constrained")
+fig, ax = plt.subplots(figsize=(6.0, 4.0), layout="constrained")
 ax.semilogy(p, norms, color="C0", label=r"$\|M^p\|_2$")
 ax.semilogy(p, rho**p, color="C1", linestyle="--", label=rf"$\rho^p = {rho:g}^p$")
 ax.semilogy(
@@ -105,7 +105,7 @@ print(
 assert rho_W < 1.0  # every eigenvalue inside the unit circle: W^p -> 0
 
 fig, (ax_e, ax_n) = plt.subplots(
-    1, 2, figsize=(10.0, 4.4), layout="constrained", width_ratios=[1.0, 1.2]
+    2, 1, figsize=(6.0, 9.0), layout="constrained", height_ratios=[1.1, 1.0]
 )
 t = np.linspace(0.0, 2.0 * np.pi, 400)
 ax_e.plot(eig.real, eig.imag, ".", color="C0", markersize=4, label="eigenvalues")
@@ -124,9 +124,10 @@ ax_e.set(
     ylabel="imaginary part",
     aspect="equal",
     xlim=(-2.0, 2.0),
-    ylim=(-2.0, 2.0),
+    ylim=(-2.0, 3.3),  # room above the circles for the legend
+    yticks=[-2, -1, 0, 1, 2],
 )
-ax_e.legend(loc="upper right", fontsize=8, frameon=True, framealpha=0.9)
+ax_e.legend(loc="upper center", ncols=2, columnspacing=1.0, handlelength=1.5)
 ax_n.semilogy(pw, norms_W, color="C0", label=r"$\|W^p\|_2$")
 ax_n.semilogy(pw, rho_W**pw, color="C1", linestyle="--", label=rf"$\rho^p = {rho_W:.2f}^p$")
 ax_n.semilogy(
@@ -136,8 +137,8 @@ ax_n.axhline(1.0, color="black", linewidth=0.8)
 ax_n.set(title="Norms of its powers", xlabel="power $p$", ylabel="norm", ylim=(1e-2, 1e3))
 ax_n.legend()
 fig.suptitle(
-    f"A Gaussian {n}x{n} matrix with g = {gain:g}: eigenvalues fill the disc of radius g, "
-    "the largest singular value is near 2g"
+    f"A Gaussian {n}x{n} matrix with g = {gain:g}: eigenvalues fill\n"
+    "the disc of radius g, the largest singular value is near 2g"
 )
 plt.show()
 
@@ -169,7 +170,7 @@ plt.show()
 T, B, d, n_h = 60, 8, 4, 32
 k = np.arange(T + 1)
 to_log10 = 1.0 / np.log(10.0)
-fig, ax = plt.subplots(figsize=(6.4, 4.4), layout="constrained")
+fig, ax = plt.subplots(figsize=(6.0, 4.6), layout="constrained")
 for i, s in enumerate((0.8, 1.5, 4.0)):
     net = RNN.random(d, n_h, 1, np.random.default_rng(i), sigma_max=s, input_scale=0.3)
     xs = np.random.default_rng(100 + i).standard_normal((T, B, d))
@@ -198,7 +199,7 @@ for i, s in enumerate((0.8, 1.5, 4.0)):
     )
 ax.set(
     title="Jacobian products of a tanh RNN (solid) and their bound (dashed)",
-    xlabel="lag $k$",
+    xlabel="steps back, $k$",
     ylabel=r"$\log_{10}\|\partial h_T/\partial h_{T-k}\|_2$",
 )
 ax.legend()

@@ -5,8 +5,9 @@ The exploding-gradient cliff
 Pascanu, Mikolov & Bengio (2013) explain exploding gradients with the smallest recurrent
 network there is: one unit, one weight, one bias. Its loss surface has a cliff, a wall on
 whose face the gradient is enormous. This example builds the model in a few lines of
-numpy, checks its gradient, draws the cliff, and runs gradient descent into it with and
-without norm clipping.
+numpy, checks its gradient, finds where the cliff is and draws it;
+:ref:`sphx_glr_auto_examples_04_clipping_training_plot_cliff_descent.py` then runs
+gradient descent into it, with and without norm clipping.
 
 The model and its loss are
 
@@ -40,7 +41,7 @@ The model and its loss are
 import matplotlib.pyplot as plt
 import numpy as np
 
-from vgrad import check_gradient, clip_by_norm, sigmoid, sigmoid_prime
+from vgrad import check_gradient, sigmoid, sigmoid_prime
 
 X0, T, TARGET = 0.5, 50, 0.7
 
@@ -139,7 +140,7 @@ for w0 in (5.0, 6.0):
 # one. The
 # dark band on the left is the valley :math:`x_T = y`, which for :math:`w > 4.26` survives
 # only on the face of the cliff, where :math:`x_T` sweeps through every value between the
-# two states, the target included. The right panel cuts the surface at three values of
+# two states, the target included. The lower panel cuts the surface at three values of
 # :math:`w`: the loss drops by a factor of five or more across a wall far narrower than
 # any grid could show.
 
@@ -163,7 +164,7 @@ def draw_surface(ax):
 
 
 fig, (ax_s, ax_c) = plt.subplots(
-    1, 2, figsize=(10.0, 4.2), layout="constrained", width_ratios=[1.1, 1.0]
+    2, 1, figsize=(6.0, 9.0), layout="constrained", height_ratios=[1.2, 1.0]
 )
 mesh = draw_surface(ax_s)
 fig.colorbar(mesh, ax=ax_s, label=r"$\log_{10} \mathcal{L}$ (floored at $-2$)")
@@ -183,139 +184,6 @@ fig.suptitle("The loss surface of the single-unit RNN has a cliff")
 plt.show()
 
 # %%
-# Gradient descent into the cliff
-# -------------------------------
-# Start at :math:`(w, b) = (6.5, -5)`, on the low side, and take plain gradient steps with
-# learning rate :math:`\eta = 0.005`, once unclipped and once with the gradient clipped to
-# norm :math:`\tau = 20` by :func:`vgrad.clip_by_norm`. Away from the wall the gradient
-# norm is about 10, so the threshold only acts on the cliff and the two paths coincide
-# until they reach it. ``descend`` runs a batch of starting points at once: here the
-# twelve used at the end of this example, of which we follow :math:`(6.5, -5)` first.
-
-ETA, TAU, STEPS = 0.005, 20.0, 200
-
-
-def descend(starts, clip):
-    """Paths (STEPS + 1, n, 2), losses (STEPS + 1, n), gradient norms (STEPS, n)."""
-    theta = np.array(starts, dtype=float).reshape(-1, 2)
-    paths, losses, norms = [theta], [], []
-    for _ in range(STEPS):
-        L, gw, gb = loss_and_grad(theta[:, 0], theta[:, 1])
-        g = np.stack([gw, gb], axis=1)
-        losses.append(L)
-        norms.append(np.linalg.norm(g, axis=1))
-        if clip:
-            g = np.array([clip_by_norm(g_i, TAU).grads for g_i in g])
-        theta = theta - ETA * g
-        paths.append(theta)
-    losses.append(loss(theta[:, 0], theta[:, 1]))
-    return np.array(paths), np.array(losses), np.array(norms)
-
-
-starts = [(w0, b0) for w0 in (5.0, 5.5, 6.0, 6.5, 7.0, 7.5) for b0 in (-6.0, -5.0)]
-start = (6.5, -5.0)
-batch = {
-    name: descend(starts, clip) for name, clip in (("no clipping", False), ("norm clipping", True))
-}
-j0 = starts.index(start)
-runs = {
-    name: (path[:, j0 : j0 + 1], losses[:, j0 : j0 + 1], norms[:, j0 : j0 + 1])
-    for name, (path, losses, norms) in batch.items()
-}
-for name, (path, losses, norms) in runs.items():
-    steps = np.linalg.norm(np.diff(path[:, 0], axis=0), axis=1)
-    k = int(np.argmax(steps))
-    print(
-        f"{name:13s}: largest gradient {norms.max():.3g}, longest step {steps[k]:.3g} "
-        f"(step {k}), final (w, b) = ({path[-1, 0, 0]:.3g}, {path[-1, 0, 1]:.3g}), "
-        f"final loss {losses[-1, 0]:.3g}"
-    )
-
-# %%
-# On the surface, both paths climb straight to the cliff and then zig-zag across it,
-# running along the wall towards the valley. Then one unclipped step lands on the face of
-# the wall: a gradient of norm about :math:`2\times10^4` throws the parameters far out of
-# the picture (the arrow points to where they land), and the loss jumps by four orders of
-# magnitude. The
-# clipped path makes the same moves, but no step is longer than :math:`\eta\tau = 0.1`
-# (bottom right), and it keeps following the wall down to the valley.
-
-colors = {"no clipping": "#D55E00", "norm clipping": "#56B4E9"}
-widths = {"no clipping": 1.0, "norm clipping": 3.0}
-box = (np.array([w_grid[0], b_grid[0]]), np.array([w_grid[-1], b_grid[-1]]))
-fig, axs = plt.subplot_mosaic(
-    [["paths", "loss"], ["paths", "step"]],
-    figsize=(10.0, 4.6),
-    layout="constrained",
-    width_ratios=[1.1, 1.0],
-)
-draw_surface(axs["paths"])
-for name in ("norm clipping", "no clipping"):  # the thin unclipped path on top
-    path, losses, norms = runs[name]
-    path = path[:, 0]
-    inside = np.all((path >= box[0]) & (path <= box[1]), axis=1)
-    shown = path if inside.all() else path[: np.argmin(inside)]
-    label = rf"{name}, $\tau = {TAU:g}$" if name == "norm clipping" else name
-    axs["paths"].plot(*shown.T, color=colors[name], linewidth=widths[name], label=label)
-    if not inside.all():
-        k = len(shown) - 1
-        axs["paths"].annotate(
-            f"step {k}: thrown to\n$(w, b) = ({path[k + 1, 0]:.0f}, {path[k + 1, 1]:.0f})$",
-            xy=np.clip(path[k + 1], box[0] + 0.2, box[1] - 0.2),
-            xytext=(5.3, -0.9),
-            fontsize=9,
-            bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
-            arrowprops={"arrowstyle": "->", "color": colors[name], "linewidth": 1.5},
-        )
-    axs["loss"].semilogy(losses[:, 0], color=colors[name], linewidth=widths[name] / 1.5)
-    axs["step"].semilogy(
-        np.linalg.norm(np.diff(path, axis=0), axis=1),
-        color=colors[name],
-        linewidth=widths[name] / 1.5,
-        label=name,
-    )
-axs["paths"].plot(*start, "o", color="black", markersize=6, label="start")
-axs["paths"].set_title("Descent paths from the same start")
-axs["paths"].legend(loc="lower left", frameon=True, framealpha=0.85)
-axs["loss"].set(title="Loss", ylabel="$L$")
-axs["loss"].tick_params(labelbottom=False)
-axs["step"].axhline(ETA * TAU, color="black", linewidth=0.8, linestyle="--")
-axs["step"].set(
-    title="Step length (dashed: the clipped maximum)", xlabel="step", ylabel=r"$\|\Delta\theta\|$"
-)
-axs["step"].sharex(axs["loss"])
-fig.suptitle("Gradient descent on the cliff, with and without norm clipping")
-plt.show()
-
-# sphinx_gallery_thumbnail_number = 2
-
-# %%
-# Not a lucky start
-# -----------------
-# Whether an unclipped step lands on the face of the wall depends on where it meets the
-# cliff, so look at all twelve starting points that ``descend`` ran, on the low side of
-# the cliff, and list the longest single step and the final loss of every run.
-
-results = {}
-for name, (path, losses, _) in batch.items():
-    results[name] = (np.linalg.norm(np.diff(path, axis=0), axis=2).max(axis=0), losses[-1])
-print(f"{'':12s}  {'no clipping':^25s}  {'norm clipping':^25s}")
-print(f"{'start':12s}" + 2 * f"  {'longest step':>12s} {'final loss':>12s}")
-for j, (w0, b0) in enumerate(starts):
-    row = "".join(
-        f"  {results[name][0][j]:12.3g} {results[name][1][j]:12.3g}"
-        for name in ("no clipping", "norm clipping")
-    )
-    print(f"({w0:3.1f}, {b0:4.1f}) " + row)
-
-# %%
-# Without clipping the outcome is a lottery: half of the runs take a step longer than 1,
-# and such a jump may land in the valley (several runs end with a loss near 0, lower than
-# their clipped twins) or far away on the plateau (losses of 31 and 3000). With clipping
-# no step is longer than :math:`\eta\tau`, so no run is thrown anywhere; the runs are
-# slower, and those that start far to the right are still working their way down the wall
-# after 200 steps. Clipping does not remove the cliff, and it does not make the gradient
-# on the wall a better guide: it only refuses to take the long step that gradient asks
-# for. That is its whole job. A *vanishing* gradient, the other half of the problem, is
-# far below any threshold and passes through clipping untouched
-# (:ref:`sphx_glr_auto_examples_04_clipping_training_plot_clipping_geometry.py`).
+# Gradient descent meets this wall with a gradient of norm :math:`10^4` on its face:
+# :ref:`sphx_glr_auto_examples_04_clipping_training_plot_cliff_descent.py` follows it
+# there, with and without norm clipping.

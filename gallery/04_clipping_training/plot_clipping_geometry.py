@@ -69,7 +69,7 @@ def arrows(ax, vectors, **style):
 
 
 fig, (ax_n, ax_v) = plt.subplots(
-    1, 2, figsize=(9.0, 4.6), layout="constrained", sharex=True, sharey=True
+    2, 1, figsize=(5.0, 9.4), layout="constrained", sharex=True, sharey=True
 )
 for ax, clipped, color, title in (
     (ax_n, by_norm, "#0072B2", f"Norm clipping at {TAU:g}: direction kept"),
@@ -81,7 +81,7 @@ for ax, clipped, color, title in (
 ax_n.add_patch(plt.Circle((0.0, 0.0), TAU, fill=False, linestyle="--", color="black"))
 ax_v.add_patch(plt.Rectangle((-C, -C), 2 * C, 2 * C, fill=False, linestyle="--", color="black"))
 ax_n.set_ylabel("$g_2$")
-fig.suptitle("Norm clipping keeps a gradient's direction, element-wise clipping turns it")
+fig.suptitle("Norm clipping keeps a gradient's direction,\nelement-wise clipping turns it")
 plt.show()
 
 # %%
@@ -98,7 +98,7 @@ plt.show()
 
 theta = np.radians(np.linspace(0.0, 90.0, 181))
 unit = np.stack([np.cos(theta), np.sin(theta)], axis=1)
-fig, (ax_d, ax_l) = plt.subplots(1, 2, figsize=(9.0, 3.8), layout="constrained")
+fig, (ax_d, ax_l) = plt.subplots(2, 1, figsize=(6.0, 7.6), layout="constrained")
 ax_d.plot([0, 90], [0, 90], color="#0072B2", label=r"norm clipping: direction kept, length $\tau$")
 for i, r in enumerate((1.2, 2.0, 5.0, 50.0)):
     clipped = np.array([clip_by_value(r * u, C).grads for u in unit])
@@ -123,10 +123,10 @@ ax_l.set(
     ylim=(0.0, 1.6),
     xticks=[0, 15, 30, 45, 60, 75, 90],
 )
-# One legend for both panels, in the empty lower part of the right one.
+# One legend for both panels, in the empty lower part of the lower one.
 handles = ax_d.get_legend_handles_labels()[0] + ax_l.get_legend_handles_labels()[0]
-ax_l.legend(handles=handles, loc="lower center", fontsize=8)
-fig.suptitle("Element-wise clipping: the direction and length that come out")
+ax_l.legend(handles=handles, loc="lower center")
+fig.suptitle("Element-wise clipping:\nthe direction and length that come out")
 plt.show()
 
 # %%
@@ -169,7 +169,9 @@ lag = T_STEPS - np.arange(1, T_STEPS + 1)
 
 TAU_HARD = 0.01
 clipped = clip_by_norm(grads, TAU_HARD)
+# sphinx_gallery_start_ignore
 assert clipped.norm > TAU_HARD  # so that this clipping really acts
+# sphinx_gallery_end_ignore
 scale = TAU_HARD / clipped.norm
 np.testing.assert_allclose(clipped.grads.W_hh, scale * grads.W_hh, rtol=1e-12)
 print(
@@ -181,14 +183,14 @@ print(
     f"{term_norms[0] / term_norms[-1]:.3g}, before and after clipping"
 )
 
-fig, ax = plt.subplots(figsize=(6.4, 3.8), layout="constrained")
+fig, ax = plt.subplots(figsize=(6.0, 4.0), layout="constrained")
 ax.semilogy(lag, term_norms, "o-", markersize=3, label="unclipped")
 ax.semilogy(
     lag, scale * term_norms, "s-", markersize=3, label=rf"norm-clipped at $\tau = {TAU_HARD}$"
 )
 ax.set(
     title="Each step's term in the gradient of W_hh",
-    xlabel="lag $T - t$ (steps back from the loss)",
+    xlabel="steps back, $k = T - t$",
     ylabel=r"$\|\delta_t^\top h_{t-1}^\top\|_F$",
 )
 ax.legend()

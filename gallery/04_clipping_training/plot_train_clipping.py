@@ -108,7 +108,7 @@ print(f"shown below: seed {seed}")
 
 plain, clipped = runs["SGD"][seed], runs["clipped"][seed]
 steps = np.arange(settings["steps"])
-fig, (ax_loss, ax_norm) = plt.subplots(2, 1, figsize=(8.0, 6.0), sharex=True, layout="constrained")
+fig, (ax_loss, ax_norm) = plt.subplots(2, 1, figsize=(6.0, 7.0), sharex=True, layout="constrained")
 for name, color, label in (
     ("SGD", "C1", "SGD"),
     ("clipped", "C0", rf"SGD, norm clipped at $\tau={tau:g}$"),
@@ -122,7 +122,7 @@ for name, color, label in (
         ax_norm.semilogy(steps, copy.grad_norm, color=color, lw=0.6, alpha=0.6)
 ax_loss.axhline(chance, color="k", ls=":", lw=1.5, label=r"chance, $\ln 4$")
 ax_loss.set(ylabel="training loss (cross-entropy)", ylim=(0, 3 * chance))
-ax_loss.set_title(f"Temporal order, T = {T}: seed {seed}, same batches (thin: perturbed copies)")
+ax_loss.set_title(f"Temporal order, T = {T}: seed {seed}, same batches\n(thin: perturbed copies)")
 ax_loss.legend(loc="upper right")
 ax_norm.axhline(tau, color="k", ls="--", lw=1.2, label=r"threshold $\tau$")
 ax_norm.set(xlabel="training step", ylabel=r"$\|\nabla_\theta L\|$ before clipping")
@@ -196,7 +196,7 @@ print(
     f"clipped {learned['clipped']} of {len(seeds)}"
 )
 
-fig, ax = plt.subplots(figsize=(6.4, 3.6), layout="constrained")
+fig, ax = plt.subplots(figsize=(6.0, 4.0), layout="constrained")
 x = np.arange(len(seeds))
 ax.bar(x - 0.2, ratio["SGD"], width=0.4, color="C1", label="SGD")
 ax.bar(x + 0.2, ratio["clipped"], width=0.4, color="C0", label=rf"clipped, $\tau={tau:g}$")

@@ -82,7 +82,7 @@ for T, res in runs.items():
 # divided by its value at :math:`k = 0`, against the distance k from the loss; dotted, the
 # same at step 0.
 
-fig, (ax_t, ax_k) = plt.subplots(1, 2, figsize=(10.0, 4.0), layout="constrained")
+fig, (ax_t, ax_k) = plt.subplots(2, 1, figsize=(6.0, 8.0), layout="constrained")
 for i, (T, res) in enumerate(runs.items()):
     color = f"C{i}"
     ax_t.semilogy(res.profile_steps, reach(res, T), color=color, marker=".", label=f"T = {T}")
@@ -98,7 +98,7 @@ ax_t.set(
 )
 ax_t.legend(loc="lower left")
 ax_k.set(
-    xlabel="distance k from the loss (steps)",
+    xlabel="steps back, $k$",
     ylabel=r"$\|\partial \mathcal{L}/\partial h_{T-k}\| \,/\, "
     r"\|\partial \mathcal{L}/\partial h_T\|$",
     title="Profile after training (dotted: at step 0)",

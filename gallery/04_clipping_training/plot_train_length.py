@@ -71,7 +71,7 @@ for i, T in enumerate(lengths):
 # %%
 # The picture: each dot is one seed, each line the median over seeds.
 
-fig, ax = plt.subplots(figsize=(8.0, 4.2), layout="constrained")
+fig, ax = plt.subplots(figsize=(6.0, 5.4), layout="constrained")
 labels = {"SGD": "SGD", "clipped": rf"SGD, norm clipped at $\tau = {tau:g}$"}
 for (name, r), color, dx in zip(ratio.items(), ("C1", "C0"), (-0.5, 0.5), strict=True):
     ax.plot(lengths, np.median(r, axis=1), color=color, marker="o", label=labels[name])
@@ -87,7 +87,7 @@ ax.set(
     ylim=(-0.05, 1.3),
     title=f"Temporal order, vanilla tanh RNN, {settings['steps']} SGD steps",
 )
-ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+fig.legend(loc="outside lower center", ncols=2)
 plt.show()
 
 # %%

@@ -51,7 +51,7 @@ xs = rng.standard_normal((T, B, d))
 k = np.arange(T + 1)
 log10 = np.log(10.0)
 
-fig, ax = plt.subplots(figsize=(8.0, 4.4))
+fig, ax = plt.subplots(figsize=(6.0, 5.4))
 measured = {}
 for i, b in enumerate(biases):
     net = LSTM.random(d, n, m, rng, forget_bias=b)
@@ -67,13 +67,13 @@ ax.plot([], [], color="0.4", linestyle="--", linewidth=1.2, label=r"$\sigma(b_f)
 ax.fill_between([], [], [], color="0.4", alpha=0.2, linewidth=0, label="10 to 90 % of units")
 ax.set(
     title="Cell path of an LSTM over k steps",
-    xlabel="steps back k",
+    xlabel="steps back, $k$",
     ylabel=r"$f_T f_{T-1} \cdots f_{T-k+1}$ (per unit)",
     yscale="log",
     xlim=(0, T),
     ylim=(1e-12, 2.0),
 )
-ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+fig.legend(loc="outside lower center", ncols=2)
 plt.show()
 
 # %%

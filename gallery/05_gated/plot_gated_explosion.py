@@ -54,7 +54,7 @@ for s in scales:
     grads[s] = g
 
 k = np.arange(T + 1)
-fig, (ax_j, ax_g) = plt.subplots(1, 2, figsize=(10.0, 4.2))
+fig, (ax_j, ax_g) = plt.subplots(2, 1, figsize=(6.0, 8.4))
 for i, s in enumerate(scales):
     ax_j.plot(k, 10.0 ** full[s], color=f"C{i}", label=f"full Jacobian, $s = {s:g}$")
     ax_j.plot(k, 10.0 ** cell[s], color=f"C{i}", linestyle="--", label=f"cell path, $s = {s:g}$")
@@ -69,8 +69,8 @@ ax_g.set(
     ylabel=r"$\|\partial \mathcal{L}/\partial h_{T-k}\|\ /\ \|\partial \mathcal{L}/\partial h_T\|$",
 )
 for ax in (ax_j, ax_g):
-    ax.set(yscale="log", xlabel="steps back k", xlim=(0, T))
-    ax.legend(loc="upper left", fontsize=9)
+    ax.set(yscale="log", xlabel="steps back, $k$", xlim=(0, T))
+    ax.legend(loc="upper left")
 plt.show()
 
 # %%

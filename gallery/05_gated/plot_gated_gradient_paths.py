@@ -92,7 +92,7 @@ def draw(ax, curve, **style):
     ax.plot(k, np.where(curve > 0, curve, np.nan), **style)
 
 
-fig, (ax_v, ax_g) = plt.subplots(1, 2, figsize=(10.0, 4.2), sharey=True)
+fig, (ax_v, ax_g) = plt.subplots(2, 1, figsize=(6.0, 8.4), sharey=True)
 for i, name in enumerate(["tanh, Gaussian", "tanh, orthogonal", "IRNN (ReLU, I)"]):
     draw(ax_v, curves[name], color=f"C{i}", label=name)
 ax_v.set(
@@ -125,8 +125,8 @@ for bias, style in (("1", "--"), ("3", "-")):
     )
 ax_g.set(title="Gated cells, gate bias 1 (dashed) and 3 (solid)")
 for ax in (ax_v, ax_g):
-    ax.set(yscale="log", xlabel="steps back k", xlim=(0, T), ylim=(1e-22, 10.0))
-    ax.legend(loc="lower left", fontsize=8)
+    ax.set(yscale="log", xlabel="steps back, $k$", xlim=(0, T), ylim=(1e-22, 10.0))
+    ax.legend(loc="lower left")
 plt.show()
 
 # %%
