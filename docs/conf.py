@@ -291,9 +291,7 @@ sphinx_gallery_conf = {
 # One page per module and per class (api.md; templates in _templates/autosummary). The
 # pages are written into docs/api/ at every build and are not kept in git.
 autosummary_generate = True
-# inherited-members: the cells share their plumbing through vgrad._cells.Cell, whose
-# methods belong on each cell's page; members inherited from tuple (NamedTuple) are left out.
-autodoc_default_options = {"member-order": "bysource", "inherited-members": "tuple"}
+autodoc_default_options = {"member-order": "bysource"}
 autodoc_typehints = "signature"
 autodoc_preserve_defaults = True
 numpydoc_show_class_members = False
