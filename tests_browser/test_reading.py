@@ -202,8 +202,9 @@ def test_live_figure_legible(viewport: dict, browser, base_url: str) -> None:
         page.wait_for_selector('[data-vgrad-live="decay"] path.vgrad-live-measured')
         sizes = page.evaluate(
             """() => Array.from(
-              document.querySelectorAll('[data-vgrad-live] .vgrad-live-axes tspan'),
-              (t) => t.getBoundingClientRect().height)"""
+              document.querySelectorAll(
+                '[data-vgrad-live] .vgrad-live-axes text[text-anchor="end"] tspan'),
+              (t) => parseFloat(getComputedStyle(t).fontSize))"""
         )
         sliders = page.evaluate(
             """() => Array.from(document.querySelectorAll('[data-vgrad-live] input[type=range]'),
@@ -211,6 +212,6 @@ def test_live_figure_legible(viewport: dict, browser, base_url: str) -> None:
         )
     finally:
         context.close()
-    assert sizes and min(sizes) >= 9, f"exponent labels {min(sizes, default=0):.1f} px high"
+    assert sizes and min(sizes) >= 9, f"exponent labels in {min(sizes, default=0):.1f} px type"
     # Two px per position, for the first 100 positions (a finer slider still has the keys).
     assert sliders and all(w >= 2 * min(n, 100) for w, n in sliders), sliders
