@@ -241,6 +241,9 @@ nb_execution_raise_on_error = True
 nb_execution_show_tb = True
 nb_execution_timeout = 120
 nb_merge_streams = True
+# Cells show results as Markdown tables (IPython.display.Markdown); CommonMark, myst-nb's
+# default for such output, has no tables.
+nb_render_markdown_format = "gfm"
 # A cell that writes to stderr (a RuntimeWarning, say) fails a -W build.
 nb_output_stderr = "warn"
 # Never pull require.js / widget bundles from a CDN.
