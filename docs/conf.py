@@ -241,6 +241,9 @@ nb_execution_raise_on_error = True
 nb_execution_show_tb = True
 nb_execution_timeout = 120
 nb_merge_streams = True
+# Cells show results as Markdown tables (IPython.display.Markdown); CommonMark, myst-nb's
+# default for such output, has no tables.
+nb_render_markdown_format = "gfm"
 # A cell that writes to stderr (a RuntimeWarning, say) fails a -W build.
 nb_output_stderr = "warn"
 # Never pull require.js / widget bundles from a CDN.
@@ -291,9 +294,7 @@ sphinx_gallery_conf = {
 # One page per module and per class (api.md; templates in _templates/autosummary). The
 # pages are written into docs/api/ at every build and are not kept in git.
 autosummary_generate = True
-# inherited-members: the cells share their plumbing through vgrad._cells.Cell, whose
-# methods belong on each cell's page; members inherited from tuple (NamedTuple) are left out.
-autodoc_default_options = {"member-order": "bysource", "inherited-members": "tuple"}
+autodoc_default_options = {"member-order": "bysource"}
 autodoc_typehints = "signature"
 autodoc_preserve_defaults = True
 numpydoc_show_class_members = False

@@ -191,3 +191,27 @@ def test_search_ranks_chapter_first(query: str, expected: str, browser, base_url
         r["snippet"][:80] for r in results if re.search(r"\\\(|\\[a-zA-Z]+\{|\\\)", r["snippet"])
     ]
     assert not tex, f"{query!r}: snippets show TeX: {tex}"
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280px", "390px"])
+def test_live_figure_legible(viewport: dict, browser, base_url: str) -> None:
+    """The live figure's log-axis exponents are text, not dots, and each slider has at
+    least two css px per position (its 100 positions were 75 px wide)."""
+    context, page = open_page(browser, base_url, "shared_weights.html", viewport)
+    try:
+        page.wait_for_selector('[data-vgrad-live="decay"] path.vgrad-live-measured')
+        sizes = page.evaluate(
+            """() => Array.from(
+              document.querySelectorAll(
+                '[data-vgrad-live] .vgrad-live-axes text[text-anchor="end"] tspan'),
+              (t) => parseFloat(getComputedStyle(t).fontSize))"""
+        )
+        sliders = page.evaluate(
+            """() => Array.from(document.querySelectorAll('[data-vgrad-live] input[type=range]'),
+              (s) => [s.getBoundingClientRect().width, (s.max - s.min) / (s.step || 1)])"""
+        )
+    finally:
+        context.close()
+    assert sizes and min(sizes) >= 9, f"exponent labels in {min(sizes, default=0):.1f} px type"
+    # Two px per position, for the first 100 positions (a finer slider still has the keys).
+    assert sliders and all(w >= 2 * min(n, 100) for w, n in sliders), sliders

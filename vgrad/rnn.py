@@ -37,6 +37,8 @@ PARAMS = ("W_xh", "W_hh", "b_h", "W_hy", "b_y")
 class RNNTrace(TraceBase):
     """Everything the forward pass computed, kept for the backward pass.
 
+    ``vgrad.Trace`` is an older name for this class.
+
     Attributes
     ----------
     xs : ndarray, shape (T, B, d)
@@ -58,6 +60,8 @@ class RNNTrace(TraceBase):
 @dataclass(frozen=True)
 class RNNGradients(GradientsBase):
     r"""Gradients of a loss with respect to the parameters and to every hidden state.
+
+    ``vgrad.Gradients`` is an older name for this class.
 
     Attributes
     ----------

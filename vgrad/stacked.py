@@ -37,14 +37,14 @@ __all__ = ["GRUStack", "LSTMStack", "RNNStack", "StackedGradients", "StackedTrac
 
 @dataclass(frozen=True)
 class StackedTrace:
-    """The forward pass of an :class:`RNNStack`: :class:`vgrad.Trace` per run, run axis first.
+    """The forward pass of an :class:`RNNStack`: :class:`vgrad.RNNTrace` per run, run axis first.
 
     Attributes
     ----------
     xs : ndarray, shape (T, B, d) or (R, T, B, d)
         Inputs: one batch for every run, or one batch per run.
     h : ndarray, shape (R, T + 1, B, n)
-        ``h[r]`` is the ``h`` of run r's :class:`vgrad.Trace`.
+        ``h[r]`` is the ``h`` of run r's :class:`vgrad.RNNTrace`.
     a : ndarray, shape (R, T, B, n)
     y : ndarray, shape (R, T, B, m)
     """
@@ -57,7 +57,7 @@ class StackedTrace:
 
 @dataclass(frozen=True)
 class StackedGradients(Gradients):
-    """:class:`vgrad.Gradients` of every run: each parameter gradient has a leading run
+    """:class:`vgrad.RNNGradients` of every run: each parameter gradient has a leading run
     axis R, and ``dh`` has shape (R, T + 1, B, n)."""
 
 

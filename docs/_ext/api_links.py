@@ -130,7 +130,19 @@ def _plain_typevars(app: Any, env: Any, node: Any, contnode: Any) -> Any:
     return None
 
 
+def _skip_aliases(
+    app: Any, what: str, name: str, obj: Any, skip: bool, options: Any
+) -> bool | None:
+    """Leave out a class bound to a second name (``vgrad.rnn.Trace = RNNTrace``): it is
+    documented once, under its own name, whose docstring mentions the alias."""
+    if isinstance(obj, type) and name.rsplit(".", 1)[-1] != obj.__name__:
+        return True
+    return None
+
+
 def setup(app: Any) -> dict[str, Any]:
+    # autosummary's module pages consult this event too when they list a module's classes.
+    app.connect("autodoc-skip-member", _skip_aliases)
     # After numpydoc (priority 500) has rewritten the docstring.
     app.connect("autodoc-process-docstring", _add_minigallery, priority=600)
     app.connect("doctree-read", _alias_reexports)

@@ -10,3 +10,19 @@
     return jax.formatError(err);
   };
 })();
+
+// Opened from disk (file://), Chromium refuses to start MathJax 4's speech worker: an
+// uncaught error, and no speech. There a screen reader reads each formula from hidden
+// MathML instead, as with MathJax 3; served over HTTP, MathJax's speech is on.
+(() => {
+  if (window.location.protocol !== "file:") return;
+  const config = (window.MathJax = window.MathJax || {});
+  const options = (config.options = config.options || {});
+  Object.assign(options, { enableSpeech: false, enableBraille: false });
+  const menu = (options.menuOptions = options.menuOptions || {});
+  menu.settings = Object.assign(menu.settings || {}, {
+    speech: false,
+    braille: false,
+    assistiveMml: true,
+  });
+})();
