@@ -3,7 +3,9 @@
 ``nox -s tests``        the test suite on each installed Python 3.11, 3.12, 3.13, and once
                         with the lowest versions pyproject.toml allows (numpy 1.26)
 ``nox -s lint``         ruff lint and format check
-``nox -s docs``         the strict site build into docs/_build/html (``-- --fast``, ``-- --clean``)
+``nox -s docs``         the strict site build into docs/_build/html (``-- --fast``, ``-- --clean``;
+                        ``-- --student``: the student edition, without solutions, into
+                        docs/_build/student)
 ``nox -s browser``      every built page in headless Chromium, and every download run in a
                         venv of the site's wheel alone (tests_browser/)
 ``nox -s repro``        two clean builds must give byte-identical figures
@@ -152,18 +154,45 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "format", "--check", ".")
 
 
+WEB_DIR = Path("tools/web")
+
+
+def _npm_ci(session: nox.Session) -> None:
+    """Install tools/web/package-lock.json: MathJax 4, which the site serves, and axe-core,
+    which the browser tests inject (``npm ci``; skipped while node_modules matches the
+    lock). The build copies MathJax into the site; nothing is fetched when a page is read."""
+    stamp = WEB_DIR / "node_modules" / ".package-lock.json"
+    lock = WEB_DIR / "package-lock.json"
+    if stamp.is_file() and stamp.stat().st_mtime >= lock.stat().st_mtime:
+        return
+    if not shutil.which("npm"):
+        session.error("npm is missing (Debian: apt-get install npm): tools/web needs `npm ci`")
+    session.run("npm", "ci", "--no-audit", "--no-fund", "--prefix", str(WEB_DIR), external=True)
+
+
 def _install_docs_env(session: nox.Session, *extra: str) -> None:
     """The pinned docs environment, byte-compiled: with PYTHONDONTWRITEBYTECODE set (as on
     some CI images) an uncompiled environment recompiles every import on every build."""
     session.install("-e", ".[docs]", *extra, "-c", DOCS_LOCK, env={"UV_COMPILE_BYTECODE": "1"})
+    _npm_ci(session)
 
 
 DOCS_OUT = Path("docs/_build/html")
+# The student edition: the same site with the exercises but without their solutions
+# (VGRAD_STUDENT=1, docs/_ext/exercises.py). It shares the executed-notebook cache and the
+# gallery output with the full build, so after one of them the other executes nothing.
+STUDENT_OUT = Path("docs/_build/student")
 # Exact versions of the docs environment (`nox -s lock` regenerates it), so that a build
 # next year draws the same pixels.
 DOCS_LOCK = "docs/requirements.lock"
 # Generated next to the sources; `--clean` removes them with the build directory.
-DOCS_GENERATED = ("docs/_build", "docs/auto_examples", "docs/gen_modules", "docs/jupyter_execute")
+DOCS_GENERATED = (
+    "docs/_build",
+    "docs/api",
+    "docs/auto_examples",
+    "docs/gen_modules",
+    "docs/jupyter_execute",
+)
 
 
 @nox.session(python=PYTHON)
@@ -172,12 +201,16 @@ def docs(session: nox.Session) -> None:
 
     ``nox -s docs -- --fast`` skips executing the gallery and the pages (prose edits;
     glued numbers show blank). ``-- --clean`` first deletes all generated output.
-    Other arguments go to sphinx-build, e.g. ``-- -j 2``.
+    ``-- --student`` builds the student edition instead: every exercise, no solution (not
+    in the pages, nor in the notebooks and sources offered for download), into
+    docs/_build/student. Other arguments go to sphinx-build, e.g. ``-- -j 2``.
     """
     args = list(session.posargs)
     fast = "--fast" in args
     clean = "--clean" in args
-    args = [a for a in args if a not in ("--fast", "--clean")]
+    student = "--student" in args
+    args = [a for a in args if a not in ("--fast", "--clean", "--student")]
+    out = STUDENT_OUT if student else DOCS_OUT
     # Editable or not, conf.py imports and executes the vgrad of this source tree (it puts
     # the repository first on sys.path and on the kernels' PYTHONPATH), so the engine
     # fingerprint and the executed engine always agree; editable just skips a wheel build.
@@ -195,10 +228,10 @@ def docs(session: nox.Session) -> None:
         "html",
         *args,
         "docs",
-        str(DOCS_OUT),
-        env={"VGRAD_DOCS_FAST": "1" if fast else "0"},
+        str(out),
+        env={"VGRAD_DOCS_FAST": "1" if fast else "0", "VGRAD_STUDENT": "1" if student else "0"},
     )
-    session.log(f"open file://{(DOCS_OUT / 'index.html').resolve()}")
+    session.log(f"open file://{(out / 'index.html').resolve()}")
 
 
 # -- Site quality: browser tests, reproducibility, build times ------------------------------
@@ -237,7 +270,9 @@ def browser(session: nox.Session) -> None:
     wheel alone (tests_browser/test_downloads.py: a few minutes; needs uv or network).
 
     Builds the site first, strictly, into docs/_build/html (incrementally, as `nox -s docs`
-    does); ``-- --no-build`` tests the site already there. Other arguments go to pytest,
+    does), then the student edition into docs/_build/student (``nox -s docs -- --student``;
+    it executes nothing the first build has not); ``-- --no-build`` tests the builds already
+    there. Other arguments go to pytest,
     e.g. ``-- -k gallery -x``, ``-- -k downloads``. Needs the system Chromium (Debian:
     ``apt-get install chromium``, or set VGRAD_CHROMIUM); Playwright drives it and never
     downloads a browser.
@@ -259,7 +294,12 @@ def browser(session: nox.Session) -> None:
             "html",
             "docs",
             str(DOCS_OUT),
-            env={"VGRAD_DOCS_FAST": "0"},
+            env={"VGRAD_DOCS_FAST": "0", "VGRAD_STUDENT": "0"},
+        )
+        session.run(
+            "sphinx-build",
+            *("-W", "--keep-going", "-n", "-q", "-b", "html", "docs", str(STUDENT_OUT)),
+            env={"VGRAD_DOCS_FAST": "0", "VGRAD_STUDENT": "1"},
         )
     session.run(
         "pytest",
@@ -267,7 +307,10 @@ def browser(session: nox.Session) -> None:
         "-p",
         "no:cacheprovider",
         *args,
-        env={"VGRAD_SITE": str(DOCS_OUT.resolve())},
+        env={
+            "VGRAD_SITE": str(DOCS_OUT.resolve()),
+            "VGRAD_STUDENT_SITE": str(STUDENT_OUT.resolve()),
+        },
     )
 
 

@@ -74,6 +74,11 @@ def copy_sources(dest: Path, root: Path = REPO_ROOT) -> Path:
     for rel in source_files(root):
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(root / rel, dest / rel)
+    # The npm install of tools/web (MathJax 4) is ignored output, not a source: the copy
+    # links to the repository's, as `npm ci` in the copy would install the same bytes.
+    modules = root / "tools" / "web" / "node_modules"
+    if modules.is_dir():
+        (dest / "tools" / "web" / "node_modules").symlink_to(modules, target_is_directory=True)
     return dest
 
 

@@ -4,20 +4,26 @@ Run from the repository root (vgrad must be installed, e.g. ``pip install -e .``
 
     python benchmarks/bench_train.py            # the table
     python benchmarks/bench_train.py --repeats 9 --steps 40
+    python benchmarks/bench_train.py --cell lstm   # or gru
 
-Every run trains a tanh RNN (d = 6 inputs, 4 outputs) on the temporal-order task with SGD,
-momentum 0.9 and norm clipping at 1, one fresh batch per update from one shared stream:
+Every run trains a tanh RNN (or an LSTM or GRU; d = 6 inputs, 4 outputs) on the
+temporal-order task with SGD, momentum 0.9 and norm clipping at 1, one fresh batch per
+update from one shared stream:
 
 * ``stacked``: ``train_many`` on the R networks, one batched forward and backward pass per
   update for all of them.
 * ``separate``: ``train`` on each network in turn.
-* ``torch``: a PyTorch CPU loop over the same R networks (``torch.nn.RNN`` + ``Linear``,
-  float64, one thread, ``clip_grad_norm_`` and ``SGD(momentum=0.9)``), only if torch imports.
+* ``torch``: a PyTorch CPU loop over the same R networks (``torch.nn.RNN``, ``LSTM`` or
+  ``GRU`` + ``Linear``, float64, one thread, ``clip_grad_norm_`` and ``SGD(momentum=0.9)``),
+  only if torch imports. ``torch.nn.GRU`` applies its reset gate after the recurrent product
+  (vgrad's GRU before it): the same cost, not the same numbers.
 
 Before timing, the script asserts that ``stacked`` and ``separate`` end with the same
 parameters (to 1e-12 relative, after a few updates). Times are the median over ``--repeats``
 repeats of the time per update, the implementations taking turns within each repeat. The
-BLAS thread variables are set to 1 before numpy is imported.
+BLAS thread variables are set to 1 before numpy is imported. Times are CPU seconds of this
+process (``time.process_time``), which a shared machine disturbs less than wall-clock time;
+``--wall`` reports wall-clock time instead.
 """
 
 from __future__ import annotations
@@ -48,7 +54,14 @@ RUNS = [1, 8, 32]
 SETTINGS = dict(lr=0.05, momentum=0.9, clip=("norm", 1.0))
 
 
-def nets_for(R: int, n: int) -> list[vgrad.RNN]:
+CELL = "rnn"
+
+
+def nets_for(R: int, n: int) -> list:
+    if CELL == "lstm":
+        return [vgrad.LSTM.random(6, n, 4, seed) for seed in range(R)]
+    if CELL == "gru":
+        return [vgrad.GRU.random(6, n, 4, seed) for seed in range(R)]
     return [vgrad.RNN.random(6, n, 4, seed, rho=1.0) for seed in range(R)]
 
 
@@ -64,11 +77,17 @@ def torch_loop(nets, task, B, steps):
     """The same R trainings in PyTorch, one network after another."""
     models = []
     for net in nets:
-        rnn = torch.nn.RNN(6, net.sizes[1], nonlinearity="tanh", dtype=torch.float64)
-        out = torch.nn.Linear(net.sizes[1], 4, dtype=torch.float64)
+        n = net.sizes[1]
+        if CELL == "rnn":
+            rnn = torch.nn.RNN(6, n, nonlinearity="tanh", dtype=torch.float64)
+            W_x, W_h = net.W_xh, net.W_hh
+        else:
+            rnn = (torch.nn.LSTM if CELL == "lstm" else torch.nn.GRU)(6, n, dtype=torch.float64)
+            W_x, W_h = net.W_x, net.W_h
+        out = torch.nn.Linear(n, 4, dtype=torch.float64)
         with torch.no_grad():
-            rnn.weight_ih_l0.copy_(torch.from_numpy(net.W_xh))
-            rnn.weight_hh_l0.copy_(torch.from_numpy(net.W_hh))
+            rnn.weight_ih_l0.copy_(torch.from_numpy(W_x))
+            rnn.weight_hh_l0.copy_(torch.from_numpy(W_h))
             rnn.bias_ih_l0.zero_()
             rnn.bias_hh_l0.zero_()
             out.weight.copy_(torch.from_numpy(net.W_hy))
@@ -102,7 +121,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--steps", type=int, default=20, help="updates timed per repeat")
+    parser.add_argument("--cell", choices=["rnn", "lstm", "gru"], default="rnn")
+    parser.add_argument("--wall", action="store_true", help="wall-clock instead of CPU time")
     args = parser.parse_args()
+    global CELL
+    CELL = args.cell
+    clock = time.perf_counter if args.wall else time.process_time
     if torch is not None:
         torch.set_num_threads(1)
     print(f"Python {platform.python_version()}, numpy {np.__version__}", end="")
@@ -114,7 +138,11 @@ def main() -> None:
     except ImportError:
         pass
     print(f", torch {torch.__version__ if torch else 'not installed'}")
-    print(f"median of {args.repeats} repeats of {args.steps} updates; ms per update of all R runs")
+    kind = "wall-clock" if args.wall else "CPU"
+    print(
+        f"{args.cell}: median of {args.repeats} repeats of {args.steps} updates; "
+        f"{kind} ms per update of all R runs"
+    )
     head = f"{'T':>4} {'B':>3} {'n':>3} {'R':>3} {'stacked':>9} {'separate':>9} {'sep/stk':>8}"
     head += f" {'torch':>9} {'torch/stk':>9}" if torch else ""
     head += f" {'stk/R=1':>8}"
@@ -131,9 +159,9 @@ def main() -> None:
             times = {name: [] for name in impls}
             for _ in range(args.repeats):
                 for name, fn in impls.items():
-                    start = time.perf_counter()
+                    start = clock()
                     fn(nets, task, B, args.steps)
-                    times[name].append((time.perf_counter() - start) / args.steps * 1e3)
+                    times[name].append((clock() - start) / args.steps * 1e3)
             med = {name: statistics.median(t) for name, t in times.items()}
             one = med["stacked"] if R == 1 else one
             row = f"{T:4d} {B:3d} {n:3d} {R:3d} {med['stacked']:9.2f} {med['separate']:9.2f}"

@@ -14,6 +14,8 @@ VGRAD_INTERSPHINX=1
 VGRAD_REPOSITORY_URL=https://github.com/OWNER/vgrad
     The project's repository (``vgrad_repository_url`` below): a link to it in the header
     and "Edit this page" on every page. Unset (the default), neither appears.
+VGRAD_STUDENT=1
+    The student edition (``nox -s docs -- --student``): exercises without their solutions.
 VGRAD_SITE_URL=https://OWNER.github.io/vgrad/
     Where the site is published (``html_baseurl``): downloaded scripts and notebooks then
     link back to their page by URL; unset, they name the page's path on the site.
@@ -22,7 +24,7 @@ Build machinery lives in ``docs/_ext/``, one extension per job: ``sitebuild`` ke
 executed output in step with the engine; ``figure_style`` holds the two figure style sheets
 and the gallery's scraper; ``gallery_order`` reads ``gallery/ORDER.txt``;
 ``figure_marks`` gives executed pages' figures their alt text and light/dark classes;
-``mathjax_offline``, ``api_links``, ``bibliography_style``, ``live_figure``; and
+``mathjax4``, ``api_links``, ``bibliography_style``, ``live_figure``; and
 ``downloads`` (the engine's wheel in the site, download headers, chapter notebooks,
 repository links). CONTRIBUTING.md says which file to edit for what.
 """
@@ -55,7 +57,7 @@ import bibliography_style
 import downloads
 import figure_style
 import gallery_order
-import mathjax_offline
+import mathjax4
 import sitebuild
 
 import vgrad
@@ -98,8 +100,11 @@ version = ".".join(release.split(".")[:2])
 
 extensions = [
     "myst_nb",
+    # Must stay between myst_nb and sphinx_gallery (docs/_ext/preexecute.py says why).
+    "preexecute",
     "sphinx_gallery.gen_gallery",
     "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
     "numpydoc",
     "sphinx.ext.mathjax",
     "sphinx_copybutton",
@@ -108,11 +113,28 @@ extensions = [
     "sitebuild",
     "figure_marks",
     "gallery_order",
-    "mathjax_offline",
     "api_links",
     "live_figure",
     "downloads",
+    "mathjax4",
+    "reading",
 ]
+# -- Exercises and the student edition (docs/_ext/exercises.py) ---------------------------
+# VGRAD_STUDENT=1 (what `nox -s docs -- --student` sets; it builds into docs/_build/student)
+# builds the student edition: the exercises without their solutions.
+vgrad_student = os.environ.get("VGRAD_STUDENT", "") not in ("", "0")
+if vgrad_student:
+    tags.add("student")  # noqa: F821 (Sphinx defines ``tags`` in conf.py); for {only}
+extensions += ["sphinx_togglebutton", "exercises"]  # exercises loads sphinx_exercise
+# Solutions are dropdowns (class "dropdown", sphinx-togglebutton); only those, not every
+# admonition with a "toggle" class. The hint text replaces the default "Click to show".
+togglebutton_selector = ".solution.dropdown"
+togglebutton_hint = "Show the solution"
+togglebutton_hint_hide = "Hide the solution"
+# Each solution directly follows its exercise: titled "Solution", and a warning (an error
+# under -W) if one does not.
+exercise_style = "solution_follow_exercise"
+# -- end of the exercises block ------------------------------------------------------------
 if INTERSPHINX:
     extensions.append("sphinx.ext.intersphinx")
 
@@ -159,10 +181,10 @@ nitpick_ignore_regex = (
 suppress_warnings: list[str] = []
 
 # -- MathJax -------------------------------------------------------------------------------
-# Served from _static/mathjax (mathjax_offline copies it from the sphinx-mathjax-offline wheel),
-# so reading the site needs no network. That bundle is MathJax 3, hence mathjax3_config.
-if mathjax_offline.mathjax_source() is not None:
-    mathjax_path = mathjax_offline.MATHJAX_ENTRY
+# MathJax 4, served from _static/mathjax (docs/_ext/mathjax4.py copies it from the npm
+# install in tools/web), so reading the site needs no network. Version 4 breaks a display
+# formula that is wider than its column into lines, which keeps formulas whole on phones.
+mathjax_path = mathjax4.ENTRY
 
 #: Notation macros, defined once for every page (see notation.md, which lists them all).
 #: None of these names is a TeX, LaTeX or MathJax built-in. Gallery scripts must not use
@@ -190,13 +212,23 @@ MATH_MACROS: dict[str, str | list] = {
     "Norm": [r"\left\lVert #1 \right\rVert", 1],
     "pdiff": [r"\frac{\partial #1}{\partial #2}", 2],
     "specrad": r"\rho",
-    "sigmax": r"\sigma_{\max}",
+    "sigmax": r"s_{\max}",
     "Reals": r"\mathbb{R}",
 }
 #: Without ``noundefined`` an unknown macro (a typo, or one missing from MATH_MACROS) is a
 #: TeX error rather than its name in red; mathjax_strict.js also logs every TeX error to the
 #: console, which the browser tests (``nox -s browser``) fail on.
-mathjax3_config = {"tex": {"macros": MATH_MACROS, "packages": {"[-]": ["noundefined"]}}}
+mathjax4_config = {
+    "loader": {"paths": {"fonts": mathjax4.FONTS_PATH}},
+    "tex": {"macros": MATH_MACROS, "packages": {"[-]": ["noundefined"]}},
+    # Long formulas break into lines at the column width, inline ones too (at an operator
+    # or relation); a formula with no place to break scrolls inside its own box.
+    "output": {"displayOverflow": "linebreak", "linebreaks": {"inline": True, "width": "100%"}},
+    # Formulas are not Tab stops: 261 Tab presses stood between the top of shared_weights
+    # and its live figure. A reader who explores formulas turns this on in MathJax's menu
+    # (right click on a formula).
+    "options": {"a11y": {"inTabOrder": False}, "menuOptions": {"settings": {"inTabOrder": False}}},
+}
 mathjax_config_path = "_ext/mathjax_strict.js"
 
 # -- MyST-NB -------------------------------------------------------------------------------
@@ -209,6 +241,9 @@ nb_execution_raise_on_error = True
 nb_execution_show_tb = True
 nb_execution_timeout = 120
 nb_merge_streams = True
+# Cells show results as Markdown tables (IPython.display.Markdown); CommonMark, myst-nb's
+# default for such output, has no tables.
+nb_render_markdown_format = "gfm"
 # A cell that writes to stderr (a RuntimeWarning, say) fails a -W build.
 nb_output_stderr = "warn"
 # Never pull require.js / widget bundles from a CDN.
@@ -256,7 +291,10 @@ sphinx_gallery_conf = {
 
 # -- autodoc / numpydoc --------------------------------------------------------------------
 
-autodoc_default_options = {"members": True, "member-order": "bysource"}
+# One page per module and per class (api.md; templates in _templates/autosummary). The
+# pages are written into docs/api/ at every build and are not kept in git.
+autosummary_generate = True
+autodoc_default_options = {"member-order": "bysource"}
 autodoc_typehints = "signature"
 autodoc_preserve_defaults = True
 numpydoc_show_class_members = False
@@ -286,6 +324,11 @@ html_title = "vgrad: vanishing and exploding gradients in RNNs"
 html_short_title = "vgrad"
 html_static_path = ["_static"]
 html_css_files = ["vgrad.css"]
+html_js_files = ["search_snippets.js"]
+# Drawn for this site: bars of halving height, a gradient that vanishes step by step.
+html_favicon = "_static/favicon.svg"
+# Chapters first for their own topics (see the file's comment).
+html_search_scorer = str(DOCS_DIR / "_static" / "search_scorer.js")
 html_last_updated_fmt = None
 html_show_sourcelink = False
 html_copy_source = False

@@ -18,6 +18,20 @@ def test_norm_clipping_keeps_direction_and_hits_threshold(rng):
     assert cosine(g, clipped) == pytest.approx(1.0, abs=1e-15)
 
 
+@pytest.mark.parametrize("ratio", [1.0 + 1e-9, 1.01, 1.5, 1.99])
+def test_norm_just_above_threshold_is_clipped(rng, ratio):
+    # tau < ||g|| < 2 tau: a clip that fired only above 2 tau (or rescaled by another factor)
+    # would return g unchanged here, or with the wrong norm.
+    tau = 3.0
+    u = rng.standard_normal((4, 5))
+    g = [ratio * tau * u / np.linalg.norm(u)]
+    (clipped,), norm = vgrad.clip_by_norm(g, tau)
+    assert tau < norm < 2 * tau
+    assert norm == pytest.approx(ratio * tau, rel=1e-14)
+    assert np.linalg.norm(clipped) == pytest.approx(tau, rel=1e-14)
+    np.testing.assert_allclose(clipped, g[0] / ratio, rtol=1e-14)
+
+
 def test_below_threshold_is_returned_bit_for_bit(rng):
     g = [rng.standard_normal((3, 3)), rng.standard_normal(3)]
     clipped, norm = vgrad.clip_by_norm(g, 100.0)

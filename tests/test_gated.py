@@ -2,48 +2,14 @@
 
 import numpy as np
 import pytest
+from conftest import assert_gradient, make, param_loss, run
 
-from vgrad import RNN
-from vgrad.gradcheck import check_gradient
+from vgrad import RNN, mse
 from vgrad.gru import GRU, GRUTrace
-from vgrad.losses import mse
 from vgrad.lstm import LSTM, LSTMTrace
 
 SHAPES = [(1, 1, 1, 1, 1), (5, 3, 2, 4, 2), (7, 1, 3, 1, 1), (4, 2, 1, 3, 3)]  # T, B, d, n, m
 PARAMS = ("W_x", "W_h", "b", "W_hy", "b_y")
-
-
-def make(cls, rng, d, n, m):
-    net = cls.random(d, n, m, rng, input_scale=1.0, recurrent_scale=1.5)
-    net.b[:] += 0.3 * rng.standard_normal(net.b.shape)  # every gate away from 1/2
-    net.b_y[:] = 0.1 * rng.standard_normal(m)
-    return net
-
-
-def run(net, xs, target, where, h0=None, c0=None):
-    tr = net.forward(xs, h0, c0) if isinstance(net, LSTM) else net.forward(xs, h0)
-    loss, dy = mse(tr.y, target, where)
-    return loss, net.backward(tr, dy)
-
-
-def assert_gradient(f, x, analytic, name):
-    # Tolerance: relative 1e-6 above the finite-difference noise floor at this |f|, and at
-    # least one entry must be resolved above that floor, or the check proves nothing.
-    res = check_gradient(f, x, analytic, rtol=1e-6)
-    assert res.passed, f"{name}: {res}"
-    assert res.n_resolved > 0, f"{name}: nothing resolved above the noise floor"
-
-
-def param_loss(net, name, *args, **kwargs):
-    def f(value):
-        saved = getattr(net, name)
-        setattr(net, name, value)
-        try:
-            return run(net, *args, **kwargs)[0]
-        finally:
-            setattr(net, name, saved)
-
-    return f
 
 
 # -- gradients against finite differences ---------------------------------------------------
@@ -57,12 +23,12 @@ def test_lstm_gradients_match_finite_differences(rng, shape, where):
     xs = rng.standard_normal((T, B, d))
     h0, c0 = 0.5 * rng.standard_normal((2, B, n))
     target = rng.standard_normal((T, B, m) if where == "all" else (B, m))
-    _, g = run(net, xs, target, where, h0, c0)
+    _, g = run(net, xs, target, where, h0=h0, c0=c0)
     for name in PARAMS:
-        f = param_loss(net, name, xs, target, where, h0, c0)
+        f = param_loss(net, name, xs, target, where, h0=h0, c0=c0)
         assert_gradient(f, getattr(net, name), getattr(g, name), name)
-    assert_gradient(lambda h: run(net, xs, target, where, h, c0)[0], h0, g.dh[0], "dh[0]")
-    assert_gradient(lambda c: run(net, xs, target, where, h0, c)[0], c0, g.dc[0], "dc[0]")
+    assert_gradient(lambda h: run(net, xs, target, where, h0=h, c0=c0)[0], h0, g.dh[0], "dh[0]")
+    assert_gradient(lambda c: run(net, xs, target, where, h0=h0, c0=c)[0], c0, g.dc[0], "dc[0]")
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -73,11 +39,11 @@ def test_gru_gradients_match_finite_differences(rng, shape, where):
     xs = rng.standard_normal((T, B, d))
     h0 = 0.5 * rng.standard_normal((B, n))
     target = rng.standard_normal((T, B, m) if where == "all" else (B, m))
-    _, g = run(net, xs, target, where, h0)
+    _, g = run(net, xs, target, where, h0=h0)
     for name in PARAMS:
-        f = param_loss(net, name, xs, target, where, h0)
+        f = param_loss(net, name, xs, target, where, h0=h0)
         assert_gradient(f, getattr(net, name), getattr(g, name), name)
-    assert_gradient(lambda h: run(net, xs, target, where, h)[0], h0, g.dh[0], "dh[0]")
+    assert_gradient(lambda h: run(net, xs, target, where, h0=h)[0], h0, g.dh[0], "dh[0]")
 
 
 def test_lstm_dh_dc_every_step_are_total_derivatives(rng):
@@ -351,13 +317,6 @@ def test_forget_gate_one_carries_the_gradient_unchanged(rng):
     np.testing.assert_allclose(ratio, 1.0 / (1.0 + np.exp(-1.0)) ** T, rtol=1e-10)
 
 
-def test_rnn_log_norms_use_shared_helper(rng):
-    # RNN.jacobian_log_norms runs on vgrad._products; the identity-activation case is exact.
-    net = RNN.orthogonal(1, 4, 1, rng, gain=0.9, activation="identity")
-    tr = net.forward(np.zeros((50, 1, 1)))
-    np.testing.assert_allclose(net.jacobian_log_norms(tr)[:, 0], np.arange(51) * np.log(0.9))
-
-
 # -- bad input: one test per kind --------------------------------------------------------------
 
 
@@ -420,7 +379,7 @@ def test_bad_types_and_values(cls):
     with pytest.raises(TypeError, match=f"trace must be the {cls.__name__}Trace"):
         net.backward(RNN.random(1, 2, 1, 0).forward(np.ones((2, 1, 1))), np.zeros((2, 1, 1)))
     tr = net.forward(np.ones((3, 1, 1)))
-    with pytest.raises(ValueError, match="ord must be 2 or 'fro'"):
+    with pytest.raises(ValueError, match="ord must be one of 2, 'fro'"):
         net.jacobian_log_norms(tr, ord=1)
     with pytest.raises(TypeError, match="t must be an integer"):
         net.jacobian_log_norms(tr, t=1.5)

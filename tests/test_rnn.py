@@ -2,45 +2,12 @@
 
 import numpy as np
 import pytest
+from conftest import assert_gradient, make, param_loss, run
 
 import vgrad
-from vgrad.gradcheck import check_gradient
 
 ACTS = ["identity", "sigmoid", "tanh", "relu"]
 SHAPES = [(1, 1, 1, 1, 1), (5, 3, 2, 4, 2), (7, 1, 3, 1, 1), (4, 2, 1, 6, 3)]  # T, B, d, n, m
-
-
-def make(rng, d, n, m, act, rho=0.9):
-    net = vgrad.RNN.random(d, n, m, rng, rho=rho, activation=act)
-    net.b_h[:] = 0.1 * rng.standard_normal(n)
-    net.b_y[:] = 0.1 * rng.standard_normal(m)
-    return net
-
-
-def loss_and_grads(net, xs, target, h0=None, where="all"):
-    tr = net.forward(xs, h0)
-    loss, dy = vgrad.mse(tr.y, target, where)
-    return loss, net.backward(tr, dy)
-
-
-def assert_gradient(f, x, analytic, name):
-    # check_gradient's absolute tolerance is the finite-difference noise floor at this |f|,
-    # and it is relative (1e-6) above it; at least one entry must actually be resolved.
-    res = check_gradient(f, x, analytic, rtol=1e-6)
-    assert res.passed, f"{name}: {res}"
-    assert res.n_resolved > 0 or np.all(np.abs(analytic) == 0), f"{name}: nothing resolved"
-
-
-def param_loss(net, name, xs, target, h0, where):
-    def f(value):
-        saved = getattr(net, name)
-        setattr(net, name, value)
-        try:
-            return loss_and_grads(net, xs, target, h0, where)[0]
-        finally:
-            setattr(net, name, saved)
-
-    return f
 
 
 @pytest.mark.parametrize("act", ACTS)
@@ -48,25 +15,28 @@ def param_loss(net, name, xs, target, h0, where):
 @pytest.mark.parametrize("where", ["all", "last"])
 def test_gradients_match_finite_differences(rng, act, shape, where):
     T, B, d, n, m = shape
-    net = make(rng, d, n, m, act)
+    net = make(vgrad.RNN, rng, d, n, m, activation=act)
     xs = rng.standard_normal((T, B, d))
     h0 = 0.5 * rng.standard_normal((B, n))
     target = rng.standard_normal((T, B, m) if where == "all" else (B, m))
     if act == "relu":  # keep pre-activations away from the kink where the derivative jumps
         net.b_h[:] = 0.5
-    _, g = loss_and_grads(net, xs, target, h0, where)
+    _, g = run(net, xs, target, where, h0=h0)
+    # A ReLU unit that is off at every step has exactly zero gradient upstream of it (one
+    # unit, n = 1, can be): the only case where an all-zero gradient is the right answer.
+    dead = act == "relu"
     for name in vgrad.rnn.PARAMS:
-        f = param_loss(net, name, xs, target, h0, where)
-        assert_gradient(f, getattr(net, name), getattr(g, name), name)
-    f = lambda h: loss_and_grads(net, xs, target, h, where)[0]  # noqa: E731
-    assert_gradient(f, h0, g.dh[0], "dh[0]")
+        f = param_loss(net, name, xs, target, where, h0=h0)
+        assert_gradient(f, getattr(net, name), getattr(g, name), name, allow_zero=dead)
+    f = lambda h: run(net, xs, target, where, h0=h)[0]  # noqa: E731
+    assert_gradient(f, h0, g.dh[0], "dh[0]", allow_zero=dead)
 
 
 @pytest.mark.parametrize("act", ACTS)
 def test_dh_every_step_is_total_derivative(rng, act):
     # dL/dh_t for t >= 1: restart the network from h_t and check against dL/dh0 of the suffix.
     T, B, d, n, m = 6, 2, 2, 3, 2
-    net = make(rng, d, n, m, act)
+    net = make(vgrad.RNN, rng, d, n, m, activation=act)
     if act == "relu":
         net.b_h[:] = 0.5
     xs = rng.standard_normal((T, B, d))
@@ -95,7 +65,7 @@ def test_dh_every_step_is_total_derivative(rng, act):
 
 
 def test_forward_contract(rng):
-    net = make(rng, 3, 4, 2, "tanh")
+    net = make(vgrad.RNN, rng, 3, 4, 2, activation="tanh")
     xs = rng.standard_normal((5, 6, 3))
     tr = net.forward(xs)
     assert tr.h.shape == (6, 6, 4) and tr.a.shape == (5, 6, 4) and tr.y.shape == (5, 6, 2)
@@ -122,7 +92,7 @@ def test_identity_activation_jacobian_product_is_matrix_power(rng):
 
 def test_step_jacobians_and_product_agree_with_backward(rng):
     # dL/dh_{t-k} through the single loss at step t is (dh_t/dh_{t-k})^T dL/dh_t.
-    net = make(rng, 2, 4, 3, "tanh", rho=1.2)
+    net = make(vgrad.RNN, rng, 2, 4, 3, activation="tanh", rho=1.2)
     T = 9
     tr = net.forward(rng.standard_normal((T, 2, 2)))
     dy = np.zeros((T, 2, 3))
@@ -147,7 +117,7 @@ def test_orthogonal_scaled_singular_values_are_rho_to_the_T(rng):
 
 
 def test_log_norms_match_explicit_products_and_survive_explosion(rng):
-    net = make(rng, 2, 5, 1, "tanh", rho=1.3)
+    net = make(vgrad.RNN, rng, 2, 5, 1, activation="tanh", rho=1.3)
     tr = net.forward(rng.standard_normal((15, 2, 2)))
     for ord_ in (2, "fro"):
         ln = net.jacobian_log_norms(tr, ord=ord_)
@@ -169,6 +139,13 @@ def test_log_norms_match_explicit_products_and_survive_explosion(rng):
     np.testing.assert_allclose(out[-1, 0], 2000 * np.log(0.5) + 0.5 * np.log(8), rtol=1e-11)
 
 
+def test_rnn_log_norms_use_shared_helper(rng):
+    # RNN.jacobian_log_norms runs on vgrad._products; the identity-activation case is exact.
+    net = vgrad.RNN.orthogonal(1, 4, 1, rng, gain=0.9, activation="identity")
+    tr = net.forward(np.zeros((50, 1, 1)))
+    np.testing.assert_allclose(net.jacobian_log_norms(tr)[:, 0], np.arange(51) * np.log(0.9))
+
+
 def test_dead_relu_log_norm_is_minus_inf(rng):
     net = vgrad.RNN.identity(1, 3, 1, rng, activation="relu")
     net.b_h[:] = -5.0  # every unit dead: phi'(a) = 0
@@ -180,7 +157,7 @@ def test_dead_relu_log_norm_is_minus_inf(rng):
 @pytest.mark.parametrize("K", [1, 2, 3, 5])
 def test_truncated_bptt_keeps_only_short_paths(rng, K):
     T, B, d, n, m = 7, 2, 2, 3, 2
-    net = make(rng, d, n, m, "tanh", rho=1.1)
+    net = make(vgrad.RNN, rng, d, n, m, activation="tanh", rho=1.1)
     tr = net.forward(rng.standard_normal((T, B, d)))
     dy = rng.standard_normal((T, B, m))
     got = net.backward(tr, dy, truncate=K)
@@ -203,7 +180,7 @@ def test_truncated_bptt_keeps_only_short_paths(rng, K):
 
 
 def test_truncation_at_or_beyond_T_is_exact(rng):
-    net = make(rng, 2, 3, 1, "tanh")
+    net = make(vgrad.RNN, rng, 2, 3, 1, activation="tanh")
     tr = net.forward(rng.standard_normal((6, 2, 2)))
     dy = rng.standard_normal((6, 2, 1))
     full = net.backward(tr, dy)
@@ -279,14 +256,14 @@ def test_bad_dtypes_and_values(rng):
     net = vgrad.RNN(np.ones((2, 1)), 0.5 * W, np.zeros(2), np.ones((1, 2)), np.zeros(1))
     with pytest.raises(ValueError, match="xs must be finite"):
         net.forward(np.full((2, 1, 1), np.inf))
-    with pytest.raises(TypeError, match="trace must be the Trace"):
+    with pytest.raises(TypeError, match="trace must be the RNNTrace"):
         net.backward({"h": 1}, np.zeros((2, 1, 1)))
     tr = net.forward(np.ones((3, 1, 1)))
     with pytest.raises(TypeError, match="truncate must be an integer"):
         net.backward(tr, np.zeros((3, 1, 1)), truncate=2.5)
     with pytest.raises(ValueError, match="truncate must be >= 1"):
         net.backward(tr, np.zeros((3, 1, 1)), truncate=0)
-    with pytest.raises(ValueError, match="ord must be 2 or 'fro'"):
+    with pytest.raises(ValueError, match="ord must be one of 2, 'fro'"):
         net.jacobian_log_norms(tr, ord=1)
     with pytest.raises(TypeError, match=r"rng must be a numpy\.random\.Generator"):
         vgrad.RNN.random(1, 2, 1, rng=None)
@@ -304,7 +281,7 @@ def test_unknown_activation_name():
 def test_backward_leaves_the_trace_intact_and_custom_activations_work(rng):
     # backward reuses phi'(a) in place for delta; neither the trace nor a df that returns a
     # read-only view may be touched.
-    net = make(rng, 2, 3, 1, "tanh")
+    net = make(vgrad.RNN, rng, 2, 3, 1, activation="tanh")
     tr = net.forward(rng.standard_normal((5, 2, 2)))
     h, a = tr.h.copy(), tr.a.copy()
     net.backward(tr, np.ones((5, 2, 1)))

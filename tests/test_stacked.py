@@ -66,7 +66,7 @@ def test_members_round_trip_and_keep(rng):
 
 
 def test_stack_errors(rng):
-    with pytest.raises(TypeError, match="non-empty sequence of vgrad RNNs"):
+    with pytest.raises(TypeError, match="non-empty sequence of vgrad"):
         RNNStack([])
     with pytest.raises(TypeError, match=r"nets\[1\] must be a vgrad RNN"):
         RNNStack([vgrad.RNN.random(2, 4, 1, 0), "net"])
@@ -151,7 +151,7 @@ def test_train_many_errors():
     net = vgrad.RNN.random(6, 8, 4, 0)
     task = functools.partial(temporal_order, 8)
     kw = dict(steps=2, lr=0.1, batch=4, rng=0)
-    with pytest.raises(TypeError, match="non-empty sequence of vgrad RNNs"):
+    with pytest.raises(TypeError, match="non-empty sequence of vgrad"):
         train_many(net, task, **kw)
     with pytest.raises(ValueError, match=r"lr must be one value or 2 values \(one per run\)"):
         train_many([net, net], task, **{**kw, "lr": [0.1, 0.2, 0.3]})
@@ -202,3 +202,86 @@ def test_perturb_changes_every_parameter_by_about_rel():
         vgrad.perturb("net", 1e-12, 0)
     with pytest.raises(ValueError, match="rel must be >= 0"):
         vgrad.perturb(net, -1.0, 0)
+
+
+# -- the gated cells: the same interface, each member its own ---------------------------------
+
+from vgrad.stacked import GRUStack, LSTMStack, stack_of  # noqa: E402
+
+GATED = [(vgrad.LSTM, LSTMStack), (vgrad.GRU, GRUStack)]
+
+
+@pytest.mark.parametrize(("cell", "Stack"), GATED)
+@pytest.mark.parametrize("shared", [True, False])
+def test_each_gated_member_gets_its_own_gradients(cell, Stack, shared, rng):
+    R, T, B, d, n, m = 3, 7, 4, 3, 5, 2
+    nets = [cell.random(d, n, m, rng) for _ in range(R)]
+    for net in nets:  # nonzero biases, so that their gradients are tested too
+        net.b[:] = rng.standard_normal(net.b.shape)
+        net.b_y[:] = rng.standard_normal(m)
+    stack = stack_of(nets)
+    assert isinstance(stack, Stack) and stack.R == R and stack.sizes == (d, n, m)
+    xs = rng.standard_normal((T, B, d) if shared else (R, T, B, d))
+    trace = stack.forward(xs)
+    G = rng.standard_normal((R, T, B, m))
+    grads = stack.backward(trace, G)
+    for r, net in enumerate(nets):
+        alone = net.forward(xs if shared else xs[r])
+        np.testing.assert_allclose(trace.h[r], alone.h, rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(trace.y[r], alone.y, rtol=1e-13, atol=1e-15)
+        want = net.backward(alone, G[r])
+        for k, g in want.params().items():
+            assert _rel(getattr(grads, k)[r], g) < 1e-12, k
+        assert _rel(grads.dh[r], want.dh) < 1e-12
+        for k, p in net.params().items():
+            np.testing.assert_array_equal(stack.net(r).params()[k], p)
+
+
+@pytest.mark.parametrize(("cell", "Stack"), GATED)
+def test_train_many_trains_gated_cells_as_train_does(cell, Stack):
+    task = functools.partial(temporal_order, 10)
+    nets = [cell.random(6, 6, 4, s) for s in range(3)]
+    clips = [None, ("norm", 0.5), ("value", 0.01)]
+    kw = dict(steps=6, batch=8, lr=0.01, optimizer="adam", profile_every=2)
+    many = train_many(nets, task, rng=[4, 5, 6], clip=clips, **kw)
+    for r, net in enumerate(nets):
+        one = train(net, task, rng=4 + r, clip=clips[r], **kw)
+        assert isinstance(many[r].net, cell)
+        for field in ("loss", "grad_norm", "grad_norm_clipped", "profiles"):
+            assert _rel(getattr(many[r], field), getattr(one, field)) < 1e-12, (r, field)
+        for k, p in one.net.params().items():
+            assert _rel(many[r].net.params()[k], p) < 1e-12, (r, k)
+
+
+@pytest.mark.parametrize("cell", [vgrad.LSTM, vgrad.GRU])
+def test_a_diverging_gated_run_stops_alone(cell):
+    # A far too large learning rate drives one run's loss past max_loss; the others go on.
+    task = functools.partial(adding_problem, 6)
+    nets = [cell.random(2, 6, 1, 0)] * 2
+    kw = dict(steps=30, batch=8, rng=3, momentum=0.9, max_loss=50.0)
+    wild, calm = train_many(nets, task, lr=[50.0, 0.01], **kw)
+    alone = train(nets[0], task, lr=50.0, **kw)
+    assert wild.diverged and alone.diverged and wild.reason == alone.reason
+    assert wild.step_stopped == alone.step_stopped
+    assert _rel(wild.net.W_h, alone.net.W_h) < 1e-12
+    assert not calm.diverged and calm.steps_done == 30
+
+
+def test_gated_stack_errors(rng):
+    with pytest.raises(TypeError, match="LSTM"):
+        LSTMStack([vgrad.GRU.random(2, 3, 1, rng)])
+    with pytest.raises(ValueError, match="one shape"):
+        GRUStack([vgrad.GRU.random(2, 3, 1, rng), vgrad.GRU.random(2, 4, 1, rng)])
+    stack = LSTMStack([vgrad.LSTM.random(2, 3, 1, rng)])
+    with pytest.raises(ValueError, match="xs"):
+        stack.forward(np.zeros((4, 2, 3)))
+    with pytest.raises(ValueError, match="omega"):
+        train_many(
+            [vgrad.LSTM.random(2, 3, 1, rng)],
+            functools.partial(adding_problem, 4),
+            steps=1,
+            lr=0.1,
+            batch=2,
+            rng=0,
+            omega=1.0,
+        )

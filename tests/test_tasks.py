@@ -152,3 +152,135 @@ def test_task_errors():
         Batch(np.zeros((3, 2, 1)), np.zeros((2, 1)), "l1", "last", 1, 0.0)
     with pytest.raises(TypeError, match="xs must have a real floating dtype"):
         Batch(np.zeros((3, 2, 1), dtype=int), np.zeros((2, 1)), "mse", "last", 1, 0.0)
+
+
+# -- the tasks as Pascanu et al. (2013) and Hochreiter & Schmidhuber (1997) set them --------
+
+from vgrad.tasks import hochreiter_adding, pascanu_adding, pascanu_temporal_order  # noqa: E402
+
+
+@pytest.mark.parametrize("make", [pascanu_temporal_order, pascanu_adding, hochreiter_adding])
+def test_variable_lengths_are_padded_after_the_end(make, rng):
+    T, B = 40, 3000
+    b = make(T, B, rng)
+    assert b.T == T + T // 10 and b.lengths.shape == (B,)
+    assert set(np.unique(b.lengths)) == set(range(T, T + T // 10 + 1))
+    after = np.arange(b.T)[:, None] >= b.lengths
+    assert np.all(b.xs[after] == 0.0)
+    # the loss is scored at each sequence's own last step, and nowhere else
+    y = rng.standard_normal((b.T, B, b.n_outputs))
+    _, dL_dy = b.loss_and_grad(y)
+    nonzero = np.any(dL_dy != 0.0, axis=2)
+    np.testing.assert_array_equal(nonzero.argmax(axis=0), b.lengths - 1)
+    np.testing.assert_array_equal(nonzero.sum(axis=0), 1)
+
+
+def test_padding_changes_nothing_the_loss_sees(rng):
+    """A padded batch scores and trains exactly as each sequence would alone."""
+    b = pascanu_temporal_order(30, 6, rng)
+    net = vgrad.RNN.random(6, 7, 4, rng, rho=1.1)
+    trace = net.forward(b.xs)
+    loss, dL_dy = b.loss_and_grad(trace.y)
+    grads = net.backward(trace, dL_dy)
+    total = {k: np.zeros_like(p) for k, p in net.params().items()}
+    losses = []
+    for j in range(b.B):
+        L = int(b.lengths[j])
+        xs = b.xs[:L, j : j + 1]
+        alone = net.forward(xs)
+        lj, gj = vgrad.softmax_cross_entropy(alone.y, b.target[j : j + 1], where="last")
+        losses.append(lj)
+        for k, g in net.backward(alone, gj).params().items():
+            total[k] += g / b.B
+    assert loss == pytest.approx(np.mean(losses), rel=1e-13)
+    for k, g in grads.params().items():
+        np.testing.assert_allclose(g, total[k], rtol=1e-11, atol=1e-15)
+
+
+def test_pascanu_temporal_order_layout_and_baseline(rng):
+    T, B = 60, N_MC
+    b = pascanu_temporal_order(T, B, rng)
+    assert b.baseline == np.log(4) and (b.loss, b.d, b.n_outputs) == ("cross_entropy", 6, 4)
+    sym = b.xs.argmax(axis=2)
+    valid = np.arange(b.T)[:, None] < b.lengths
+    np.testing.assert_array_equal(b.xs.sum(axis=2), valid)
+    relevant = (sym >= 4) & valid
+    np.testing.assert_array_equal(relevant.sum(axis=0), 2)
+    t1 = relevant.argmax(axis=0)
+    t2 = b.T - 1 - relevant[::-1].argmax(axis=0)
+    w = b.lengths // 10
+    assert np.all((t1 >= w) & (t1 < 2 * w))
+    assert np.all((t2 >= b.lengths // 2) & (t2 < b.lengths // 2 + w))
+    label = 2 * (sym[t1, np.arange(B)] - 4) + (sym[t2, np.arange(B)] - 4)
+    np.testing.assert_array_equal(label, b.target)
+    assert 0 <= np.log(4) - empirical_baseline(b) < 20 / (2 * B)
+    # the blind predictor is wrong 3/4 of the time
+    wrong = b.wrong(np.zeros((b.T, B, 4)) + np.arange(4) * 1e-9).mean()
+    se = np.sqrt(0.75 * 0.25 / B)
+    assert abs(wrong - 0.75) < 4 * se
+
+
+def test_pascanu_adding_layout_and_baseline(rng):
+    T, B = 50, N_MC
+    b = pascanu_adding(T, B, rng)
+    values, marks = b.xs[..., 0], b.xs[..., 1]
+    np.testing.assert_array_equal(marks.sum(axis=0), 2.0)
+    first = marks.argmax(axis=0)
+    second = b.T - 1 - marks[::-1].argmax(axis=0)
+    w = b.lengths // 10
+    assert np.all(first < w) and np.all((second >= w) & (second < w + (4 * b.lengths) // 10))
+    np.testing.assert_allclose(b.target[:, 0], (values * marks).sum(axis=0) / 2, rtol=1e-15)
+    sq = (b.target[:, 0] - 0.5) ** 2
+    se = sq.std() / np.sqrt(B)
+    assert b.baseline == 1 / 24 and abs(sq.mean() - 1 / 24) < 4 * se
+    assert abs(empirical_baseline(b) - 1 / 24) < 4 * se
+    # blind answer 1/2 is wrong (squared error > 0.04) with probability 4 * 0.3^2 = 0.36
+    wrong = b.wrong(np.full((b.T, B, 1), 0.5)).mean()
+    assert abs(wrong - 0.36) < 4 * np.sqrt(0.36 * 0.64 / B)
+
+
+def test_hochreiter_adding_layout_and_baseline(rng):
+    T, B = 40, N_MC
+    b = hochreiter_adding(T, B, rng)
+    values, marks = b.xs[..., 0], b.xs[..., 1]
+    cols = np.arange(B)
+    valid = np.arange(b.T)[:, None] < b.lengths
+    assert np.all(np.abs(values[valid]) <= 1.0)
+    np.testing.assert_array_equal((marks == 1.0).sum(axis=0), 2)
+    assert np.all(marks[b.lengths - 1, cols] == -1.0)
+    ones = marks == 1.0
+    first = ones.argmax(axis=0)
+    second = b.T - 1 - ones[::-1].argmax(axis=0)
+    assert first.max() < T // 2 - 1 and second.max() < T // 2 - 1
+    assert np.all((marks[0] == -1.0) | (marks[0] == 1.0))
+    sq = (b.target[:, 0] - 0.5) ** 2
+    se = sq.std() / np.sqrt(B)
+    assert b.baseline == 19 / 480 and abs(sq.mean() - 19 / 480) < 4 * se
+    assert np.all((b.target >= 0.0) & (b.target <= 1.0))
+    # target = 0.5 + (X1 + X2) / 4; when step 0 is marked as X1 its value counts as 0
+    full = 0.5 + np.where(ones, values, 0.0).sum(axis=0) / 4
+    at0 = ones[0]
+    np.testing.assert_allclose(b.target[~at0, 0], full[~at0], rtol=1e-14)
+    zeroed = np.isclose(b.target[at0, 0], full[at0] - values[0, at0] / 4, rtol=1e-14)
+    assert zeroed.any() and 0.05 < at0.mean() < 0.15
+    assert np.all(zeroed | np.isclose(b.target[at0, 0], full[at0], rtol=1e-14))
+    # a perfect answer is right, one off by 0.05 is wrong
+    y = np.zeros((b.T, B, 1))
+    y[b.lengths - 1, cols] = b.target
+    assert not b.wrong(y).any() and b.wrong(y + 0.05).all()
+
+
+def test_new_task_errors(rng):
+    with pytest.raises(ValueError, match="T"):
+        pascanu_temporal_order(9, 2, rng)
+    with pytest.raises(ValueError, match="T"):
+        hochreiter_adding(21, 2, rng)
+    b = temporal_order(10, 4, rng)
+    with pytest.raises(ValueError, match="lengths"):
+        Batch(b.xs, b.target, "cross_entropy", "last", 4, 1.0, lengths=np.array([1, 2]))
+    with pytest.raises(ValueError, match="lengths"):
+        Batch(b.xs, b.target, "cross_entropy", "last", 4, 1.0, lengths=np.array([0, 2, 3, 4]))
+    with pytest.raises(ValueError, match="tolerance"):
+        Batch(b.xs, b.target, "cross_entropy", "last", 4, 1.0, tolerance=0.1)
+    with pytest.raises(ValueError, match="tolerance"):
+        vgrad.adding_problem(5, 3, rng).wrong(np.zeros((5, 3, 1)))

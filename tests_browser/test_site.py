@@ -151,7 +151,8 @@ def test_page(relpath: str, browser, base_url: str) -> None:
     problems += [f"MathJax error: {text}" for text in report["mathErrors"]]
     problems += [f"formula not typeset: {text}" for text in report["untypeset"]]
     problems += [f"math delimiters left as text: {text!r}" for text in report["rawMath"]]
-    if relpath != "api.html":  # docstring formulas sit in narrow, scrollable signature blocks
+    # Docstring formulas sit in narrow, scrollable signature blocks of the API pages.
+    if not relpath.startswith("api"):
         problems += [f"display formula overflows: {text}" for text in report["wideMath"]]
     problems += [f"image did not load: {src}" for src in report["brokenImages"]]
     problems += check_links(relpath, base_url, report["links"], set(report["ids"]))
@@ -194,24 +195,29 @@ def test_site_has_pages() -> None:
 
 
 def test_mathjax_accessibility_reads_offline(browser, base_url: str) -> None:
-    """MathJax's explorer and speech (its context menu) load more code and the speech rule
-    engine's locale files on demand; those come from the site too, not from a CDN."""
+    """MathJax 4 gives every formula speech and Braille as the page loads (its explorer is
+    on by default); the speech rule engine runs in a worker and fetches its locale files.
+    Those come from the site too, not from a CDN, and every formula ends up with speech."""
     relpath = next(
         (p for p in PAGES if 'class="math' in (SITE / p).read_text(encoding="utf-8")), None
     )
     assert relpath, "no page with a formula"
     context = browser.new_context(service_workers="block")
+    requested: list[str] = []
+    context.on("request", lambda request: requested.append(request.url))
     page = context.new_page()
     problems = watch(context, page)
     try:
         page.goto(base_url + relpath, wait_until="load", timeout=TIMEOUT_MS)
         page.evaluate("async () => { await window.MathJax.startup.promise; }")
-        with page.expect_response(lambda r: "/sre/mathmaps/" in r.url, timeout=TIMEOUT_MS):
-            page.evaluate(
-                "() => window.MathJax.startup.document.menu.menu.pool"
-                ".lookup('explorer').setValue(true)"
-            )
+        page.wait_for_function(
+            "() => { const all = document.querySelectorAll('mjx-container');"
+            " return all.length > 0 &&"
+            " document.querySelectorAll('mjx-container[has-speech]').length === all.length; }",
+            timeout=TIMEOUT_MS,
+        )
         page.wait_for_load_state("networkidle", timeout=TIMEOUT_MS)
     finally:
         context.close()
+    assert any("/sre/mathmaps/" in url and is_loopback(url) for url in requested), requested
     assert not problems, f"{relpath}: " + "\n  ".join(dict.fromkeys(problems))

@@ -13,7 +13,9 @@ from .gradcheck import GradCheck, check_directional, check_gradient, numerical_g
 from .gru import GRU, GRUGradients, GRUTrace
 from .losses import mse, softmax_cross_entropy
 from .lstm import LSTM, LSTMGradients, LSTMTrace
-from .rnn import RNN, Gradients, Trace
+from .optim import SGD, Adam, Optimizer, RMSProp
+from .regularizer import Omega, omega
+from .rnn import RNN, Gradients, RNNGradients, RNNTrace, Trace
 from .spectral import (
     growth_rate,
     lyapunov_exponents,
@@ -26,8 +28,17 @@ from .spectral import (
     singular_values,
     spectral_radius,
 )
-from .stacked import RNNStack
-from .tasks import Batch, adding_problem, copy_memory, empirical_baseline, temporal_order
+from .stacked import GRUStack, LSTMStack, RNNStack
+from .tasks import (
+    Batch,
+    adding_problem,
+    copy_memory,
+    empirical_baseline,
+    hochreiter_adding,
+    pascanu_adding,
+    pascanu_temporal_order,
+    temporal_order,
+)
 from .training import TrainResult, evaluate, perturb, train, train_many
 
 __version__ = "0.1.0"
@@ -37,20 +48,29 @@ __all__ = [
     "GRU",
     "LSTM",
     "RNN",
+    "SGD",
     "Activation",
+    "Adam",
     "Batch",
     "Clipped",
     "DeepGradients",
     "DeepNet",
     "DeepTrace",
     "GRUGradients",
+    "GRUStack",
     "GRUTrace",
     "GradCheck",
     "GradientFlow",
     "Gradients",
     "LSTMGradients",
+    "LSTMStack",
     "LSTMTrace",
+    "Omega",
+    "Optimizer",
+    "RMSProp",
+    "RNNGradients",
     "RNNStack",
+    "RNNTrace",
     "Trace",
     "TrainResult",
     "adding_problem",
@@ -65,13 +85,17 @@ __all__ = [
     "global_norm",
     "gradient_flow",
     "growth_rate",
+    "hochreiter_adding",
     "lyapunov_exponents",
     "matrix_power_eig",
     "mse",
     "nonnormal_2x2",
     "nonnormal_coupling",
     "numerical_gradient",
+    "omega",
     "orthogonal",
+    "pascanu_adding",
+    "pascanu_temporal_order",
     "perturb",
     "power_norms",
     "random_matrix",

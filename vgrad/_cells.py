@@ -1,14 +1,19 @@
-"""Argument checks and small numerics shared by the recurrent cells.
+"""The plumbing shared by the recurrent cells: argument checks, parameters, trace checks.
 
 :class:`vgrad.RNN`, :class:`vgrad.LSTM` and :class:`vgrad.GRU` take the same input layout
 (time first, then batch) and report the same errors through these checks, so a reader who
-switches cells sees the same messages.
+switches cells sees the same messages. :class:`Cell` holds what does not depend on a cell's
+equations (its parameters by name, copies, sizes, the trace check, the log-norms of Jacobian
+products); each cell's forward pass, backward pass and Jacobians stay in its own module.
 """
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 import numpy as np
 
+from ._products import check_ord, log_norms_of_products
 from ._validate import as_float_array, check_int
 
 
@@ -77,3 +82,194 @@ def log_gains(log_gate: np.ndarray, t: int) -> np.ndarray:
     out = np.zeros((t + 1, *log_gate.shape[1:]))
     np.cumsum(steps, axis=0, out=out[1:])
     return out
+
+
+def gate_blocks(n: int, gates: int) -> list[slice]:
+    """Slices of the ``gates`` blocks of length n in a stacked axis of length ``gates * n``."""
+    return [slice(j * n, (j + 1) * n) for j in range(gates)]
+
+
+class TraceBase:
+    """What every cell's trace has: the pre-activations ``a`` of shape (T, B, ...)."""
+
+    a: np.ndarray
+    h: np.ndarray
+
+    @property
+    def T(self) -> int:
+        """Number of time steps."""
+        return self.a.shape[0]
+
+
+def gate(j: int, doc: str) -> property:
+    """A trace attribute: block ``j`` (shape (T, B, n)) of the stacked ``gates``."""
+    return property(lambda trace: trace._block(j), doc=doc)
+
+
+class GatedTraceBase(TraceBase):
+    """A trace whose ``gates`` array stacks blocks of length n (one block per gate)."""
+
+    gates: np.ndarray
+
+    def _block(self, j: int) -> np.ndarray:
+        n = self.h.shape[2]
+        return self.gates[..., j * n : (j + 1) * n]
+
+
+class GradientsBase:
+    """Parameter gradients by name, in the order of the cell's ``PARAMS``."""
+
+    PARAMS: ClassVar[tuple[str, ...]]
+
+    def params(self) -> dict[str, np.ndarray]:
+        """The parameter gradients by name (the state adjoints excluded), in ``params`` order."""
+        return {k: getattr(self, k) for k in self.PARAMS}
+
+
+class Cell:
+    """Parameters, copies, sizes and trace checks of a recurrent cell with a linear read-out.
+
+    A subclass names its parameters in ``PARAMS`` (input weights first, read-out ``W_hy``,
+    ``b_y`` last), its trace class in ``TRACE``, the state size in units of n in
+    ``STATE_BLOCKS`` (1 for h, 2 for the LSTM's (h, c)), and defines ``_step_jacobian``.
+    """
+
+    PARAMS: ClassVar[tuple[str, ...]]
+    TRACE: ClassVar[type]
+    STATE_BLOCKS: ClassVar[int] = 1
+    W_hy: np.ndarray
+
+    @property
+    def sizes(self) -> tuple[int, int, int]:
+        """``(d, n, m)``: input, hidden and output sizes."""
+        W_in = getattr(self, self.PARAMS[0])
+        return W_in.shape[1], self.W_hy.shape[1], self.W_hy.shape[0]
+
+    def params(self) -> dict[str, np.ndarray]:
+        """The parameters by name, as the live arrays (updating them updates the network)."""
+        return {k: getattr(self, k) for k in self.PARAMS}
+
+    def _states(self, xs: object, **initial: object) -> tuple[np.ndarray, ...]:
+        """Check ``xs`` (T, B, d); return it and one (T + 1, B, n) array per state named in
+        ``initial`` (``h0=...``, ``c0=...``), with row 0 set to the initial value."""
+        d, n, _ = self.sizes
+        xs = check_sequence(xs, d)
+        T, B = xs.shape[:2]
+        states = []
+        for name, value in initial.items():
+            state = np.empty((T + 1, B, n))
+            state[0] = initial_state(value, name, B, n)
+            states.append(state)
+        return (xs, *states)
+
+    def _options(self) -> dict[str, Any]:
+        """Constructor arguments other than the parameters (none by default)."""
+        return {}
+
+    def copy(self) -> Any:
+        """An independent copy of the network."""
+        return type(self)(**self.params(), **self._options())
+
+    def __repr__(self) -> str:
+        d, n, m = self.sizes
+        options = "".join(f", {k}={getattr(v, 'name', v)!r}" for k, v in self._options().items())
+        return f"{type(self).__name__}(d={d}, n={n}, m={m}{options})"
+
+    def _check_trace(self, trace: object) -> tuple[int, int, int]:
+        """Check that ``trace`` came from this kind of cell with this hidden size;
+        return its ``(T, B, n)``."""
+        if not isinstance(trace, self.TRACE):
+            raise TypeError(
+                f"trace must be the {self.TRACE.__name__} returned by "
+                f"{type(self).__name__}.forward, got {type(trace).__name__}"
+            )
+        T, B, n = trace.T, trace.h.shape[1], trace.h.shape[2]
+        if n != self.W_hy.shape[1]:
+            raise ValueError("trace was computed by a network with a different hidden size")
+        return T, B, n
+
+    def _step_jacobian(self, trace: Any, s: int) -> np.ndarray:
+        """The Jacobian of step s + 1 of the state, shape (B, N, N)."""
+        raise NotImplementedError
+
+    def _gate_log_gains(self, trace: Any, t: int | None, j: int) -> np.ndarray:
+        """:func:`log_gains` of the sigmoid gate in block ``j`` of the pre-activations."""
+        T, _, n = self._check_trace(trace)
+        return log_gains(log_sigmoid(trace.a[..., j * n : (j + 1) * n]), check_step(t, T))
+
+    def jacobian_log_norms(
+        self, trace: Any, t: int | None = None, ord: int | str = 2
+    ) -> np.ndarray:
+        r"""Log-norms :math:`\log\|\partial s_t/\partial s_{t-k}\|` of the state
+        :math:`s_t` for every lag k = 0..t.
+
+        The state is :math:`h_t` (:math:`(h_t, c_t)` for the LSTM). The running product
+        :math:`J_t J_{t-1} \cdots J_{t-k+1}` of the one-step Jacobians is renormalised after
+        every factor and its scale kept as a sum of logarithms, so no intermediate over- or
+        underflows (the product of :func:`vgrad.spectral.power_norms`; :doc:`/eigenvalues`).
+
+        Parameters
+        ----------
+        trace : the trace returned by ``forward``
+        t : int, optional
+            The later time step (default T).
+        ord : {2, "fro"}
+            Spectral norm (largest singular value) or Frobenius norm.
+
+        Returns
+        -------
+        ndarray, shape (t + 1, B)
+            Entry ``[k, b]``; ``-inf`` where the product is exactly zero (dead ReLUs).
+        """
+        T, B, n = self._check_trace(trace)
+        t = check_step(t, T)
+        ord = check_ord(ord)
+        factors = (self._step_jacobian(trace, t - k) for k in range(1, t + 1))
+        return log_norms_of_products(factors, B, self.STATE_BLOCKS * n, ord)
+
+
+class GatedCell(Cell):
+    """A cell with stacked gate weights ``W_x`` (G n, d), ``W_h`` (G n, n), ``b`` (G n,) and a
+    read-out ``W_hy`` (m, n), ``b_y`` (m,); G = ``len(GATES)``."""
+
+    PARAMS = ("W_x", "W_h", "b", "W_hy", "b_y")
+    GATES: ClassVar[tuple[str, ...]]
+
+    def __init__(
+        self,
+        W_x: np.ndarray,
+        W_h: np.ndarray,
+        b: np.ndarray,
+        W_hy: np.ndarray,
+        b_y: np.ndarray,
+    ) -> None:
+        self.W_x, self.W_h, self.b, self.W_hy, self.b_y = check_weights(
+            W_x, W_h, b, W_hy, b_y, gates=len(self.GATES)
+        )
+
+    @classmethod
+    def _random(
+        cls,
+        d: int,
+        n: int,
+        m: int,
+        rng: np.random.Generator,
+        input_scale: float,
+        recurrent_scale: float,
+        biases: dict[str, float],
+    ) -> Any:
+        """Gaussian weights (the scales of :meth:`vgrad.LSTM.random`), zero biases except
+        the gate blocks named in ``biases``."""
+        G = len(cls.GATES)
+        W_x = rng.standard_normal((G * n, d)) * (input_scale / np.sqrt(d))
+        W_h = rng.standard_normal((G * n, n)) * (recurrent_scale / np.sqrt(n))
+        W_hy = rng.standard_normal((m, n)) / np.sqrt(n)
+        b = np.zeros(G * n)
+        for gate, value in biases.items():
+            b[gate_blocks(n, G)[cls.GATES.index(gate)]] = value
+        return cls(W_x, W_h, b, W_hy, np.zeros(m))
+
+    def step_jacobians(self, trace: Any) -> np.ndarray:
+        """The one-step Jacobians of the state, shape (T, B, N, N); ``[t - 1]`` is step t."""
+        T = self._check_trace(trace)[0]
+        return np.stack([self._step_jacobian(trace, s) for s in range(T)])

@@ -1,4 +1,4 @@
-r"""Norms of long products of step Jacobians, kept in log space.
+r"""Norms of long products of matrices, kept in log space.
 
 Backpropagation through :math:`k` steps multiplies :math:`k` Jacobians, and their product can
 leave the float64 range in either direction long before anything interesting happens. The
@@ -10,55 +10,80 @@ logarithms:
     P_k = F_1 F_2 \cdots F_k = e^{s_k} Q_k, \quad \|Q_k\|_F = 1, \quad
     \log\|P_k\| = s_k + \log\|Q_k\| .
 
-Shared by :meth:`vgrad.RNN.jacobian_log_norms`, :meth:`vgrad.LSTM.jacobian_log_norms` and
-:meth:`vgrad.GRU.jacobian_log_norms` (see :doc:`/eigenvalues`).
+The one renormalised product of the package: :meth:`vgrad.RNN.jacobian_log_norms`,
+:meth:`vgrad.LSTM.jacobian_log_norms`, :meth:`vgrad.GRU.jacobian_log_norms` and
+:func:`vgrad.spectral.power_norms` all call :func:`log_norms_of_products` (see
+:doc:`/eigenvalues`). The module also holds the package's one overflow-safe logarithm and
+its one check of a matrix-norm ``ord``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from numbers import Real
 
 import numpy as np
 
+#: log of the largest float64: a log-norm above it cannot be exponentiated.
+LOG_MAX = float(np.log(np.finfo(np.float64).max))
 
-def check_ord(ord: object) -> int | str:
-    """Accept the two matrix norms the Jacobian helpers support: 2 and ``"fro"``."""
-    if isinstance(ord, bool) or ord not in (2, "fro"):
-        raise ValueError(f"ord must be 2 or 'fro', got {ord!r}")
-    return ord  # type: ignore[return-value]
+#: The matrix norms :func:`numpy.linalg.norm` computes, as ``ord`` values.
+MATRIX_ORDS: tuple[int | float | str, ...] = (1, 2, np.inf, "fro", "nuc")
+
+
+def log0(x: object) -> np.ndarray:
+    """Natural log with ``log(0) = -inf`` and no divide-by-zero warning (an ndarray)."""
+    x = np.asarray(x, dtype=np.float64)
+    return np.log(x, out=np.full(x.shape, -np.inf), where=x > 0)
+
+
+def check_ord(ord: object, allowed: Sequence[int | float | str] = (2, "fro")) -> int | float | str:
+    """Validate a matrix-norm ``ord`` against ``allowed`` (by default 2 and ``"fro"``)."""
+    for choice in allowed:
+        same_kind = isinstance(ord, str) if isinstance(choice, str) else isinstance(ord, Real)
+        if same_kind and not isinstance(ord, bool) and ord == choice:
+            return choice
+    names = ", ".join("np.inf" if c == np.inf else repr(c) for c in allowed)
+    raise ValueError(f"ord must be one of {names}, got {ord!r}")
 
 
 def log_norms_of_products(
-    factors: Iterable[np.ndarray], B: int, N: int, ord: int | str = 2
+    factors: Iterable[np.ndarray],
+    batch: int | tuple[int, ...],
+    N: int,
+    ord: int | float | str = 2,
 ) -> np.ndarray:
     r"""Natural-log norms of the running products :math:`P_k = F_1 F_2 \cdots F_k`.
 
     Parameters
     ----------
-    factors : iterable of ndarray, each of shape (B, N, N)
+    factors : iterable of ndarray, each of shape (*batch, N, N)
         :math:`F_1, F_2, \dots`, in the order they multiply on the right. For
         :math:`\partial h_t/\partial h_{t-k}` that is :math:`J_t, J_{t-1}, \dots`.
-    B, N : int
-        Batch size and matrix size (needed for :math:`P_0 = I` when there are no factors).
-    ord : {2, "fro"}
-        Spectral or Frobenius norm.
+    batch : int or tuple of int
+        Batch shape (needed for :math:`P_0 = I` when there are no factors); ``B`` or ``()``.
+    N : int
+        Matrix size.
+    ord : {2, "fro", 1, np.inf, "nuc"}
+        The matrix norm, as in :func:`numpy.linalg.norm`.
 
     Returns
     -------
-    ndarray, shape (K + 1, B)
-        Entry ``[k, b]`` is :math:`\log\|P_k\|` (``[0]`` is the norm of the identity);
+    ndarray, shape (K + 1, *batch)
+        Entry ``[k, ...]`` is :math:`\log\|P_k\|` (``[0]`` is the norm of the identity);
         ``-inf`` once a product is exactly zero.
     """
-    out = [np.full(B, np.log(np.linalg.norm(np.eye(N), ord=ord)))]
-    Q = np.broadcast_to(np.eye(N), (B, N, N)).copy()
-    scale = np.zeros(B)
+    batch = (batch,) if isinstance(batch, int) else tuple(batch)
+    eye = np.eye(N)
+    out = [np.full(batch, np.log(np.linalg.norm(eye, ord=ord)))]
+    Q = np.broadcast_to(eye, (*batch, N, N)).copy()
+    scale = np.zeros(batch)
     for F in factors:
         Q = Q @ F
-        s = np.sqrt(np.einsum("bij,bij->b", Q, Q))
+        s = np.sqrt(np.einsum("...ij,...ij->...", Q, Q))
         alive = s > 0
-        Q /= np.where(alive, s, 1.0)[:, None, None]
-        scale = scale + np.log(np.where(alive, s, 1.0))
-        scale[~alive] = -np.inf
-        norm_Q = 1.0 if ord == "fro" else np.linalg.norm(Q, ord=2, axis=(1, 2))
+        Q /= np.where(alive, s, 1.0)[..., None, None]
+        scale = np.where(alive, scale + log0(s), -np.inf)
+        norm_Q = 1.0 if ord == "fro" else np.linalg.norm(Q, ord=ord, axis=(-2, -1))
         out.append(scale + np.log(np.where(alive, norm_Q, 1.0)))
     return np.stack(out)

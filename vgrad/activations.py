@@ -28,6 +28,18 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
+def _sigmoid_into(z: np.ndarray, out: np.ndarray) -> np.ndarray:
+    r""":math:`1/(1 + e^{-z})` written into ``out``, for the stacked training loops: about
+    four times faster than :func:`sigmoid` and equal to it to an ulp or two; for
+    :math:`z < -709` the exponential overflows (silently) and the result is 0, where
+    :func:`sigmoid` gives a value below 1e-308."""
+    with np.errstate(over="ignore"):
+        np.negative(z, out=out)
+        np.exp(out, out=out)
+    out += 1.0
+    return np.divide(1.0, out, out=out)
+
+
 def sigmoid_prime(z: np.ndarray) -> np.ndarray:
     r""":math:`\sigma'(z) = \sigma(z)(1 - \sigma(z))`, at most 1/4 (reached at z = 0)."""
     s = sigmoid(z)

@@ -1,13 +1,13 @@
 r"""A deep feed-forward network and the backward flow of its loss gradient.
 
 Layer :math:`l = 1, \dots, L` computes :math:`z_l = W_l y_{l-1} + b_l` and
-:math:`y_l = a(z_l)`, from :math:`y_0 = x`. Backpropagation runs the recursion
-:math:`\mathcal L'_{l-1} = \mathcal L'_l\, a'_l\, f'_l`, i.e. with row-vector gradients
+:math:`y_l = \phi(z_l)`, from :math:`y_0 = x`. Backpropagation runs the recursion
+:math:`\mathcal L'_{l-1} = \mathcal L'_l\, \phi'_l\, f'_l`, i.e. with row-vector gradients
 
 .. math:: \frac{\partial \mathcal L}{\partial y_{l-1}}
-   = \Bigl(a'(z_l) \odot \frac{\partial \mathcal L}{\partial y_l}\Bigr) W_l ,
+   = \Bigl(\phi'(z_l) \odot \frac{\partial \mathcal L}{\partial y_l}\Bigr) W_l ,
 
-so each layer multiplies the gradient by :math:`\operatorname{diag}(a'(z_l)) W_l`, whose
+so each layer multiplies the gradient by :math:`\operatorname{diag}(\phi'(z_l)) W_l`, whose
 norm is at most :math:`\gamma\|W_l\|_2` (:math:`\gamma = 1/4` for the sigmoid). This is the
 first half of :doc:`/deep_networks`. Arrays are batched: rows are examples, and parameter
 gradients are summed over the batch.
@@ -24,6 +24,7 @@ from numbers import Integral
 
 import numpy as np
 
+from ._products import LOG_MAX, log0
 from ._validate import as_float_array, check_choice, check_int, check_real, check_rng
 from .activations import Activation, get_activation
 from .spectral import orthogonal
@@ -33,7 +34,6 @@ __all__ = ["DeepGradients", "DeepNet", "DeepTrace", "GradientFlow", "gradient_fl
 _INITS = ("standard", "xavier", "he", "orthogonal")
 #: Activations or gradients beyond this magnitude are refused before they overflow.
 _HUGE = 1e150
-_LOG_MAX = float(np.log(np.finfo(np.float64).max))
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def _init_weight(init: str, n_out: int, n_in: int, rng: np.random.Generator) -> 
 
 
 class DeepNet:
-    r"""A stack of fully connected layers :math:`y_l = a(W_l y_{l-1} + b_l)`.
+    r"""A stack of fully connected layers :math:`y_l = \phi(W_l y_{l-1} + b_l)`.
 
     Parameters
     ----------
@@ -77,7 +77,7 @@ class DeepNet:
     b : sequence of array_like
         ``b[l - 1]`` is :math:`b_l`, shape ``(n_l,)``.
     activation : str or Activation, default "sigmoid"
-        The same :math:`a` in every layer. See :doc:`/deep_networks`.
+        The same :math:`\phi` in every layer. See :doc:`/deep_networks`.
     """
 
     def __init__(
@@ -147,7 +147,7 @@ class DeepNet:
         return (self.W[0].shape[1], *(W_l.shape[0] for W_l in self.W))
 
     def forward(self, x: object) -> DeepTrace:
-        r"""Run :math:`y_l = a(W_l y_{l-1} + b_l)` from :math:`y_0 = x`, shape ``(B, n_0)``."""
+        r"""Run :math:`y_l = \phi(W_l y_{l-1} + b_l)` from :math:`y_0 = x`, shape ``(B, n_0)``."""
         y = [as_float_array(x, "x", shape=(None, self.widths[0]))]
         z = []
         for ell, (W_l, b_l) in enumerate(zip(self.W, self.b, strict=True), start=1):
@@ -168,14 +168,14 @@ class DeepNet:
         self, trace: DeepTrace, ell: int, dy_l: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """One step: from dL/dy_l to (dL/dy_{l-1}, dL/dW_l, dL/db_l)."""
-        delta = self.activation.df(trace.z[ell - 1]) * dy_l  # dL/dz_l = L'_l a'_l
+        delta = self.activation.df(trace.z[ell - 1]) * dy_l  # dL/dz_l = L'_l phi'_l
         return delta @ self.W[ell - 1], delta.T @ trace.y[ell - 1], delta.sum(axis=0)
 
     def backward(self, trace: DeepTrace, dL_dy: object) -> DeepGradients:
         r"""Backpropagate :math:`\partial\mathcal L/\partial y_L` (shape ``(B, n_L)``).
 
-        :math:`\partial\mathcal L/\partial y_{l-1} = (a'(z_l)\odot\partial\mathcal L/\partial
-        y_l) W_l`, :math:`\partial\mathcal L/\partial W_l = \sum_b (a'(z_l)\odot\partial
+        :math:`\partial\mathcal L/\partial y_{l-1} = (\phi'(z_l)\odot\partial\mathcal L/\partial
+        y_l) W_l`, :math:`\partial\mathcal L/\partial W_l = \sum_b (\phi'(z_l)\odot\partial
         \mathcal L/\partial y_l)^\top y_{l-1}`. For gradients that outgrow float64 use
         :func:`gradient_flow`, which works in log space. See :doc:`/deep_networks`.
         """
@@ -194,7 +194,7 @@ class DeepNet:
         return DeepGradients(tuple(dy), tuple(dW), tuple(db))
 
     def jacobians(self, trace: DeepTrace) -> tuple[np.ndarray, ...]:
-        r"""Layer Jacobians :math:`\partial y_l/\partial y_{l-1} = \operatorname{diag}(a'(z_l))
+        r"""Layer Jacobians :math:`\partial y_l/\partial y_{l-1} = \operatorname{diag}(\phi'(z_l))
         W_l`, entry ``l - 1`` of shape ``(B, n_l, n_{l-1})``. See :doc:`/deep_networks`."""
         trace = self._check_trace(trace)
         return tuple(
@@ -219,7 +219,7 @@ class GradientFlow:
 
     @staticmethod
     def _exp(log: np.ndarray) -> np.ndarray:
-        if np.any(log > _LOG_MAX):
+        if np.any(log > LOG_MAX):
             raise OverflowError("a gradient norm exceeds float64; use the log_* attributes")
         return np.exp(log)
 
@@ -237,10 +237,6 @@ class GradientFlow:
     def db_norm(self) -> np.ndarray:
         r""":math:`\|\partial\mathcal L/\partial b_l\|` for ``l = 1..L``."""
         return self._exp(self.log_db)
-
-
-def _log(x: float) -> float:
-    return float(np.log(x)) if x > 0 else -np.inf
 
 
 def gradient_flow(net: DeepNet, x: object, upstream: object) -> GradientFlow:
@@ -268,14 +264,14 @@ def gradient_flow(net: DeepNet, x: object, upstream: object) -> GradientFlow:
     L = net.depth
     log_dy, log_dW, log_db = np.empty(L + 1), np.empty(L), np.empty(L)
     log_scale = 0.0  # true dL/dy_l = exp(log_scale) * dy
-    log_dy[L] = _log(np.mean(np.linalg.norm(dy, axis=1)))
+    log_dy[L] = log0(np.mean(np.linalg.norm(dy, axis=1)))
     for ell in range(L, 0, -1):
         dy, dW_l, db_l = net._layer_backward(trace, ell, dy)
-        log_dW[ell - 1] = log_scale + _log(np.linalg.norm(dW_l))
-        log_db[ell - 1] = log_scale + _log(np.linalg.norm(db_l))
+        log_dW[ell - 1] = log_scale + log0(np.linalg.norm(dW_l))
+        log_db[ell - 1] = log_scale + log0(np.linalg.norm(db_l))
         s = float(np.max(np.abs(dy), initial=0.0))
         if s > 0:
             dy = dy / s
             log_scale += np.log(s)
-        log_dy[ell - 1] = log_scale + _log(np.mean(np.linalg.norm(dy, axis=1)))
+        log_dy[ell - 1] = log_scale + log0(np.mean(np.linalg.norm(dy, axis=1)))
     return GradientFlow(log_dy, log_dW, log_db)

@@ -15,28 +15,30 @@ recurrent weights (PyTorch and cuDNN apply it after, to :math:`W_h h_{t-1} + b_h
 the blocks (r, z, n)). The update gate :math:`z_t` weighs the old state, so the direct
 backward path :math:`h_t \to h_{t-1}` multiplies by :math:`\operatorname{diag}(z_t)` and by no
 weight matrix: :math:`z_t` near 1 plays the part of the LSTM's forget gate. Derived in
-:doc:`/gated`.
+:doc:`/gated` (equations :eq:`gated-gru` and :eq:`gated-gru-backward`). The stacked blocks
+are named as the gates, ``GATES = ("z", "r", "h_tilde")``: the candidate's weights are
+:math:`W^{\tilde h}_x, W^{\tilde h}_h` (``W_h_tilde`` in the code), and
+:math:`q_t = r_t \odot h_{t-1}` is the reset state they multiply.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
 from ._cells import (
-    check_sequence,
-    check_step,
-    check_weights,
-    initial_state,
-    log_gains,
-    log_sigmoid,
+    GatedCell,
+    GatedTraceBase,
+    GradientsBase,
+    gate,
+    gate_blocks,
 )
-from ._products import check_ord, log_norms_of_products
 from ._validate import as_float_array, check_real, check_rng, check_sizes
-from .activations import sigmoid
+from .activations import _sigmoid_into, sigmoid
 
-__all__ = ["GRU", "GRUGradients", "GRUTrace"]
+__all__ = ["GRU", "GRUGradients", "GRUTrace", "backward_runs", "forward_runs"]
 
 PARAMS = ("W_x", "W_h", "b", "W_hy", "b_y")
 #: Order of the three blocks in the stacked ``W_x``, ``W_h``, ``b``, ``a`` and ``gates``.
@@ -44,7 +46,7 @@ GATES = ("z", "r", "h_tilde")
 
 
 @dataclass(frozen=True)
-class GRUTrace:
+class GRUTrace(GatedTraceBase):
     r"""Everything the forward pass computed, kept for the backward pass.
 
     Attributes
@@ -68,41 +70,21 @@ class GRUTrace:
     gates: np.ndarray
     y: np.ndarray
 
-    @property
-    def T(self) -> int:
-        """Number of time steps."""
-        return self.a.shape[0]
-
-    def _block(self, k: int) -> np.ndarray:
-        n = self.h.shape[2]
-        return self.gates[..., k * n : (k + 1) * n]
-
-    @property
-    def z(self) -> np.ndarray:
-        """Update gate :math:`z_t`, shape (T, B, n)."""
-        return self._block(0)
-
-    @property
-    def r(self) -> np.ndarray:
-        """Reset gate :math:`r_t`, shape (T, B, n)."""
-        return self._block(1)
-
-    @property
-    def h_tilde(self) -> np.ndarray:
-        r"""Candidate state :math:`\tilde h_t`, shape (T, B, n)."""
-        return self._block(2)
+    z = gate(0, r"Update gate :math:`z_t`, shape (T, B, n).")
+    r = gate(1, r"Reset gate :math:`r_t`, shape (T, B, n).")
+    h_tilde = gate(2, r"Candidate state :math:`\tilde h_t`, shape (T, B, n).")
 
 
 @dataclass(frozen=True)
-class GRUGradients:
+class GRUGradients(GradientsBase):
     r"""Gradients of a loss with respect to the parameters and to every hidden state.
 
     Attributes
     ----------
     W_x, W_h, b, W_hy, b_y : ndarray
-        :math:`\partial L / \partial \theta`, same shapes as the parameters.
+        :math:`\partial\mathcal L/\partial \theta`, same shapes as the parameters.
     dh : ndarray, shape (T + 1, B, n)
-        ``dh[t]`` is the total derivative :math:`\partial L / \partial h_t` (every path).
+        ``dh[t]`` is the total derivative :math:`\partial\mathcal L/\partial h_t` (every path).
     """
 
     W_x: np.ndarray
@@ -112,12 +94,10 @@ class GRUGradients:
     b_y: np.ndarray
     dh: np.ndarray
 
-    def params(self) -> dict[str, np.ndarray]:
-        """The parameter gradients by name (``dh`` excluded), in ``GRU.params`` order."""
-        return {k: getattr(self, k) for k in PARAMS}
+    PARAMS: ClassVar[tuple[str, ...]] = PARAMS
 
 
-class GRU:
+class GRU(GatedCell):
     r"""Gated recurrent unit (Cho et al. 2014 variant) with a linear read-out.
 
     .. math::
@@ -142,17 +122,9 @@ class GRU:
     state stays bounded and the forward pass cannot overflow. See :doc:`/gated`.
     """
 
-    def __init__(
-        self,
-        W_x: np.ndarray,
-        W_h: np.ndarray,
-        b: np.ndarray,
-        W_hy: np.ndarray,
-        b_y: np.ndarray,
-    ) -> None:
-        self.W_x, self.W_h, self.b, self.W_hy, self.b_y = check_weights(
-            W_x, W_h, b, W_hy, b_y, gates=3
-        )
+    PARAMS = PARAMS
+    GATES = GATES
+    TRACE = GRUTrace
 
     @classmethod
     def random(
@@ -177,31 +149,7 @@ class GRU:
         update_bias = check_real(update_bias, "update_bias")
         input_scale = check_real(input_scale, "input_scale", nonnegative=True)
         recurrent_scale = check_real(recurrent_scale, "recurrent_scale", nonnegative=True)
-        W_x = rng.standard_normal((3 * n, d)) * (input_scale / np.sqrt(d))
-        W_h = rng.standard_normal((3 * n, n)) * (recurrent_scale / np.sqrt(n))
-        W_hy = rng.standard_normal((m, n)) / np.sqrt(n)
-        b = np.zeros(3 * n)
-        b[:n] = update_bias
-        return cls(W_x, W_h, b, W_hy, np.zeros(m))
-
-    # -- sizes and parameters -----------------------------------------------------------
-
-    @property
-    def sizes(self) -> tuple[int, int, int]:
-        """``(d, n, m)``: input, hidden and output sizes."""
-        return self.W_x.shape[1], self.W_h.shape[1], self.W_hy.shape[0]
-
-    def params(self) -> dict[str, np.ndarray]:
-        """The parameters by name, as the live arrays (updating them updates the network)."""
-        return {k: getattr(self, k) for k in PARAMS}
-
-    def copy(self) -> GRU:
-        """An independent copy of the network."""
-        return GRU(**self.params())
-
-    def __repr__(self) -> str:
-        d, n, m = self.sizes
-        return f"GRU(d={d}, n={n}, m={m})"
+        return cls._random(d, n, m, rng, input_scale, recurrent_scale, {"z": update_bias})
 
     # -- forward ------------------------------------------------------------------------
 
@@ -219,20 +167,17 @@ class GRU:
         -------
         GRUTrace
         """
-        d, n, _ = self.sizes
-        xs = check_sequence(xs, d)
-        T, B = xs.shape[:2]
-        h = np.empty((T + 1, B, n))
-        h[0] = initial_state(h0, "h0", B, n)
+        xs, h = self._states(xs, h0=h0)
+        T, _, n = h[1:].shape
         a = xs @ self.W_x.T + self.b  # the input part of every step in one product
         gates = np.empty_like(a)
         W_zr_T = self.W_h[: 2 * n].T
-        W_n_T = self.W_h[2 * n :].T
+        W_h_tilde_T = self.W_h[2 * n :].T
         for t in range(T):
             a[t][:, : 2 * n] += h[t] @ W_zr_T
             gates[t][:, : 2 * n] = sigmoid(a[t][:, : 2 * n])
             z, r = gates[t][:, :n], gates[t][:, n : 2 * n]
-            a[t][:, 2 * n :] += (r * h[t]) @ W_n_T
+            a[t][:, 2 * n :] += (r * h[t]) @ W_h_tilde_T
             h_tilde = gates[t][:, 2 * n :]
             h_tilde[:] = np.tanh(a[t][:, 2 * n :])
             h[t + 1] = (1.0 - z) * h_tilde + z * h[t]
@@ -244,27 +189,28 @@ class GRU:
     def backward(self, trace: GRUTrace, dL_dy: np.ndarray) -> GRUGradients:
         r"""Backpropagation through time.
 
-        With :math:`\bar h_t = \partial L/\partial h_t`,
+        With the row vectors :math:`\bar h_t = \partial\mathcal L/\partial h_t`,
         :math:`\delta^{\tilde h}_t = \bar h_t \odot (1 - z_t) \odot (1 - \tilde h_t^2)` and
-        :math:`\rho_t = (W^{\tilde h}_h)^\top \delta^{\tilde h}_t` (the gradient reaching
-        :math:`r_t \odot h_{t-1}`):
+        :math:`\bar q_t = \delta^{\tilde h}_t W^{\tilde h}_h`, the gradient reaching the
+        reset state :math:`q_t = r_t \odot h_{t-1}`:
 
         .. math::
 
-            \bar h_{t-1} = W_{hy}^\top \frac{\partial L}{\partial y_{t-1}}
-                + \bar h_t \odot z_t + \rho_t \odot r_t
-                + (W^z_h)^\top \delta^z_t + (W^r_h)^\top \delta^r_t,
+            \bar h_{t-1} = \frac{\partial\mathcal L_{t-1}}{\partial y_{t-1}} W_{hy}
+                + \bar h_t \odot z_t + \bar q_t \odot r_t
+                + \delta^z_t W^z_h + \delta^r_t W^r_h,
 
         :math:`\delta^z_t = \bar h_t \odot (h_{t-1} - \tilde h_t) \odot \sigma'(a^z_t)`,
-        :math:`\delta^r_t = \rho_t \odot h_{t-1} \odot \sigma'(a^r_t)`. The term
-        :math:`\bar h_t \odot z_t` is the direct path. See :doc:`/gated`.
+        :math:`\delta^r_t = \bar q_t \odot h_{t-1} \odot \sigma'(a^r_t)`. The term
+        :math:`\bar h_t \odot z_t` is the direct path (:eq:`gated-gru-backward` of
+        :doc:`/gated`).
 
         Parameters
         ----------
         trace : GRUTrace
             The result of :meth:`forward`.
         dL_dy : ndarray, shape (T, B, m)
-            Upstream gradient :math:`\partial L/\partial y_t`.
+            Upstream gradient :math:`\partial\mathcal L/\partial y_t`.
 
         Returns
         -------
@@ -275,32 +221,32 @@ class GRU:
         dL_dy = as_float_array(dL_dy, "dL_dy", shape=(T, B, m))
         z, r, h_tilde = trace.z, trace.r, trace.h_tilde
         h_prev = trace.h[:-1]
-        W_n = self.W_h[2 * n :]
+        W_h_tilde = self.W_h[2 * n :]
         dh_out = dL_dy @ self.W_hy
         dh = np.empty((T + 1, B, n))
         delta = np.empty((T, B, 3 * n))
         carry = np.zeros((B, n))  # dL/dh_t through step t + 1
-        Z, R, N = slice(0, n), slice(n, 2 * n), slice(2 * n, 3 * n)
+        Z, R, H_TILDE = gate_blocks(n, 3)
         # Local derivatives that do not depend on the recursion, for all steps at once.
-        d_n = (1.0 - z) * (1.0 - h_tilde**2)
+        d_h_tilde = (1.0 - z) * (1.0 - h_tilde**2)
         d_z = (h_prev - h_tilde) * z * (1.0 - z)
         d_r = h_prev * r * (1.0 - r)
         W_zr = self.W_h[: 2 * n]
         for t in range(T, 0, -1):
             s = t - 1
             dh[t] = dh_out[s] + carry
-            delta[s][:, N] = dh[t] * d_n[s]
-            d_rh = delta[s][:, N] @ W_n  # the gradient reaching r_t * h_{t-1}
+            delta[s][:, H_TILDE] = dh[t] * d_h_tilde[s]
+            dq = delta[s][:, H_TILDE] @ W_h_tilde  # the adjoint of q_t = r_t * h_{t-1}
             delta[s][:, Z] = dh[t] * d_z[s]
-            delta[s][:, R] = d_rh * d_r[s]
-            carry = dh[t] * z[s] + d_rh * r[s] + delta[s][:, : 2 * n] @ W_zr
+            delta[s][:, R] = dq * d_r[s]
+            carry = dh[t] * z[s] + dq * r[s] + delta[s][:, : 2 * n] @ W_zr
         dh[0] = carry
         flat = delta.reshape(T * B, 3 * n)
         h_flat = h_prev.reshape(T * B, n)
-        rh_flat = (r * h_prev).reshape(T * B, n)
+        q_flat = (r * h_prev).reshape(T * B, n)
         return GRUGradients(
             W_x=flat.T @ trace.xs.reshape(T * B, -1),
-            W_h=np.concatenate([flat[:, : 2 * n].T @ h_flat, flat[:, 2 * n :].T @ rh_flat]),
+            W_h=np.concatenate([flat[:, : 2 * n].T @ h_flat, flat[:, 2 * n :].T @ q_flat]),
             b=delta.sum(axis=(0, 1)),
             W_hy=dL_dy.reshape(T * B, m).T @ trace.h[1:].reshape(T * B, n),
             b_y=dL_dy.sum(axis=(0, 1)),
@@ -330,9 +276,7 @@ class GRU:
         -------
         ndarray, shape (t + 1, B, n)
         """
-        T, _, n = self._check_trace(trace)
-        t = check_step(t, T)
-        return log_gains(log_sigmoid(trace.a[..., :n]), t)
+        return self._gate_log_gains(trace, t, GATES.index("z"))
 
     def step_jacobians(self, trace: GRUTrace) -> np.ndarray:
         r"""All one-step Jacobians :math:`\partial h_t/\partial h_{t-1}`.
@@ -352,47 +296,101 @@ class GRU:
         ndarray, shape (T, B, n, n)
             ``[t - 1]`` is :math:`J_t`.
         """
-        T = self._check_trace(trace)[0]
-        return np.stack([self._step_jacobian(trace, s) for s in range(T)])
-
-    def jacobian_log_norms(
-        self, trace: GRUTrace, t: int | None = None, ord: int | str = 2
-    ) -> np.ndarray:
-        r"""Log-norms :math:`\log\|\partial h_t/\partial h_{t-k}\|` for k = 0..t, overflow-free.
-
-        Parameters
-        ----------
-        trace : GRUTrace
-        t : int, optional
-            The later time step (default T).
-        ord : {2, "fro"}
-
-        Returns
-        -------
-        ndarray, shape (t + 1, B)
-        """
-        T, B, n = self._check_trace(trace)
-        t = check_step(t, T)
-        ord = check_ord(ord)
-        factors = (self._step_jacobian(trace, t - k) for k in range(1, t + 1))
-        return log_norms_of_products(factors, B, n, ord)
+        return super().step_jacobians(trace)
 
     def _step_jacobian(self, trace: GRUTrace, s: int) -> np.ndarray:
         """The Jacobian of step s + 1, shape (B, n, n)."""
-        W_z, W_r, W_n = np.split(self.W_h, 3, axis=0)
+        W_z, W_r, W_h_tilde = np.split(self.W_h, 3, axis=0)
         z, r, h_tilde, h_prev = trace.z[s], trace.r[s], trace.h_tilde[s], trace.h[s]
-        through_r = r[:, None, :] * W_n + W_n @ ((h_prev * r * (1.0 - r))[:, :, None] * W_r)
+        dq_dh = r[:, None, :] * W_h_tilde + W_h_tilde @ ((h_prev * r * (1.0 - r))[:, :, None] * W_r)
         J = ((h_prev - h_tilde) * z * (1.0 - z))[:, :, None] * W_z
-        J += ((1.0 - z) * (1.0 - h_tilde**2))[:, :, None] * through_r
+        J += ((1.0 - z) * (1.0 - h_tilde**2))[:, :, None] * dq_dh
         diag = np.arange(z.shape[1])
         J[:, diag, diag] += z
         return J
 
-    def _check_trace(self, trace: GRUTrace) -> tuple[int, int, int]:
-        if not isinstance(trace, GRUTrace):
-            raise TypeError(
-                f"trace must be the GRUTrace returned by GRU.forward, got {type(trace).__name__}"
-            )
-        if trace.h.shape[2] != self.W_h.shape[1]:
-            raise ValueError("trace was computed by a network with a different hidden size")
-        return trace.T, trace.h.shape[1], trace.h.shape[2]
+
+# -- many GRUs at once ----------------------------------------------------------------------
+
+
+def forward_runs(params: dict[str, np.ndarray], xs: np.ndarray) -> GRUTrace:
+    r""":meth:`GRU.forward` for R cells at once, from zero states (:class:`vgrad.GRUStack`).
+
+    Every parameter carries a leading run axis, ``xs`` has shape (T, B, d) or (R, T, B, d),
+    and every array of the returned trace has the run axis first (so index a run, ``trace.h[r]``,
+    before using the single-cell layout of the trace's properties); the arithmetic is that of
+    :meth:`GRU.forward`, run by run (the sigmoid as in :func:`vgrad.lstm.forward_runs`).
+    """
+    W_x, W_h, b = params["W_x"], params["W_h"], params["b"]
+    W_hy, b_y = params["W_hy"], params["b_y"]
+    R, n, d = W_h.shape[0], W_h.shape[2], W_x.shape[2]
+    T, B = xs.shape[-3], xs.shape[-2]
+    X = xs.reshape(*xs.shape[:-3], T * B, d)
+    a = (X @ W_x.transpose(0, 2, 1)).reshape(R, T, B, 3 * n)
+    a += b[:, None, None, :]
+    h = np.zeros((R, T + 1, B, n))
+    gates = np.empty_like(a)
+    W_zr_T = np.ascontiguousarray(W_h[:, : 2 * n].transpose(0, 2, 1))
+    W_n_T = np.ascontiguousarray(W_h[:, 2 * n :].transpose(0, 2, 1))
+    rec_zr = np.empty((R, B, 2 * n))
+    rec_n = np.empty((R, B, n))
+    rh = np.empty((R, B, n))
+    for t in range(T):
+        np.matmul(h[:, t], W_zr_T, out=rec_zr)
+        a[:, t, :, : 2 * n] += rec_zr
+        _sigmoid_into(a[:, t, :, : 2 * n], gates[:, t, :, : 2 * n])
+        z, r = gates[:, t, :, :n], gates[:, t, :, n : 2 * n]
+        np.multiply(r, h[:, t], out=rh)
+        np.matmul(rh, W_n_T, out=rec_n)
+        a[:, t, :, 2 * n :] += rec_n
+        h_tilde = gates[:, t, :, 2 * n :]
+        np.tanh(a[:, t, :, 2 * n :], out=h_tilde)
+        h[:, t + 1] = (1.0 - z) * h_tilde + z * h[:, t]
+    y = (h[:, 1:].reshape(R, T * B, n) @ W_hy.transpose(0, 2, 1)).reshape(R, T, B, -1)
+    y += b_y[:, None, None, :]
+    return GRUTrace(xs=xs, h=h, a=a, gates=gates, y=y)
+
+
+def backward_runs(
+    params: dict[str, np.ndarray], trace: GRUTrace, dL_dy: np.ndarray
+) -> GRUGradients:
+    r""":meth:`GRU.backward` for R cells at once: the trace of :func:`forward_runs`,
+    ``dL_dy`` of shape (R, T, B, m); every gradient has the run axis first."""
+    W_h, W_hy = params["W_h"], params["W_hy"]
+    R, T, B, n = trace.h.shape[0], trace.h.shape[1] - 1, trace.h.shape[2], trace.h.shape[3]
+    m = W_hy.shape[1]
+    gates = trace.gates
+    z, r, h_tilde = gates[..., :n], gates[..., n : 2 * n], gates[..., 2 * n :]
+    h_prev = trace.h[:, :-1]
+    W_n = W_h[:, 2 * n :]
+    W_zr = W_h[:, : 2 * n]
+    dh_out = (dL_dy.reshape(R, T * B, m) @ W_hy).reshape(R, T, B, n)
+    dh = np.empty((R, T + 1, B, n))
+    delta = np.empty((R, T, B, 3 * n))
+    carry = np.zeros((R, B, n))
+    Z, Rs, N = slice(0, n), slice(n, 2 * n), slice(2 * n, 3 * n)
+    d_n = (1.0 - z) * (1.0 - h_tilde**2)
+    d_z = (h_prev - h_tilde) * z * (1.0 - z)
+    d_r = h_prev * r * (1.0 - r)
+    for t in range(T, 0, -1):
+        s = t - 1
+        dh[:, t] = dh_out[:, s] + carry
+        delta[:, s, :, N] = dh[:, t] * d_n[:, s]
+        d_rh = delta[:, s, :, N] @ W_n  # the gradient reaching r_t * h_{t-1}
+        delta[:, s, :, Z] = dh[:, t] * d_z[:, s]
+        delta[:, s, :, Rs] = d_rh * d_r[:, s]
+        carry = dh[:, t] * z[:, s] + d_rh * r[:, s] + delta[:, s, :, : 2 * n] @ W_zr
+    dh[:, 0] = carry
+    flat = delta.reshape(R, T * B, 3 * n)
+    flat_T = flat.transpose(0, 2, 1)
+    h_flat = h_prev.reshape(R, T * B, n)
+    rh_flat = (r * h_prev).reshape(R, T * B, n)
+    X = trace.xs.reshape(*trace.xs.shape[:-3], T * B, -1)
+    return GRUGradients(
+        W_x=flat_T @ X,
+        W_h=np.concatenate([flat_T[:, : 2 * n] @ h_flat, flat_T[:, 2 * n :] @ rh_flat], axis=1),
+        b=flat.sum(axis=1),
+        W_hy=dL_dy.reshape(R, T * B, m).transpose(0, 2, 1) @ trace.h[:, 1:].reshape(R, T * B, n),
+        b_y=dL_dy.reshape(R, T * B, m).sum(axis=1),
+        dh=dh,
+    )

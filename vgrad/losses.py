@@ -1,4 +1,4 @@
-r"""Losses that return both their value and :math:`\partial L / \partial y`.
+r"""Losses that return both their value and :math:`\partial\mathcal L/\partial y`.
 
 Each takes the outputs of every step, ``y`` of shape (T, B, m), and a ``where`` that says which
 steps carry a loss: ``"all"`` (a target at every step) or ``"last"`` (only :math:`y_T`, as in
@@ -28,7 +28,7 @@ def mse(y: np.ndarray, target: np.ndarray, where: str = "all") -> tuple[float, n
     .. math::
 
         L = \frac{1}{N} \sum_{t, b, i} (y_{t,b,i} - \hat y_{t,b,i})^2, \qquad
-        \frac{\partial L}{\partial y} = \frac{2}{N} (y - \hat y),
+        \frac{\partial\mathcal L}{\partial y} = \frac{2}{N} (y - \hat y),
 
     where the sum runs over the counted steps and N is the number of counted entries.
 
@@ -76,7 +76,7 @@ def softmax_cross_entropy(
     .. math::
 
         L = -\frac{1}{N} \sum_{t, b} \log \operatorname{softmax}(y_{t,b})_{c_{t,b}}, \qquad
-        \frac{\partial L}{\partial y_{t,b}} = \frac{1}{N}
+        \frac{\partial\mathcal L}{\partial y_{t,b}} = \frac{1}{N}
         \big(\operatorname{softmax}(y_{t,b}) - e_{c_{t,b}}\big).
 
     The log-softmax is computed after subtracting the row maximum, so large logits are safe.

@@ -11,45 +11,40 @@ r"""A long short-term memory cell (with forget gate) and backpropagation through
 
 The cell state :math:`c_t` reaches :math:`c_{t-1}` through one elementwise product, so its
 direct backward path multiplies by :math:`\operatorname{diag}(f_t)` and by no weight matrix.
-:meth:`LSTM.backward` returns the total derivatives :math:`\partial L/\partial h_t` and
-:math:`\partial L/\partial c_t` at every step; :meth:`LSTM.cell_path_jacobians`,
+:meth:`LSTM.backward` returns the total derivatives :math:`\partial\mathcal L/\partial h_t` and
+:math:`\partial\mathcal L/\partial c_t` at every step; :meth:`LSTM.cell_path_jacobians`,
 :meth:`LSTM.step_jacobians` and :meth:`LSTM.jacobian_log_norms` separate that direct path
 from the full one-step Jacobian, which also runs through :math:`h_{t-1}` and the gates.
-Derived in :doc:`/gated`.
+Derived in :doc:`/gated` (equations :eq:`gated-lstm-gates`, :eq:`gated-lstm-cell`,
+:eq:`gated-lstm-backward`, :eq:`gated-lstm-jacobian`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
 from ._cells import (
-    check_sequence,
-    check_step,
-    check_weights,
-    initial_state,
-    log_gains,
-    log_sigmoid,
+    GatedCell,
+    GatedTraceBase,
+    GradientsBase,
+    gate,
+    gate_blocks,
 )
-from ._products import check_ord, log_norms_of_products
 from ._validate import as_float_array, check_real, check_rng, check_sizes
-from .activations import sigmoid
+from .activations import _sigmoid_into, sigmoid
 
-__all__ = ["LSTM", "LSTMGradients", "LSTMTrace"]
+__all__ = ["LSTM", "LSTMGradients", "LSTMTrace", "backward_runs", "forward_runs"]
 
 PARAMS = ("W_x", "W_h", "b", "W_hy", "b_y")
 #: Order of the four gate blocks in the stacked ``W_x``, ``W_h``, ``b``, ``a`` and ``gates``.
 GATES = ("i", "f", "g", "o")
 
 
-def _blocks(n: int) -> tuple[slice, slice, slice, slice]:
-    """Slices of the (i, f, g, o) blocks in a stacked axis of length 4n."""
-    return tuple(slice(k * n, (k + 1) * n) for k in range(4))  # type: ignore[return-value]
-
-
 @dataclass(frozen=True)
-class LSTMTrace:
+class LSTMTrace(GatedTraceBase):
     r"""Everything the forward pass computed, kept for the backward pass.
 
     Attributes
@@ -77,51 +72,29 @@ class LSTMTrace:
     gates: np.ndarray
     y: np.ndarray
 
-    @property
-    def T(self) -> int:
-        """Number of time steps."""
-        return self.a.shape[0]
-
-    def _block(self, k: int) -> np.ndarray:
-        return self.gates[..., _blocks(self.h.shape[2])[k]]
-
-    @property
-    def i(self) -> np.ndarray:
-        """Input gate :math:`i_t`, shape (T, B, n)."""
-        return self._block(0)
-
-    @property
-    def f(self) -> np.ndarray:
-        """Forget gate :math:`f_t`, shape (T, B, n)."""
-        return self._block(1)
-
-    @property
-    def g(self) -> np.ndarray:
-        """Candidate :math:`g_t = \\tanh(a^g_t)`, shape (T, B, n)."""
-        return self._block(2)
-
-    @property
-    def o(self) -> np.ndarray:
-        """Output gate :math:`o_t`, shape (T, B, n)."""
-        return self._block(3)
+    i = gate(0, r"Input gate :math:`i_t`, shape (T, B, n).")
+    f = gate(1, r"Forget gate :math:`f_t`, shape (T, B, n).")
+    g = gate(2, r"Candidate :math:`g_t = \tanh(a^g_t)`, shape (T, B, n).")
+    o = gate(3, r"Output gate :math:`o_t`, shape (T, B, n).")
 
 
 @dataclass(frozen=True)
-class LSTMGradients:
+class LSTMGradients(GradientsBase):
     r"""Gradients of a loss with respect to the parameters and to every state.
 
     Attributes
     ----------
     W_x, W_h, b, W_hy, b_y : ndarray
-        :math:`\partial L / \partial \theta`, same shapes as the parameters.
+        :math:`\partial\mathcal L/\partial \theta`, same shapes as the parameters.
     dh : ndarray, shape (T + 1, B, n)
-        ``dh[t]`` is the total derivative :math:`\partial L / \partial h_t`: every path from
+        ``dh[t]`` is the total derivative :math:`\partial\mathcal L/\partial h_t`: every path from
         :math:`h_t` to the loss (through :math:`y_t` and through the gates of step t + 1).
     dc : ndarray, shape (T + 1, B, n)
-        ``dc[t]`` is the total derivative :math:`\partial L / \partial c_t`: every path from
+        ``dc[t]`` is the total derivative :math:`\partial\mathcal L/\partial c_t`: every path from
         :math:`c_t`, both the direct one through :math:`c_{t+1}` and the one through
         :math:`h_t = o_t \odot \tanh(c_t)`. Nothing is held fixed except the past. ``dc[0]``
-        is :math:`\partial L/\partial c_0` (the given :math:`c_0` does not feed :math:`h_0`).
+        is :math:`\partial\mathcal L/\partial c_0` (the given :math:`c_0` does not feed
+        :math:`h_0`).
     """
 
     W_x: np.ndarray
@@ -132,12 +105,10 @@ class LSTMGradients:
     dh: np.ndarray
     dc: np.ndarray
 
-    def params(self) -> dict[str, np.ndarray]:
-        """The parameter gradients by name (``dh``, ``dc`` excluded), in ``LSTM.params`` order."""
-        return {k: getattr(self, k) for k in PARAMS}
+    PARAMS: ClassVar[tuple[str, ...]] = PARAMS
 
 
-class LSTM:
+class LSTM(GatedCell):
     r"""LSTM with a forget gate, stacked gate weights and a linear read-out.
 
     .. math::
@@ -166,17 +137,10 @@ class LSTM:
     overflow. See :doc:`/gated`.
     """
 
-    def __init__(
-        self,
-        W_x: np.ndarray,
-        W_h: np.ndarray,
-        b: np.ndarray,
-        W_hy: np.ndarray,
-        b_y: np.ndarray,
-    ) -> None:
-        self.W_x, self.W_h, self.b, self.W_hy, self.b_y = check_weights(
-            W_x, W_h, b, W_hy, b_y, gates=4
-        )
+    PARAMS = PARAMS
+    GATES = GATES
+    TRACE = LSTMTrace
+    STATE_BLOCKS = 2  # the state is (h_t, c_t)
 
     @classmethod
     def random(
@@ -203,31 +167,7 @@ class LSTM:
         forget_bias = check_real(forget_bias, "forget_bias")
         input_scale = check_real(input_scale, "input_scale", nonnegative=True)
         recurrent_scale = check_real(recurrent_scale, "recurrent_scale", nonnegative=True)
-        W_x = rng.standard_normal((4 * n, d)) * (input_scale / np.sqrt(d))
-        W_h = rng.standard_normal((4 * n, n)) * (recurrent_scale / np.sqrt(n))
-        W_hy = rng.standard_normal((m, n)) / np.sqrt(n)
-        b = np.zeros(4 * n)
-        b[n : 2 * n] = forget_bias
-        return cls(W_x, W_h, b, W_hy, np.zeros(m))
-
-    # -- sizes and parameters -----------------------------------------------------------
-
-    @property
-    def sizes(self) -> tuple[int, int, int]:
-        """``(d, n, m)``: input, hidden and output sizes."""
-        return self.W_x.shape[1], self.W_h.shape[1], self.W_hy.shape[0]
-
-    def params(self) -> dict[str, np.ndarray]:
-        """The parameters by name, as the live arrays (updating them updates the network)."""
-        return {k: getattr(self, k) for k in PARAMS}
-
-    def copy(self) -> LSTM:
-        """An independent copy of the network."""
-        return LSTM(**self.params())
-
-    def __repr__(self) -> str:
-        d, n, m = self.sizes
-        return f"LSTM(d={d}, n={n}, m={m})"
+        return cls._random(d, n, m, rng, input_scale, recurrent_scale, {"f": forget_bias})
 
     # -- forward ------------------------------------------------------------------------
 
@@ -247,17 +187,12 @@ class LSTM:
         -------
         LSTMTrace
         """
-        d, n, _ = self.sizes
-        xs = check_sequence(xs, d)
-        T, B = xs.shape[:2]
-        h = np.empty((T + 1, B, n))
-        c = np.empty((T + 1, B, n))
-        h[0] = initial_state(h0, "h0", B, n)
-        c[0] = initial_state(c0, "c0", B, n)
+        xs, h, c = self._states(xs, h0=h0, c0=c0)
+        T, _, n = h[1:].shape
         a = xs @ self.W_x.T + self.b  # the input part of every step in one product
         gates = np.empty_like(a)
         W_h_T = self.W_h.T
-        s_i, s_f, s_g, s_o = _blocks(n)
+        s_i, s_f, s_g, s_o = gate_blocks(n, 4)
         for t in range(T):
             a[t] += h[t] @ W_h_T
             gate = gates[t]
@@ -273,17 +208,18 @@ class LSTM:
     def backward(self, trace: LSTMTrace, dL_dy: np.ndarray) -> LSTMGradients:
         r"""Backpropagation through time, with total derivatives for both states.
 
-        From the last step down, with :math:`\bar h_t = \partial L/\partial h_t` and
-        :math:`\bar c_t = \partial L/\partial c_t`:
+        From the last step down, with the row vectors :math:`\bar h_t = \partial\mathcal L/\partial
+        h_t` and :math:`\bar c_t = \partial\mathcal L/\partial c_t` (:eq:`gated-lstm-backward` of
+        :doc:`/gated`):
 
         .. math::
 
-            \bar h_t = W_{hy}^\top \frac{\partial L}{\partial y_t} + W_h^\top \delta_{t+1},
+            \bar h_t = \frac{\partial\mathcal L_t}{\partial y_t} W_{hy} + \delta_{t+1} W_h,
             \qquad
             \bar c_t = \bar c_{t+1} \odot f_{t+1}
                 + \bar h_t \odot o_t \odot (1 - \tanh^2 c_t),
 
-        where :math:`\delta_t = \partial L/\partial a_t` stacks
+        where the row vector :math:`\delta_t = \partial\mathcal L/\partial a_t` stacks
         :math:`\bar c_t \odot g_t \odot \sigma'(a^i_t)`,
         :math:`\bar c_t \odot c_{t-1} \odot \sigma'(a^f_t)`,
         :math:`\bar c_t \odot i_t \odot (1 - g_t^2)` and
@@ -296,7 +232,7 @@ class LSTM:
         trace : LSTMTrace
             The result of :meth:`forward`.
         dL_dy : ndarray, shape (T, B, m)
-            Upstream gradient :math:`\partial L/\partial y_t`; zeros where a step carries no
+            Upstream gradient :math:`\partial\mathcal L/\partial y_t`; zeros where a step carries no
             loss.
 
         Returns
@@ -314,9 +250,9 @@ class LSTM:
         delta = np.empty((T, B, 4 * n))
         carry_h = np.zeros((B, n))  # dL/dh_t through the gates of step t + 1
         carry_c = np.zeros((B, n))  # dL/dc_t through c_{t+1}
-        s_i, s_f, s_g, s_o = _blocks(n)
+        s_i, s_f, s_g, s_o = gate_blocks(n, 4)
         # Local derivatives that do not depend on the recursion, for all steps at once.
-        c_out = o * (1.0 - tanh_c**2)  # dh_t/dc_t along the diagonal
+        K = o * (1.0 - tanh_c**2)  # the diagonal of K_t = dh_t/dc_t, every step
         d_i = g * i * (1.0 - i)
         d_f = trace.c[:-1] * f * (1.0 - f)
         d_g = i * (1.0 - g**2)
@@ -324,7 +260,7 @@ class LSTM:
         for t in range(T, 0, -1):
             s = t - 1
             dh[t] = dh_out[s] + carry_h
-            dc[t] = carry_c + dh[t] * c_out[s]
+            dc[t] = carry_c + dh[t] * K[s]
             delta[s][:, s_i] = dc[t] * d_i[s]
             delta[s][:, s_f] = dc[t] * d_f[s]
             delta[s][:, s_g] = dc[t] * d_g[s]
@@ -378,9 +314,7 @@ class LSTM:
         ndarray, shape (t + 1, B, n)
             Entry ``[k, b, j]``; ``[0]`` is zero.
         """
-        T, _, n = self._check_trace(trace)
-        t = check_step(t, T)
-        return log_gains(log_sigmoid(trace.a[..., n : 2 * n]), t)
+        return self._gate_log_gains(trace, t, GATES.index("f"))
 
     def step_jacobians(self, trace: LSTMTrace) -> np.ndarray:
         r"""Full one-step Jacobians of the state :math:`s_t = (h_t, c_t)`.
@@ -399,12 +333,14 @@ class LSTM:
         \operatorname{diag}(c_{t-1} \odot \sigma'(a^f_t)) W_f
         + \operatorname{diag}(g_t \odot \sigma'(a^i_t)) W_i
         + \operatorname{diag}(i_t \odot (1 - g_t^2)) W_g`, where :math:`W_i, W_f, W_g, W_o`
-        are the blocks of :math:`W_h`. The bottom-right block is the cell path
+        are the blocks of :math:`W_h` (:eq:`gated-lstm-jacobian` of :doc:`/gated`). The
+        bottom-right block is the cell path
         (:meth:`cell_path_jacobians`); everything else goes through the gates.
 
-        The transposed product maps the *partial* adjoint :math:`(\bar h_t,\ \partial L/
-        \partial c_t|_{h_t})` back one step. For a loss at step T only,
-        :math:`\partial L/\partial c_t|_{h_t} = \bar c_t - \bar h_t \odot o_t \odot
+        The row vector of *partial* adjoints :math:`(\bar h_t,\ \partial\mathcal L/\partial
+        c_t|_{h_t})`, multiplied on the right by this Jacobian, gives the one of step t - 1.
+        For a loss at step T only,
+        :math:`\partial\mathcal L/\partial c_t|_{h_t} = \bar c_t - \bar h_t \odot o_t \odot
         (1 - \tanh^2 c_t)` for :math:`t \ge 1` and the two adjoints coincide at t = 0.
 
         Returns
@@ -412,34 +348,7 @@ class LSTM:
         ndarray, shape (T, B, 2n, 2n)
             ``[t - 1]`` is the Jacobian of step t; rows and columns ordered (h, c).
         """
-        T = self._check_trace(trace)[0]
-        return np.stack([self._step_jacobian(trace, s) for s in range(T)])
-
-    def jacobian_log_norms(
-        self, trace: LSTMTrace, t: int | None = None, ord: int | str = 2
-    ) -> np.ndarray:
-        r"""Log-norms :math:`\log\|\partial(h_t, c_t)/\partial(h_{t-k}, c_{t-k})\|`, k = 0..t.
-
-        The full state Jacobian product, renormalised at every step so that nothing over- or
-        underflows (as :meth:`vgrad.rnn.RNN.jacobian_log_norms`).
-
-        Parameters
-        ----------
-        trace : LSTMTrace
-        t : int, optional
-            The later time step (default T).
-        ord : {2, "fro"}
-            Spectral or Frobenius norm.
-
-        Returns
-        -------
-        ndarray, shape (t + 1, B)
-        """
-        T, B, n = self._check_trace(trace)
-        t = check_step(t, T)
-        ord = check_ord(ord)
-        factors = (self._step_jacobian(trace, t - k) for k in range(1, t + 1))
-        return log_norms_of_products(factors, B, 2 * n, ord)
+        return super().step_jacobians(trace)
 
     def _step_jacobian(self, trace: LSTMTrace, s: int) -> np.ndarray:
         """The Jacobian of step s + 1, shape (B, 2n, 2n)."""
@@ -452,21 +361,105 @@ class LSTM:
             + (g * i * (1.0 - i))[:, :, None] * W_i
             + (i * (1.0 - g**2))[:, :, None] * W_g
         )
-        k = o * (1.0 - tanh_c**2)
+        K = o * (1.0 - tanh_c**2)  # the diagonal of K_t = dh_t/dc_t
         B = i.shape[0]
         J = np.zeros((B, 2 * n, 2 * n))
-        J[:, :n, :n] = (tanh_c * o * (1.0 - o))[:, :, None] * W_o + k[:, :, None] * C
+        J[:, :n, :n] = (tanh_c * o * (1.0 - o))[:, :, None] * W_o + K[:, :, None] * C
         J[:, n:, :n] = C
         diag = np.arange(n)
-        J[:, diag, n + diag] = k * f
+        J[:, diag, n + diag] = K * f
         J[:, n + diag, n + diag] = f
         return J
 
-    def _check_trace(self, trace: LSTMTrace) -> tuple[int, int, int]:
-        if not isinstance(trace, LSTMTrace):
-            raise TypeError(
-                f"trace must be the LSTMTrace returned by LSTM.forward, got {type(trace).__name__}"
-            )
-        if trace.h.shape[2] != self.W_h.shape[1]:
-            raise ValueError("trace was computed by a network with a different hidden size")
-        return trace.T, trace.h.shape[1], trace.h.shape[2]
+
+# -- many LSTMs at once ---------------------------------------------------------------------
+
+
+def forward_runs(params: dict[str, np.ndarray], xs: np.ndarray) -> LSTMTrace:
+    r""":meth:`LSTM.forward` for R cells at once, from zero states (:class:`vgrad.LSTMStack`).
+
+    Every parameter carries a leading run axis (``W_h`` has shape (R, 4n, n)), ``xs`` has
+    shape (T, B, d) (the same inputs for every run) or (R, T, B, d), and every array of the
+    returned trace has the run axis first (so index a run, ``trace.h[r]``,
+    before using the single-cell layout of the trace's properties). The arithmetic is that
+    of :meth:`LSTM.forward`, run by run, with one batched product per step for all runs
+    (the gates' sigmoid is evaluated as :math:`1/(1 + e^{-a})`, equal to
+    :func:`vgrad.sigmoid` to an ulp or two).
+    """
+    W_x, W_h, b = params["W_x"], params["W_h"], params["b"]
+    W_hy, b_y = params["W_hy"], params["b_y"]
+    R, n, d = W_h.shape[0], W_h.shape[2], W_x.shape[2]
+    T, B = xs.shape[-3], xs.shape[-2]
+    s_i, s_f, s_g, s_o = gate_blocks(n, 4)
+    X = xs.reshape(*xs.shape[:-3], T * B, d)
+    a = (X @ W_x.transpose(0, 2, 1)).reshape(R, T, B, 4 * n)
+    a += b[:, None, None, :]
+    h = np.zeros((R, T + 1, B, n))
+    c = np.zeros((R, T + 1, B, n))
+    gates = np.empty_like(a)
+    W_h_T = np.ascontiguousarray(W_h.transpose(0, 2, 1))
+    recurrent = np.empty((R, B, 4 * n))
+    ig = np.empty((R, B, n))
+    for t in range(T):
+        np.matmul(h[:, t], W_h_T, out=recurrent)
+        at = a[:, t]
+        at += recurrent
+        gate = gates[:, t]
+        _sigmoid_into(at, gate)  # i, f, o; the g block is overwritten with its tanh
+        np.tanh(at[..., s_g], out=gate[..., s_g])
+        np.multiply(gate[..., s_f], c[:, t], out=c[:, t + 1])
+        np.multiply(gate[..., s_i], gate[..., s_g], out=ig)
+        c[:, t + 1] += ig
+        np.tanh(c[:, t + 1], out=h[:, t + 1])
+        h[:, t + 1] *= gate[..., s_o]
+    y = (h[:, 1:].reshape(R, T * B, n) @ W_hy.transpose(0, 2, 1)).reshape(R, T, B, -1)
+    y += b_y[:, None, None, :]
+    return LSTMTrace(xs=xs, h=h, c=c, a=a, gates=gates, y=y)
+
+
+def backward_runs(
+    params: dict[str, np.ndarray], trace: LSTMTrace, dL_dy: np.ndarray
+) -> LSTMGradients:
+    r""":meth:`LSTM.backward` for R cells at once: the trace of :func:`forward_runs`,
+    ``dL_dy`` of shape (R, T, B, m); every gradient has the run axis first."""
+    W_h, W_hy = params["W_h"], params["W_hy"]
+    R, T, B, n = trace.h.shape[0], trace.h.shape[1] - 1, trace.h.shape[2], trace.h.shape[3]
+    m = W_hy.shape[1]
+    s_i, s_f, s_g, s_o = gate_blocks(n, 4)
+    gates = trace.gates
+    i, f, g, o = (gates[..., s] for s in (s_i, s_f, s_g, s_o))
+    tanh_c = np.tanh(trace.c[:, 1:])
+    dh_out = (dL_dy.reshape(R, T * B, m) @ W_hy).reshape(R, T, B, n)
+    dh = np.empty((R, T + 1, B, n))
+    dc = np.empty((R, T + 1, B, n))
+    delta = np.empty((R, T, B, 4 * n))
+    carry_h = np.zeros((R, B, n))
+    carry_c = np.zeros((R, B, n))
+    c_out = o * (1.0 - tanh_c**2)
+    d_i = g * i * (1.0 - i)
+    d_f = trace.c[:, :-1] * f * (1.0 - f)
+    d_g = i * (1.0 - g**2)
+    d_o = tanh_c * o * (1.0 - o)
+    for t in range(T, 0, -1):
+        s = t - 1
+        dh[:, t] = dh_out[:, s] + carry_h
+        dc[:, t] = carry_c + dh[:, t] * c_out[:, s]
+        delta[:, s, :, s_i] = dc[:, t] * d_i[:, s]
+        delta[:, s, :, s_f] = dc[:, t] * d_f[:, s]
+        delta[:, s, :, s_g] = dc[:, t] * d_g[:, s]
+        delta[:, s, :, s_o] = dh[:, t] * d_o[:, s]
+        carry_h = delta[:, s] @ W_h
+        carry_c = dc[:, t] * f[:, s]
+    dh[:, 0] = carry_h
+    dc[:, 0] = carry_c
+    flat_T = delta.reshape(R, T * B, 4 * n).transpose(0, 2, 1)
+    X = trace.xs.reshape(*trace.xs.shape[:-3], T * B, -1)
+    return LSTMGradients(
+        W_x=flat_T @ X,
+        W_h=flat_T @ trace.h[:, :-1].reshape(R, T * B, n),
+        b=delta.reshape(R, T * B, 4 * n).sum(axis=1),
+        W_hy=dL_dy.reshape(R, T * B, m).transpose(0, 2, 1) @ trace.h[:, 1:].reshape(R, T * B, n),
+        b_y=dL_dy.reshape(R, T * B, m).sum(axis=1),
+        dh=dh,
+        dc=dc,
+    )

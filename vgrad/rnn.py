@@ -5,33 +5,39 @@ r"""A vanilla recurrent network with backpropagation through time.
     h_t = \phi(W_{xh} x_t + W_{hh} h_{t-1} + b_h), \qquad y_t = W_{hy} h_t + b_y .
 
 :meth:`RNN.backward` returns every parameter gradient *and* the total loss gradient
-:math:`\partial L / \partial h_t` for every step, because the decay of that sequence is what
-the site is about (:doc:`/unrolled_rnn`, :doc:`/shared_weights`). The one-step Jacobian
-:math:`\partial h_t / \partial h_{t-1} = \operatorname{diag}(\phi'(a_t))\, W_{hh}` and its
-products are available directly, with their norms computed in log space so that exploding
-regimes stay finite (:doc:`/eigenvalues`).
+:math:`\partial\mathcal L/\partial h_t` for every step, because the decay of that sequence is what
+the site is about (:eq:`rnn-bptt` of :doc:`/unrolled_rnn`, :eq:`sw-outer` of
+:doc:`/shared_weights`). The one-step Jacobian :math:`J_t = \partial h_t / \partial h_{t-1}
+= \operatorname{diag}(\phi'(a_t))\, W_{hh}` (:eq:`rnn-step-jacobian`) and its products
+(:eq:`sw-product`) are available directly, with their norms computed in log space so that
+exploding regimes stay finite (:doc:`/eigenvalues`). Gradients of the loss are row vectors,
+as on :doc:`/notation`:
+:math:`\partial\mathcal L/\partial h_{t-1} = \partial\mathcal L_{t-1}/\partial h_{t-1}
++ \partial\mathcal L/\partial h_t \, J_t`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 
-from ._cells import check_sequence, check_step, initial_state
-from ._products import check_ord, log_norms_of_products
+from ._cells import Cell, GradientsBase, TraceBase, check_step
 from ._validate import as_float_array, check_int, check_real, check_rng, check_sizes
 from .activations import ACTIVATIONS, Activation, get_activation
 from .spectral import orthogonal, random_matrix
 
-__all__ = ["RNN", "Gradients", "Trace"]
+__all__ = ["RNN", "Gradients", "RNNGradients", "RNNTrace", "Trace"]
 
 PARAMS = ("W_xh", "W_hh", "b_h", "W_hy", "b_y")
 
 
 @dataclass(frozen=True)
-class Trace:
+class RNNTrace(TraceBase):
     """Everything the forward pass computed, kept for the backward pass.
+
+    ``vgrad.Trace`` is an older name for this class.
 
     Attributes
     ----------
@@ -50,22 +56,19 @@ class Trace:
     a: np.ndarray
     y: np.ndarray
 
-    @property
-    def T(self) -> int:
-        """Number of time steps."""
-        return self.a.shape[0]
-
 
 @dataclass(frozen=True)
-class Gradients:
+class RNNGradients(GradientsBase):
     r"""Gradients of a loss with respect to the parameters and to every hidden state.
+
+    ``vgrad.Gradients`` is an older name for this class.
 
     Attributes
     ----------
     W_xh, W_hh, b_h, W_hy, b_y : ndarray
-        :math:`\partial L / \partial \theta`, same shapes as the parameters.
+        :math:`\partial\mathcal L/\partial \theta`, same shapes as the parameters.
     dh : ndarray, shape (T + 1, B, n)
-        ``dh[t]`` is the *total* derivative :math:`\partial L / \partial h_t` for
+        ``dh[t]`` is the *total* derivative :math:`\partial\mathcal L/\partial h_t` for
         :math:`t = 0, \dots, T`, through every path (the output at step t and all later steps).
     """
 
@@ -76,12 +79,15 @@ class Gradients:
     b_y: np.ndarray
     dh: np.ndarray
 
-    def params(self) -> dict[str, np.ndarray]:
-        """The parameter gradients by name (``dh`` excluded), in the order of ``RNN.params``."""
-        return {k: getattr(self, k) for k in PARAMS}
+    PARAMS: ClassVar[tuple[str, ...]] = PARAMS
 
 
-class RNN:
+#: The names before RNNTrace and RNNGradients, kept for existing code.
+Trace = RNNTrace
+Gradients = RNNGradients
+
+
+class RNN(Cell):
     r"""Vanilla (Elman) recurrent network.
 
     .. math::
@@ -109,6 +115,9 @@ class RNN:
     The parameters are copied to float64 arrays; they are plain attributes, so a training
     loop may update them in place.
     """
+
+    PARAMS = PARAMS
+    TRACE = RNNTrace
 
     def __init__(
         self,
@@ -209,28 +218,12 @@ class RNN:
         W_hy = rng.standard_normal((m, n)) / np.sqrt(n)
         return cls(W_xh, W_hh, np.zeros(n), W_hy, np.zeros(m), activation=activation)
 
-    # -- sizes and parameters -----------------------------------------------------------
-
-    @property
-    def sizes(self) -> tuple[int, int, int]:
-        """``(d, n, m)``: input, hidden and output sizes."""
-        return self.W_xh.shape[1], self.W_hh.shape[0], self.W_hy.shape[0]
-
-    def params(self) -> dict[str, np.ndarray]:
-        """The parameters by name, as the live arrays (updating them updates the network)."""
-        return {k: getattr(self, k) for k in PARAMS}
-
-    def copy(self) -> RNN:
-        """An independent copy of the network."""
-        return RNN(**self.params(), activation=self.activation)
-
-    def __repr__(self) -> str:
-        d, n, m = self.sizes
-        return f"RNN(d={d}, n={n}, m={m}, activation={self.activation.name!r})"
+    def _options(self) -> dict[str, Any]:
+        return {"activation": self.activation}
 
     # -- forward ------------------------------------------------------------------------
 
-    def forward(self, xs: np.ndarray, h0: np.ndarray | None = None) -> Trace:
+    def forward(self, xs: np.ndarray, h0: np.ndarray | None = None) -> RNNTrace:
         r"""Run the recurrence over a batch of sequences.
 
         Parameters
@@ -242,7 +235,7 @@ class RNN:
 
         Returns
         -------
-        Trace
+        RNNTrace
             ``h`` (T + 1, B, n), ``a`` (T, B, n), ``y`` (T, B, m).
 
         Raises
@@ -250,11 +243,8 @@ class RNN:
         FloatingPointError
             If the hidden state overflows float64 (an exploding forward pass).
         """
-        d, n, _ = self.sizes
-        xs = check_sequence(xs, d)
-        T, B = xs.shape[:2]
-        h = np.empty((T + 1, B, n))
-        h[0] = initial_state(h0, "h0", B, n)
+        xs, h = self._states(xs, h0=h0)
+        T, B, n = h[1:].shape
         phi = self.activation.f
         # The input projection does not depend on the recurrence: one product for all steps.
         a = xs @ self.W_xh.T
@@ -275,32 +265,37 @@ class RNN:
                 "or jacobian_log_norms for the exploding regime"
             )
         y = h[1:] @ self.W_hy.T + self.b_y
-        return Trace(xs=xs, h=h, a=a, y=y)
+        return RNNTrace(xs=xs, h=h, a=a, y=y)
 
     # -- backward -----------------------------------------------------------------------
 
     def backward(
-        self, trace: Trace, dL_dy: np.ndarray, *, truncate: int | None = None
-    ) -> Gradients:
+        self, trace: RNNTrace, dL_dy: np.ndarray, *, truncate: int | None = None
+    ) -> RNNGradients:
         r"""Backpropagation through time.
 
-        Runs the recursion of :doc:`/shared_weights`,
+        Runs the recursion :eq:`rnn-bptt` of :doc:`/unrolled_rnn`, with the gradients as row
+        vectors (the convention of :doc:`/notation`),
 
         .. math::
 
-            \frac{\partial L}{\partial h_t} = W_{hy}^\top \frac{\partial L}{\partial y_t}
-            + W_{hh}^\top \Big(\phi'(a_{t+1}) \odot \frac{\partial L}{\partial h_{t+1}}\Big),
+            \frac{\partial\mathcal L}{\partial h_t}
+            = \frac{\partial\mathcal L_t}{\partial y_t} W_{hy}
+            + \frac{\partial\mathcal L}{\partial h_{t+1}} J_{t+1}, \qquad
+            J_{t+1} = \operatorname{diag}(\phi'(a_{t+1}))\, W_{hh},
 
-        then accumulates :math:`\partial L/\partial W_{hh} = \sum_t \delta_t^\top h_{t-1}^\top`
-        with the row vector :math:`\delta_t = \partial L/\partial a_t = \phi'(a_t) \odot
-        \partial L/\partial h_t` (the convention of :doc:`/notation`) as one matrix product.
+        then accumulates
+        :math:`\partial\mathcal L/\partial W_{hh} = \sum_t \delta_t^\top h_{t-1}^\top`
+        (:eq:`sw-outer` of :doc:`/shared_weights`) with the row vector
+        :math:`\delta_t = \partial\mathcal L/\partial a_t = \partial\mathcal L/\partial h_t
+        \operatorname{diag}(\phi'(a_t))` as one matrix product.
 
         Parameters
         ----------
-        trace : Trace
+        trace : RNNTrace
             The result of :meth:`forward`.
         dL_dy : ndarray, shape (T, B, m)
-            Upstream gradient :math:`\partial L / \partial y_t` (for example from
+            Upstream gradient :math:`\partial\mathcal L/\partial y_t` (for example from
             :func:`vgrad.mse`); zeros where a step carries no loss.
         truncate : int, optional
             Truncated BPTT: the loss at step :math:`s` sends its gradient back through at most
@@ -311,7 +306,7 @@ class RNN:
 
         Returns
         -------
-        Gradients
+        RNNGradients
         """
         self._check_trace(trace)
         T, B, n = trace.a.shape
@@ -331,7 +326,7 @@ class RNN:
             dh_out = dL_dy @ self.W_hy  # the direct path y_t -> h_t, all steps at once
             dh, delta = self._bptt_truncated(dh_out, dphi, truncate)
         flat = delta.reshape(T * B, n).T
-        return Gradients(
+        return RNNGradients(
             W_xh=flat @ trace.xs.reshape(T * B, -1),
             W_hh=flat @ trace.h[:-1].reshape(T * B, n),
             b_h=delta.sum(axis=(0, 1)),
@@ -381,10 +376,12 @@ class RNN:
 
     # -- Jacobians ----------------------------------------------------------------------
 
-    def step_jacobians(self, trace: Trace) -> np.ndarray:
+    def step_jacobians(self, trace: RNNTrace) -> np.ndarray:
         r"""All one-step Jacobians :math:`\partial h_t / \partial h_{t-1}`.
 
         .. math:: J_t = \operatorname{diag}(\phi'(a_t))\, W_{hh}
+
+        (:eq:`rnn-step-jacobian` of :doc:`/unrolled_rnn`).
 
         Returns
         -------
@@ -394,10 +391,11 @@ class RNN:
         self._check_trace(trace)
         return self.activation.df(trace.a)[..., :, None] * self.W_hh
 
-    def jacobian_product(self, trace: Trace, t: int, k: int) -> np.ndarray:
+    def jacobian_product(self, trace: RNNTrace, t: int, k: int) -> np.ndarray:
         r"""The product :math:`\partial h_t / \partial h_{t-k} = J_t J_{t-1} \cdots J_{t-k+1}`.
 
-        With the identity activation this is exactly :math:`W_{hh}^k` (:doc:`/shared_weights`).
+        :eq:`sw-product` of :doc:`/shared_weights`; with the identity activation this is
+        exactly :math:`W_{hh}^k` (:eq:`sw-power`).
 
         Returns
         -------
@@ -408,19 +406,15 @@ class RNN:
         FloatingPointError
             If the product overflows; use :meth:`jacobian_log_norms` in that regime.
         """
-        T = self._check_trace(trace)
-        t = check_int(t, "t", minimum=0)
+        t = check_step(check_int(t, "t", minimum=0), self._check_trace(trace)[0])
         k = check_int(k, "k", minimum=0)
-        if t > T:
-            raise ValueError(f"t must be <= T={T}, got {t}")
         if k > t:
             raise ValueError(f"k must be <= t={t} (h_0 is the earliest state), got {k}")
         B, n = trace.h.shape[1:]
-        dphi = self.activation.df(trace.a)
         P = np.broadcast_to(np.eye(n), (B, n, n)).copy()
         with np.errstate(over="ignore", invalid="ignore"):
             for s in range(t, t - k, -1):
-                P = P @ (dphi[s - 1][:, :, None] * self.W_hh)
+                P = P @ self._step_jacobian(trace, s - 1)
         if not np.isfinite(P).all():
             raise FloatingPointError(
                 f"the Jacobian product dh_{t}/dh_{t - k} overflowed float64; "
@@ -428,41 +422,6 @@ class RNN:
             )
         return P
 
-    def jacobian_log_norms(
-        self, trace: Trace, t: int | None = None, ord: int | str = 2
-    ) -> np.ndarray:
-        r"""Log-norms :math:`\log \| \partial h_t / \partial h_{t-k} \|` for every lag k = 0..t.
-
-        The running product :math:`J_t J_{t-1} \cdots J_{t-k+1}` is renormalised after every
-        factor and its scale kept as a sum of logarithms, so no
-        intermediate over- or underflows.
-
-        Parameters
-        ----------
-        trace : Trace
-            From :meth:`forward`.
-        t : int, optional
-            The later time step (default T).
-        ord : {2, "fro"}
-            Spectral norm (largest singular value) or Frobenius norm.
-
-        Returns
-        -------
-        ndarray, shape (t + 1, B)
-            Entry ``[k, b]``; ``-inf`` where the product is exactly zero (dead ReLUs).
-        """
-        t = check_step(t, self._check_trace(trace))
-        ord = check_ord(ord)
-        B, n = trace.h.shape[1:]
-        dphi = self.activation.df(trace.a)
-        factors = (dphi[t - k][:, :, None] * self.W_hh for k in range(1, t + 1))
-        return log_norms_of_products(factors, B, n, ord)
-
-    def _check_trace(self, trace: Trace) -> int:
-        if not isinstance(trace, Trace):
-            raise TypeError(
-                f"trace must be the Trace returned by forward, got {type(trace).__name__}"
-            )
-        if trace.h.shape[2] != self.W_hh.shape[0]:
-            raise ValueError("trace was computed by a network with a different hidden size")
-        return trace.T
+    def _step_jacobian(self, trace: RNNTrace, s: int) -> np.ndarray:
+        """:math:`J_{s+1}`, shape (B, n, n)."""
+        return self.activation.df(trace.a[s])[:, :, None] * self.W_hh

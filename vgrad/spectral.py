@@ -11,10 +11,9 @@ Norms of long products are returned as logarithms: :math:`1.5^{2000}` is not a f
 
 from __future__ import annotations
 
-from numbers import Real
-
 import numpy as np
 
+from ._products import LOG_MAX, MATRIX_ORDS, check_ord, log0, log_norms_of_products
 from ._validate import as_float_array, check_choice, check_int, check_real, check_rng
 
 __all__ = [
@@ -31,7 +30,6 @@ __all__ = [
 ]
 
 _EPS = np.finfo(np.float64).eps
-_LOG_MAX = float(np.log(np.finfo(np.float64).max))
 
 
 def _square(M: object, name: str = "M") -> np.ndarray:
@@ -43,12 +41,6 @@ def _square(M: object, name: str = "M") -> np.ndarray:
             f"got shape {M.shape}"
         )
     return M
-
-
-def _log(x: np.ndarray) -> np.ndarray:
-    """Natural log with ``log(0) = -inf`` and no divide-by-zero warning."""
-    x = np.asarray(x, dtype=np.float64)
-    return np.log(x, out=np.full(x.shape, -np.inf), where=x > 0)
 
 
 def spectral_radius(M: object) -> np.ndarray | float:
@@ -73,9 +65,9 @@ def spectral_radius(M: object) -> np.ndarray | float:
 
 
 def singular_values(M: object) -> np.ndarray:
-    r"""Singular values :math:`\sigma_1 \ge \dots \ge \sigma_n \ge 0` of ``M``.
+    r"""Singular values :math:`s_1 \ge \dots \ge s_n \ge 0` of ``M``.
 
-    :math:`\sigma_1 = \|M\|_2` bounds how much one multiplication by :math:`M` can stretch a
+    :math:`s_1 = \|M\|_2` bounds how much one multiplication by :math:`M` can stretch a
     vector; see :doc:`/eigenvalues`.
 
     Parameters
@@ -136,12 +128,12 @@ def matrix_power_eig(M: object, p: int, *, max_cond: float = 1e8) -> np.ndarray:
         )
     cond = s[..., 0] / s[..., -1]
     # |entries of V Lambda^p V^-1| <= n * rho^p * cond(V) since V has unit columns.
-    log_rho = _log(np.max(np.abs(lam), axis=-1))
+    log_rho = log0(np.max(np.abs(lam), axis=-1))
     log_bound = np.log(cond) + np.log(n) + (p * log_rho if p > 0 else 0.0)  # 0 * -inf is nan
-    if np.any(log_bound > _LOG_MAX - 1.0):
+    if np.any(log_bound > LOG_MAX - 1.0):
         raise OverflowError(
             f"M^p may overflow float64 for p={p} (log of the bound on its entries is "
-            f"{float(np.max(log_bound)):.4g} > {_LOG_MAX - 1.0:.4g}); use power_norms(M, {p}) "
+            f"{float(np.max(log_bound)):.4g} > {LOG_MAX - 1.0:.4g}); use power_norms(M, {p}) "
             f"to get log ||M^k|| instead."
         )
     Mp = (V * lam[..., None, :] ** p) @ np.linalg.inv(V)
@@ -203,7 +195,7 @@ def random_matrix(
     * ``"orthogonal"``: Haar orthogonal (:func:`orthogonal`); every :math:`|\lambda| = 1`.
 
     Then, if ``rho`` is given, :math:`M \leftarrow \rho\, M / \rho(M)`; if ``sigma_max`` is
-    given, :math:`M \leftarrow \sigma_{\max} M / \|M\|_2`. See :doc:`/eigenvalues`.
+    given, :math:`M \leftarrow s_{\max} M / \|M\|_2`. See :doc:`/eigenvalues`.
 
     Parameters
     ----------
@@ -282,21 +274,14 @@ def nonnormal_coupling(rho: float, peak: float) -> float:
     return float(np.min((P - rho ** (2 * p) / P) / growth))
 
 
-def _check_ord(ord: object) -> object:
-    if isinstance(ord, str):
-        return check_choice(ord, "ord", ["fro", "nuc"])
-    if isinstance(ord, Real) and not isinstance(ord, bool) and ord in (1, 2, np.inf):
-        return ord
-    raise ValueError(f"ord must be one of 1, 2, np.inf, 'fro', 'nuc', got {ord!r}")
-
-
 def power_norms(M: object, p_max: int, ord: object = 2) -> np.ndarray:
     r"""Log norms :math:`\log\|M^p\|` for :math:`p = 0, \dots, p_{\max}`, overflow-free.
 
     The running power is renormalised after every multiplication and its scale accumulated
     as a logarithm, :math:`\log\|M^p\| = \sum_{k\le p}\log s_k + \log\|\tilde M^p\|`, so
     :math:`\rho = 1.5, p = 2000` (a norm near :math:`10^{352}`) is finite and exact to
-    rounding. A nilpotent power gives :math:`-\infty`. See :doc:`/eigenvalues`.
+    rounding (the same renormalised product as the cells' ``jacobian_log_norms``). A
+    nilpotent power gives :math:`-\infty`. See :doc:`/eigenvalues`.
 
     Parameters
     ----------
@@ -311,32 +296,22 @@ def power_norms(M: object, p_max: int, ord: object = 2) -> np.ndarray:
     """
     M = _square(M)
     p_max = check_int(p_max, "p_max", minimum=0)
-    ord = _check_ord(ord)
-    P = np.broadcast_to(np.eye(M.shape[-1]), M.shape).copy()
-    log_scale = np.zeros(M.shape[:-2])
-    out = np.empty((p_max + 1, *M.shape[:-2]))
-    out[0] = _log(np.linalg.norm(P, ord=ord, axis=(-2, -1)))
-    for p in range(1, p_max + 1):
-        P = M @ P
-        s = np.max(np.abs(P), axis=(-2, -1))
-        alive = s > 0
-        P = P / np.where(alive, s, 1.0)[..., None, None]
-        log_scale = log_scale + _log(s)
-        out[p] = log_scale + _log(np.linalg.norm(P, ord=ord, axis=(-2, -1)))
-    return out
+    ord = check_ord(ord, MATRIX_ORDS)
+    factors = (M for _ in range(p_max))  # M^p = M M ... M, the same on either side
+    return log_norms_of_products(factors, M.shape[:-2], M.shape[-1], ord)
 
 
 def lyapunov_exponents(matrices: object, k: int | None = None) -> np.ndarray:
     r"""Average log growth rates of the product :math:`J_T \cdots J_2 J_1`.
 
     Discrete QR iteration: :math:`Q_0 = I_{n \times k}`, :math:`J_t Q_{t-1} = Q_t R_t`, and
-    :math:`\lambda_i = \frac1T \sum_t \log |(R_t)_{ii}|`. Because
-    :math:`J_T\cdots J_1 Q_0 = Q_T R_T \cdots R_1`, :math:`T\sum_{i\le j}\lambda_i` is exactly
+    :math:`\chi_i = \frac1T \sum_t \log |(R_t)_{ii}|`. Because
+    :math:`J_T\cdots J_1 Q_0 = Q_T R_T \cdots R_1`, :math:`T\sum_{i\le j}\chi_i` is exactly
     the log :math:`j`-volume stretch of the first :math:`j` coordinate axes, never more than
-    :math:`\sum_{i \le j} \log\sigma_i` of the product, with equality for :math:`j = n`
-    (:math:`\log|\det|`). As :math:`T \to \infty` the :math:`\lambda_i` converge to the
+    :math:`\sum_{i \le j} \log s_i` of the product, with equality for :math:`j = n`
+    (:math:`\log|\det|`). As :math:`T \to \infty` the :math:`\chi_i` converge to the
     Lyapunov exponents; for a constant matrix :math:`M` (normal or not) these are
-    :math:`\log|\lambda_i(M)|`, so :math:`\lambda_1 = \log\rho(M)`. No product is ever
+    :math:`\log|\lambda_i(M)|`, so :math:`\chi_1 = \log\rho(M)`. No product is ever
     formed, so nothing overflows. See :doc:`/eigenvalues`.
 
     Parameters
@@ -364,12 +339,12 @@ def lyapunov_exponents(matrices: object, k: int | None = None) -> np.ndarray:
     total = np.zeros((*J.shape[1:-2], k))
     for J_t in J:
         Q, R = np.linalg.qr(J_t @ Q)
-        total += _log(np.abs(np.diagonal(R, axis1=-2, axis2=-1)))
+        total += log0(np.abs(np.diagonal(R, axis1=-2, axis2=-1)))
     return total / J.shape[0]
 
 
 def growth_rate(matrices: object) -> np.ndarray | float:
-    r"""Top exponent :math:`\lambda_1` of :func:`lyapunov_exponents`: the average log growth
+    r"""Top exponent :math:`\chi_1` of :func:`lyapunov_exponents`: the average log growth
     per factor of :math:`\|J_T\cdots J_1 e_1\|`. Vanishing if negative, exploding if positive.
     See :doc:`/eigenvalues`.
 

@@ -4,7 +4,8 @@ Training many small networks one after another is dominated by Python's per-oper
 not by arithmetic: a (32, 16) by (16, 16) product takes about as long to *call* as to
 compute. Stacking R networks turns the R products of a time step into one batched product,
 so an experiment over many seeds costs little more than one run (``benchmarks/bench_train.py``
-measures it). The mathematics is that of :class:`vgrad.RNN`, run by run:
+measures it). :class:`LSTMStack` and :class:`GRUStack` do the same for the gated cells.
+The mathematics is that of :class:`vgrad.RNN`, run by run:
 
 .. math::
 
@@ -23,23 +24,27 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import gru as _gru
+from . import lstm as _lstm
 from ._validate import as_float_array
 from .activations import ACTIVATIONS
+from .gru import GRU
+from .lstm import LSTM
 from .rnn import PARAMS, RNN, Gradients
 
-__all__ = ["RNNStack", "StackedGradients", "StackedTrace"]
+__all__ = ["GRUStack", "LSTMStack", "RNNStack", "StackedGradients", "StackedTrace", "stack_of"]
 
 
 @dataclass(frozen=True)
 class StackedTrace:
-    """The forward pass of an :class:`RNNStack`: :class:`vgrad.Trace` per run, run axis first.
+    """The forward pass of an :class:`RNNStack`: :class:`vgrad.RNNTrace` per run, run axis first.
 
     Attributes
     ----------
     xs : ndarray, shape (T, B, d) or (R, T, B, d)
         Inputs: one batch for every run, or one batch per run.
     h : ndarray, shape (R, T + 1, B, n)
-        ``h[r]`` is the ``h`` of run r's :class:`vgrad.Trace`.
+        ``h[r]`` is the ``h`` of run r's :class:`vgrad.RNNTrace`.
     a : ndarray, shape (R, T, B, n)
     y : ndarray, shape (R, T, B, m)
     """
@@ -52,7 +57,7 @@ class StackedTrace:
 
 @dataclass(frozen=True)
 class StackedGradients(Gradients):
-    """:class:`vgrad.Gradients` of every run: each parameter gradient has a leading run
+    """:class:`vgrad.RNNGradients` of every run: each parameter gradient has a leading run
     axis R, and ``dh`` has shape (R, T + 1, B, n)."""
 
 
@@ -203,3 +208,102 @@ class RNNStack:
                 b_y=dL_dy.reshape(R, T * B, m).sum(axis=1),
                 dh=dh,
             )
+
+
+class _GatedStack:
+    """R gated cells of one shape, parameters stacked on axis 0; the maths is the cell's own
+    (``forward_runs`` and ``backward_runs`` of :mod:`vgrad.lstm` and :mod:`vgrad.gru`)."""
+
+    _cell: type
+    _module: object
+
+    def __init__(self, nets: Sequence) -> None:
+        cell = self._cell
+        if isinstance(nets, cell) or not isinstance(nets, Sequence) or len(nets) == 0:
+            raise TypeError(f"nets must be a non-empty sequence of vgrad {cell.__name__}s")
+        for i, net in enumerate(nets):
+            if not isinstance(net, cell):
+                raise TypeError(
+                    f"nets[{i}] must be a vgrad {cell.__name__}, got {type(net).__name__}"
+                )
+            if net.sizes != nets[0].sizes:
+                raise ValueError(
+                    f"nets[{i}] is {net!r} but nets[0] is {nets[0]!r}: a stack needs one shape"
+                )
+        self._names = tuple(nets[0].params())
+        for k in self._names:
+            setattr(self, k, np.stack([getattr(net, k) for net in nets]))
+
+    @property
+    def R(self) -> int:
+        """Number of stacked runs."""
+        return self.W_h.shape[0]
+
+    @property
+    def sizes(self) -> tuple[int, int, int]:
+        """``(d, n, m)`` of every member."""
+        return self.W_x.shape[2], self.W_h.shape[2], self.W_hy.shape[1]
+
+    def params(self) -> dict[str, np.ndarray]:
+        """The stacked parameters by name, as the live arrays (shape (R, ...))."""
+        return {k: getattr(self, k) for k in self._names}
+
+    def net(self, r: int):
+        """Member ``r`` as an independent cell."""
+        return self._cell(**{k: p[r] for k, p in self.params().items()})
+
+    def keep(self, runs: np.ndarray) -> None:
+        """Keep only the members selected by ``runs`` (a boolean mask or indices)."""
+        for k, p in self.params().items():
+            setattr(self, k, p[runs])
+
+    def __repr__(self) -> str:
+        d, n, m = self.sizes
+        return f"{type(self).__name__}(R={self.R}, d={d}, n={n}, m={m})"
+
+    def forward(self, xs: np.ndarray, *, reuse: bool = False):
+        """Run every member from zero states; ``xs`` (T, B, d) or (R, T, B, d). ``reuse`` is
+        accepted for the interface of :class:`RNNStack` (the trace is always new)."""
+        d = self.sizes[0]
+        xs = as_float_array(xs, "xs", ndim=(3, 4), finite=False)
+        if xs.shape[-1] != d or (xs.ndim == 4 and xs.shape[0] != self.R):
+            raise ValueError(
+                f"xs must have shape (T, B, {d}) or ({self.R}, T, B, {d}), got {xs.shape}"
+            )
+        with np.errstate(all="ignore"):
+            return self._module.forward_runs(self.params(), xs)
+
+    def backward(self, trace, dL_dy: np.ndarray, *, reuse: bool = False):
+        """BPTT for every member; ``dL_dy`` has shape (R, T, B, m)."""
+        R, T1, B, _ = trace.h.shape
+        dL_dy = as_float_array(dL_dy, "dL_dy", shape=(R, T1 - 1, B, self.sizes[2]), finite=False)
+        with np.errstate(all="ignore"):
+            return self._module.backward_runs(self.params(), trace, dL_dy)
+
+
+class LSTMStack(_GatedStack):
+    """R :class:`vgrad.LSTM` cells of one shape, run as one (:func:`vgrad.lstm.forward_runs`).
+
+    Member r's gradients equal those of ``stack.net(r)`` alone to rounding
+    (``tests/test_stacked.py``).
+    """
+
+    _cell = LSTM
+    _module = _lstm
+
+
+class GRUStack(_GatedStack):
+    """R :class:`vgrad.GRU` cells of one shape, run as one (:func:`vgrad.gru.forward_runs`)."""
+
+    _cell = GRU
+    _module = _gru
+
+
+def stack_of(nets: Sequence) -> RNNStack | LSTMStack | GRUStack:
+    """The stack for a sequence of one kind of cell."""
+    first = nets[0] if isinstance(nets, Sequence) and len(nets) else nets
+    if isinstance(first, LSTM):
+        return LSTMStack(nets)
+    if isinstance(first, GRU):
+        return GRUStack(nets)
+    return RNNStack(nets)

@@ -33,6 +33,9 @@ __all__ = [
     "adding_problem",
     "copy_memory",
     "empirical_baseline",
+    "hochreiter_adding",
+    "pascanu_adding",
+    "pascanu_temporal_order",
     "temporal_order",
 ]
 
@@ -71,6 +74,8 @@ class Batch:
     where: str
     n_outputs: int
     baseline: float
+    lengths: np.ndarray | None = None
+    tolerance: float | None = None
 
     def __post_init__(self) -> None:
         xs = as_float_array(self.xs, "xs", ndim=3)
@@ -79,6 +84,22 @@ class Batch:
         check_choice(self.where, "where", WHERE)
         check_int(self.n_outputs, "n_outputs", minimum=1)
         check_real(self.baseline, "baseline", nonnegative=True)
+        if self.lengths is not None:
+            lengths = np.asarray(self.lengths)
+            if lengths.dtype.kind not in "iu" or lengths.shape != (xs.shape[1],):
+                raise ValueError(
+                    f"lengths must be {xs.shape[1]} integers (one per sequence), got "
+                    f"{lengths.dtype} of shape {lengths.shape}"
+                )
+            if lengths.min() < 1 or lengths.max() > xs.shape[0]:
+                raise ValueError(f"lengths must lie in [1, T={xs.shape[0]}]")
+            if self.where != "last":
+                raise ValueError('lengths need where="last": one scored step per sequence')
+            object.__setattr__(self, "lengths", lengths)
+        if self.tolerance is not None:
+            if self.loss != "mse":
+                raise ValueError("tolerance applies to a squared-error task only")
+            check_real(self.tolerance, "tolerance", positive=True)
 
     @property
     def T(self) -> int:
@@ -97,6 +118,9 @@ class Batch:
 
     def loss_and_grad(self, y: np.ndarray) -> tuple[float, np.ndarray]:
         """Score outputs ``y`` of shape (T, B, m): the loss and :math:`\\partial L/\\partial y`."""
+        if self.lengths is not None:
+            loss, grad = self._score(as_float_array(y, "y", ndim=3))
+            return float(loss), grad
         if self.loss == "mse":
             return mse(y, self.target, where=self.where)
         return softmax_cross_entropy(y, self.target, where=self.where)
@@ -108,8 +132,43 @@ class Batch:
         of ``y``'s shape, each run as :meth:`loss_and_grad` would score it alone.
         """
         y = as_float_array(y, "y", ndim=4, finite=False)
+        if self.lengths is not None:
+            return self._score(y)
         fn = _mse if self.loss == "mse" else _softmax_cross_entropy
         return fn(y, self.target, self.where)
+
+    def _score(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # Sequence b is scored at its own last step, lengths[b] - 1; the padding after it
+        # cannot reach that output (the recurrence is causal), and gets zero gradient.
+        fn = _mse if self.loss == "mse" else _softmax_cross_entropy
+        cols = np.arange(self.B)
+        end = y[..., self.lengths - 1, cols, :][..., None, :, :]  # (..., 1, B, m)
+        loss, grad = fn(end, self.target, "last")
+        dL_dy = np.zeros_like(y)
+        dL_dy[..., self.lengths - 1, cols, :] = grad[..., 0, :, :]
+        return loss, dL_dy
+
+    def outputs(self, y: np.ndarray) -> np.ndarray:
+        """The scored outputs: ``y[..., t_b, b, :]`` at each sequence's scored step, shape
+        (..., B, m) (``where="last"`` only)."""
+        if self.where != "last":
+            raise ValueError('outputs needs a task with where="last"')
+        ends = self.lengths - 1 if self.lengths is not None else np.full(self.B, self.T - 1)
+        return np.asarray(y)[..., ends, np.arange(self.B), :]
+
+    def wrong(self, y: np.ndarray) -> np.ndarray:
+        r"""Which sequences the outputs ``y`` (shape (..., T, B, m)) get wrong: for
+        classification the largest logit is not the label; for a squared-error task the
+        absolute error exceeds ``tolerance``. Boolean, shape (..., B).
+
+        The success criterion of :doc:`/remedies` is the fraction wrong on fresh sequences.
+        """
+        out = self.outputs(y)
+        if self.loss == "cross_entropy":
+            return out.argmax(axis=-1) != self.target
+        if self.tolerance is None:
+            raise ValueError("this task states no tolerance for a correct answer")
+        return np.abs(out - self.target).max(axis=-1) > self.tolerance
 
 
 def _one_hot(symbols: np.ndarray, size: int) -> np.ndarray:
@@ -296,3 +355,141 @@ def empirical_baseline(batch: Batch) -> float:
     p_hat = counts / labels.shape[1]
     picked = np.take_along_axis(p_hat, labels, axis=1)  # every picked class was seen: > 0
     return float(-np.mean(np.log(picked)))
+
+
+def _lengths(T: int, batch: int, rng: np.random.Generator) -> tuple[int, np.ndarray]:
+    """Per-sequence lengths drawn uniformly from [T, T + floor(T/10)], and that maximum."""
+    T_max = T + T // 10
+    return T_max, rng.integers(T, T_max + 1, size=batch)
+
+
+def pascanu_temporal_order(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
+    r"""The temporal-order problem as Pascanu, Mikolov & Bengio (2013) set it.
+
+    Each sequence has its own length :math:`L` drawn uniformly from
+    :math:`[T, T + \lfloor T/10 \rfloor]`. With :math:`w = \lfloor L/10 \rfloor`, the first
+    relevant symbol (X or Y, probability 1/2 each) sits at a step drawn from
+    :math:`[w, 2w)` and the second from :math:`[\lfloor L/2 \rfloor, \lfloor L/2 \rfloor + w)`
+    (0-based); every other step holds a distractor ``a b c d``. The label, four classes
+    :data:`ORDER_CLASSES`, is scored by cross-entropy at the sequence's own last step
+    :math:`L - 1`. Pascanu et al.'s code draws one length per minibatch; here every sequence
+    draws its own and the batch is padded with zero inputs after its end, which changes
+    nothing the loss sees (the recurrence is causal) and lets runs of one length range share
+    one array. The baseline is :math:`\ln 4`; a sequence is wrong when the largest output is
+    not its class, and a run succeeds at fewer than 1% wrong on fresh sequences (their
+    criterion).
+
+    Parameters
+    ----------
+    T : int
+        Shortest length, at least 10 (so that w >= 1).
+    batch : int
+    rng : numpy.random.Generator or int
+
+    Returns
+    -------
+    Batch
+        ``xs`` (T + T // 10, B, 6), ``target`` (B,), ``lengths`` (B,), ``baseline=ln 4``.
+    """
+    T = check_int(T, "T", minimum=10)
+    batch = check_int(batch, "batch", minimum=1)
+    rng = check_rng(rng)
+    T_max, L = _lengths(T, batch, rng)
+    w = L // 10
+    cols = np.arange(batch)
+    symbols = rng.integers(0, 4, size=(T_max, batch))
+    t1 = w + (rng.random(batch) * w).astype(np.int64)
+    t2 = L // 2 + (rng.random(batch) * w).astype(np.int64)
+    first = rng.integers(0, 2, size=batch)
+    second = rng.integers(0, 2, size=batch)
+    symbols[t1, cols] = 4 + first
+    symbols[t2, cols] = 4 + second
+    xs = _one_hot(symbols, len(ORDER_SYMBOLS))
+    xs[np.arange(T_max)[:, None] >= L] = 0.0  # padding after each sequence's end
+    label = 2 * first + second
+    return Batch(
+        xs, label, "cross_entropy", "last", n_outputs=4, baseline=float(np.log(4.0)), lengths=L
+    )
+
+
+def pascanu_adding(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
+    r"""The adding problem as Pascanu, Mikolov & Bengio (2013) set it.
+
+    Lengths :math:`L \in [T, T + \lfloor T/10 \rfloor]` per sequence (padded as in
+    :func:`pascanu_temporal_order`). Channel 0 holds values :math:`u_t \sim U(0, 1)`,
+    channel 1 the markers: one step drawn from :math:`[0, \lfloor L/10 \rfloor)`, one from
+    :math:`[\lfloor L/10 \rfloor, \lfloor L/10 \rfloor + \lfloor 4L/10 \rfloor)`. The target
+    at the last step is the *mean* of the two marked values, scored by squared error. The
+    best blind guess is 1/2, whose error is the variance :math:`2 \cdot \frac{1}{12} / 4 =
+    \frac{1}{24}`. A sequence is wrong when its squared error exceeds 0.04 (their code), that
+    is ``tolerance = 0.2`` on the absolute error; the blind guess gets 18% wrong.
+
+    Returns
+    -------
+    Batch
+        ``xs`` (T + T // 10, B, 2), ``target`` (B, 1), ``lengths``, ``baseline=1/24``.
+    """
+    T = check_int(T, "T", minimum=10)
+    batch = check_int(batch, "batch", minimum=1)
+    rng = check_rng(rng)
+    T_max, L = _lengths(T, batch, rng)
+    cols = np.arange(batch)
+    values = rng.uniform(size=(T_max, batch))
+    w = L // 10
+    t1 = (rng.random(batch) * w).astype(np.int64)
+    t2 = w + (rng.random(batch) * ((4 * L) // 10)).astype(np.int64)
+    markers = np.zeros((T_max, batch))
+    markers[t1, cols] = 1.0
+    markers[t2, cols] = 1.0
+    xs = np.stack([values, markers], axis=-1)
+    xs[np.arange(T_max)[:, None] >= L] = 0.0
+    target = ((values[t1, cols] + values[t2, cols]) / 2.0)[:, None]
+    return Batch(
+        xs, target, "mse", "last", n_outputs=1, baseline=1.0 / 24.0, lengths=L, tolerance=0.2
+    )
+
+
+def hochreiter_adding(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
+    r"""The adding problem of Hochreiter & Schmidhuber (1997, experiment 4).
+
+    Lengths :math:`L \in [T, T + \lfloor T/10 \rfloor]` per sequence (padded as in
+    :func:`pascanu_temporal_order`). Channel 0 holds values :math:`x_t \sim U(-1, 1)`,
+    channel 1 the markers: 1 at two steps, −1 at the first and last step of the sequence, 0
+    elsewhere. The first marked step is one of the first ten, the second one of the first
+    :math:`\lfloor T/2 \rfloor - 1` steps not already marked; if step 0 is marked its value
+    :math:`X_1` counts as 0. The target at the last step is :math:`0.5 + (X_1 + X_2)/4`,
+    scored by squared error; a sequence is right when the absolute error is below 0.04.
+
+    The best blind guess is 1/2; :math:`X_1` is 0 with probability 1/10 and otherwise
+    uniform, so its error is :math:`\big(\tfrac{9}{10}\cdot\tfrac13 + \tfrac13\big)/16 =
+    \tfrac{19}{480}`.
+
+    Returns
+    -------
+    Batch
+        ``xs`` (T + T // 10, B, 2), ``target`` (B, 1), ``lengths``, ``baseline=19/480``,
+        ``tolerance=0.04``.
+    """
+    T = check_int(T, "T", minimum=22)  # the first T/2 - 1 steps must hold the first ten
+    batch = check_int(batch, "batch", minimum=1)
+    rng = check_rng(rng)
+    T_max, L = _lengths(T, batch, rng)
+    cols = np.arange(batch)
+    values = rng.uniform(-1.0, 1.0, size=(T_max, batch))
+    t1 = rng.integers(0, 10, size=batch)
+    # the second: uniform over the first T/2 - 1 steps other than t1
+    t2 = rng.integers(0, T // 2 - 2, size=batch)
+    t2 = t2 + (t2 >= t1)
+    markers = np.zeros((T_max, batch))
+    markers[0] = -1.0
+    markers[L - 1, cols] = -1.0
+    markers[t1, cols] = 1.0
+    markers[t2, cols] = 1.0
+    xs = np.stack([values, markers], axis=-1)
+    xs[np.arange(T_max)[:, None] >= L] = 0.0
+    x1 = np.where(t1 == 0, 0.0, values[t1, cols])
+    x2 = values[t2, cols]
+    target = (0.5 + (x1 + x2) / 4.0)[:, None]
+    return Batch(
+        xs, target, "mse", "last", n_outputs=1, baseline=19.0 / 480.0, lengths=L, tolerance=0.04
+    )

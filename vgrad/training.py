@@ -22,6 +22,7 @@ training can rest on many seeds rather than on one trajectory.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -29,9 +30,24 @@ import numpy as np
 
 from ._validate import check_choice, check_int, check_real, check_rng
 from .clipping import clip_by_norm, clip_by_value, global_norm
+from .gru import GRU
+from .lstm import LSTM
+from .optim import SGD, Optimizer, get_optimizer
+from .regularizer import omega as omega_of
+from .regularizer import omega_terms, slopes
 from .rnn import RNN, Gradients
-from .stacked import RNNStack, StackedTrace
+from .stacked import StackedTrace, stack_of
 from .tasks import Batch
+
+#: The cells that :func:`train` and :func:`train_many` train.
+CELLS = (RNN, LSTM, GRU)
+Net = RNN | LSTM | GRU
+
+
+def _check_net(net: object, name: str = "net") -> None:
+    if not isinstance(net, CELLS):
+        raise TypeError(f"{name} must be a vgrad RNN, LSTM or GRU, got {type(net).__name__}")
+
 
 __all__ = ["TrainResult", "evaluate", "perturb", "train", "train_many"]
 
@@ -65,9 +81,12 @@ class TrainResult:
         Why it was stopped.
     step_stopped : int or None
         The step that failed (no update was applied at that step); S equals it.
+    omega : ndarray, shape (S,), or None
+        :math:`\Omega` of each completed step (:mod:`vgrad.regularizer`), when the run was
+        regularised.
     """
 
-    net: RNN
+    net: Net
     loss: np.ndarray
     grad_norm: np.ndarray
     grad_norm_clipped: np.ndarray
@@ -76,6 +95,7 @@ class TrainResult:
     diverged: bool
     reason: str | None
     step_stopped: int | None
+    omega: np.ndarray | None = None
 
     @property
     def steps_done(self) -> int:
@@ -98,7 +118,7 @@ def _draw(
     task: Callable[[int, np.random.Generator], Batch],
     batch: int,
     rng: np.random.Generator,
-    net: RNN,
+    net: Net,
 ) -> Batch:
     data = task(batch, rng)
     if not isinstance(data, Batch):
@@ -112,7 +132,7 @@ def _draw(
     return data
 
 
-def evaluate(net: RNN, batch: Batch) -> float:
+def evaluate(net: Net, batch: Batch) -> float:
     """The loss of ``net`` on ``batch`` (no gradient), e.g. a large held-out batch.
 
     Raises
@@ -120,15 +140,14 @@ def evaluate(net: RNN, batch: Batch) -> float:
     FloatingPointError
         If the forward pass overflows.
     """
-    if not isinstance(net, RNN):
-        raise TypeError(f"net must be a vgrad RNN, got {type(net).__name__}")
+    _check_net(net)
     if not isinstance(batch, Batch):
         raise TypeError(f"batch must be a vgrad Batch, got {type(batch).__name__}")
     loss, _ = batch.loss_and_grad(net.forward(batch.xs).y)
     return loss
 
 
-def perturb(net: RNN, rel: float, rng: np.random.Generator | int) -> RNN:
+def perturb(net: Net, rel: float, rng: np.random.Generator | int) -> Net:
     r"""A copy of ``net`` with every parameter multiplied by :math:`1 + \epsilon z`, z ~ N(0, 1).
 
     With :math:`\epsilon` = ``rel`` = 1e-12 this is about the change a different BLAS kernel
@@ -136,16 +155,17 @@ def perturb(net: RNN, rel: float, rng: np.random.Generator | int) -> RNN:
     can alter where a run ends, so a claim about one training run should be checked on a few
     perturbed copies of its network (:doc:`/training`).
     """
-    if not isinstance(net, RNN):
-        raise TypeError(f"net must be a vgrad RNN, got {type(net).__name__}")
+    _check_net(net)
     rel = check_real(rel, "rel", nonnegative=True)
     rng = check_rng(rng)
     params = {k: p * (1.0 + rel * rng.standard_normal(p.shape)) for k, p in net.params().items()}
-    return RNN(**params, activation=net.activation)
+    if isinstance(net, RNN):
+        return RNN(**params, activation=net.activation)
+    return type(net)(**params)
 
 
 def train(
-    net: RNN,
+    net: Net,
     task: Callable[[int, np.random.Generator], Batch],
     *,
     steps: int,
@@ -156,8 +176,13 @@ def train(
     clip: tuple[str, float] | None = None,
     profile_every: int | None = None,
     max_loss: float = 1e6,
+    optimizer: str | Optimizer | None = None,
+    omega: float = 0.0,
 ) -> TrainResult:
     r"""Train a copy of ``net`` by minibatch SGD with momentum and optional gradient clipping.
+
+    By default; ``optimizer`` picks RMSProp or Adam instead (:mod:`vgrad.optim`), and
+    ``omega`` adds Pascanu's regulariser (:mod:`vgrad.regularizer`).
 
     .. math::
 
@@ -193,13 +218,20 @@ def train(
         the last step. ``None`` records none.
     max_loss : float, default 1e6
         A loss above this stops the run as diverged.
+    optimizer : None, "sgd", "rmsprop", "adam" or a rule from :mod:`vgrad.optim`
+        The update rule applied to the clipped gradient :math:`\tilde g`; None is
+        ``SGD(momentum)``. ``momentum`` belongs to SGD: give another rule its own
+        hyper-parameters, e.g. ``vgrad.optim.Adam(beta1=0.9)``.
+    omega : float, default 0
+        :math:`\alpha \ge 0`: the gradient is that of :math:`L + \alpha\,\Omega`, with
+        :math:`\partial\tilde\Omega/\partial W_{hh}` added before clipping (the SGD-CR of
+        Pascanu et al. 2013 with clipping on). The task loss is what ``loss`` records.
 
     Returns
     -------
     TrainResult
     """
-    if not isinstance(net, RNN):
-        raise TypeError(f"net must be a vgrad RNN, got {type(net).__name__}")
+    _check_net(net)
     if not callable(task):
         raise TypeError(f"task must be callable as task(batch, rng), got {type(task).__name__}")
     steps = check_int(steps, "steps", minimum=1)
@@ -213,11 +245,13 @@ def train(
     if profile_every is not None:
         profile_every = check_int(profile_every, "profile_every", minimum=1)
     max_loss = check_real(max_loss, "max_loss", positive=True)
+    rule = _rule(optimizer, momentum)
+    alpha = _check_omega(omega, net)
 
     net = net.copy()
     params = net.params()
-    velocity = {k: np.zeros_like(p) for k, p in params.items()}
-    loss_log, norm_log, clipped_log = [], [], []
+    state = rule.init(params)
+    loss_log, norm_log, clipped_log, omega_log = [], [], [], []
     profile_steps, profiles = [], []
     reason = None
     T = None
@@ -243,10 +277,13 @@ def train(
                     raise _Stop(f"the loss {loss:.3g} exceeds max_loss={max_loss:g}")
                 stage = "backward pass"
                 grads = net.backward(trace, dL_dy)
+                if alpha > 0:
+                    stage = "regulariser"
+                    reg = omega_of(net, trace, grads)
+                    grads = dataclasses.replace(grads, W_hh=grads.W_hh + alpha * reg.W_hh)
                 g, norm = _clip(grads, clip)
                 stage = "update"
-                velocity = {k: momentum * velocity[k] + g[k] for k in params}
-                new = {k: p - lr * velocity[k] for k, p in params.items()}
+                new, new_state = rule.update(params, g, state, step + 1, lr)
                 stage = "gradient profile"
                 profile = _mean_norms(grads.dh) if want_profile else None
         except _Stop as exc:
@@ -257,6 +294,9 @@ def train(
             break
         for k, p in params.items():
             p[...] = new[k]
+        state = new_state
+        if alpha > 0:
+            omega_log.append(reg.value)
         loss_log.append(loss)
         norm_log.append(norm)
         clipped_log.append(_clipped_norm(g, norm, clip))
@@ -274,11 +314,35 @@ def train(
         diverged=diverged,
         reason=reason,
         step_stopped=len(loss_log) if diverged else None,
+        omega=np.asarray(omega_log, dtype=np.float64) if alpha > 0 else None,
     )
 
 
+def _check_omega(alpha: object, net: Net) -> float:
+    alpha = check_real(alpha, "omega", nonnegative=True)
+    if alpha > 0 and not isinstance(net, RNN):
+        raise ValueError(
+            "omega (Pascanu's regulariser) is defined for the vanilla RNN, "
+            f"not {type(net).__name__}"
+        )
+    return alpha
+
+
+def _rule(optimizer: object, momentum: float) -> Optimizer:
+    """The update rule of a run: ``SGD(momentum)`` unless another rule is named."""
+    if optimizer is None:
+        return SGD(momentum)
+    rule = get_optimizer(optimizer)
+    if momentum != 0.0:
+        raise ValueError(
+            f"momentum={momentum} is SGD's hyper-parameter; with optimizer={optimizer!r} "
+            "give it in the rule, e.g. vgrad.optim.SGD(momentum=0.9)"
+        )
+    return rule
+
+
 def train_many(
-    nets: Sequence[RNN],
+    nets: Sequence[Net],
     task: Callable[[int, np.random.Generator], Batch],
     *,
     steps: int,
@@ -289,6 +353,8 @@ def train_many(
     clip: tuple[str, float] | Sequence[tuple[str, float] | None] | None = None,
     profile_every: int | None = None,
     max_loss: float = 1e6,
+    optimizer: str | Optimizer | Sequence[str | Optimizer] | None = None,
+    omega: float | Sequence[float] = 0.0,
 ) -> list[TrainResult]:
     r"""Train R networks at once: the same runs as ``[train(net, ...) for net in nets]``.
 
@@ -310,13 +376,21 @@ def train_many(
         As in :func:`train`.
     clip : None, ("norm", tau), ("value", c), or a sequence of these (one per run)
         As in :func:`train`; one loop can train clipped and unclipped runs side by side.
+    optimizer : as in :func:`train`, or a sequence of rules (one per run)
+        Every run must use the same kind of rule; their hyper-parameters may differ.
+    omega : float, or a sequence of floats (one per run)
+        :math:`\alpha` of :func:`train`; 0 for the runs without the regulariser.
 
     Returns
     -------
     list of TrainResult
         One per network, in order.
     """
-    stack = RNNStack(nets)
+    if not isinstance(nets, Sequence) or isinstance(nets, CELLS) or not nets:
+        raise TypeError(f"nets must be a non-empty sequence of vgrad cells, got {nets!r}")
+    for i, net in enumerate(nets):
+        _check_net(net, f"nets[{i}]")
+    stack = stack_of(nets)
     R = stack.R
     if not callable(task):
         raise TypeError(f"task must be callable as task(batch, rng), got {type(task).__name__}")
@@ -328,6 +402,15 @@ def train_many(
     )
     if (mus >= 1.0).any():
         raise ValueError(f"momentum must be < 1, got {mus.max()}")
+    if optimizer is None or isinstance(optimizer, str | Optimizer):
+        rules = [_rule(optimizer, float(mu)) for mu in mus]
+    else:
+        rules = [
+            _rule(o, float(mu))
+            for o, mu in zip(_per_run(optimizer, "optimizer", R), mus, strict=True)
+        ]
+    rule = Optimizer.stacked(rules)
+    alphas = np.array([_check_omega(v, nets[0]) for v in _per_run(omega, "omega", R)])
     one_clip = clip is None or (isinstance(clip, tuple) and isinstance(clip[0], str))
     clips = [_check_clip(c) for c in ([clip] * R if one_clip else _per_run(clip, "clip", R))]
     shared = isinstance(rng, np.random.Generator | int | np.integer)
@@ -343,7 +426,7 @@ def train_many(
     tau = np.array([c[1] if c and c[0] == "norm" else np.inf for c in clips])
     limit = np.array([c[1] if c and c[0] == "value" else np.inf for c in clips])
     alive = np.arange(R)  # the original index of each run still in the stack
-    velocity = {k: np.zeros_like(p) for k, p in stack.params().items()}
+    state = rule.init(stack.params())
     logs = [_Log() for _ in range(R)]
     T = None
     for step in range(steps):
@@ -360,27 +443,35 @@ def train_many(
         loss, dL_dy = _stacked_loss(trace, data, max_loss, failed)
         grads = stack.backward(trace, dL_dy, reuse=True)
         g = grads.params()
+        regularised = alphas[alive] > 0
+        if regularised.any():
+            with np.errstate(all="ignore"):  # a failed run's slice may be non-finite
+                delta = slopes(stack.activation, trace.a, trace.h) * grads.dh[:, 1:]
+                reg = omega_terms(stack.W_hh, grads.dh, delta)
+                g["W_hh"] = g["W_hh"] + _per_axis(alphas[alive], g["W_hh"]) * reg.W_hh
         norm = _stacked_norm(g)
         for i in np.flatnonzero(~np.isfinite(norm)):
             failed.setdefault(int(i), "backward pass: the gradient left the float64 range")
         g_clip, clipped_norm = _clip_stacked(g, norm, tau[alive], limit[alive])
         params = stack.params()
         with np.errstate(all="ignore"):  # a failed run's slice may be non-finite: not kept
-            new_v = {k: _per_axis(mus[alive], q) * velocity[k] + q for k, q in g_clip.items()}
-            new_p = {k: p - _per_axis(lrs[alive], p) * new_v[k] for k, p in params.items()}
+            new_p, new_state = rule.update(params, g_clip, state, step + 1, lrs[alive])
         for i in np.flatnonzero(~_finite_per_run(new_p)):
             failed.setdefault(int(i), "update: the parameters left the float64 range")
         ok = np.ones(len(alive), dtype=bool)
         ok[list(failed)] = False
         for k, p in params.items():
             p[ok] = new_p[k][ok]
-            velocity[k][ok] = new_v[k][ok]
+            for slot in state:
+                state[slot][k][ok] = new_state[slot][k][ok]
         profile = profile_every is not None and (step % profile_every == 0 or step == steps - 1)
         for i in np.flatnonzero(ok):
             log = logs[alive[i]]
             log.loss.append(float(loss[i]))
             log.norm.append(float(norm[i]))
             log.clipped.append(float(clipped_norm[i]))
+            if regularised[i]:
+                log.omega.append(float(reg.value[i]))
             if profile:
                 log.profile_steps.append(step)
                 log.profiles.append(_mean_norms(grads.dh[i]))
@@ -388,12 +479,15 @@ def train_many(
             for i, why in failed.items():
                 logs[alive[i]].end(stack.net(i), f"step {step}: {why}")
             stack.keep(ok)
-            velocity = {k: v[ok] for k, v in velocity.items()}
+            state = {slot: {k: v[ok] for k, v in arrays.items()} for slot, arrays in state.items()}
+            rule = rule.take(ok)
             alive = alive[ok]
             if not len(alive):
                 break
     for i, r in enumerate(alive):
         logs[r].end(stack.net(i), None)
+    for r in np.flatnonzero(alphas > 0):
+        logs[r].regularised = True
     return [log.result(T or 0) for log in logs]
 
 
@@ -406,8 +500,10 @@ class _Log:
         self.clipped: list[float] = []
         self.profile_steps: list[int] = []
         self.profiles: list[np.ndarray] = []
+        self.omega: list[float] = []
+        self.regularised = False
 
-    def end(self, net: RNN, reason: str | None) -> None:
+    def end(self, net: Net, reason: str | None) -> None:
         self.net, self.reason = net, reason
 
     def result(self, T: int) -> TrainResult:
@@ -422,6 +518,7 @@ class _Log:
             diverged=diverged,
             reason=self.reason,
             step_stopped=len(self.loss) if diverged else None,
+            omega=np.asarray(self.omega, dtype=np.float64) if self.regularised else None,
         )
 
 

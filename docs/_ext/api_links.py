@@ -59,18 +59,23 @@ def _getattr_path(obj: Any, attrs: list[str]) -> Any:
 
 
 def _add_minigallery(app: Any, what: str, name: str, obj: Any, options: Any, lines: list) -> None:
-    if what not in ("function", "class", "method"):
+    # Functions and classes only: a class's strip covers its methods too, so the API
+    # pages do not repeat the same thumbnails under every method.
+    if what not in ("function", "class"):
         return
     path = Path(app.srcdir) / BACKREFERENCES_DIR / "backreferences_all.json"
     if not path.is_file():
         return
-    # api.md must be re-read when the set of examples using an object changes.
+    # The API pages must be re-read when the set of examples using an object changes.
     app.env.note_dependency(str(path))
     try:
         used = json.loads(path.read_text())
     except (OSError, ValueError):
         return
-    keys = [key for key in _public_names(name) if used.get(key)]
+    names = _public_names(name)
+    keys = [key for key in names if used.get(key)]
+    if what == "class":
+        keys += sorted(k for k in used if used[k] and any(k.startswith(n + ".") for n in names))
     if not keys:
         return
     short = name.rsplit(".", 1)[-1]
@@ -125,7 +130,19 @@ def _plain_typevars(app: Any, env: Any, node: Any, contnode: Any) -> Any:
     return None
 
 
+def _skip_aliases(
+    app: Any, what: str, name: str, obj: Any, skip: bool, options: Any
+) -> bool | None:
+    """Leave out a class bound to a second name (``vgrad.rnn.Trace = RNNTrace``): it is
+    documented once, under its own name, whose docstring mentions the alias."""
+    if isinstance(obj, type) and name.rsplit(".", 1)[-1] != obj.__name__:
+        return True
+    return None
+
+
 def setup(app: Any) -> dict[str, Any]:
+    # autosummary's module pages consult this event too when they list a module's classes.
+    app.connect("autodoc-skip-member", _skip_aliases)
     # After numpydoc (priority 500) has rewritten the docstring.
     app.connect("autodoc-process-docstring", _add_minigallery, priority=600)
     app.connect("doctree-read", _alias_reexports)

@@ -687,7 +687,7 @@ def _patch_gallery_downloads(app: Any, downloads: Path) -> int:
 def _write_chapters(app: Any, downloads: Path) -> list[str]:
     version = app.config.release
     install = _doc_url(app, app.config.vgrad_install_page)
-    macros = app.config.mathjax3_config.get("tex", {}).get("macros", {})
+    macros = (app.config.mathjax4_config or {}).get("tex", {}).get("macros", {})
     out = downloads / PAGES_DIR
     written = []
     for docname in sorted(app.env.found_docs):

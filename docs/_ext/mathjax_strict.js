@@ -1,4 +1,4 @@
-// Loaded by docs/conf.py (mathjax_config_path) after window.MathJax = {...mathjax3_config}.
+// Loaded by docs/conf.py (mathjax_config_path) after window.MathJax = {...mathjax4_config}.
 // conf.py drops the `noundefined` package, so an unknown macro is a TeX error instead of
 // red text; every TeX error still renders in place as <mjx-merror>, and is also reported
 // on the console, where tests_browser/ and a reader's devtools see it with its source.
@@ -9,4 +9,20 @@
     console.error(`MathJax TeX error: ${err.message} in: ${jax.latex}`);
     return jax.formatError(err);
   };
+})();
+
+// Opened from disk (file://), Chromium refuses to start MathJax 4's speech worker: an
+// uncaught error, and no speech. There a screen reader reads each formula from hidden
+// MathML instead, as with MathJax 3; served over HTTP, MathJax's speech is on.
+(() => {
+  if (window.location.protocol !== "file:") return;
+  const config = (window.MathJax = window.MathJax || {});
+  const options = (config.options = config.options || {});
+  Object.assign(options, { enableSpeech: false, enableBraille: false });
+  const menu = (options.menuOptions = options.menuOptions || {});
+  menu.settings = Object.assign(menu.settings || {}, {
+    speech: false,
+    braille: false,
+    assistiveMml: true,
+  });
 })();

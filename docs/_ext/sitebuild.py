@@ -11,7 +11,7 @@ keeps the executed pages' kernels on the site's figure style.
 
 The other build jobs have one extension each in this folder: ``figure_style`` (the two
 style sheets and the gallery's scraper), ``gallery_order`` (reading ``gallery/ORDER.txt``),
-``mathjax_offline``, ``api_links`` (mini-galleries and short names),
+``mathjax4``, ``reading``, ``api_links`` (mini-galleries and short names),
 ``bibliography_style``, ``live_figure`` and ``downloads``.
 """
 

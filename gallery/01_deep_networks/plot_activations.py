@@ -68,15 +68,15 @@ for name, act in acts.items():
 # What a layer typically sees
 # ---------------------------
 # Pre-activations are spread out, so the derivative a gradient actually meets is usually
-# below :math:`\gamma`. Draw pre-activations :math:`a \sim \mathcal{N}(0, s^2)` for a few
-# spreads :math:`s` and average :math:`\phi'(a)`:
+# below :math:`\gamma`. Draw pre-activations :math:`z \sim \mathcal{N}(0, s^2)` for a few
+# spreads :math:`s` and average :math:`\phi'(z)`:
 
 rng = np.random.default_rng(0)
 spreads = np.array([0.5, 1.0, 2.0, 4.0])
-a = rng.standard_normal(200_000)
+z_draw = rng.standard_normal(200_000)
 print("spread s  " + "  ".join(f"{name:>8s}" for name in names))
 for s in spreads:
-    means = [act.df(s * a).mean() for act in acts.values()]
+    means = [act.df(s * z_draw).mean() for act in acts.values()]
     print(f"{s:8.1f}  " + "  ".join(f"{m:8.4f}" for m in means))
 
 # %%
@@ -85,18 +85,18 @@ for s in spreads:
 # If every layer contributed its derivative bound and nothing else, the gradient after
 # :math:`L` sigmoid layers would be at most :math:`(1/4)^L` times its starting size. With
 # spread-out pre-activations it is smaller still. The product of :math:`L` independent
-# derivatives has *expectation* :math:`(\mathbb{E}\,\sigma'(a))^L`, shown for
+# derivatives has *expectation* :math:`(\mathbb{E}\,\sigma'(z))^L`, shown for
 # :math:`s = 1` from the table above. The *typical* product, its median, is smaller again:
 # the logarithm of the product is a sum of :math:`L` independent terms, so the median is
-# close to :math:`\exp(L\,\mathbb{E}\log\sigma'(a))`, and by Jensen's inequality
+# close to :math:`\exp(L\,\mathbb{E}\log\sigma'(z))`, and by Jensen's inequality
 # :math:`\mathbb{E}\log\sigma' < \log\mathbb{E}\,\sigma'`. tanh and ReLU have
 # :math:`\gamma = 1`, so their bound does not decay at all.
 
 depth = np.arange(0, 31)
-mean_sigmoid = acts["sigmoid"].df(a).mean()  # s = 1
-geo_sigmoid = np.exp(np.log(acts["sigmoid"].df(a)).mean())  # exp E log sigma'(a)
+mean_sigmoid = acts["sigmoid"].df(z_draw).mean()  # s = 1
+geo_sigmoid = np.exp(np.log(acts["sigmoid"].df(z_draw)).mean())  # exp E log sigma'(z)
 # The median of products of 20 independent derivatives, from the same draws:
-median_20 = np.median(np.prod(acts["sigmoid"].df(a[:200_000].reshape(-1, 20)), axis=1))
+median_20 = np.median(np.prod(acts["sigmoid"].df(z_draw[:200_000].reshape(-1, 20)), axis=1))
 fig, ax = plt.subplots(figsize=(6.0, 4.0))
 ax.plot(depth, 0.25**depth, color="C0", label=r"sigmoid bound $(1/4)^L$")
 for factor, style, what in (
@@ -136,7 +136,7 @@ assert abs(np.log(median_20) - 20 * np.log(geo_sigmoid)) < 0.05 * 20 * abs(np.lo
 
 # %%
 # This is only half the story. A backward step multiplies by
-# :math:`\mathrm{diag}(\phi'(a))\, W`, so the honest per-layer bound is
+# :math:`\mathrm{diag}(\phi'(z))\, W`, so the honest per-layer bound is
 # :math:`\gamma \|W\|_2`: large weights can compensate for a small :math:`\gamma`, and
 # tanh or ReLU networks can still lose their gradient if :math:`\|W\|_2 < 1`. The same
 # product, with one shared :math:`W`, is what the recurrent examples study.

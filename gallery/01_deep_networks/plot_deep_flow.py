@@ -23,7 +23,7 @@ the scale of the weights. This example measures the gradient norm at every layer
 #
 # :func:`vgrad.gradient_flow` runs a batch of 64 random inputs forward, starts the
 # backward pass from a random unit gradient at the output, and returns the logarithm of
-# the mean norm :math:`\|\partial L / \partial y_l\|` at every layer. It renormalises as
+# the mean norm :math:`\|\partial \mathcal L / \partial y_l\|` at every layer. It renormalises as
 # it goes, so the logarithm stays exact even where the gradient itself would underflow.
 
 import matplotlib.pyplot as plt
@@ -72,7 +72,7 @@ for ax, act in zip(axes, activations, strict=True):
     ax.text(0.5, 0.08, "backward pass", transform=ax.transAxes, ha="center", color="0.4")
 axes[-1].set(xlabel="layer l (input 0, output 40)")
 for ax in axes:
-    ax.set(ylabel=r"$\|\partial L / \partial y_l\|$ (batch mean)", ylim=(1e-36, 1e3))
+    ax.set(ylabel=r"$\|\partial \mathcal{L} / \partial y_l\|$ (batch mean)", ylim=(1e-36, 1e3))
 axes[0].set_yticks(10.0 ** np.arange(-35, 1, 5))
 axes[1].legend(title="initialisation", loc="center right")
 fig.suptitle("Loss gradient norm per layer in 40-layer networks,\nby activation and initialisation")
@@ -82,10 +82,10 @@ plt.show()
 # Per-layer factors
 # -----------------
 # A straight line on the log axis is a constant factor per layer. The geometric mean
-# factor over the 40 layers, :math:`(\|\partial L/\partial y_0\| /
-# \|\partial L/\partial y_L\|)^{1/L}`, summarises each curve. The last two columns are
-# the norms of the weight gradients :math:`\partial L/\partial W_1` and
-# :math:`\partial L/\partial W_L` of the first and the last layer: they set how fast
+# factor over the 40 layers, :math:`(\|\partial \mathcal L/\partial y_0\| /
+# \|\partial \mathcal L/\partial y_L\|)^{1/L}`, summarises each curve. The last two columns are
+# the norms of the weight gradients :math:`\partial \mathcal L/\partial W_1` and
+# :math:`\partial \mathcal L/\partial W_L` of the first and the last layer: they set how fast
 # each layer learns.
 
 print(f"{'activation':10s} {'init':9s} {'factor/layer':>12s} {'|dL/dy_0|':>10s}", end="")

@@ -40,7 +40,8 @@ print(f"loss = {loss:.6f}")
 # ---------------------
 # :func:`vgrad.check_gradient` perturbs one entry at a time by
 # :math:`h_i = \epsilon^{1/3}\max(1, |\theta_i|) \approx 6\times 10^{-6}` and compares
-# :math:`(L(\theta + h_i e_i) - L(\theta - h_i e_i)) / (2h_i)` with the analytic value.
+# :math:`(\mathcal L(\theta + h_i e_i) - \mathcal L(\theta - h_i e_i)) / (2h_i)` with the
+# analytic value.
 # Its tolerance is :math:`\mathrm{atol}_i + 10^{-6}|g_i|`, where :math:`\mathrm{atol}_i`
 # is the rounding noise of the difference itself: a gradient entry smaller than that
 # cannot be resolved by any finite difference, and the check reports how many entries
@@ -92,7 +93,7 @@ ax_p.grid(axis="x", visible=False)
 # -------------------------
 # Now put the loss on the last output only, as in
 # :ref:`sphx_glr_auto_examples_02_unrolled_rnn_plot_gradient_decay.py`, so that
-# :math:`\partial L/\partial h_{T-k}` is exactly what survives :math:`k` steps of the
+# :math:`\partial \mathcal L/\partial h_{T-k}` is exactly what survives :math:`k` steps of the
 # backward recursion. BPTT returns all of them at once in ``dh``. The finite difference
 # needs a forward pass that *starts* at :math:`h_{T-k}`: perturb one entry of the
 # stored state, rerun the network over the remaining inputs
@@ -135,7 +136,7 @@ for k in lags:
 # Solid: the BPTT gradient norm. Circles: the finite-difference estimate. Crosses: the
 # norm of their difference. Dashed: the tolerance floor, the norm of the per-entry
 # :math:`\mathrm{atol}`, which allows 100 rounding units of the loss; dotted: a single
-# rounding unit, :math:`\epsilon L / (2h)`, where the differences really sit.
+# rounding unit, :math:`\epsilon \mathcal L / (2h)`, where the differences really sit.
 #
 # While the gradient is above the floor the two estimates agree to many digits, and the
 # check *resolves* those lags. Below the floor they still agree for a while, since the
@@ -145,7 +146,7 @@ for k in lags:
 # last place, the two losses are identical and the difference quotient is exactly 0
 # (not drawn on the log axis). BPTT has no such limit and keeps following the decay.
 
-ax_k.plot(lags, bptt, color="C0", label=r"BPTT $\|\partial L/\partial h_{T-k}\|$")
+ax_k.plot(lags, bptt, color="C0", label=r"BPTT $\|\partial \mathcal{L}/\partial h_{T-k}\|$")
 ax_k.plot(
     lags, fd, "o", color="C1", markersize=5, markerfacecolor="none", label="finite differences"
 )

@@ -7,7 +7,7 @@ The gradient of a loss at the last step :math:`T` reaches the hidden state
 
 .. math::
 
-    \frac{\partial L}{\partial h_{T-k}} = \frac{\partial L}{\partial h_T}\,
+    \frac{\partial \mathcal L}{\partial h_{T-k}} = \frac{\partial \mathcal L}{\partial h_T}\,
     \frac{\partial h_T}{\partial h_{T-k}}, \qquad
     \frac{\partial h_T}{\partial h_{T-k}} = J_T J_{T-1} \cdots J_{T-k+1},
 
@@ -70,8 +70,8 @@ results = {act: {rho: measure(rho, act) for rho in rhos} for act in ("identity",
 # %%
 # Measured against :math:`\rho^k`
 # -------------------------------
-# Solid lines: the loss gradient :math:`\|\partial L/\partial h_{T-k}\|`, relative to
-# :math:`\|\partial L/\partial h_T\|`. Dotted: the spectral norm of the Jacobian product
+# Solid lines: the loss gradient :math:`\|\partial \mathcal L/\partial h_{T-k}\|`, relative to
+# :math:`\|\partial \mathcal L/\partial h_T\|`. Dotted: the spectral norm of the Jacobian product
 # :math:`\|\partial h_T/\partial h_{T-k}\|_2`, which bounds that ratio. Both are medians
 # over the 16 sequences. Wide pale bands: :math:`\rho^k`. The vertical axis is
 # :math:`\log_{10}`, so a straight line is a constant factor per step.
@@ -93,7 +93,8 @@ handles += [
         [],
         [],
         color="0.3",
-        label=r"$\|\partial L/\partial h_{T-k}\|\,/\,\|\partial L/\partial h_T\|$",
+        label=r"$\|\partial \mathcal{L}/\partial h_{T-k}\|\,/\,"
+        r"\|\partial \mathcal{L}/\partial h_T\|$",
     ),
     plt.Line2D([], [], color="0.3", linestyle=":", label=r"$\|\partial h_T/\partial h_{T-k}\|_2$"),
     plt.Line2D([], [], color="0.3", linewidth=7, alpha=0.25, label=r"$\rho^k$"),
@@ -131,7 +132,7 @@ for rho, (log_grad, log_jac, _) in results["identity"].items():
 # every curve in the lower panel bends below its :math:`\rho^k` band. Even with
 # :math:`\rho = 1.5`, where the linear network gains 14 orders of magnitude over 80 steps,
 # the tanh network's gradient decays. The per-step factor below is the geometric mean
-# :math:`(\|\partial L/\partial h_{T-k}\| / \|\partial L/\partial h_T\|)^{1/k}` at
+# :math:`(\|\partial \mathcal L/\partial h_{T-k}\| / \|\partial \mathcal L/\partial h_T\|)^{1/k}` at
 # :math:`k = T`:
 
 print(" rho   factor/step: identity     tanh   mean tanh'(a_t)")

@@ -34,7 +34,7 @@ from vgrad.diagram import BACKWARD, BOX_H, BOX_W, FILL, FORWARD, SHARED, arrow, 
 # the last step :math:`T`. Reading upwards in each column: the input :math:`x_t` enters
 # through :math:`W_{xh}`, the hidden state :math:`h_t` also receives :math:`h_{t-1}`
 # through :math:`W_{hh}`, the output :math:`y_t = W_{hy} h_t + b_y` is compared with its
-# target in the loss :math:`L_t`, and the loss layer adds the per-step losses.
+# target in the loss :math:`\mathcal L_t`, and the loss layer adds the per-step losses.
 #
 # The backward pass starts at the loss layer. Every :math:`h_t` collects gradient from
 # two places: its own output, and :math:`h_{t+1}`, through the Jacobian
@@ -61,7 +61,7 @@ for name, x in steps:
     box(ax, x, Y_X, f"$x_{name}$", "x")
     box(ax, x, Y_H, f"$h_{name}$", "h")
     box(ax, x, Y_Y, f"$y_{name}$", "y")
-    box(ax, x, Y_L, f"$L_{name}$", "L")
+    box(ax, x, Y_L, f"$\\mathcal{{L}}_{name}$", "L")
     # Vertical arrows run from the top of one box to the bottom of the next: forward
     # upwards, left of the column's centre; backward downwards, right of it. The input
     # has no backward arrow: nothing upstream of x_t needs its gradient.
@@ -79,7 +79,7 @@ for name, x in columns[:1] + steps:
     ax.text(
         x + 0.26 if name != "0" else x,
         Y_H + BOX_H / 2 + (0.6 if name != "0" else 0.3),
-        rf"$\partial L/\partial h_{name}$",
+        rf"$\partial \mathcal{{L}}/\partial h_{name}$",
         ha="left" if name != "0" else "center",
         va="center",
         fontsize=11,
@@ -113,7 +113,7 @@ ax.add_patch(
 ax.text(
     (x_first + x_last) / 2,
     Y_BAR,
-    r"loss layer:  $L = L_1 + L_2 + \cdots + L_T$",
+    r"loss layer:  $\mathcal{L} = \mathcal{L}_1 + \mathcal{L}_2 + \cdots + \mathcal{L}_T$",
     ha="center",
     va="center",
     fontsize=12,
@@ -211,7 +211,7 @@ for ax, kind in ((ax_ff, "deep"), (ax_rnn, "rnn")):
         else:
             backward = None if name1 == "dots" else backward_jacobian(layer)
             link(ax, left, right, 0, r"$W_{hh}$", backward, shared=True)
-    box(ax, X_LOSS, 0, "$L$", "L")
+    box(ax, X_LOSS, 0, r"$\mathcal{L}$", "L")
     link(ax, row[-1][1] + HALF, X_LOSS - HALF, 0)
     ax.set(xlim=(-0.7, 9.7), ylim=(-1.55 if kind == "deep" else -2.2, 0.95))
 ax_ff.set_title("Deep network: a different weight matrix in every layer")

@@ -10,8 +10,8 @@ et al. (2013) on the Jacobian products of a tanh RNN.
 
 The spectral radius :math:`\rho(M) = \max_i |\lambda_i|` sets the asymptotic rate,
 :math:`\|M^p\|^{1/p} \to \rho(M)`. The largest singular value
-:math:`\sigma_{\max}(M) = \|M\|_2` bounds every step, so
-:math:`\|M^p\|_2 \le \sigma_{\max}^p`. For a symmetric matrix the two coincide.
+:math:`s_{\max}(M) = \|M\|_2` bounds every step, so
+:math:`\|M^p\|_2 \le s_{\max}^p`. For a symmetric matrix the two coincide.
 """
 
 # %%
@@ -83,7 +83,7 @@ plt.show()
 # Recurrent weights are usually initialised with i.i.d. Gaussian entries. For
 # :math:`W = g\,G` with :math:`G_{ij} \sim \mathcal{N}(0, 1/n)`, the eigenvalues fill the
 # disc of radius :math:`g` as :math:`n` grows (the circular law; at finite :math:`n` a few
-# stray just outside) while :math:`\sigma_{\max}(W) \to 2g`. :func:`vgrad.random_matrix`
+# stray just outside) while :math:`s_{\max}(W) \to 2g`. :func:`vgrad.random_matrix`
 # draws :math:`G`.
 
 rng = np.random.default_rng(2013)
@@ -160,11 +160,11 @@ plt.show()
 #
 #     \Big\|\frac{\partial h_T}{\partial h_{T-k}}\Big\|_2
 #     \le \prod_{t=T-k+1}^{T} \|\mathrm{diag}(\phi'(a_t))\|_2\,\|W_{hh}\|_2
-#     \le \big(\gamma\,\sigma_{\max}(W_{hh})\big)^k .
+#     \le \big(\gamma\,s_{\max}(W_{hh})\big)^k .
 #
 # :meth:`vgrad.RNN.jacobian_log_norms` returns the left-hand side as a natural logarithm
 # for every lag :math:`k`, so nothing overflows. Compare it with
-# :math:`k \log(\gamma\sigma_{\max})` for three scales of :math:`W_{hh}`, eight random
+# :math:`k \log(\gamma s_{\max})` for three scales of :math:`W_{hh}`, eight random
 # input sequences each (lines: median over the sequences, bands: their range).
 
 T, B, d, n_h = 60, 8, 4, 32
@@ -209,10 +209,10 @@ plt.show()
 
 # %%
 # The bound holds for every sequence at every lag, as it must. It is a one-way guarantee.
-# With :math:`\gamma\sigma_{\max} < 1` the gradient *must* vanish, so
-# :math:`\sigma_{\max} > 1/\gamma` is necessary for it to explode. It is not sufficient:
-# at :math:`\sigma_{\max} = 1.5` the bound allows growth, but the products shrink, because
-# :math:`\tanh' < 1` wherever a unit is away from zero. At :math:`\sigma_{\max} = 4` they
+# With :math:`\gamma s_{\max} < 1` the gradient *must* vanish, so
+# :math:`s_{\max} > 1/\gamma` is necessary for it to explode. It is not sufficient:
+# at :math:`s_{\max} = 1.5` the bound allows growth, but the products shrink, because
+# :math:`\tanh' < 1` wherever a unit is away from zero. At :math:`s_{\max} = 4` they
 # do grow, by about five orders of magnitude over 60 steps, which is still some thirty
 # orders below what the bound allows. Neither the spectral radius nor the largest singular
 # value alone tells the whole story; the next pages measure what actually happens.

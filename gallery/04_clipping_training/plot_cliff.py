@@ -22,14 +22,15 @@ The model and its loss are
 # --------------------------
 # We take :math:`x_0 = 0.5`, :math:`T = 50` and target :math:`y = 0.7`. The forward pass
 # keeps every state; the backward pass is backpropagation through time for a single unit:
-# :math:`\partial L/\partial x_T = 2(x_T - y)`, then at each step back
+# :math:`\partial \mathcal L/\partial x_T = 2(x_T - y)`, then at each step back
 #
 # .. math::
 #
-#     \frac{\partial L}{\partial w} \mathrel{+}= \frac{\partial L}{\partial x_t}\,
+#     \frac{\partial \mathcal L}{\partial w} \mathrel{+}= \frac{\partial \mathcal L}{\partial x_t}\,
 #     \sigma(x_{t-1}), \qquad
-#     \frac{\partial L}{\partial b} \mathrel{+}= \frac{\partial L}{\partial x_t}, \qquad
-#     \frac{\partial L}{\partial x_{t-1}} = \frac{\partial L}{\partial x_t}\,
+#     \frac{\partial \mathcal L}{\partial b} \mathrel{+}= \frac{\partial \mathcal L}{\partial x_t},
+#     \qquad
+#     \frac{\partial \mathcal L}{\partial x_{t-1}} = \frac{\partial \mathcal L}{\partial x_t}\,
 #     w\,\sigma'(x_{t-1}) .
 #
 # The last line is the whole story of this site in one dimension: the gradient reaching
@@ -134,8 +135,9 @@ for w0 in (5.0, 6.0):
 # %%
 # The loss surface
 # ----------------
-# Evaluate :math:`L` on a grid and draw :math:`\log_{10} L`. The cliff line is dashed: on
-# its lower side :math:`x_T` ends on the low state, on its upper side on the high one. The
+# Evaluate :math:`\mathcal L` on a grid and draw :math:`\log_{10} \mathcal L`. The cliff line is
+# dashed: on its lower side :math:`x_T` ends on the low state, on its upper side on the high
+# one. The
 # dark band on the left is the valley :math:`x_T = y`, which for :math:`w > 4.26` survives
 # only on the face of the cliff, where :math:`x_T` sweeps through every value between the
 # two states, the target included. The lower panel cuts the surface at three values of
@@ -165,7 +167,7 @@ fig, (ax_s, ax_c) = plt.subplots(
     2, 1, figsize=(6.0, 9.0), layout="constrained", height_ratios=[1.2, 1.0]
 )
 mesh = draw_surface(ax_s)
-fig.colorbar(mesh, ax=ax_s, label=r"$\log_{10} L$ (floored at $-2$)")
+fig.colorbar(mesh, ax=ax_s, label=r"$\log_{10} \mathcal{L}$ (floored at $-2$)")
 ax_s.set_title("Log loss over (w, b), the cliff dashed")
 for i, w0 in enumerate((5.0, 6.0, 7.0)):
     b_cut = X0 - w0 * float(sigmoid(X0))
@@ -175,7 +177,7 @@ for i, w0 in enumerate((5.0, 6.0, 7.0)):
 ax_c.set(
     title="Loss across the cliff at fixed w",
     xlabel=r"distance to the cliff, $b - (x_0 - w\sigma(x_0))$",
-    ylabel="$L$",
+    ylabel=r"$\mathcal{L}$",
 )
 ax_c.legend()
 fig.suptitle("The loss surface of the single-unit RNN has a cliff")

@@ -132,7 +132,7 @@ plt.show()
 # %%
 # A vanishing gradient passes through unchanged
 # ---------------------------------------------
-# Now a real one. A tanh RNN with :math:`\sigma_{\max}(W_{hh}) = 0.9` reads 40 steps of
+# Now a real one. A tanh RNN with :math:`s_{\max}(W_{hh}) = 0.9` reads 40 steps of
 # random input from a random initial state and is scored on its last output only. By the
 # time the loss gradient reaches :math:`h_0` it has been multiplied by 40 step Jacobians of
 # norm at most 0.9. Clipping it at any threshold above its (tiny) norm returns the very
@@ -155,7 +155,7 @@ print(f"clip_by_value(dL/dh_0, 1) changes nothing: {unchanged}")
 # %%
 # The same holds inside a parameter gradient. The gradient of :math:`W_{hh}` is a sum over
 # time, :math:`\sum_t \delta_t^\top h_{t-1}^\top` with
-# :math:`\delta_t = \phi'(a_t) \odot \partial L/\partial h_t`, and the term from step
+# :math:`\delta_t = \phi'(a_t) \odot \partial \mathcal L/\partial h_t`, and the term from step
 # :math:`t` has travelled back :math:`T - t` steps. Split it up, check that the terms add
 # up to what :meth:`vgrad.RNN.backward` returns, and clip the whole gradient (all five
 # parameter arrays together) at a deliberately harsh :math:`\tau = 0.01`: clipping

@@ -3,14 +3,14 @@ How much gradient reaches the first steps, during training
 ==========================================================
 
 In the temporal-order problem the loss sits at the last step, so everything the network
-learns about the early symbols arrives through :math:`\partial L / \partial h_t` for small
+learns about the early symbols arrives through :math:`\partial \mathcal L / \partial h_t` for small
 t, sent back through every step in between. This example trains a clipped vanilla tanh RNN
 at several sequence lengths and watches that gradient as training goes on: the fraction that
 reaches :math:`h_1`,
 
 .. math::
 
-    r_T = \frac{\|\partial L / \partial h_1\|}{\|\partial L / \partial h_T\|},
+    r_T = \frac{\|\partial \mathcal L / \partial h_1\|}{\|\partial \mathcal L / \partial h_T\|},
 
 shrinks exponentially with T. Learning the task needs that gradient, so the longer the
 sequence, the longer training waits for a usable signal, until it never comes.
@@ -26,7 +26,7 @@ processor; everything said below holds for all three.
 # Training runs that record the gradient profile
 # ----------------------------------------------
 # With ``profile_every=10``, :func:`vgrad.train` stores every tenth step the batch
-# mean of :math:`\|\partial L/\partial h_t\|` for t = 0, ..., T, the same quantity the
+# mean of :math:`\|\partial \mathcal L/\partial h_t\|` for t = 0, ..., T, the same quantity the
 # Jacobian analysis bounds (``dh`` of :meth:`vgrad.RNN.backward`). Every network starts
 # with :math:`\rho(W_{hh}) = 1`; the table also gives the spectral radius at the end.
 # :func:`vgrad.train_many` trains a network and its two perturbed copies in one loop.
@@ -78,7 +78,7 @@ for T, res in runs.items():
 # The reach over training, and the profile at the end
 # ---------------------------------------------------
 # Left: :math:`r_T` at every recorded step (log scale); thin lines, the perturbed copies.
-# Right: the whole profile at the end of training, :math:`\|\partial L/\partial h_{T-k}\|`
+# Right: the whole profile at the end of training, :math:`\|\partial \mathcal L/\partial h_{T-k}\|`
 # divided by its value at :math:`k = 0`, against the distance k from the loss; dotted, the
 # same at step 0.
 
@@ -93,13 +93,14 @@ for i, (T, res) in enumerate(runs.items()):
     ax_k.semilogy(k, res.profiles[0] / res.profiles[0, T], color=color, ls=":", lw=1.2)
 ax_t.set(
     xlabel="training step",
-    ylabel=r"$\|\partial L/\partial h_1\| \,/\, \|\partial L/\partial h_T\|$",
+    ylabel=r"$\|\partial \mathcal{L}/\partial h_1\| \,/\, \|\partial \mathcal{L}/\partial h_T\|$",
     title="Gradient reaching the first step",
 )
 ax_t.legend(loc="lower left")
 ax_k.set(
     xlabel="steps back, $k$",
-    ylabel=r"$\|\partial L/\partial h_{T-k}\| \,/\, \|\partial L/\partial h_T\|$",
+    ylabel=r"$\|\partial \mathcal{L}/\partial h_{T-k}\| \,/\, "
+    r"\|\partial \mathcal{L}/\partial h_T\|$",
     title="Profile after training (dotted: at step 0)",
 )
 ax_k.legend(loc="lower left")

@@ -25,7 +25,7 @@ recurrent weights are scaled up, and shows what happens to the loss gradient.
 # * :meth:`~vgrad.lstm.LSTM.cell_path_log_gains` gives the cell path alone,
 #   :math:`\prod_s f_s` per unit; its largest entry is the norm of that diagonal product;
 # * :meth:`~vgrad.lstm.LSTM.backward` gives the gradient that a loss at step T actually
-#   sends back, :math:`\|\partial L/\partial h_{T-k}\|`.
+#   sends back, :math:`\|\partial \mathcal L/\partial h_{T-k}\|`.
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -66,7 +66,7 @@ ax_j.set(
 )
 ax_g.set(
     title="Gradient sent back by a loss at step T (median)",
-    ylabel=r"$\|\partial L/\partial h_{T-k}\|\ /\ \|\partial L/\partial h_T\|$",
+    ylabel=r"$\|\partial \mathcal{L}/\partial h_{T-k}\|\ /\ \|\partial \mathcal{L}/\partial h_T\|$",
 )
 for ax in (ax_j, ax_g):
     ax.set(yscale="log", xlabel="steps back, $k$", xlim=(0, T))

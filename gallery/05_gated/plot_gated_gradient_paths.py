@@ -4,11 +4,11 @@ How far back the gradient reaches: vanilla RNN, IRNN, LSTM and GRU
 
 A loss at the last step :math:`T` sends a gradient back through time. How much of it reaches
 the state :math:`k` steps earlier is the ratio
-:math:`\|\partial L/\partial h_{T-k}\| / \|\partial L/\partial h_T\|`. This example measures
-that ratio for five cells of the same size on the same inputs: a vanilla tanh RNN with a
-Gaussian and with an orthogonal recurrent matrix, the IRNN (ReLU with
+:math:`\|\partial \mathcal L/\partial h_{T-k}\| / \|\partial \mathcal L/\partial h_T\|`. This
+example measures that ratio for five cells of the same size on the same inputs: a vanilla
+tanh RNN with a Gaussian and with an orthogonal recurrent matrix, the IRNN (ReLU with
 :math:`W_{hh} = I`), an LSTM and a GRU. For the LSTM it also follows the cell state,
-:math:`\|\partial L/\partial c_{T-k}\|`.
+:math:`\|\partial \mathcal L/\partial c_{T-k}\|`.
 """
 
 # %%
@@ -16,7 +16,7 @@ Gaussian and with an orthogonal recurrent matrix, the IRNN (ReLU with
 # ---------------------------------
 # Every network has :math:`n = 32` hidden units and reads the same :math:`B = 16` random
 # sequences of length :math:`T = 100`. Only the last output carries a loss, so
-# :math:`\partial L/\partial h_T` is the gradient injected at the end and everything at
+# :math:`\partial \mathcal L/\partial h_T` is the gradient injected at the end and everything at
 # :math:`t < T` arrived through the recurrence. The gated cells are built twice, with the
 # bias of the gate that guards the old state (the LSTM's forget gate :math:`b_f`, the
 # GRU's update gate :math:`b_z`) set to 1 and to 3.
@@ -47,9 +47,10 @@ nets = {
 # %%
 # The ratio for every lag
 # -----------------------
-# ``backward`` returns :math:`\partial L/\partial h_t` for every t (and
-# :math:`\partial L/\partial c_t` for the LSTM), so one backward pass gives the whole curve.
-# Both ratios are taken against :math:`\|\partial L/\partial h_T\|`, per sequence; the
+# ``backward`` returns :math:`\partial \mathcal L/\partial h_t` for every t (and
+# :math:`\partial \mathcal L/\partial c_t` for the LSTM), so one backward pass gives the whole
+# curve.
+# Both ratios are taken against :math:`\|\partial \mathcal L/\partial h_T\|`, per sequence; the
 # curves are medians over the batch.
 
 
@@ -96,8 +97,8 @@ for i, name in enumerate(["tanh, Gaussian", "tanh, orthogonal", "IRNN (ReLU, I)"
     draw(ax_v, curves[name], color=f"C{i}", label=name)
 ax_v.set(
     title="Vanilla RNN, three initialisations",
-    ylabel=r"$\|\partial L/\partial h_{T-k}\|$"
-    r" / $\|\partial L/\partial h_T\|$",
+    ylabel=r"$\|\partial \mathcal{L}/\partial h_{T-k}\|$"
+    r" / $\|\partial \mathcal{L}/\partial h_T\|$",
 )
 draw(ax_g, curves["tanh, Gaussian"], color="0.6", linestyle=":", label="tanh RNN (reference)")
 for bias, style in (("1", "--"), ("3", "-")):
@@ -106,21 +107,21 @@ for bias, style in (("1", "--"), ("3", "-")):
         curves[f"LSTM, b_f = {bias}"],
         color="C3",
         linestyle=style,
-        label=rf"LSTM $\partial L/\partial h$, $b_f = {bias}$",
+        label=rf"LSTM $\partial \mathcal{{L}}/\partial h$, $b_f = {bias}$",
     )
     draw(
         ax_g,
         cell_curves[f"LSTM, b_f = {bias}"],
         color="C4",
         linestyle=style,
-        label=rf"LSTM $\partial L/\partial c$, $b_f = {bias}$",
+        label=rf"LSTM $\partial \mathcal{{L}}/\partial c$, $b_f = {bias}$",
     )
     draw(
         ax_g,
         curves[f"GRU, b_z = {bias}"],
         color="C5",
         linestyle=style,
-        label=rf"GRU $\partial L/\partial h$, $b_z = {bias}$",
+        label=rf"GRU $\partial \mathcal{{L}}/\partial h$, $b_z = {bias}$",
     )
 ax_g.set(title="Gated cells, gate bias 1 (dashed) and 3 (solid)")
 for ax in (ax_v, ax_g):

@@ -278,7 +278,11 @@
         { x: BOX.left - 8, y: r(y(v)), "text-anchor": "end", "dominant-baseline": "middle" },
         "10",
       );
-      label.append(svgEl("tspan", { dy: "-0.5em", "font-size": "0.8em" }, superscript(v)));
+      // The exponent in ordinary digits raised by a tspan: superscript characters at a
+      // reduced size came out as 4 px dots.
+      label.append(
+        svgEl("tspan", { dy: "-0.45em", "font-size": "0.85em" }, String(v).replace("-", "\u2212")),
+      );
       axes.append(label);
     }
     for (let k = 0; k <= T + 1e-9; k += xStep) {

@@ -1,0 +1,181 @@
+r"""Update rules for training: SGD with heavy-ball momentum, RMSProp and Adam.
+
+Each rule turns the (possibly clipped) gradient :math:`\tilde g` of step :math:`t = 1, 2,
+\dots` into a parameter update, elementwise and separately for every parameter array:
+
+.. math::
+
+    \text{SGD:}\quad & v \leftarrow \mu v + \tilde g, &
+        \theta &\leftarrow \theta - \eta\, v, \\
+    \text{RMSProp:}\quad & s \leftarrow \beta s + (1 - \beta)\, \tilde g^2, &
+        \theta &\leftarrow \theta - \eta\, \tilde g / (\sqrt{s} + \epsilon), \\
+    \text{Adam:}\quad & m \leftarrow \beta_1 m + (1 - \beta_1)\, \tilde g,\ \
+        s \leftarrow \beta_2 s + (1 - \beta_2)\, \tilde g^2, &
+        \theta &\leftarrow \theta - \eta\, \frac{m / (1 - \beta_1^t)}
+        {\sqrt{s / (1 - \beta_2^t)} + \epsilon},
+
+from zero state (Tieleman & Hinton 2012 for RMSProp, in the form of ``torch.optim.RMSprop``;
+Kingma & Ba 2015 for Adam). Clipping (:mod:`vgrad.clipping`) acts on :math:`\tilde g` before
+any rule, so each rule can be clipped (:doc:`/remedies`).
+
+The rules are small frozen dataclasses holding the hyper-parameters; the learning rate
+:math:`\eta` is passed separately, as in :func:`vgrad.train`. :meth:`Optimizer.update`
+works on one network's parameters or on parameters stacked along a leading run axis
+(:func:`vgrad.train_many`), where each hyper-parameter may be one value per run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from typing import ClassVar
+
+import numpy as np
+
+from ._validate import check_real
+
+__all__ = ["SGD", "Adam", "Optimizer", "RMSProp", "get_optimizer"]
+
+
+def _b(value: float | np.ndarray, like: np.ndarray) -> float | np.ndarray:
+    """A hyper-parameter shaped to broadcast against ``like``: a scalar as it is, one value
+    per run (shape (R,)) along the leading axis."""
+    if np.ndim(value) == 0:
+        return value
+    return np.reshape(value, (-1,) + (1,) * (like.ndim - 1))
+
+
+@dataclass(frozen=True)
+class Optimizer:
+    """Base of the update rules; see the module docstring for their equations."""
+
+    #: The state arrays the rule keeps for each parameter, zero at the start.
+    slots: ClassVar[tuple[str, ...]] = ()
+
+    def init(self, params: dict[str, np.ndarray]) -> dict[str, dict[str, np.ndarray]]:
+        """Zero state for every parameter: ``state[slot][name]``."""
+        return {s: {k: np.zeros_like(p) for k, p in params.items()} for s in self.slots}
+
+    def update(
+        self,
+        params: dict[str, np.ndarray],
+        grads: dict[str, np.ndarray],
+        state: dict[str, dict[str, np.ndarray]],
+        t: int,
+        lr: float | np.ndarray,
+    ) -> tuple[dict[str, np.ndarray], dict[str, dict[str, np.ndarray]]]:
+        """One step ``t`` (from 1): the new parameters and the new state (nothing is modified
+        in place, so a caller can still refuse the step)."""
+        raise NotImplementedError
+
+    def hyper(self) -> dict[str, float]:
+        """The hyper-parameters by name."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def stacked(cls, rules: Sequence[Optimizer]) -> Optimizer:
+        """One rule of this class whose hyper-parameters are arrays, one value per run."""
+        kinds = {type(r) for r in rules}
+        if len(kinds) != 1:
+            names = sorted(k.__name__ for k in kinds)
+            raise ValueError(f"optimizer must be one kind of rule for every run, got {names}")
+        kind = kinds.pop()
+        values = {k: np.array([r.hyper()[k] for r in rules]) for k in rules[0].hyper()}
+        out = object.__new__(kind)
+        for k, v in values.items():
+            object.__setattr__(out, k, v)
+        return out
+
+    def take(self, runs: np.ndarray) -> Optimizer:
+        """A stacked rule restricted to the runs selected by ``runs``."""
+        out = object.__new__(type(self))
+        for k, v in self.hyper().items():
+            object.__setattr__(out, k, np.asarray(v)[runs] if np.ndim(v) else v)
+        return out
+
+
+@dataclass(frozen=True)
+class SGD(Optimizer):
+    r"""SGD with heavy-ball momentum :math:`\mu` (``momentum``), in [0, 1)."""
+
+    momentum: float = 0.0
+    slots: ClassVar[tuple[str, ...]] = ("v",)
+
+    def __post_init__(self) -> None:
+        _check_unit(self.momentum, "momentum")
+
+    def update(self, params, grads, state, t, lr):
+        v_new = {k: _b(self.momentum, p) * state["v"][k] + grads[k] for k, p in params.items()}
+        new = {k: p - _b(lr, p) * v_new[k] for k, p in params.items()}
+        return new, {"v": v_new}
+
+
+@dataclass(frozen=True)
+class RMSProp(Optimizer):
+    r"""RMSProp: decay :math:`\beta` (``decay``) of the mean square, :math:`\epsilon` outside
+    the square root."""
+
+    decay: float = 0.99
+    eps: float = 1e-8
+    slots: ClassVar[tuple[str, ...]] = ("s",)
+
+    def __post_init__(self) -> None:
+        _check_unit(self.decay, "decay")
+        check_real(self.eps, "eps", positive=True)
+
+    def update(self, params, grads, state, t, lr):
+        s_new, new = {}, {}
+        for k, p in params.items():
+            beta, g = _b(self.decay, p), grads[k]
+            s_new[k] = beta * state["s"][k] + (1.0 - beta) * (g * g)
+            new[k] = p - _b(lr, p) * g / (np.sqrt(s_new[k]) + _b(self.eps, p))
+        return new, {"s": s_new}
+
+
+@dataclass(frozen=True)
+class Adam(Optimizer):
+    r"""Adam with bias correction: :math:`\beta_1` (``beta1``), :math:`\beta_2` (``beta2``),
+    :math:`\epsilon` (``eps``)."""
+
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+    slots: ClassVar[tuple[str, ...]] = ("m", "s")
+
+    def __post_init__(self) -> None:
+        _check_unit(self.beta1, "beta1")
+        _check_unit(self.beta2, "beta2")
+        check_real(self.eps, "eps", positive=True)
+
+    def update(self, params, grads, state, t, lr):
+        m_new, s_new, new = {}, {}, {}
+        for k, p in params.items():
+            b1, b2, g = _b(self.beta1, p), _b(self.beta2, p), grads[k]
+            m_new[k] = b1 * state["m"][k] + (1.0 - b1) * g
+            s_new[k] = b2 * state["s"][k] + (1.0 - b2) * (g * g)
+            m_hat = m_new[k] / (1.0 - b1**t)
+            s_hat = s_new[k] / (1.0 - b2**t)
+            new[k] = p - _b(lr, p) * m_hat / (np.sqrt(s_hat) + _b(self.eps, p))
+        return new, {"m": m_new, "s": s_new}
+
+
+RULES = {"sgd": SGD, "rmsprop": RMSProp, "adam": Adam}
+
+
+def get_optimizer(rule: str | Optimizer) -> Optimizer:
+    """An update rule from its name (``"sgd"``, ``"rmsprop"``, ``"adam"``: default
+    hyper-parameters) or as given."""
+    if isinstance(rule, Optimizer):
+        return rule
+    if isinstance(rule, str) and rule.lower() in RULES:
+        return RULES[rule.lower()]()
+    raise TypeError(
+        f"optimizer must be one of {sorted(RULES)} or a vgrad.optim rule such as "
+        f"Adam(beta1=0.9), got {rule!r}"
+    )
+
+
+def _check_unit(value: object, name: str) -> None:
+    value = check_real(value, name, nonnegative=True)
+    if value >= 1.0:
+        raise ValueError(f"{name} must be < 1, got {value}")

@@ -1,0 +1,150 @@
+r"""The regulariser :math:`\Omega` of Pascanu, Mikolov & Bengio (2013), which asks every step
+of a vanilla RNN to preserve the norm of the loss gradient it passes back.
+
+With the row vector :math:`\bar h_{k+1} = \partial L/\partial h_{k+1}` (the total derivative
+that :meth:`vgrad.RNN.backward` returns as ``dh``) and the one-step Jacobian
+:math:`J_{k+1} = \partial h_{k+1}/\partial h_k = \operatorname{diag}(\phi'(a_{k+1}))\,W_{hh}`,
+
+.. math::
+
+    \Omega = \sum_{k} \Omega_k, \qquad
+    \Omega_k = \Big( \frac{\| \bar h_{k+1} J_{k+1} \|}{\| \bar h_{k+1} \|} - 1 \Big)^2
+             = \Big( \frac{\| \delta_{k+1} W_{hh} \|}{\| \bar h_{k+1} \|} - 1 \Big)^2 ,
+
+where :math:`\delta_{k+1} = \bar h_{k+1} \odot \phi'(a_{k+1})`, each term averaged over the
+sequences of the batch. :math:`\Omega_k = 0` exactly when step k + 1 passes the gradient's
+norm back unchanged, in the direction the loss cares about.
+
+**The simplification.** Like Pascanu et al. (their §3.3 and their code), the gradient of
+:math:`\Omega` is taken with respect to :math:`W_{hh}` only, with :math:`\bar h_{k+1}` and
+the slopes :math:`\phi'(a_{k+1})` held constant: the derivative of
+
+.. math::
+
+    \tilde\Omega(W) = \sum_k \operatorname{mean}_b
+        \Big( \frac{\| \delta_{k+1} W \|}{\| \bar h_{k+1} \|} - 1 \Big)^2
+    \quad\text{at } W = W_{hh}, \qquad
+    \frac{\partial \tilde\Omega}{\partial W} = \sum_{k, b} \delta_{k+1}^\top
+        \frac{2 (r_{k} - 1)}{B\, \|u_k\|\, \|\bar h_{k+1}\|}\, u_k ,
+
+with :math:`u_k = \delta_{k+1} W_{hh}` and :math:`r_k = \|u_k\| / \|\bar h_{k+1}\|`.
+It is not the full derivative of :math:`\Omega`, which would also differentiate the
+gradients and states; ``tests/test_regularizer.py`` checks it against finite differences of
+exactly :math:`\tilde\Omega`. A term whose :math:`\|\bar h_{k+1}\|` is below ``bound``
+(default 1e-10, the :math:`10^{-20}` on the squared norm of Pascanu's code) is skipped: no
+gradient reaches that step, so there is no direction to preserve. Pascanu et al.'s code
+differs in two details that a weight :math:`\alpha` absorbs only in part: it uses the
+ratio of *squared* norms, and divides the sum by the number of terms kept; this module
+follows the formula of the paper. See :doc:`/remedies`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._validate import check_real
+from .activations import ACTIVATIONS
+from .rnn import RNN, Gradients, Trace
+
+__all__ = ["Omega", "omega", "omega_terms"]
+
+
+@dataclass(frozen=True)
+class Omega:
+    r"""The value of :math:`\Omega`, its simplified gradient, and how many terms counted.
+
+    Attributes
+    ----------
+    value : float or ndarray
+        :math:`\Omega` (one per run for stacked inputs).
+    W_hh : ndarray
+        :math:`\partial\tilde\Omega/\partial W_{hh}`, the shape of :math:`W_{hh}`.
+    kept : float or ndarray
+        Fraction of the (k, b) terms not skipped.
+    """
+
+    value: float | np.ndarray
+    W_hh: np.ndarray
+    kept: float | np.ndarray
+
+
+def omega_terms(
+    W_hh: np.ndarray, dh: np.ndarray, delta: np.ndarray, *, bound: float = 1e-10
+) -> Omega:
+    r""":math:`\Omega` and :math:`\partial\tilde\Omega/\partial W_{hh}` from arrays, with any
+    leading run axes (:class:`vgrad.RNNStack`).
+
+    Parameters
+    ----------
+    W_hh : ndarray, shape (..., n, n)
+    dh : ndarray, shape (..., T + 1, B, n)
+        :math:`\partial L/\partial h_t` for t = 0..T.
+    delta : ndarray, shape (..., T, B, n)
+        :math:`\delta_t = \phi'(a_t) \odot \partial L/\partial h_t` for t = 1..T.
+    bound : float
+        Terms with :math:`\|\bar h_{k+1}\| <` ``bound`` are skipped.
+    """
+    bound = check_real(bound, "bound", nonnegative=True)
+    B = delta.shape[-2]
+    u = delta @ W_hh[..., None, :, :]  # u_k = delta_{k+1} W_hh, for every k and b at once
+    n_dh = np.linalg.norm(dh[..., 1:, :, :], axis=-1)  # (..., T, B)
+    n_u = np.linalg.norm(u, axis=-1)
+    keep = n_dh >= bound
+    safe_dh = np.where(keep, n_dh, 1.0)
+    r = np.where(keep, n_u / safe_dh, 1.0)
+    value = np.sum((r - 1.0) ** 2, axis=(-2, -1)) / B
+    # A zero u_k (only possible with dead units) has no direction: its subgradient 0.
+    ok = keep & (n_u > 0)
+    c = np.where(ok, 2.0 * (r - 1.0) / (B * np.where(ok, n_u, 1.0) * safe_dh), 0.0)
+    T, n = delta.shape[-3], delta.shape[-1]
+    lead = delta.shape[:-3]
+    V = delta.reshape(*lead, T * B, n)
+    CU = (c[..., None] * u).reshape(*lead, T * B, n)
+    grad = np.swapaxes(V, -1, -2) @ CU
+    kept = keep.mean(axis=(-2, -1))
+    if not lead:
+        return Omega(float(value), grad, float(kept))
+    return Omega(value, grad, kept)
+
+
+def omega(net: RNN, trace: Trace, grads: Gradients, *, bound: float = 1e-10) -> Omega:
+    r""":math:`\Omega` of a vanilla RNN at one forward and backward pass, and its simplified
+    gradient :math:`\partial\tilde\Omega/\partial W_{hh}` (module docstring).
+
+    Parameters
+    ----------
+    net : RNN
+    trace : Trace
+        From ``net.forward``.
+    grads : Gradients
+        From ``net.backward(trace, dL_dy)``: its ``dh`` supplies :math:`\bar h_t`.
+    bound : float, default 1e-10
+        Skip the terms whose :math:`\|\partial L/\partial h_{k+1}\|` is below it.
+
+    Returns
+    -------
+    Omega
+    """
+    if not isinstance(net, RNN):
+        raise TypeError(f"net must be a vgrad RNN, got {type(net).__name__}")
+    if not isinstance(trace, Trace):
+        raise TypeError(f"trace must be the Trace of net.forward, got {type(trace).__name__}")
+    if not isinstance(grads, Gradients):
+        raise TypeError(f"grads must be the Gradients of net.backward, got {type(grads).__name__}")
+    if grads.dh.shape != trace.h.shape:
+        raise ValueError(
+            f"grads.dh has shape {grads.dh.shape} but trace.h has {trace.h.shape}: "
+            "they must come from the same pass"
+        )
+    return omega_terms(
+        net.W_hh, grads.dh, slopes(net.activation, trace.a, trace.h) * grads.dh[1:], bound=bound
+    )
+
+
+def slopes(activation, a: np.ndarray, h: np.ndarray) -> np.ndarray:
+    r""":math:`\phi'(a_t)` for t = 1..T (``h`` has the T + 1 states, run axes first)."""
+    if activation == ACTIVATIONS["tanh"]:
+        return 1.0 - np.square(h[..., 1:, :, :])  # as RNN.backward: 1 - h^2
+    return activation.df(a)
