@@ -221,9 +221,12 @@ MATH_MACROS: dict[str, str | list] = {
 mathjax4_config = {
     "loader": {"paths": {"fonts": mathjax4.FONTS_PATH}},
     "tex": {"macros": MATH_MACROS, "packages": {"[-]": ["noundefined"]}},
-    # Long formulas break into lines at the column width, inline ones too (at an operator
-    # or relation); a formula with no place to break scrolls inside its own box.
-    "output": {"displayOverflow": "linebreak", "linebreaks": {"inline": True, "width": "100%"}},
+    # Inline formulas break into lines at an operator or relation, like words. A display
+    # formula wider than its column scrolls inside its own box (vgrad.css gives the box a
+    # scroll bar and an edge shadow): MathJax 4.1's automatic breaking of displays splits
+    # aligned environments at every operator even where they fit, turning a two-line
+    # formula 700 px tall on a desktop (tests_browser/test_reading.py checks heights).
+    "output": {"displayOverflow": "scroll", "linebreaks": {"inline": True}},
     # Formulas are not Tab stops: 261 Tab presses stood between the top of shared_weights
     # and its live figure. A reader who explores formulas turns this on in MathJax's menu
     # (right click on a formula).

@@ -149,6 +149,27 @@ def test_phone(relpath: str, browser, base_url: str) -> None:
     assert not problems, f"{relpath} at 390 px:\n  " + "\n  ".join(problems)
 
 
+#: No display formula of the site is taller than ~125 css px when set whole; MathJax 4.1's
+#: automatic breaking of displays shredded aligned environments into 300-720 px columns of
+#: single symbols, on desktops too (hence displayOverflow "scroll" in conf.py).
+MAX_DISPLAY_PX = 250
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+@pytest.mark.parametrize("relpath", [p for p in PAGES if not p.startswith("api")])
+def test_display_formulas_set_whole(relpath: str, viewport: dict, browser, base_url: str) -> None:
+    context, page = open_page(browser, base_url, relpath, viewport)
+    try:
+        heights = page.evaluate(
+            """() => [...document.querySelectorAll('div.math mjx-container[display="true"]')]
+                 .map((c) => Math.round(c.getBoundingClientRect().height))"""
+        )
+    finally:
+        context.close()
+    tall = [h for h in heights if h > MAX_DISPLAY_PX]
+    assert not tall, f"{relpath}: display formulas {tall} px tall (broken into lines?)"
+
+
 @pytest.mark.parametrize("relpath", PAGES)
 def test_formulas_not_tab_stops(relpath: str, browser, base_url: str) -> None:
     context, page = open_page(browser, base_url, relpath, DESKTOP)

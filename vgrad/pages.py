@@ -159,7 +159,10 @@ def min_font_pt(fig: Any) -> float:
 
 def _drawn(text: Any) -> bool:
     """Whether ``text`` lies inside its figure (tick labels outside the view are not drawn)."""
-    fig = text.get_figure(root=True) if hasattr(text, "get_figure") else text.figure
+    try:
+        fig = text.get_figure(root=True)  # the top figure, not a subfigure (matplotlib >= 3.10)
+    except TypeError:
+        fig = text.figure  # matplotlib < 3.10 has no root=; its .figure is the top figure
     try:
         box = text.get_window_extent()
     except (RuntimeError, ValueError):
