@@ -95,9 +95,13 @@ DISPLAY_JS = """() => {
   return out;
 }"""
 
-# Elements MathJax typeset that the Tab key reaches.
+# Elements MathJax typeset that the Tab key reaches, but for display formulas too wide for
+# their column: those scroll, and a keyboard reader must reach them to scroll them
+# (mathjax_strict.js marks them "vgrad-scrolls").
 TAB_STOPS_JS = """() => Array.from(document.querySelectorAll("mjx-container"))
-  .filter((el) => el.tabIndex >= 0 && el.getAttribute("tabindex") !== null).length"""
+  .filter((el) => el.tabIndex >= 0 && el.getAttribute("tabindex") !== null)
+  .filter((el) => !(el.classList.contains("vgrad-scrolls") && el.scrollWidth > el.clientWidth))
+  .length"""
 
 AXE_JS = """async () => {
   const r = await axe.run(document, {resultTypes: ["violations"]});

@@ -26,3 +26,31 @@
     assistiveMml: true,
   });
 })();
+
+// A display formula wider than its column scrolls sideways (vgrad.css). A keyboard reader
+// must be able to reach it to scroll it (axe: scrollable-region-focusable), so each one
+// that overflows becomes a Tab stop, marked "vgrad-scrolls"; formulas that fit stay out
+// of the Tab order (conf.py). Rechecked when the window changes width.
+(() => {
+  const config = (window.MathJax = window.MathJax || {});
+  const startup = (config.startup = config.startup || {});
+  const previous = startup.pageReady;
+  const mark = () => {
+    for (const el of document.querySelectorAll('div.math mjx-container[display="true"]')) {
+      const scrolls = el.scrollWidth > el.clientWidth + 1;
+      el.classList.toggle("vgrad-scrolls", scrolls);
+      if (scrolls) el.setAttribute("tabindex", "0");
+      else if (el.getAttribute("tabindex") === "0") el.removeAttribute("tabindex");
+    }
+  };
+  startup.pageReady = () =>
+    (previous ? previous() : window.MathJax.startup.defaultPageReady())
+      .then(mark)
+      .then(() => document.fonts.ready) // widths settle once the fonts are in
+      .then(mark);
+  let timer = null;
+  window.addEventListener("resize", () => {
+    clearTimeout(timer);
+    timer = setTimeout(mark, 150);
+  });
+})();
