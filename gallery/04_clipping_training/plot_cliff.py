@@ -29,7 +29,7 @@ The model and its loss are
 #     \frac{\partial \mathcal L}{\partial w} \mathrel{+}= \frac{\partial \mathcal L}{\partial x_t}\,
 #     \sigma(x_{t-1}), \qquad
 #     \frac{\partial \mathcal L}{\partial b} \mathrel{+}= \frac{\partial \mathcal L}{\partial x_t},
-#     \qquad
+#
 #     \frac{\partial \mathcal L}{\partial x_{t-1}} = \frac{\partial \mathcal L}{\partial x_t}\,
 #     w\,\sigma'(x_{t-1}) .
 #
