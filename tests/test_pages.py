@@ -166,3 +166,25 @@ def test_save_png_pair_is_the_2x_image_and_its_half(style):
         assert a.info["Description"] == b.info["Description"] == "alt"
     assert pages.save_png_pair(fig, "alt", "light", 11.0) == (lo, hi)  # deterministic
     plt.close(fig)
+
+
+def test_save_png_measures_the_fonts_in_its_own_draw(style):
+    """Without ``min_font``, the save records the smallest drawn font: what
+    :func:`min_font_pt` finds in a separate draw, ticks and off-view labels included."""
+    import matplotlib.pyplot as plt
+
+    fig, (ax, bx) = plt.subplots(2, 1, figsize=(6, 5))
+    ax.plot([0, 1], [1, 2], label="a line")
+    ax.legend(fontsize=9.5)
+    bx.tick_params(labelsize=12.5)
+    bx.set_xlim(0.5, 0.7)
+    bx.text(5.0, 0.5, "outside", fontsize=6, in_layout=False)  # off the figure: not counted
+    for scale in (1, 2):
+        png = pages.save_png(fig, "alt", "light", scale)
+        assert pages.png_min_font(png) == pages.min_font_pt(fig) == 9.5
+    lo, hi = pages.save_png_pair(fig, "alt", "dark")
+    assert pages.png_min_font(lo) == pages.png_min_font(hi) == 9.5
+    assert pages.png_min_font(pages.save_png(fig, "alt", "light", 2, min_font=12.0)) == 12.0
+    with pytest.raises(ValueError, match=r"9\.5 pt is below the 11 pt minimum"):
+        pages.check_min_font(pages.png_min_font(png), pages.MIN_FONT_PT, "here")
+    plt.close(fig)

@@ -7,7 +7,15 @@ import pytest
 
 import vgrad
 from vgrad.stacked import RNNStack
-from vgrad.tasks import Batch, adding_problem, temporal_order
+from vgrad.tasks import (
+    Batch,
+    adding_problem,
+    copy_memory,
+    pascanu_adding,
+    pascanu_temporal_order,
+    score_runs,
+    temporal_order,
+)
 from vgrad.training import train, train_many
 
 ACTIVATIONS = ["identity", "sigmoid", "tanh", "relu"]
@@ -101,6 +109,51 @@ def test_train_many_is_train_run_by_run():
             assert _rel(got.net.params()[k], p) < 1e-12, (r, k)
     # the nets passed in are untouched
     np.testing.assert_array_equal(nets[0].W_hh, vgrad.RNN.random(6, 8, 4, 0, rho=1.2).W_hh)
+
+
+def test_shared_seeds_and_omega_on_some_runs_are_train_run_by_run():
+    """Runs given one integer seed share its batches (drawn once); Omega is paid only by the
+    runs with alpha > 0, and each run still gets train's numbers."""
+    T = 10
+    task = functools.partial(pascanu_temporal_order, T)
+    base = [vgrad.RNN.random(6, 8, 4, s, rho=1.0) for s in range(2)]
+    nets, seeds = base * 3, [5, 6] * 3
+    alphas, clips = [0.0, 0.0, 0.0, 0.0, 0.5, 2.0], [None, None] + [("norm", 1.0)] * 4
+    kw = dict(steps=10, batch=8, lr=0.05, momentum=0.9)
+    many = train_many(nets, task, rng=seeds, omega=alphas, clip=clips, **kw)
+    for r, net in enumerate(nets):
+        one = train(net, task, rng=seeds[r], omega=alphas[r], clip=clips[r], **kw)
+        assert _rel(many[r].loss, one.loss) < 1e-12, r
+        if alphas[r] > 0:
+            assert _rel(many[r].omega, one.omega) < 1e-12, r
+        else:
+            assert many[r].omega is None and one.omega is None
+        for k, p in one.net.params().items():
+            assert _rel(many[r].net.params()[k], p) < 1e-12, (r, k)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda T, B, r: pascanu_temporal_order(T, B, r),
+        lambda T, B, r: pascanu_adding(T, B, r),
+        lambda T, B, r: temporal_order(T, B, r),
+        lambda T, B, r: copy_memory(T, B, r, n_memorize=3, n_symbols=4),
+    ],
+)
+def test_score_runs_scores_each_run_on_its_own_batch(make, rng):
+    batches = [make(10, 5, seed) for seed in range(3)]
+    T = batches[0].T
+    assert all(b.T == T for b in batches)
+    y = rng.standard_normal((3, T, 5, batches[0].n_outputs))
+    losses, grads = score_runs(batches, y)
+    assert losses.shape == (3,) and grads.shape == y.shape
+    for r, batch in enumerate(batches):
+        loss, grad = batch.loss_and_grad(y[r])
+        assert abs(losses[r] - loss) <= 1e-14 * abs(loss), r
+        np.testing.assert_allclose(grads[r], grad, rtol=1e-13, atol=1e-18)
+    with pytest.raises(ValueError, match="3 runs but there are 2 batches"):
+        score_runs(batches[:2], y)
 
 
 def test_one_rng_means_the_same_batches_for_every_run():

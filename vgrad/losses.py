@@ -52,14 +52,18 @@ def mse(y: np.ndarray, target: np.ndarray, where: str = "all") -> tuple[float, n
 
 def _mse(y: np.ndarray, target: object, where: str) -> tuple[np.ndarray, np.ndarray]:
     # y has shape (..., T, B, m): any leading axes are independent runs (vgrad.stacked),
-    # each scored against the same target; the loss has the leading shape.
+    # each scored against the same target, or against its own if the target has the same
+    # leading axes (vgrad.tasks.score_runs); the loss has the leading shape.
     T, B, m = y.shape[-3:]
     want = (T, B, m) if where == "all" else (B, m)
+    axes = tuple(range(-len(want), 0))  # the axes of one run
+    if y.ndim > 3 and np.shape(target) == (*y.shape[:-3], *want):
+        want = (*y.shape[:-3], *want)
     target = as_float_array(target, "target", shape=want)
     dL_dy = np.zeros_like(y)
     diff = (y if where == "all" else y[..., -1, :, :]) - target
-    N = target.size
-    loss = np.sum(diff * diff, axis=tuple(range(-target.ndim, 0))) / N
+    N = B * m * (T if where == "all" else 1)
+    loss = np.sum(diff * diff, axis=axes) / N
     grad = (2.0 / N) * diff
     if where == "all":
         dL_dy[...] = grad
@@ -101,22 +105,23 @@ def softmax_cross_entropy(
 def _softmax_cross_entropy(
     y: np.ndarray, labels: object, where: str
 ) -> tuple[np.ndarray, np.ndarray]:
-    # As _mse: leading axes of y are independent runs scored against the same labels.
+    # As _mse: leading axes of y are independent runs, scored against shared labels or
+    # against labels with the same leading axes (one set per run).
     T, B, m = y.shape[-3:]
     labels = np.asarray(labels)
     if labels.dtype.kind not in "iu":
         raise TypeError(f"labels must be an integer array, got dtype {labels.dtype}")
     want = (T, B) if where == "all" else (B,)
-    if labels.shape != want:
+    if labels.shape not in (want, (*y.shape[:-3], *want)):  # shared, or one set per run
         raise ValueError(f"labels must have shape {want}, got {labels.shape}")
     if labels.size and (labels.min() < 0 or labels.max() >= m):
         raise ValueError(f"labels must lie in [0, {m}), got range [{labels.min()}, {labels.max()}]")
     z = y if where == "all" else y[..., -1:, :, :]
-    lab = labels if where == "all" else labels[None]
+    lab = labels if where == "all" else labels[..., None, :]
     index = np.broadcast_to(lab[..., None], (*z.shape[:-1], 1))
     z = z - z.max(axis=-1, keepdims=True)
     log_p = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
-    N = lab.size
+    N = int(np.prod(want))
     loss = -np.take_along_axis(log_p, index, axis=-1).sum(axis=(-3, -2, -1)) / N
     grad = np.exp(log_p)
     np.put_along_axis(grad, index, np.take_along_axis(grad, index, -1) - 1.0, -1)

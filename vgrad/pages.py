@@ -146,29 +146,49 @@ def figure_title(fig: Any) -> str:
 
 def min_font_pt(fig: Any) -> float:
     """The smallest font size, in points, of any visible non-empty text of ``fig``."""
+    fig.canvas.draw()  # ticks and their labels exist only once the figure is drawn
+    return _smallest_drawn_font(fig, None)
+
+
+def _smallest_drawn_font(fig: Any, renderer: Any) -> float:
     from matplotlib.text import Text
 
-    fig.canvas.draw()  # ticks and their labels exist only once the figure is drawn
     sizes = [
         t.get_fontsize()
         for t in fig.findobj(Text)
-        if t.get_visible() and t.get_text().strip() and _drawn(t)
+        if t.get_visible() and t.get_text().strip() and _drawn(t, renderer)
     ]
     return min(sizes) if sizes else float("inf")
 
 
-def _drawn(text: Any) -> bool:
+def _drawn(text: Any, renderer: Any = None) -> bool:
     """Whether ``text`` lies inside its figure (tick labels outside the view are not drawn)."""
     try:
         fig = text.get_figure(root=True)  # the top figure, not a subfigure (matplotlib >= 3.10)
     except TypeError:
         fig = text.figure  # matplotlib < 3.10 has no root=; its .figure is the top figure
     try:
-        box = text.get_window_extent()
+        box = text.get_window_extent(renderer)
     except (RuntimeError, ValueError):
         return False
     w, h = fig.bbox.width, fig.bbox.height
     return box.x1 > 0 and box.y1 > 0 and box.x0 < w and box.y0 < h
+
+
+def check_width(fig: Any, max_width_in: float, where: str) -> None:
+    """Raise ValueError if ``fig`` is wider than ``max_width_in`` (see :func:`check_figure`)."""
+    width = fig.get_size_inches()[0]
+    if width > max_width_in + 1e-9:
+        raise ValueError(
+            f"{where}: figure is {width:g} in wide, more than the {max_width_in:g} in the page "
+            "shows: make it narrower (stack panels vertically, or make two figures)"
+        )
+
+
+def check_min_font(smallest: float, min_font: float, where: str) -> None:
+    """Raise ValueError if a figure's ``smallest`` font is below ``min_font`` points."""
+    if smallest < min_font - 1e-9:
+        raise ValueError(f"{where}: a text of {smallest:g} pt is below the {min_font:g} pt minimum")
 
 
 def check_figure(fig: Any, max_width_in: float, min_font: float, where: str) -> float:
@@ -176,17 +196,13 @@ def check_figure(fig: Any, max_width_in: float, min_font: float, where: str) -> 
     return its smallest font size (:func:`min_font_pt`).
 
     The site's figure rule (see :data:`MAX_WIDTH_IN`): a figure is drawn at the width it is
-    shown, so that its text is legible; wide content becomes a taller figure or two.
+    shown, so that its text is legible; wide content becomes a taller figure or two. The
+    build itself checks the size while it saves (:func:`save_png` measures the fonts during
+    its own draw, and :func:`png_min_font` reads them back), which saves a draw per figure.
     """
-    width = fig.get_size_inches()[0]
-    if width > max_width_in + 1e-9:
-        raise ValueError(
-            f"{where}: figure is {width:g} in wide, more than the {max_width_in:g} in the page "
-            "shows: make it narrower (stack panels vertically, or make two figures)"
-        )
+    check_width(fig, max_width_in, where)
     smallest = min_font_pt(fig)
-    if smallest < min_font - 1e-9:
-        raise ValueError(f"{where}: a text of {smallest:g} pt is below the {min_font:g} pt minimum")
+    check_min_font(smallest, min_font, where)
     return smallest
 
 
@@ -194,32 +210,75 @@ def save_png(
     fig: Any, alt: str, theme: str = "light", scale: int = 1, min_font: float | None = None
 ) -> bytes:
     """``fig`` as PNG bytes at ``scale`` x :data:`DPI`, with the alt text, the theme and the
-    smallest font size (``min_font``, measured if not given) in its tEXt chunks (the site's
-    browser tests read them)."""
+    smallest font size in its tEXt chunks (the site's browser tests read them).
+
+    ``min_font`` is written as given; if None, it is measured during the save's own draw
+    (:func:`png_min_font` reads it back), so the figure is drawn once, not twice.
+    """
     import io
 
+    metadata = _png_metadata(alt, theme, min_font, scale * DPI)
+    measured = []
+    cid = None
     if min_font is None:
-        min_font = min_font_pt(fig)
+        del metadata["vgrad:min_font_pt"]
+        # The save's draw creates the ticks; measure the texts with that draw's renderer,
+        # at the save's dpi (the figure's bbox is then in the same pixels).
+        cid = fig.canvas.mpl_connect(
+            "draw_event", lambda event: measured.append(_smallest_drawn_font(fig, event.renderer))
+        )
     buf = io.BytesIO()
-    fig.savefig(
-        buf,
-        format="png",
-        dpi=scale * DPI,
-        facecolor=fig.get_facecolor(),
-        metadata=_png_metadata(alt, theme, min_font, scale * DPI),
-    )
-    return buf.getvalue()
+    try:
+        fig.savefig(
+            buf, format="png", dpi=scale * DPI, facecolor=fig.get_facecolor(), metadata=metadata
+        )
+    finally:
+        if cid is not None:
+            fig.canvas.mpl_disconnect(cid)
+    png = buf.getvalue()
+    if min_font is None:
+        if not measured:
+            raise RuntimeError("save_png: the figure was saved without a draw event")
+        png = _with_text_chunk(png, "vgrad:min_font_pt", f"{measured[-1]:g}")
+    return png
 
 
-def save_png_pair(fig: Any, alt: str, theme: str, min_font: float) -> tuple[bytes, bytes]:
+def png_min_font(png: bytes) -> float:
+    """The smallest font size (points) that :func:`save_png` recorded in ``png``."""
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as im:
+        return float(im.info["vgrad:min_font_pt"])
+
+
+def _with_text_chunk(png: bytes, key: str, value: str) -> bytes:
+    """``png`` with a tEXt chunk ``key: value`` right after its header chunk (IHDR)."""
+    import struct
+    import zlib
+
+    head = 8 + 8 + 13 + 4  # signature, then IHDR: length and type, 13 data bytes, CRC
+    if png[12:16] != b"IHDR":
+        raise ValueError("not a PNG that starts with its IHDR chunk")
+    body = b"tEXt" + key.encode("latin-1") + b"\0" + value.encode("latin-1")
+    chunk = struct.pack(">I", len(body) - 4) + body + struct.pack(">I", zlib.crc32(body))
+    return png[:head] + chunk + png[head:]
+
+
+def save_png_pair(
+    fig: Any, alt: str, theme: str, min_font: float | None = None
+) -> tuple[bytes, bytes]:
     """``fig`` at 2x (drawn by matplotlib) and at 1x (the 2x image halved), with the same
-    tEXt chunks as :func:`save_png`: one draw instead of two."""
+    tEXt chunks as :func:`save_png` (``min_font`` measured as there if None): one draw
+    instead of two."""
     import io
 
     from PIL import Image, PngImagePlugin
 
     hi = save_png(fig, alt, theme, 2, min_font)
     with Image.open(io.BytesIO(hi)) as im:
+        min_font = float(im.info["vgrad:min_font_pt"])
         lo = im.convert("RGBA").resize((im.width // 2, im.height // 2), Image.Resampling.LANCZOS)
     info = PngImagePlugin.PngInfo()
     for key, value in _png_metadata(alt, theme, min_font, DPI).items():
@@ -229,11 +288,11 @@ def save_png_pair(fig: Any, alt: str, theme: str, min_font: float) -> tuple[byte
     return buf.getvalue(), hi
 
 
-def _png_metadata(alt: str, theme: str, min_font: float, dpi: int) -> dict[str, str]:
+def _png_metadata(alt: str, theme: str, min_font: float | None, dpi: int) -> dict[str, str]:
     return {
         "Description": alt,
         "vgrad:theme": theme,
-        "vgrad:min_font_pt": f"{min_font:g}",
+        "vgrad:min_font_pt": f"{min_font:g}" if min_font is not None else "",
         "vgrad:dpi": str(dpi),
     }
 
@@ -313,6 +372,10 @@ def to_dark(fig: Any, light: Any, dark: Any, drawn: bool = False) -> None:
     background, the ink, the grid) becomes the dark sheet's colour for the same key; other
     colours follow :func:`_to_dark_colour`. Images (colormaps) keep their colours.
     ``drawn=True`` says the figure has just been drawn (saved), so its ticks exist.
+
+    The figure keeps the layout of that draw (its layout engine is switched off): the dark
+    rendering has the light one's geometry exactly, and its draw skips recomputing the
+    constrained layout, the costliest part of drawing a figure with many labels.
     """
     from matplotlib.axes import Axes
     from matplotlib.collections import Collection
@@ -327,6 +390,7 @@ def to_dark(fig: Any, light: Any, dark: Any, drawn: bool = False) -> None:
 
     if not drawn:
         fig.canvas.draw()  # create the ticks, so that their colours can be read and mapped
+    fig.set_layout_engine("none")  # keep the positions that draw computed
     seen: set[int] = set()  # every artist is recoloured once, from its light colour
     for ax in fig.axes:
         for axis in (ax.xaxis, ax.yaxis):
@@ -409,11 +473,14 @@ def show(fig: Any, alt: str) -> None:
         return
     import matplotlib as mpl
 
-    smallest = check_figure(fig, MAX_WIDTH_IN, MIN_FONT_PT, where=alt)
+    check_width(fig, MAX_WIDTH_IN, where=alt)
     width = round(fig.get_size_inches()[0] * DPI)
     light = mpl.RcParams(mpl.rcParams)
     dark = mpl.rc_params_from_file(dark_rc, use_default_template=False)
-    display(Image(data=save_png(fig, alt, "light", 2, smallest), format="png", width=width))
+    light_png = save_png(fig, alt, "light", 2)  # measures the fonts in its own draw
+    smallest = png_min_font(light_png)
+    check_min_font(smallest, MIN_FONT_PT, where=alt)
+    display(Image(data=light_png, format="png", width=width))
     to_dark(fig, light, dark, drawn=True)
     display(Image(data=save_png(fig, alt, "dark", 2, smallest), format="png", width=width))
     plt.close(fig)

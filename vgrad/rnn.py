@@ -326,12 +326,13 @@ class RNN(Cell):
             dh_out = dL_dy @ self.W_hy  # the direct path y_t -> h_t, all steps at once
             dh, delta = self._bptt_truncated(dh_out, dphi, truncate)
         flat = delta.reshape(T * B, n).T
+        ones = np.ones(T * B)  # sums over (t, b) as BLAS products, as vgrad.RNNStack does
         return RNNGradients(
             W_xh=flat @ trace.xs.reshape(T * B, -1),
             W_hh=flat @ trace.h[:-1].reshape(T * B, n),
-            b_h=delta.sum(axis=(0, 1)),
+            b_h=ones @ delta.reshape(T * B, n),
             W_hy=dL_dy.reshape(T * B, m).T @ trace.h[1:].reshape(T * B, n),
-            b_y=dL_dy.sum(axis=(0, 1)),
+            b_y=ones @ dL_dy.reshape(T * B, m),
             dh=dh,
         )
 

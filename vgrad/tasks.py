@@ -19,6 +19,7 @@ can be checked rather than trusted.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +37,7 @@ __all__ = [
     "hochreiter_adding",
     "pascanu_adding",
     "pascanu_temporal_order",
+    "score_runs",
     "temporal_order",
 ]
 
@@ -169,6 +171,35 @@ class Batch:
         if self.tolerance is None:
             raise ValueError("this task states no tolerance for a correct answer")
         return np.abs(out - self.target).max(axis=-1) > self.tolerance
+
+
+def score_runs(batches: Sequence[Batch], y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r"""Score R runs at once, run r's outputs ``y[r]`` on its own batch ``batches[r]``.
+
+    ``y`` has shape (R, T, B, m). Returns the R losses and :math:`\partial L/\partial y` of
+    ``y``'s shape, run r as ``batches[r].loss_and_grad(y[r])`` scores it alone, in one
+    vectorised pass when the batches are of one kind (the same loss, scored steps and
+    target shape), as the batches of one task are (:func:`vgrad.train_many`).
+    """
+    y = as_float_array(y, "y", ndim=4, finite=False)
+    if len(batches) != y.shape[0]:
+        raise ValueError(f"y has {y.shape[0]} runs but there are {len(batches)} batches")
+    first = batches[0]
+    kind = (first.loss, first.where, first.lengths is None, first.target.shape)
+    if any((b.loss, b.where, b.lengths is None, b.target.shape) != kind for b in batches):
+        scored = [b.losses_and_grads(y[r : r + 1]) for r, b in enumerate(batches)]
+        return np.concatenate([s[0] for s in scored]), np.concatenate([s[1] for s in scored])
+    fn = _mse if first.loss == "mse" else _softmax_cross_entropy
+    target = np.stack([b.target for b in batches])
+    if first.lengths is None:
+        return fn(y, target, first.where)
+    # As Batch._score, with every run's own scored steps.
+    ends = np.stack([b.lengths for b in batches]) - 1  # (R, B)
+    runs, cols = np.arange(y.shape[0])[:, None], np.arange(y.shape[2])
+    loss, grad = fn(y[runs, ends, cols][:, None], target, "last")
+    dL_dy = np.zeros_like(y)
+    dL_dy[runs, ends, cols] = grad[:, 0]
+    return loss, dL_dy
 
 
 def _one_hot(symbols: np.ndarray, size: int) -> np.ndarray:

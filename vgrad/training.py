@@ -37,7 +37,7 @@ from .regularizer import omega as omega_of
 from .regularizer import omega_terms, slopes
 from .rnn import RNN, Gradients
 from .stacked import StackedTrace, stack_of
-from .tasks import Batch
+from .tasks import Batch, score_runs
 
 #: The cells that :func:`train` and :func:`train_many` train.
 CELLS = (RNN, LSTM, GRU)
@@ -371,7 +371,8 @@ def train_many(
         As in :func:`train`.
     rng : Generator or int, or a sequence of them (one per run)
         One source: every run sees the same batches, as ``train(net, rng=seed)`` with the
-        same seed for every net. A sequence: run r draws its batches from ``rng[r]``.
+        same seed for every net. A sequence: run r draws its batches from ``rng[r]`` (runs
+        given the same integer seed see the same batches, drawn once for all of them).
     lr, momentum : float, or a sequence of floats (one per run)
         As in :func:`train`.
     clip : None, ("norm", tau), ("value", c), or a sequence of these (one per run)
@@ -416,8 +417,17 @@ def train_many(
     shared = isinstance(rng, np.random.Generator | int | np.integer)
     if shared:
         rngs = [check_rng(rng)]
+        source = np.zeros(R, dtype=np.int64)
     else:
-        rngs = [check_rng(g, f"rng[{r}]") for r, g in enumerate(_per_run(rng, "rng", R))]
+        # Runs given the same integer seed see the same stream of batches (as separate
+        # train(rng=seed) calls would), so each such stream is drawn once for all of them.
+        rngs, source, seen = [], np.empty(R, dtype=np.int64), {}
+        for r, g in enumerate(_per_run(rng, "rng", R)):
+            key = int(g) if isinstance(g, int | np.integer) else ("generator", r)
+            if key not in seen:
+                seen[key] = len(rngs)
+                rngs.append(check_rng(g, f"rng[{r}]"))
+            source[r] = seen[key]
     if profile_every is not None:
         profile_every = check_int(profile_every, "profile_every", minimum=1)
     max_loss = check_real(max_loss, "max_loss", positive=True)
@@ -430,9 +440,8 @@ def train_many(
     logs = [_Log() for _ in range(R)]
     T = None
     for step in range(steps):
-        data = [
-            _draw(task, batch, g, nets[0]) for g in (rngs if shared else [rngs[r] for r in alive])
-        ]
+        drawn = {i: _draw(task, batch, rngs[i], nets[0]) for i in np.unique(source[alive])}
+        data = [drawn[0]] if shared else [drawn[i] for i in source[alive]]
         for d in data:
             if T is None:
                 T = d.T
@@ -444,11 +453,15 @@ def train_many(
         grads = stack.backward(trace, dL_dy, reuse=True)
         g = grads.params()
         regularised = alphas[alive] > 0
+        omega_value = np.zeros(len(alive))
         if regularised.any():
+            j = np.flatnonzero(regularised)  # only these runs pay for Omega
             with np.errstate(all="ignore"):  # a failed run's slice may be non-finite
-                delta = slopes(stack.activation, trace.a, trace.h) * grads.dh[:, 1:]
-                reg = omega_terms(stack.W_hh, grads.dh, delta)
-                g["W_hh"] = g["W_hh"] + _per_axis(alphas[alive], g["W_hh"]) * reg.W_hh
+                delta = slopes(stack.activation, trace.a[j], trace.h[j]) * grads.dh[j, 1:]
+                reg = omega_terms(stack.W_hh[j], grads.dh[j], delta)
+                g["W_hh"] = g["W_hh"].copy()
+                g["W_hh"][j] += _per_axis(alphas[alive][j], reg.W_hh) * reg.W_hh
+            omega_value[j] = reg.value
         norm = _stacked_norm(g)
         for i in np.flatnonzero(~np.isfinite(norm)):
             failed.setdefault(int(i), "backward pass: the gradient left the float64 range")
@@ -471,7 +484,7 @@ def train_many(
             log.norm.append(float(norm[i]))
             log.clipped.append(float(clipped_norm[i]))
             if regularised[i]:
-                log.omega.append(float(reg.value[i]))
+                log.omega.append(float(omega_value[i]))
             if profile:
                 log.profile_steps.append(step)
                 log.profiles.append(_mean_norms(grads.dh[i]))
@@ -532,9 +545,7 @@ def _stacked_loss(
         if len(data) == 1:  # one batch for all runs: score them in one vectorised call
             loss, dL_dy = data[0].losses_and_grads(trace.y)
         else:  # one batch per run
-            scored = [batch.losses_and_grads(trace.y[i : i + 1]) for i, batch in enumerate(data)]
-            loss = np.concatenate([s[0] for s in scored])
-            dL_dy = np.concatenate([s[1] for s in scored])
+            loss, dL_dy = score_runs(data, trace.y)
     for i in range(R):
         if not finite_h[i]:
             failed[i] = "forward pass: the hidden state left the float64 range"

@@ -173,7 +173,7 @@ def dual_scraper(block: Any, block_vars: dict[str, Any], gallery_conf: dict[str,
     """
     import matplotlib.pyplot as plt
 
-    from vgrad.pages import check_figure, save_png_pair, to_dark
+    from vgrad.pages import check_min_font, check_width, png_min_font, save_png_pair, to_dark
 
     thumb_number = (block_vars.get("file_conf") or {}).get("thumbnail_number", 1)
     rsts = []
@@ -183,8 +183,9 @@ def dual_scraper(block: Any, block_vars: dict[str, Any], gallery_conf: dict[str,
         path = PurePosixPath(image_path)
         name = path.stem.removeprefix("sphx_glr_")[:-4].replace("_", " ")
         alt = _alt(fig, name)
-        smallest = check_figure(fig, MAX_WIDTH_IN, MIN_FONT_PT, where=str(path.name))
+        check_width(fig, MAX_WIDTH_IN, where=str(path.name))
         files = {}
+        smallest = None  # measured during the light save's draw, then checked
         for theme in ("light", "dark"):
             if theme == "dark":
                 to_dark(fig, LIGHT, DARK, drawn=True)  # the light save has just drawn it
@@ -192,6 +193,9 @@ def dual_scraper(block: Any, block_vars: dict[str, Any], gallery_conf: dict[str,
             lo = path.with_name(stem + path.suffix)
             hi = path.with_name(stem + "_2_00x" + path.suffix)
             lo_png, hi_png = save_png_pair(fig, alt, theme, smallest)
+            if smallest is None:
+                smallest = png_min_font(hi_png)
+                check_min_font(smallest, MIN_FONT_PT, where=str(path.name))
             Path(lo).write_bytes(lo_png)
             Path(hi).write_bytes(hi_png)
             files[theme] = (lo, hi)
