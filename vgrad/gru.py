@@ -35,8 +35,9 @@ from ._cells import (
     gate,
     gate_blocks,
 )
+from ._runs import input_products, per_run, run_first, time_first, with_ones, work_array
 from ._validate import as_float_array, check_real, check_rng, check_sizes
-from .activations import _sigmoid_into, sigmoid
+from .activations import _tanh_form, sigmoid
 
 __all__ = ["GRU", "GRUGradients", "GRUTrace", "backward_runs", "forward_runs"]
 
@@ -313,84 +314,118 @@ class GRU(GatedCell):
 # -- many GRUs at once ----------------------------------------------------------------------
 
 
-def forward_runs(params: dict[str, np.ndarray], xs: np.ndarray) -> GRUTrace:
+def forward_runs(
+    params: dict[str, np.ndarray], xs: np.ndarray, work: dict[str, np.ndarray] | None = None
+) -> GRUTrace:
     r""":meth:`GRU.forward` for R cells at once, from zero states (:class:`vgrad.GRUStack`).
 
     Every parameter carries a leading run axis, ``xs`` has shape (T, B, d) or (R, T, B, d),
     and every array of the returned trace has the run axis first (so index a run, ``trace.h[r]``,
-    before using the single-cell layout of the trace's properties); the arithmetic is that of
-    :meth:`GRU.forward`, run by run (the sigmoid as in :func:`vgrad.lstm.forward_runs`).
+    before using the single-cell layout of the trace's properties). The arithmetic is that of
+    :meth:`GRU.forward`, run by run, except that :math:`z_t` and :math:`r_t` come from one
+    ``tanh``, :math:`\sigma(a) = \tfrac12 + \tfrac12 \tanh(a/2)` (within a few 1e-16 of
+    :func:`vgrad.sigmoid`), :math:`b` is added inside the input product, and the update is
+    evaluated as :math:`h_t = \tilde h_t + z_t \odot (h_{t-1} - \tilde h_t)`. Layout and
+    ``work`` as in :func:`vgrad.lstm.forward_runs`.
     """
     W_x, W_h, b = params["W_x"], params["W_h"], params["b"]
     W_hy, b_y = params["W_hy"], params["b_y"]
-    R, n, d = W_h.shape[0], W_h.shape[2], W_x.shape[2]
+    R, n, m = W_h.shape[0], W_h.shape[2], W_hy.shape[1]
     T, B = xs.shape[-3], xs.shape[-2]
-    X = xs.reshape(*xs.shape[:-3], T * B, d)
-    a = (X @ W_x.transpose(0, 2, 1)).reshape(R, T, B, 3 * n)
-    a += b[:, None, None, :]
-    h = np.zeros((R, T + 1, B, n))
-    gates = np.empty_like(a)
-    W_zr_T = np.ascontiguousarray(W_h[:, : 2 * n].transpose(0, 2, 1))
-    W_n_T = np.ascontiguousarray(W_h[:, 2 * n :].transpose(0, 2, 1))
-    rec_zr = np.empty((R, B, 2 * n))
-    rec_n = np.empty((R, B, n))
-    rh = np.empty((R, B, n))
+    ZR, H_TILDE = slice(0, 2 * n), slice(2 * n, 3 * n)
+    # z and r are s tanh(s a) + (1 - s) with s = 1/2.
+    s, shift = _tanh_form(np.ones(2 * n, dtype=bool))
+    a = work_array(work, "a", (T, B, R, 3 * n))
+    input_products(with_ones(xs), W_x, b, out=a)
+    h = work_array(work, "h", (T + 1, B, R, n))
+    h[0] = 0.0
+    gates = work_array(work, "gates", (T, B, R, 3 * n))
+    W_zr_T = np.ascontiguousarray(W_h[:, ZR].transpose(0, 2, 1))
+    W_h_tilde_T = np.ascontiguousarray(W_h[:, H_TILDE].transpose(0, 2, 1))
+    rec_zr = np.empty((B, R, 2 * n))
+    rec_h_tilde = np.empty((B, R, n))
+    q = np.empty((B, R, n))  # the reset state r_t * h_{t-1}
     for t in range(T):
-        np.matmul(h[:, t], W_zr_T, out=rec_zr)
-        a[:, t, :, : 2 * n] += rec_zr
-        _sigmoid_into(a[:, t, :, : 2 * n], gates[:, t, :, : 2 * n])
-        z, r = gates[:, t, :, :n], gates[:, t, :, n : 2 * n]
-        np.multiply(r, h[:, t], out=rh)
-        np.matmul(rh, W_n_T, out=rec_n)
-        a[:, t, :, 2 * n :] += rec_n
-        h_tilde = gates[:, t, :, 2 * n :]
-        np.tanh(a[:, t, :, 2 * n :], out=h_tilde)
-        h[:, t + 1] = (1.0 - z) * h_tilde + z * h[:, t]
-    y = (h[:, 1:].reshape(R, T * B, n) @ W_hy.transpose(0, 2, 1)).reshape(R, T, B, -1)
+        np.matmul(h[t].swapaxes(0, 1), W_zr_T, out=rec_zr.swapaxes(0, 1))  # one per run
+        a_zr, zr = a[t][..., ZR], gates[t][..., ZR]
+        a_zr += rec_zr
+        np.multiply(a_zr, s, out=zr)
+        np.tanh(zr, out=zr)
+        zr *= s
+        zr += shift
+        z, r, h_tilde = zr[..., :n], zr[..., n:], gates[t][..., H_TILDE]
+        np.multiply(r, h[t], out=q)
+        np.matmul(q.swapaxes(0, 1), W_h_tilde_T, out=rec_h_tilde.swapaxes(0, 1))
+        a_h_tilde = a[t][..., H_TILDE]
+        a_h_tilde += rec_h_tilde
+        np.tanh(a_h_tilde, out=h_tilde)
+        np.subtract(h[t], h_tilde, out=h[t + 1])
+        h[t + 1] *= z
+        h[t + 1] += h_tilde
+    y = work_array(work, "y", (R, T, B, m))
+    np.matmul(per_run(h[1:]), W_hy.transpose(0, 2, 1), out=y.reshape(R, T * B, m))
     y += b_y[:, None, None, :]
-    return GRUTrace(xs=xs, h=h, a=a, gates=gates, y=y)
+    return GRUTrace(xs=xs, h=run_first(h), a=run_first(a), gates=run_first(gates), y=y)
 
 
 def backward_runs(
-    params: dict[str, np.ndarray], trace: GRUTrace, dL_dy: np.ndarray
+    params: dict[str, np.ndarray],
+    trace: GRUTrace,
+    dL_dy: np.ndarray,
+    work: dict[str, np.ndarray] | None = None,
 ) -> GRUGradients:
     r""":meth:`GRU.backward` for R cells at once: the trace of :func:`forward_runs`,
-    ``dL_dy`` of shape (R, T, B, m); every gradient has the run axis first."""
+    ``dL_dy`` of shape (R, T, B, m); every gradient has the run axis first.
+
+    The recursion runs time first; the local derivatives of every step are computed before
+    it, in one array ``D`` (T, B, R, 3, n) whose z and h_tilde blocks multiply
+    :math:`\bar h_t` and whose r block multiplies :math:`\bar q_t`. ``work`` as in
+    :func:`forward_runs` (it overwrites ``dh``).
+    """
     W_h, W_hy = params["W_h"], params["W_hy"]
     R, T, B, n = trace.h.shape[0], trace.h.shape[1] - 1, trace.h.shape[2], trace.h.shape[3]
     m = W_hy.shape[1]
-    gates = trace.gates
-    z, r, h_tilde = gates[..., :n], gates[..., n : 2 * n], gates[..., 2 * n :]
-    h_prev = trace.h[:, :-1]
-    W_n = W_h[:, 2 * n :]
-    W_zr = W_h[:, : 2 * n]
-    dh_out = (dL_dy.reshape(R, T * B, m) @ W_hy).reshape(R, T, B, n)
-    dh = np.empty((R, T + 1, B, n))
-    delta = np.empty((R, T, B, 3 * n))
-    carry = np.zeros((R, B, n))
-    Z, Rs, N = slice(0, n), slice(n, 2 * n), slice(2 * n, 3 * n)
-    d_n = (1.0 - z) * (1.0 - h_tilde**2)
-    d_z = (h_prev - h_tilde) * z * (1.0 - z)
-    d_r = h_prev * r * (1.0 - r)
+    gates = time_first(trace.gates).reshape(T, B, R, 3, n)  # one axis for the three blocks
+    z, r, h_tilde = (gates[..., j, :] for j in range(3))
+    h = time_first(trace.h)
+    h_prev = h[:-1]
+    D = np.subtract(1.0, gates, out=work_array(work, "D", (T, B, R, 3, n)))
+    D *= gates  # sigma (1 - sigma): sigma' for z, r; block h_tilde is overwritten
+    D[..., 0, :] *= h_prev - h_tilde
+    D[..., 1, :] *= h_prev
+    np.square(h_tilde, out=D[..., 2, :])
+    np.subtract(1.0, D[..., 2, :], out=D[..., 2, :])
+    D[..., 2, :] *= 1.0 - z
+    W_zr, W_h_tilde = W_h[:, : 2 * n], W_h[:, 2 * n :]
+    dh = work_array(work, "dh", (T + 1, B, R, n))
+    dh[0] = 0.0
+    np.matmul(dL_dy.reshape(R, T * B, m), W_hy, out=per_run(dh[1:]))  # the direct paths
+    delta = work_array(work, "delta", (T, B, R, 3, n))
+    dq = np.empty((B, R, n))  # the adjoint of q_t = r_t * h_{t-1}
+    recurrent = np.empty((B, R, n))
     for t in range(T, 0, -1):
         s = t - 1
-        dh[:, t] = dh_out[:, s] + carry
-        delta[:, s, :, N] = dh[:, t] * d_n[:, s]
-        d_rh = delta[:, s, :, N] @ W_n  # the gradient reaching r_t * h_{t-1}
-        delta[:, s, :, Z] = dh[:, t] * d_z[:, s]
-        delta[:, s, :, Rs] = d_rh * d_r[:, s]
-        carry = dh[:, t] * z[:, s] + d_rh * r[:, s] + delta[:, s, :, : 2 * n] @ W_zr
-    dh[:, 0] = carry
-    flat = delta.reshape(R, T * B, 3 * n)
-    flat_T = flat.transpose(0, 2, 1)
-    h_flat = h_prev.reshape(R, T * B, n)
-    rh_flat = (r * h_prev).reshape(R, T * B, n)
-    X = trace.xs.reshape(*trace.xs.shape[:-3], T * B, -1)
+        np.multiply(dh[t][..., None, :], D[s, ..., ::2, :], out=delta[s, ..., ::2, :])
+        np.matmul(delta[s, ..., 2, :].swapaxes(0, 1), W_h_tilde, out=dq.swapaxes(0, 1))
+        np.multiply(dq, D[s, ..., 1, :], out=delta[s, ..., 1, :])
+        delta_zr = delta[s, ..., :2, :].reshape(B, R, 2 * n)
+        np.matmul(delta_zr.swapaxes(0, 1), W_zr, out=recurrent.swapaxes(0, 1))
+        dh[s] += recurrent
+        np.multiply(dh[t], z[s], out=recurrent)  # the direct path
+        dh[s] += recurrent
+        np.multiply(dq, r[s], out=recurrent)
+        dh[s] += recurrent
+    # Sums over (t, b) per run, one product per weight; W_x and b in one (the 1 of with_ones).
+    delta_T = per_run(delta.reshape(T, B, R, 3 * n)).transpose(0, 2, 1)
+    W_x_b = delta_T @ with_ones(trace.xs)
+    q = np.multiply(r, h_prev, out=work_array(work, "q", (T, B, R, n)))
     return GRUGradients(
-        W_x=flat_T @ X,
-        W_h=np.concatenate([flat_T[:, : 2 * n] @ h_flat, flat_T[:, 2 * n :] @ rh_flat], axis=1),
-        b=flat.sum(axis=1),
-        W_hy=dL_dy.reshape(R, T * B, m).transpose(0, 2, 1) @ trace.h[:, 1:].reshape(R, T * B, n),
+        W_x=W_x_b[..., :-1],
+        W_h=np.concatenate(
+            [delta_T[:, : 2 * n] @ per_run(h_prev), delta_T[:, 2 * n :] @ per_run(q)], axis=1
+        ),
+        b=W_x_b[..., -1],
+        W_hy=dL_dy.reshape(R, T * B, m).transpose(0, 2, 1) @ per_run(h[1:]),
         b_y=dL_dy.reshape(R, T * B, m).sum(axis=1),
-        dh=dh,
+        dh=run_first(dh),
     )

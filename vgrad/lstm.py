@@ -33,8 +33,9 @@ from ._cells import (
     gate,
     gate_blocks,
 )
+from ._runs import input_products, per_run, run_first, time_first, with_ones, work_array
 from ._validate import as_float_array, check_real, check_rng, check_sizes
-from .activations import _sigmoid_into, sigmoid
+from .activations import _tanh_form, sigmoid
 
 __all__ = ["LSTM", "LSTMGradients", "LSTMTrace", "backward_runs", "forward_runs"]
 
@@ -375,91 +376,121 @@ class LSTM(GatedCell):
 # -- many LSTMs at once ---------------------------------------------------------------------
 
 
-def forward_runs(params: dict[str, np.ndarray], xs: np.ndarray) -> LSTMTrace:
+def forward_runs(
+    params: dict[str, np.ndarray], xs: np.ndarray, work: dict[str, np.ndarray] | None = None
+) -> LSTMTrace:
     r""":meth:`LSTM.forward` for R cells at once, from zero states (:class:`vgrad.LSTMStack`).
 
     Every parameter carries a leading run axis (``W_h`` has shape (R, 4n, n)), ``xs`` has
     shape (T, B, d) (the same inputs for every run) or (R, T, B, d), and every array of the
     returned trace has the run axis first (so index a run, ``trace.h[r]``,
     before using the single-cell layout of the trace's properties). The arithmetic is that
-    of :meth:`LSTM.forward`, run by run, with one batched product per step for all runs
-    (the gates' sigmoid is evaluated as :math:`1/(1 + e^{-a})`, equal to
-    :func:`vgrad.sigmoid` to an ulp or two).
+    of :meth:`LSTM.forward`, run by run, with one batched product per step for all runs,
+    except that all four gates come from one ``tanh`` per step,
+    :math:`\sigma(a) = \tfrac12 + \tfrac12 \tanh(a/2)` (within a few 1e-16 of
+    :func:`vgrad.sigmoid`), and that :math:`b` is added inside the input product.
+
+    The loop works on time-first arrays (T, B, R, .), whose step slices are contiguous; the
+    trace's arrays are run-first views of them (``vgrad._runs``). With ``work`` (a dict the
+    caller keeps) the arrays are reused from the previous call, whose trace is overwritten.
     """
     W_x, W_h, b = params["W_x"], params["W_h"], params["b"]
     W_hy, b_y = params["W_hy"], params["b_y"]
-    R, n, d = W_h.shape[0], W_h.shape[2], W_x.shape[2]
+    R, n, m = W_h.shape[0], W_h.shape[2], W_hy.shape[1]
     T, B = xs.shape[-3], xs.shape[-2]
     s_i, s_f, s_g, s_o = gate_blocks(n, 4)
-    X = xs.reshape(*xs.shape[:-3], T * B, d)
-    a = (X @ W_x.transpose(0, 2, 1)).reshape(R, T, B, 4 * n)
-    a += b[:, None, None, :]
-    h = np.zeros((R, T + 1, B, n))
-    c = np.zeros((R, T + 1, B, n))
-    gates = np.empty_like(a)
+    # Every gate is s tanh(s a) + (1 - s): s = 1/2 on the sigmoid blocks i, f, o, 1 on g.
+    s, shift = _tanh_form(np.arange(4 * n) // n != GATES.index("g"))
+    a = work_array(work, "a", (T, B, R, 4 * n))
+    input_products(with_ones(xs), W_x, b, out=a)
+    h = work_array(work, "h", (T + 1, B, R, n))
+    c = work_array(work, "c", (T + 1, B, R, n))
+    h[0] = 0.0
+    c[0] = 0.0
+    gates = work_array(work, "gates", (T, B, R, 4 * n))
     W_h_T = np.ascontiguousarray(W_h.transpose(0, 2, 1))
-    recurrent = np.empty((R, B, 4 * n))
-    ig = np.empty((R, B, n))
+    recurrent = np.empty((B, R, 4 * n))
+    ig = np.empty((B, R, n))
     for t in range(T):
-        np.matmul(h[:, t], W_h_T, out=recurrent)
-        at = a[:, t]
-        at += recurrent
-        gate = gates[:, t]
-        _sigmoid_into(at, gate)  # i, f, o; the g block is overwritten with its tanh
-        np.tanh(at[..., s_g], out=gate[..., s_g])
-        np.multiply(gate[..., s_f], c[:, t], out=c[:, t + 1])
+        np.matmul(h[t].swapaxes(0, 1), W_h_T, out=recurrent.swapaxes(0, 1))  # one per run
+        a[t] += recurrent
+        gate = gates[t]
+        np.multiply(a[t], s, out=gate)
+        np.tanh(gate, out=gate)
+        gate *= s
+        gate += shift
+        np.multiply(gate[..., s_f], c[t], out=c[t + 1])
         np.multiply(gate[..., s_i], gate[..., s_g], out=ig)
-        c[:, t + 1] += ig
-        np.tanh(c[:, t + 1], out=h[:, t + 1])
-        h[:, t + 1] *= gate[..., s_o]
-    y = (h[:, 1:].reshape(R, T * B, n) @ W_hy.transpose(0, 2, 1)).reshape(R, T, B, -1)
+        c[t + 1] += ig
+        np.tanh(c[t + 1], out=h[t + 1])
+        h[t + 1] *= gate[..., s_o]
+    y = work_array(work, "y", (R, T, B, m))
+    np.matmul(per_run(h[1:]), W_hy.transpose(0, 2, 1), out=y.reshape(R, T * B, m))
     y += b_y[:, None, None, :]
-    return LSTMTrace(xs=xs, h=h, c=c, a=a, gates=gates, y=y)
+    return LSTMTrace(
+        xs=xs, h=run_first(h), c=run_first(c), a=run_first(a), gates=run_first(gates), y=y
+    )
 
 
 def backward_runs(
-    params: dict[str, np.ndarray], trace: LSTMTrace, dL_dy: np.ndarray
+    params: dict[str, np.ndarray],
+    trace: LSTMTrace,
+    dL_dy: np.ndarray,
+    work: dict[str, np.ndarray] | None = None,
 ) -> LSTMGradients:
     r""":meth:`LSTM.backward` for R cells at once: the trace of :func:`forward_runs`,
-    ``dL_dy`` of shape (R, T, B, m); every gradient has the run axis first."""
+    ``dL_dy`` of shape (R, T, B, m); every gradient has the run axis first.
+
+    The recursion runs time first, as :func:`forward_runs`. The local derivatives of every
+    step are computed before it, in one array ``D`` (T, B, R, 4, n) whose blocks multiply
+    :math:`(\bar c_t, \bar c_t, \bar c_t, \bar h_t)` into :math:`\delta_t`: two products per
+    step. ``work`` as in :func:`forward_runs` (it overwrites ``dh`` and ``dc``).
+    """
     W_h, W_hy = params["W_h"], params["W_hy"]
     R, T, B, n = trace.h.shape[0], trace.h.shape[1] - 1, trace.h.shape[2], trace.h.shape[3]
     m = W_hy.shape[1]
-    s_i, s_f, s_g, s_o = gate_blocks(n, 4)
-    gates = trace.gates
-    i, f, g, o = (gates[..., s] for s in (s_i, s_f, s_g, s_o))
-    tanh_c = np.tanh(trace.c[:, 1:])
-    dh_out = (dL_dy.reshape(R, T * B, m) @ W_hy).reshape(R, T, B, n)
-    dh = np.empty((R, T + 1, B, n))
-    dc = np.empty((R, T + 1, B, n))
-    delta = np.empty((R, T, B, 4 * n))
-    carry_h = np.zeros((R, B, n))
-    carry_c = np.zeros((R, B, n))
-    c_out = o * (1.0 - tanh_c**2)
-    d_i = g * i * (1.0 - i)
-    d_f = trace.c[:, :-1] * f * (1.0 - f)
-    d_g = i * (1.0 - g**2)
-    d_o = tanh_c * o * (1.0 - o)
+    gates = time_first(trace.gates).reshape(T, B, R, 4, n)  # one axis for the four gates
+    i, f, g, o = (gates[..., j, :] for j in range(4))
+    c = time_first(trace.c)
+    tanh_c = np.tanh(c[1:], out=work_array(work, "tanh_c", (T, B, R, n)))
+    K = np.square(tanh_c, out=work_array(work, "K", (T, B, R, n)))
+    np.subtract(1.0, K, out=K)
+    K *= o  # the diagonal of K_t = dh_t/dc_t, every step
+    D = np.subtract(1.0, gates, out=work_array(work, "D", (T, B, R, 4, n)))
+    D *= gates  # sigma (1 - sigma): sigma' for i, f, o; block g is overwritten
+    np.square(g, out=D[..., 2, :])
+    np.subtract(1.0, D[..., 2, :], out=D[..., 2, :])
+    D[..., 0, :] *= g
+    D[..., 1, :] *= c[:-1]
+    D[..., 2, :] *= i
+    D[..., 3, :] *= tanh_c
+    dh = work_array(work, "dh", (T + 1, B, R, n))
+    dh[0] = 0.0
+    np.matmul(dL_dy.reshape(R, T * B, m), W_hy, out=per_run(dh[1:]))  # the direct paths
+    dc = work_array(work, "dc", (T + 1, B, R, n))
+    delta = work_array(work, "delta", (T, B, R, 4, n))
+    recurrent = np.empty((B, R, n))
+    carry_c = np.zeros((B, R, n))  # dL/dc_t through c_{t+1}
     for t in range(T, 0, -1):
         s = t - 1
-        dh[:, t] = dh_out[:, s] + carry_h
-        dc[:, t] = carry_c + dh[:, t] * c_out[:, s]
-        delta[:, s, :, s_i] = dc[:, t] * d_i[:, s]
-        delta[:, s, :, s_f] = dc[:, t] * d_f[:, s]
-        delta[:, s, :, s_g] = dc[:, t] * d_g[:, s]
-        delta[:, s, :, s_o] = dh[:, t] * d_o[:, s]
-        carry_h = delta[:, s] @ W_h
-        carry_c = dc[:, t] * f[:, s]
-    dh[:, 0] = carry_h
-    dc[:, 0] = carry_c
-    flat_T = delta.reshape(R, T * B, 4 * n).transpose(0, 2, 1)
-    X = trace.xs.reshape(*trace.xs.shape[:-3], T * B, -1)
+        np.multiply(dh[t], K[s], out=dc[t])
+        dc[t] += carry_c
+        np.multiply(dc[t][..., None, :], D[s, ..., :3, :], out=delta[s, ..., :3, :])
+        np.multiply(dh[t], D[s, ..., 3, :], out=delta[s, ..., 3, :])
+        np.matmul(delta[s].reshape(B, R, 4 * n).swapaxes(0, 1), W_h, out=recurrent.swapaxes(0, 1))
+        dh[s] += recurrent  # dL/dh_{t-1} through the gates of step t
+        np.multiply(dc[t], f[s], out=carry_c)
+    dc[0] = carry_c
+    # Sums over (t, b) per run, one product per weight; W_x and b in one (the 1 of with_ones).
+    delta_T = per_run(delta.reshape(T, B, R, 4 * n)).transpose(0, 2, 1)
+    W_x_b = delta_T @ with_ones(trace.xs)
+    h = time_first(trace.h)
     return LSTMGradients(
-        W_x=flat_T @ X,
-        W_h=flat_T @ trace.h[:, :-1].reshape(R, T * B, n),
-        b=delta.reshape(R, T * B, 4 * n).sum(axis=1),
-        W_hy=dL_dy.reshape(R, T * B, m).transpose(0, 2, 1) @ trace.h[:, 1:].reshape(R, T * B, n),
+        W_x=W_x_b[..., :-1],
+        W_h=delta_T @ per_run(h[:-1]),
+        b=W_x_b[..., -1],
+        W_hy=dL_dy.reshape(R, T * B, m).transpose(0, 2, 1) @ per_run(h[1:]),
         b_y=dL_dy.reshape(R, T * B, m).sum(axis=1),
-        dh=dh,
-        dc=dc,
+        dh=run_first(dh),
+        dc=run_first(dc),
     )
