@@ -1,15 +1,17 @@
 """Layout and buffers of the stacked loops (:func:`vgrad.lstm.forward_runs` and the GRU's).
 
-Those loops train R small cells at once, and at their sizes (a (5, 16, 48) array per step)
-the cost of a numpy call, not its arithmetic, sets the pace. So they keep every array
-*time first, then batch, then run*, shape (T, B, R, ...):
+Those loops train R small cells at once, and at their sizes (a few thousand numbers per step)
+the cost of a numpy call, not its arithmetic, sets the pace: a ufunc on a strided slice costs
+several times more than on a contiguous block. So they keep every array *time first, then the
+units, then run, then batch*, shape (T, k, R, B): column vectors, as on the pages.
 
-* the slice of one step, ``x[t]``, is one contiguous block, and a ufunc on it runs at full
-  speed (on a strided run-first slice ``x[:, t]`` it costs several times more);
-* the rows of one run, :func:`per_run`, are a (T B, k) matrix with one row stride, so the
-  products over all steps (the input projection, the read-out, the weight gradients) are
-  one BLAS call per run, with no copy;
-* the traces and gradients they return are run-first *views*, :func:`run_first`.
+* Every block of a step, one gate's ``x[t, j*n:(j+1)*n]``, is one contiguous (n, R, B) block.
+* Run r's part of a step, ``x[t][:, r, :]``, is a (k, B) matrix with one row stride, so the
+  product of a step is one BLAS call per run, written in place.
+* The input :math:`x_t` and a constant 1 sit under :math:`h_{t-1}` in one column
+  (:func:`columns`), so one product per step gives :math:`W_h h_{t-1} + W_x x_t + b`, and the
+  same column gives all three weight gradients.
+* The traces and gradients they return are run-first *views*, :func:`run_first`.
 """
 
 from __future__ import annotations
@@ -18,36 +20,33 @@ import numpy as np
 
 
 def run_first(x: np.ndarray) -> np.ndarray:
-    """The view (R, T, B, ...) of a time-first array (T, B, R, ...)."""
-    return np.moveaxis(x, 2, 0)
+    """The view (R, T, B, k) of a time-first array (T, k, R, B)."""
+    return x.transpose(2, 0, 3, 1)
 
 
 def time_first(x: np.ndarray) -> np.ndarray:
-    """The view (T, B, R, ...) of a run-first array (R, T, B, ...): :func:`run_first` undone."""
-    return np.moveaxis(x, 0, 2)
+    """The view (T, k, R, B) of a run-first array (R, T, B, k): :func:`run_first` undone."""
+    return x.transpose(1, 3, 0, 2)
 
 
 def per_run(x: np.ndarray) -> np.ndarray:
-    """The (R, T B, k) view of a contiguous time-first array (T, B, R, k): run r's rows."""
-    T, B, R, k = x.shape
-    return x.reshape(T * B, R, k).swapaxes(0, 1)
+    """The (R, k, B) view of one step (k, R, B): run r's matrix, for ``np.matmul``."""
+    return x.swapaxes(0, 1)
 
 
-def with_ones(xs: np.ndarray) -> np.ndarray:
-    """The inputs (T, B, d) or (R, T, B, d) with a constant 1 appended, flattened to
-    (T B, d + 1) or (R, T B, d + 1): the bias becomes one more input weight, so one product
-    gives :math:`W_x x_t + b`, and its transpose gives both gradients."""
-    ones = np.ones((*xs.shape[:-1], 1))
-    x1 = np.concatenate([xs, ones], axis=-1)
-    T, B = xs.shape[-3], xs.shape[-2]
-    return x1.reshape(*xs.shape[:-3], T * B, xs.shape[-1] + 1)
-
-
-def input_products(x1: np.ndarray, W_x: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
-    """Write :math:`W_x x_t + b` of every step and run into ``out`` (T, B, R, k), from the
-    inputs of :func:`with_ones`, ``W_x`` (R, k, d) and ``b`` (R, k): one product per run."""
-    W1 = np.concatenate([W_x.transpose(0, 2, 1), b[:, None, :]], axis=1)  # (R, d + 1, k)
-    np.matmul(x1, W1, out=per_run(out))
+def columns(
+    work: dict[str, np.ndarray] | None, name: str, xs: np.ndarray, n: int, R: int, steps: int
+) -> np.ndarray:
+    """The array (steps, n + d + 1, R, B) whose column t is :math:`(\\cdot, x_{t+1}, 1)`: rows
+    :math:`n..n+d-1` hold the inputs ``xs`` ((T, B, d), shared, or (R, T, B, d)), row n + d
+    is 1, rows :math:`0..n-1` are left for the state the loop writes."""
+    T, B, d = xs.shape[-3], xs.shape[-2], xs.shape[-1]
+    out = work_array(work, name, (steps, n + d + 1, R, B))
+    x_tf = xs.transpose(0, 2, 1)[:, :, None, :] if xs.ndim == 3 else xs.transpose(1, 3, 0, 2)
+    out[:T, n : n + d] = x_tf
+    out[T:, n : n + d] = 0.0
+    out[:, n + d] = 1.0
+    return out
 
 
 def work_array(work: dict[str, np.ndarray] | None, name: str, shape: tuple[int, ...]) -> np.ndarray:

@@ -35,7 +35,7 @@ from ._cells import (
     gate,
     gate_blocks,
 )
-from ._runs import input_products, per_run, run_first, time_first, with_ones, work_array
+from ._runs import columns, per_run, run_first, time_first, work_array
 from ._validate import as_float_array, check_real, check_rng, check_sizes
 from .activations import _tanh_form, sigmoid
 
@@ -324,48 +324,45 @@ def forward_runs(
     before using the single-cell layout of the trace's properties). The arithmetic is that of
     :meth:`GRU.forward`, run by run, except that :math:`z_t` and :math:`r_t` come from one
     ``tanh``, :math:`\sigma(a) = \tfrac12 + \tfrac12 \tanh(a/2)` (within a few 1e-16 of
-    :func:`vgrad.sigmoid`), :math:`b` is added inside the input product, and the update is
-    evaluated as :math:`h_t = \tilde h_t + z_t \odot (h_{t-1} - \tilde h_t)`. Layout and
-    ``work`` as in :func:`vgrad.lstm.forward_runs`.
+    :func:`vgrad.sigmoid`), each pre-activation is one product with the input and bias
+    included, and the update is evaluated as
+    :math:`h_t = \tilde h_t + z_t \odot (h_{t-1} - \tilde h_t)`. Layout and ``work`` as in
+    :func:`vgrad.lstm.forward_runs`.
     """
     W_x, W_h, b = params["W_x"], params["W_h"], params["b"]
     W_hy, b_y = params["W_hy"], params["b_y"]
     R, n, m = W_h.shape[0], W_h.shape[2], W_hy.shape[1]
     T, B = xs.shape[-3], xs.shape[-2]
     ZR, H_TILDE = slice(0, 2 * n), slice(2 * n, 3 * n)
-    # z and r are s tanh(s a) + (1 - s) with s = 1/2.
-    s, shift = _tanh_form(np.ones(2 * n, dtype=bool))
-    a = work_array(work, "a", (T, B, R, 3 * n))
-    input_products(with_ones(xs), W_x, b, out=a)
-    h = work_array(work, "h", (T + 1, B, R, n))
-    h[0] = 0.0
-    gates = work_array(work, "gates", (T, B, R, 3 * n))
-    W_zr_T = np.ascontiguousarray(W_h[:, ZR].transpose(0, 2, 1))
-    W_h_tilde_T = np.ascontiguousarray(W_h[:, H_TILDE].transpose(0, 2, 1))
-    rec_zr = np.empty((B, R, 2 * n))
-    rec_h_tilde = np.empty((B, R, n))
-    q = np.empty((B, R, n))  # the reset state r_t * h_{t-1}
+    # z and r are s tanh(s a) + (1 - s) with s = 1/2, folded into their weights (exactly).
+    s, shift = (v[0] for v in _tanh_form(np.ones(1, dtype=bool)))
+    W = np.concatenate([W_h, W_x, b[:, :, None]], axis=2)  # (W_h, W_x, b) side by side
+    W_zr = s * W[:, ZR]
+    W_h_tilde = W[:, H_TILDE]
+    # Column t of hx is (h_t, x_{t+1}, 1), column t of qx is (q_{t+1}, x_{t+1}, 1).
+    hx = columns(work, "hx", xs, n, R, T + 1)
+    hx[0, :n] = 0.0
+    qx = columns(work, "qx", xs, n, R, T)
+    u = work_array(work, "a", (T, 3 * n, R, B))
+    gates = work_array(work, "gates", (T, 3 * n, R, B))
     for t in range(T):
-        np.matmul(h[t].swapaxes(0, 1), W_zr_T, out=rec_zr.swapaxes(0, 1))  # one per run
-        a_zr, zr = a[t][..., ZR], gates[t][..., ZR]
-        a_zr += rec_zr
-        np.multiply(a_zr, s, out=zr)
-        np.tanh(zr, out=zr)
+        np.matmul(W_zr, per_run(hx[t]), out=per_run(u[t, ZR]))  # s a^{z,r}_t, one per run
+        zr = np.tanh(u[t, ZR], out=gates[t, ZR])
         zr *= s
         zr += shift
-        z, r, h_tilde = zr[..., :n], zr[..., n:], gates[t][..., H_TILDE]
-        np.multiply(r, h[t], out=q)
-        np.matmul(q.swapaxes(0, 1), W_h_tilde_T, out=rec_h_tilde.swapaxes(0, 1))
-        a_h_tilde = a[t][..., H_TILDE]
-        a_h_tilde += rec_h_tilde
-        np.tanh(a_h_tilde, out=h_tilde)
-        np.subtract(h[t], h_tilde, out=h[t + 1])
-        h[t + 1] *= z
-        h[t + 1] += h_tilde
+        z, r, h_tilde = gates[t, :n], gates[t, n : 2 * n], gates[t, H_TILDE]
+        np.multiply(r, hx[t, :n], out=qx[t, :n])
+        np.matmul(W_h_tilde, per_run(qx[t]), out=per_run(u[t, H_TILDE]))
+        np.tanh(u[t, H_TILDE], out=h_tilde)
+        h = np.subtract(hx[t, :n], h_tilde, out=hx[t + 1, :n])
+        h *= z
+        h += h_tilde
+    u[:, ZR] /= s  # a_t, exactly
+    h = hx[:, :n]
     y = work_array(work, "y", (R, T, B, m))
-    np.matmul(per_run(h[1:]), W_hy.transpose(0, 2, 1), out=y.reshape(R, T * B, m))
+    np.matmul(h[1:].transpose(0, 2, 3, 1), W_hy.transpose(0, 2, 1), out=y.swapaxes(0, 1))
     y += b_y[:, None, None, :]
-    return GRUTrace(xs=xs, h=run_first(h), a=run_first(a), gates=run_first(gates), y=y)
+    return GRUTrace(xs=xs, h=run_first(h), a=run_first(u), gates=run_first(gates), y=y)
 
 
 def backward_runs(
@@ -378,54 +375,66 @@ def backward_runs(
     ``dL_dy`` of shape (R, T, B, m); every gradient has the run axis first.
 
     The recursion runs time first; the local derivatives of every step are computed before
-    it, in one array ``D`` (T, B, R, 3, n) whose z and h_tilde blocks multiply
-    :math:`\bar h_t` and whose r block multiplies :math:`\bar q_t`. ``work`` as in
-    :func:`forward_runs` (it overwrites ``dh``).
+    it, in one array ``D`` (T, 3, n, R, B) whose z and h_tilde blocks multiply
+    :math:`\bar h_t` and whose r block multiplies :math:`\bar q_t`; the weight gradients are
+    summed as the recursion goes. ``work`` as in :func:`forward_runs` (it overwrites ``dh``).
     """
     W_h, W_hy = params["W_h"], params["W_hy"]
     R, T, B, n = trace.h.shape[0], trace.h.shape[1] - 1, trace.h.shape[2], trace.h.shape[3]
-    m = W_hy.shape[1]
-    gates = time_first(trace.gates).reshape(T, B, R, 3, n)  # one axis for the three blocks
-    z, r, h_tilde = (gates[..., j, :] for j in range(3))
+    gates = time_first(trace.gates).reshape(T, 3, n, R, B)
+    z, r, h_tilde = (gates[:, j] for j in range(3))
     h = time_first(trace.h)
     h_prev = h[:-1]
-    D = np.subtract(1.0, gates, out=work_array(work, "D", (T, B, R, 3, n)))
+    D = np.subtract(1.0, gates, out=work_array(work, "D", (T, 3, n, R, B)))
     D *= gates  # sigma (1 - sigma): sigma' for z, r; block h_tilde is overwritten
-    D[..., 0, :] *= h_prev - h_tilde
-    D[..., 1, :] *= h_prev
-    np.square(h_tilde, out=D[..., 2, :])
-    np.subtract(1.0, D[..., 2, :], out=D[..., 2, :])
-    D[..., 2, :] *= 1.0 - z
-    W_zr, W_h_tilde = W_h[:, : 2 * n], W_h[:, 2 * n :]
-    dh = work_array(work, "dh", (T + 1, B, R, n))
+    D[:, 0] *= h_prev - h_tilde
+    D[:, 1] *= h_prev
+    np.square(h_tilde, out=D[:, 2])
+    np.subtract(1.0, D[:, 2], out=D[:, 2])
+    D[:, 2] *= 1.0 - z
+    # The columns of the forward pass: (h_{t-1}, x_t, 1) and (q_t, x_t, 1).
+    hx = columns(work, "hx_back", trace.xs, n, R, T)
+    hx[:, :n] = h_prev
+    qx = columns(work, "qx_back", trace.xs, n, R, T)
+    np.multiply(r, h_prev, out=qx[:, :n])
+    W_zr_T = np.ascontiguousarray(W_h[:, : 2 * n].transpose(0, 2, 1))
+    W_h_tilde_T = np.ascontiguousarray(W_h[:, 2 * n :].transpose(0, 2, 1))
+    dh = work_array(work, "dh", (T + 1, n, R, B))
     dh[0] = 0.0
-    np.matmul(dL_dy.reshape(R, T * B, m), W_hy, out=per_run(dh[1:]))  # the direct paths
-    delta = work_array(work, "delta", (T, B, R, 3, n))
-    dq = np.empty((B, R, n))  # the adjoint of q_t = r_t * h_{t-1}
-    recurrent = np.empty((B, R, n))
+    # The direct paths y_t -> h_t, every step.
+    np.matmul(
+        W_hy.transpose(0, 2, 1), dL_dy.transpose(1, 0, 3, 2), out=dh[1:].transpose(0, 2, 1, 3)
+    )
+    delta = np.empty((3, n, R, B))
+    delta_zr = per_run(delta[:2].reshape(2 * n, R, B))  # (R, 2n, B)
+    delta_h_tilde = per_run(delta[2])
+    dq = np.empty((n, R, B))  # the adjoint of q_t = r_t * h_{t-1}
+    recurrent = np.empty((n, R, B))
+    k = hx.shape[1]
+    grad_zr, grad_h_tilde = np.zeros((R, 2 * n, k)), np.zeros((R, n, k))
+    term_zr, term_h_tilde = np.empty_like(grad_zr), np.empty_like(grad_h_tilde)
     for t in range(T, 0, -1):
         s = t - 1
-        np.multiply(dh[t][..., None, :], D[s, ..., ::2, :], out=delta[s, ..., ::2, :])
-        np.matmul(delta[s, ..., 2, :].swapaxes(0, 1), W_h_tilde, out=dq.swapaxes(0, 1))
-        np.multiply(dq, D[s, ..., 1, :], out=delta[s, ..., 1, :])
-        delta_zr = delta[s, ..., :2, :].reshape(B, R, 2 * n)
-        np.matmul(delta_zr.swapaxes(0, 1), W_zr, out=recurrent.swapaxes(0, 1))
+        np.multiply(dh[t], D[s, ::2], out=delta[::2])  # blocks z and h_tilde
+        np.matmul(W_h_tilde_T, delta_h_tilde, out=per_run(dq))
+        np.multiply(dq, D[s, 1], out=delta[1])
+        np.matmul(W_zr_T, delta_zr, out=per_run(recurrent))
         dh[s] += recurrent
         np.multiply(dh[t], z[s], out=recurrent)  # the direct path
         dh[s] += recurrent
         np.multiply(dq, r[s], out=recurrent)
         dh[s] += recurrent
-    # Sums over (t, b) per run, one product per weight; W_x and b in one (the 1 of with_ones).
-    delta_T = per_run(delta.reshape(T, B, R, 3 * n)).transpose(0, 2, 1)
-    W_x_b = delta_T @ with_ones(trace.xs)
-    q = np.multiply(r, h_prev, out=work_array(work, "q", (T, B, R, n)))
+        np.matmul(delta_zr, per_run(hx[s]).swapaxes(1, 2), out=term_zr)
+        grad_zr += term_zr
+        np.matmul(delta_h_tilde, per_run(qx[s]).swapaxes(1, 2), out=term_h_tilde)
+        grad_h_tilde += term_h_tilde
+    grad = np.concatenate([grad_zr, grad_h_tilde], axis=1)  # dL/d(W_h, W_x, b)
+    h_run = h[1:].transpose(0, 2, 3, 1)  # (T, R, B, n)
     return GRUGradients(
-        W_x=W_x_b[..., :-1],
-        W_h=np.concatenate(
-            [delta_T[:, : 2 * n] @ per_run(h_prev), delta_T[:, 2 * n :] @ per_run(q)], axis=1
-        ),
-        b=W_x_b[..., -1],
-        W_hy=dL_dy.reshape(R, T * B, m).transpose(0, 2, 1) @ per_run(h[1:]),
-        b_y=dL_dy.reshape(R, T * B, m).sum(axis=1),
+        W_x=grad[..., n:-1],
+        W_h=grad[..., :n],
+        b=grad[..., -1],
+        W_hy=np.matmul(dL_dy.swapaxes(0, 1).swapaxes(2, 3), h_run).sum(axis=0),
+        b_y=dL_dy.sum(axis=(1, 2)),
         dh=run_first(dh),
     )

@@ -33,7 +33,7 @@ from ._cells import (
     gate,
     gate_blocks,
 )
-from ._runs import input_products, per_run, run_first, time_first, with_ones, work_array
+from ._runs import columns, per_run, run_first, time_first, work_array
 from ._validate import as_float_array, check_real, check_rng, check_sizes
 from .activations import _tanh_form, sigmoid
 
@@ -385,12 +385,12 @@ def forward_runs(
     shape (T, B, d) (the same inputs for every run) or (R, T, B, d), and every array of the
     returned trace has the run axis first (so index a run, ``trace.h[r]``,
     before using the single-cell layout of the trace's properties). The arithmetic is that
-    of :meth:`LSTM.forward`, run by run, with one batched product per step for all runs,
-    except that all four gates come from one ``tanh`` per step,
-    :math:`\sigma(a) = \tfrac12 + \tfrac12 \tanh(a/2)` (within a few 1e-16 of
-    :func:`vgrad.sigmoid`), and that :math:`b` is added inside the input product.
+    of :meth:`LSTM.forward`, run by run, with one batched product per step for all runs
+    giving :math:`a_t = W_h h_{t-1} + W_x x_t + b` at once, and all four gates from one
+    ``tanh`` per step, :math:`\sigma(a) = \tfrac12 + \tfrac12 \tanh(a/2)` (within a few
+    1e-16 of :func:`vgrad.sigmoid`).
 
-    The loop works on time-first arrays (T, B, R, .), whose step slices are contiguous; the
+    The loop works on time-first arrays (T, k, R, B) whose gate blocks are contiguous; the
     trace's arrays are run-first views of them (``vgrad._runs``). With ``work`` (a dict the
     caller keeps) the arrays are reused from the previous call, whose trace is overwritten.
     """
@@ -398,37 +398,39 @@ def forward_runs(
     W_hy, b_y = params["W_hy"], params["b_y"]
     R, n, m = W_h.shape[0], W_h.shape[2], W_hy.shape[1]
     T, B = xs.shape[-3], xs.shape[-2]
-    s_i, s_f, s_g, s_o = gate_blocks(n, 4)
     # Every gate is s tanh(s a) + (1 - s): s = 1/2 on the sigmoid blocks i, f, o, 1 on g.
-    s, shift = _tanh_form(np.arange(4 * n) // n != GATES.index("g"))
-    a = work_array(work, "a", (T, B, R, 4 * n))
-    input_products(with_ones(xs), W_x, b, out=a)
-    h = work_array(work, "h", (T + 1, B, R, n))
-    c = work_array(work, "c", (T + 1, B, R, n))
-    h[0] = 0.0
+    s, shift = (v.reshape(4, 1, 1, 1) for v in _tanh_form(np.array(GATES) != "g"))
+    # Column t of hx is (h_t, x_{t+1}, 1); the weights (W_h, W_x, b) side by side, scaled by
+    # s (exactly: a power of two), so the product of a step is u_t = s a_t.
+    hx = columns(work, "hx", xs, n, R, T + 1)
+    hx[0, :n] = 0.0
+    W = np.concatenate([W_h, W_x, b[:, :, None]], axis=2)
+    W = W.reshape(R, 4, n, -1) * s[..., 0]
+    W = W.reshape(R, 4 * n, -1)
+    u = work_array(work, "a", (T, 4 * n, R, B))
+    gates = work_array(work, "gates", (T, 4 * n, R, B))
+    c = work_array(work, "c", (T + 1, n, R, B))
     c[0] = 0.0
-    gates = work_array(work, "gates", (T, B, R, 4 * n))
-    W_h_T = np.ascontiguousarray(W_h.transpose(0, 2, 1))
-    recurrent = np.empty((B, R, 4 * n))
-    ig = np.empty((B, R, n))
+    ig = np.empty((n, R, B))
     for t in range(T):
-        np.matmul(h[t].swapaxes(0, 1), W_h_T, out=recurrent.swapaxes(0, 1))  # one per run
-        a[t] += recurrent
-        gate = gates[t]
-        np.multiply(a[t], s, out=gate)
-        np.tanh(gate, out=gate)
+        np.matmul(W, per_run(hx[t]), out=per_run(u[t]))  # one product per run
+        gate = np.tanh(u[t], out=gates[t]).reshape(4, n, R, B)
         gate *= s
         gate += shift
-        np.multiply(gate[..., s_f], c[t], out=c[t + 1])
-        np.multiply(gate[..., s_i], gate[..., s_g], out=ig)
+        i, f, g, o = gate
+        np.multiply(f, c[t], out=c[t + 1])
+        np.multiply(i, g, out=ig)
         c[t + 1] += ig
-        np.tanh(c[t + 1], out=h[t + 1])
-        h[t + 1] *= gate[..., s_o]
+        h = np.tanh(c[t + 1], out=hx[t + 1, :n])
+        h *= o
+    a = u.reshape(T, 4, n, R, B)
+    a /= s  # a_t, exactly
+    h = hx[:, :n]
     y = work_array(work, "y", (R, T, B, m))
-    np.matmul(per_run(h[1:]), W_hy.transpose(0, 2, 1), out=y.reshape(R, T * B, m))
+    np.matmul(h[1:].transpose(0, 2, 3, 1), W_hy.transpose(0, 2, 1), out=y.swapaxes(0, 1))
     y += b_y[:, None, None, :]
     return LSTMTrace(
-        xs=xs, h=run_first(h), c=run_first(c), a=run_first(a), gates=run_first(gates), y=y
+        xs=xs, h=run_first(h), c=run_first(c), a=run_first(u), gates=run_first(gates), y=y
     )
 
 
@@ -442,55 +444,65 @@ def backward_runs(
     ``dL_dy`` of shape (R, T, B, m); every gradient has the run axis first.
 
     The recursion runs time first, as :func:`forward_runs`. The local derivatives of every
-    step are computed before it, in one array ``D`` (T, B, R, 4, n) whose blocks multiply
-    :math:`(\bar c_t, \bar c_t, \bar c_t, \bar h_t)` into :math:`\delta_t`: two products per
-    step. ``work`` as in :func:`forward_runs` (it overwrites ``dh`` and ``dc``).
+    step are computed before it, in one array ``D`` (T, 4, n, R, B) whose blocks multiply
+    :math:`(\bar c_t, \bar c_t, \bar c_t, \bar h_t)` into :math:`\delta_t`; the weight
+    gradients are summed over the steps as the recursion goes, from the columns
+    :math:`(h_{t-1}, x_t, 1)` of the forward pass. ``work`` as in :func:`forward_runs` (it
+    overwrites ``dh`` and ``dc``).
     """
     W_h, W_hy = params["W_h"], params["W_hy"]
     R, T, B, n = trace.h.shape[0], trace.h.shape[1] - 1, trace.h.shape[2], trace.h.shape[3]
-    m = W_hy.shape[1]
-    gates = time_first(trace.gates).reshape(T, B, R, 4, n)  # one axis for the four gates
-    i, f, g, o = (gates[..., j, :] for j in range(4))
+    gates = time_first(trace.gates).reshape(T, 4, n, R, B)
+    i, f, g, o = (gates[:, j] for j in range(4))
     c = time_first(trace.c)
-    tanh_c = np.tanh(c[1:], out=work_array(work, "tanh_c", (T, B, R, n)))
-    K = np.square(tanh_c, out=work_array(work, "K", (T, B, R, n)))
+    h = time_first(trace.h)
+    tanh_c = np.tanh(c[1:], out=work_array(work, "tanh_c", (T, n, R, B)))
+    K = np.square(tanh_c, out=work_array(work, "K", (T, n, R, B)))
     np.subtract(1.0, K, out=K)
     K *= o  # the diagonal of K_t = dh_t/dc_t, every step
-    D = np.subtract(1.0, gates, out=work_array(work, "D", (T, B, R, 4, n)))
+    D = np.subtract(1.0, gates, out=work_array(work, "D", (T, 4, n, R, B)))
     D *= gates  # sigma (1 - sigma): sigma' for i, f, o; block g is overwritten
-    np.square(g, out=D[..., 2, :])
-    np.subtract(1.0, D[..., 2, :], out=D[..., 2, :])
-    D[..., 0, :] *= g
-    D[..., 1, :] *= c[:-1]
-    D[..., 2, :] *= i
-    D[..., 3, :] *= tanh_c
-    dh = work_array(work, "dh", (T + 1, B, R, n))
+    np.square(g, out=D[:, 2])
+    np.subtract(1.0, D[:, 2], out=D[:, 2])
+    D[:, 0] *= g
+    D[:, 1] *= c[:-1]
+    D[:, 2] *= i
+    D[:, 3] *= tanh_c
+    hx = columns(work, "hx_back", trace.xs, n, R, T)  # column t - 1 is (h_{t-1}, x_t, 1)
+    hx[:, :n] = h[:-1]
+    dh = work_array(work, "dh", (T + 1, n, R, B))
     dh[0] = 0.0
-    np.matmul(dL_dy.reshape(R, T * B, m), W_hy, out=per_run(dh[1:]))  # the direct paths
-    dc = work_array(work, "dc", (T + 1, B, R, n))
-    delta = work_array(work, "delta", (T, B, R, 4, n))
-    recurrent = np.empty((B, R, n))
-    carry_c = np.zeros((B, R, n))  # dL/dc_t through c_{t+1}
+    # The direct paths y_t -> h_t, every step.
+    np.matmul(
+        W_hy.transpose(0, 2, 1), dL_dy.transpose(1, 0, 3, 2), out=dh[1:].transpose(0, 2, 1, 3)
+    )
+    dc = work_array(work, "dc", (T + 1, n, R, B))
+    delta = np.empty((4, n, R, B))
+    delta_run = per_run(delta.reshape(4 * n, R, B))  # (R, 4n, B)
+    W_h_T = np.ascontiguousarray(W_h.transpose(0, 2, 1))
+    recurrent = np.empty((n, R, B))
+    carry_c = np.zeros((n, R, B))  # dL/dc_t through c_{t+1}
+    grad = np.zeros((R, 4 * n, hx.shape[1]))  # dL/d(W_h, W_x, b)
+    term = np.empty_like(grad)
     for t in range(T, 0, -1):
         s = t - 1
         np.multiply(dh[t], K[s], out=dc[t])
         dc[t] += carry_c
-        np.multiply(dc[t][..., None, :], D[s, ..., :3, :], out=delta[s, ..., :3, :])
-        np.multiply(dh[t], D[s, ..., 3, :], out=delta[s, ..., 3, :])
-        np.matmul(delta[s].reshape(B, R, 4 * n).swapaxes(0, 1), W_h, out=recurrent.swapaxes(0, 1))
+        np.multiply(dc[t], D[s, :3], out=delta[:3])
+        np.multiply(dh[t], D[s, 3], out=delta[3])
+        np.matmul(W_h_T, delta_run, out=per_run(recurrent))
         dh[s] += recurrent  # dL/dh_{t-1} through the gates of step t
+        np.matmul(delta_run, per_run(hx[s]).swapaxes(1, 2), out=term)
+        grad += term
         np.multiply(dc[t], f[s], out=carry_c)
     dc[0] = carry_c
-    # Sums over (t, b) per run, one product per weight; W_x and b in one (the 1 of with_ones).
-    delta_T = per_run(delta.reshape(T, B, R, 4 * n)).transpose(0, 2, 1)
-    W_x_b = delta_T @ with_ones(trace.xs)
-    h = time_first(trace.h)
+    h_run = h[1:].transpose(0, 2, 3, 1)  # (T, R, B, n)
     return LSTMGradients(
-        W_x=W_x_b[..., :-1],
-        W_h=delta_T @ per_run(h[:-1]),
-        b=W_x_b[..., -1],
-        W_hy=dL_dy.reshape(R, T * B, m).transpose(0, 2, 1) @ per_run(h[1:]),
-        b_y=dL_dy.reshape(R, T * B, m).sum(axis=1),
+        W_x=grad[..., n:-1],
+        W_h=grad[..., :n],
+        b=grad[..., -1],
+        W_hy=np.matmul(dL_dy.swapaxes(0, 1).swapaxes(2, 3), h_run).sum(axis=0),
+        b_y=dL_dy.sum(axis=(1, 2)),
         dh=run_first(dh),
         dc=run_first(dc),
     )
