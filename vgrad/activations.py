@@ -28,20 +28,19 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
-def _tanh_form(sigmoid_columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    r"""Per-column ``(s, 1 - s)`` that evaluate a row of sigmoid and tanh units with one tanh.
+def _sigmoid_from_tanh(t: np.ndarray) -> np.ndarray:
+    r"""Turn :math:`t = \tanh(a/2)` into :math:`\sigma(a) = \tfrac12 + \tfrac12 \tanh(a/2)`,
+    in place (two ufunc calls); returns ``t``.
 
-    :math:`\sigma(a) = \tfrac12 + \tfrac12 \tanh(a/2)`, so with :math:`s = 1/2` on a
-    column where ``sigmoid_columns`` is true and :math:`s = 1` elsewhere, every unit is
-    :math:`\phi(a) = s \tanh(s a) + (1 - s)`: the stacked training loops
-    (:func:`vgrad.lstm.forward_runs`, :func:`vgrad.gru.forward_runs`) fold :math:`s` into the
-    gate weights (scaling by a power of two is exact) and need one ``tanh`` call for all
-    gates. On a sigmoid column the result differs from :func:`sigmoid` by at most a few
-    1e-16 absolute (``tests/test_stacked.py``), so a gate below about 1e-8 keeps fewer
-    correct digits than :func:`sigmoid` gives it, and one below about 1e-17 is 0.
+    The stacked training loops (:func:`vgrad.lstm.forward_runs`, :func:`vgrad.gru.forward_runs`)
+    scale the sigmoid gates' weights by 1/2 (exactly: a power of two) and so evaluate all gates
+    of a step with one ``tanh``. The result differs from :func:`sigmoid` by at most a few
+    1e-16 absolute (``tests/test_stacked.py``), so a gate below about 1e-8 keeps fewer correct
+    digits than :func:`sigmoid` gives it, and one below about 1e-17 is 0.
     """
-    s = np.where(sigmoid_columns, 0.5, 1.0)
-    return s, 1.0 - s
+    t *= 0.5
+    t += 0.5
+    return t
 
 
 def sigmoid_prime(z: np.ndarray) -> np.ndarray:

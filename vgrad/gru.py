@@ -37,7 +37,7 @@ from ._cells import (
 )
 from ._runs import columns, per_run, run_first, time_first, work_array
 from ._validate import as_float_array, check_real, check_rng, check_sizes
-from .activations import _tanh_form, sigmoid
+from .activations import _sigmoid_from_tanh, sigmoid
 
 __all__ = ["GRU", "GRUGradients", "GRUTrace", "backward_runs", "forward_runs"]
 
@@ -334,10 +334,9 @@ def forward_runs(
     R, n, m = W_h.shape[0], W_h.shape[2], W_hy.shape[1]
     T, B = xs.shape[-3], xs.shape[-2]
     ZR, H_TILDE = slice(0, 2 * n), slice(2 * n, 3 * n)
-    # z and r are s tanh(s a) + (1 - s) with s = 1/2, folded into their weights (exactly).
-    s, shift = (v[0] for v in _tanh_form(np.ones(1, dtype=bool)))
+    # The weights of z and r halved (exactly), so that one tanh gives both gates.
     W = np.concatenate([W_h, W_x, b[:, :, None]], axis=2)  # (W_h, W_x, b) side by side
-    W_zr = s * W[:, ZR]
+    W_zr = 0.5 * W[:, ZR]
     W_h_tilde = W[:, H_TILDE]
     # Column t of hx is (h_t, x_{t+1}, 1), column t of qx is (q_{t+1}, x_{t+1}, 1).
     hx = columns(work, "hx", xs, n, R, T + 1)
@@ -346,10 +345,8 @@ def forward_runs(
     u = work_array(work, "a", (T, 3 * n, R, B))
     gates = work_array(work, "gates", (T, 3 * n, R, B))
     for t in range(T):
-        np.matmul(W_zr, per_run(hx[t]), out=per_run(u[t, ZR]))  # s a^{z,r}_t, one per run
-        zr = np.tanh(u[t, ZR], out=gates[t, ZR])
-        zr *= s
-        zr += shift
+        np.matmul(W_zr, per_run(hx[t]), out=per_run(u[t, ZR]))  # a^{z,r}_t / 2, one per run
+        _sigmoid_from_tanh(np.tanh(u[t, ZR], out=gates[t, ZR]))
         z, r, h_tilde = gates[t, :n], gates[t, n : 2 * n], gates[t, H_TILDE]
         np.multiply(r, hx[t, :n], out=qx[t, :n])
         np.matmul(W_h_tilde, per_run(qx[t]), out=per_run(u[t, H_TILDE]))
@@ -357,7 +354,7 @@ def forward_runs(
         h = np.subtract(hx[t, :n], h_tilde, out=hx[t + 1, :n])
         h *= z
         h += h_tilde
-    u[:, ZR] /= s  # a_t, exactly
+    u[:, ZR] *= 2.0  # a_t, exactly
     h = hx[:, :n]
     y = work_array(work, "y", (R, T, B, m))
     np.matmul(h[1:].transpose(0, 2, 3, 1), W_hy.transpose(0, 2, 1), out=y.swapaxes(0, 1))

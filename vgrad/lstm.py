@@ -35,13 +35,14 @@ from ._cells import (
 )
 from ._runs import columns, per_run, run_first, time_first, work_array
 from ._validate import as_float_array, check_real, check_rng, check_sizes
-from .activations import _tanh_form, sigmoid
+from .activations import _sigmoid_from_tanh, sigmoid
 
 __all__ = ["LSTM", "LSTMGradients", "LSTMTrace", "backward_runs", "forward_runs"]
 
 PARAMS = ("W_x", "W_h", "b", "W_hy", "b_y")
 #: Order of the four gate blocks in the stacked ``W_x``, ``W_h``, ``b``, ``a`` and ``gates``.
 GATES = ("i", "f", "g", "o")
+SIGMOID = [0, 1, 3]  # the blocks with a sigmoid
 
 
 @dataclass(frozen=True)
@@ -398,14 +399,13 @@ def forward_runs(
     W_hy, b_y = params["W_hy"], params["b_y"]
     R, n, m = W_h.shape[0], W_h.shape[2], W_hy.shape[1]
     T, B = xs.shape[-3], xs.shape[-2]
-    # Every gate is s tanh(s a) + (1 - s): s = 1/2 on the sigmoid blocks i, f, o, 1 on g.
-    s, shift = (v.reshape(4, 1, 1, 1) for v in _tanh_form(np.array(GATES) != "g"))
-    # Column t of hx is (h_t, x_{t+1}, 1); the weights (W_h, W_x, b) side by side, scaled by
-    # s (exactly: a power of two), so the product of a step is u_t = s a_t.
+    # Column t of hx is (h_t, x_{t+1}, 1); the weights (W_h, W_x, b) side by side, those of
+    # the sigmoid blocks i, f, o halved (exactly), so the product of a step is a_t with
+    # those blocks halved, and one tanh gives every gate.
     hx = columns(work, "hx", xs, n, R, T + 1)
     hx[0, :n] = 0.0
-    W = np.concatenate([W_h, W_x, b[:, :, None]], axis=2)
-    W = W.reshape(R, 4, n, -1) * s[..., 0]
+    W = np.concatenate([W_h, W_x, b[:, :, None]], axis=2).reshape(R, 4, n, -1)
+    W[:, SIGMOID] *= 0.5
     W = W.reshape(R, 4 * n, -1)
     u = work_array(work, "a", (T, 4 * n, R, B))
     gates = work_array(work, "gates", (T, 4 * n, R, B))
@@ -415,8 +415,8 @@ def forward_runs(
     for t in range(T):
         np.matmul(W, per_run(hx[t]), out=per_run(u[t]))  # one product per run
         gate = np.tanh(u[t], out=gates[t]).reshape(4, n, R, B)
-        gate *= s
-        gate += shift
+        _sigmoid_from_tanh(gate[:2])  # i, f
+        _sigmoid_from_tanh(gate[3])  # o
         i, f, g, o = gate
         np.multiply(f, c[t], out=c[t + 1])
         np.multiply(i, g, out=ig)
@@ -424,7 +424,8 @@ def forward_runs(
         h = np.tanh(c[t + 1], out=hx[t + 1, :n])
         h *= o
     a = u.reshape(T, 4, n, R, B)
-    a /= s  # a_t, exactly
+    a[:, :2] *= 2.0  # a_t, exactly
+    a[:, 3] *= 2.0
     h = hx[:, :n]
     y = work_array(work, "y", (R, T, B, m))
     np.matmul(h[1:].transpose(0, 2, 3, 1), W_hy.transpose(0, 2, 1), out=y.swapaxes(0, 1))
