@@ -338,3 +338,72 @@ def test_gated_stack_errors(rng):
             rng=0,
             omega=1.0,
         )
+
+
+@pytest.mark.parametrize(("cell", "Stack"), GATED)
+def test_gated_reuse_gives_the_same_numbers_and_overwrites(cell, Stack, rng):
+    # train_many passes reuse=True: the arrays of one step are those of the next.
+    stack = Stack([cell.random(2, 4, 1, rng) for _ in range(2)])
+    xs1, xs2 = rng.standard_normal((2, 6, 3, 2))
+    G = rng.standard_normal((2, 6, 3, 1))
+    fresh = []
+    for x in (xs1, xs2):
+        trace = stack.forward(x)
+        grads = stack.backward(trace, G)
+        fresh.append(
+            (
+                trace.h.copy(),
+                trace.gates.copy(),
+                {k: g.copy() for k, g in grads.params().items()},
+                grads.dh.copy(),
+            )
+        )
+    first = stack.forward(xs1, reuse=True)
+    second = stack.forward(xs2, reuse=True)
+    assert np.shares_memory(first.h, second.h)  # the first trace was overwritten
+    grads = stack.backward(second, G, reuse=True)
+    np.testing.assert_array_equal(second.h, fresh[1][0])
+    np.testing.assert_array_equal(second.gates, fresh[1][1])
+    for k, g in grads.params().items():
+        np.testing.assert_array_equal(g, fresh[1][2][k])
+    np.testing.assert_array_equal(grads.dh, fresh[1][3])
+
+
+def test_gates_from_one_tanh_match_the_sigmoid():
+    # The stacked loops evaluate sigma(a) as 1/2 + tanh(a/2) / 2.
+    from vgrad.activations import _sigmoid_from_tanh
+
+    a = np.concatenate([np.linspace(-40.0, 40.0, 100_001), [-800.0, 800.0, 0.0]])
+    sig = _sigmoid_from_tanh(np.tanh(0.5 * a))
+    assert np.max(np.abs(sig - vgrad.sigmoid(a))) < 4.5e-16  # two ulps of 1/2
+    upper = a >= 0  # where sigma >= 1/2 the relative error is a few ulps too
+    assert np.max(np.abs(sig[upper] / vgrad.sigmoid(a[upper]) - 1.0)) < 5e-16
+
+
+@pytest.mark.parametrize(("cell", "Stack"), GATED)
+def test_stacked_gated_gradients_match_finite_differences(cell, Stack, rng):
+    # Directly, not only through the single cell: member r's loss moves with its own parameters.
+    from conftest import assert_gradient, make
+
+    R, T, B, d, n, m = 2, 5, 3, 2, 3, 2
+    stack = Stack([make(cell, rng, d, n, m) for _ in range(R)])
+    xs = rng.standard_normal((R, T, B, d))
+    target = rng.standard_normal((R, T, B, m))
+
+    def loss(stack):
+        y = stack.forward(xs).y
+        return 0.5 * np.sum((y - target) ** 2), y - target
+
+    _, G = loss(stack)
+    grads = stack.backward(stack.forward(xs), G)
+    for k, p in stack.params().items():
+
+        def f(value, k=k):
+            saved = getattr(stack, k)
+            setattr(stack, k, value)
+            try:
+                return loss(stack)[0]
+            finally:
+                setattr(stack, k, saved)
+
+        assert_gradient(f, p, getattr(grads, k), k)

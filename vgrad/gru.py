@@ -35,8 +35,9 @@ from ._cells import (
     gate,
     gate_blocks,
 )
+from ._runs import columns, per_run, run_first, time_first, work_array
 from ._validate import as_float_array, check_real, check_rng, check_sizes
-from .activations import _sigmoid_into, sigmoid
+from .activations import _sigmoid_from_tanh, sigmoid
 
 __all__ = ["GRU", "GRUGradients", "GRUTrace", "backward_runs", "forward_runs"]
 
@@ -313,84 +314,124 @@ class GRU(GatedCell):
 # -- many GRUs at once ----------------------------------------------------------------------
 
 
-def forward_runs(params: dict[str, np.ndarray], xs: np.ndarray) -> GRUTrace:
+def forward_runs(
+    params: dict[str, np.ndarray], xs: np.ndarray, work: dict[str, np.ndarray] | None = None
+) -> GRUTrace:
     r""":meth:`GRU.forward` for R cells at once, from zero states (:class:`vgrad.GRUStack`).
 
     Every parameter carries a leading run axis, ``xs`` has shape (T, B, d) or (R, T, B, d),
     and every array of the returned trace has the run axis first (so index a run, ``trace.h[r]``,
-    before using the single-cell layout of the trace's properties); the arithmetic is that of
-    :meth:`GRU.forward`, run by run (the sigmoid as in :func:`vgrad.lstm.forward_runs`).
+    before using the single-cell layout of the trace's properties). The arithmetic is that of
+    :meth:`GRU.forward`, run by run, except that :math:`z_t` and :math:`r_t` come from one
+    ``tanh``, :math:`\sigma(a) = \tfrac12 + \tfrac12 \tanh(a/2)` (within a few 1e-16 of
+    :func:`vgrad.sigmoid`), each pre-activation is one product with the input and bias
+    included, and the update is evaluated as
+    :math:`h_t = \tilde h_t + z_t \odot (h_{t-1} - \tilde h_t)`. Layout and ``work`` as in
+    :func:`vgrad.lstm.forward_runs`.
     """
     W_x, W_h, b = params["W_x"], params["W_h"], params["b"]
     W_hy, b_y = params["W_hy"], params["b_y"]
-    R, n, d = W_h.shape[0], W_h.shape[2], W_x.shape[2]
+    R, n, m = W_h.shape[0], W_h.shape[2], W_hy.shape[1]
     T, B = xs.shape[-3], xs.shape[-2]
-    X = xs.reshape(*xs.shape[:-3], T * B, d)
-    a = (X @ W_x.transpose(0, 2, 1)).reshape(R, T, B, 3 * n)
-    a += b[:, None, None, :]
-    h = np.zeros((R, T + 1, B, n))
-    gates = np.empty_like(a)
-    W_zr_T = np.ascontiguousarray(W_h[:, : 2 * n].transpose(0, 2, 1))
-    W_n_T = np.ascontiguousarray(W_h[:, 2 * n :].transpose(0, 2, 1))
-    rec_zr = np.empty((R, B, 2 * n))
-    rec_n = np.empty((R, B, n))
-    rh = np.empty((R, B, n))
+    ZR, H_TILDE = slice(0, 2 * n), slice(2 * n, 3 * n)
+    # The weights of z and r halved (exactly), so that one tanh gives both gates.
+    W = np.concatenate([W_h, W_x, b[:, :, None]], axis=2)  # (W_h, W_x, b) side by side
+    W_zr = 0.5 * W[:, ZR]
+    W_h_tilde = W[:, H_TILDE]
+    # Column t of hx is (h_t, x_{t+1}, 1), column t of qx is (q_{t+1}, x_{t+1}, 1).
+    hx = columns(work, "hx", xs, n, R, T + 1)
+    hx[0, :n] = 0.0
+    qx = columns(work, "qx", xs, n, R, T)
+    u = work_array(work, "a", (T, 3 * n, R, B))
+    gates = work_array(work, "gates", (T, 3 * n, R, B))
     for t in range(T):
-        np.matmul(h[:, t], W_zr_T, out=rec_zr)
-        a[:, t, :, : 2 * n] += rec_zr
-        _sigmoid_into(a[:, t, :, : 2 * n], gates[:, t, :, : 2 * n])
-        z, r = gates[:, t, :, :n], gates[:, t, :, n : 2 * n]
-        np.multiply(r, h[:, t], out=rh)
-        np.matmul(rh, W_n_T, out=rec_n)
-        a[:, t, :, 2 * n :] += rec_n
-        h_tilde = gates[:, t, :, 2 * n :]
-        np.tanh(a[:, t, :, 2 * n :], out=h_tilde)
-        h[:, t + 1] = (1.0 - z) * h_tilde + z * h[:, t]
-    y = (h[:, 1:].reshape(R, T * B, n) @ W_hy.transpose(0, 2, 1)).reshape(R, T, B, -1)
+        np.matmul(W_zr, per_run(hx[t]), out=per_run(u[t, ZR]))  # a^{z,r}_t / 2, one per run
+        _sigmoid_from_tanh(np.tanh(u[t, ZR], out=gates[t, ZR]))
+        z, r, h_tilde = gates[t, :n], gates[t, n : 2 * n], gates[t, H_TILDE]
+        np.multiply(r, hx[t, :n], out=qx[t, :n])
+        np.matmul(W_h_tilde, per_run(qx[t]), out=per_run(u[t, H_TILDE]))
+        np.tanh(u[t, H_TILDE], out=h_tilde)
+        h = np.subtract(hx[t, :n], h_tilde, out=hx[t + 1, :n])
+        h *= z
+        h += h_tilde
+    u[:, ZR] *= 2.0  # a_t, exactly
+    h = hx[:, :n]
+    y = work_array(work, "y", (R, T, B, m))
+    np.matmul(h[1:].transpose(0, 2, 3, 1), W_hy.transpose(0, 2, 1), out=y.swapaxes(0, 1))
     y += b_y[:, None, None, :]
-    return GRUTrace(xs=xs, h=h, a=a, gates=gates, y=y)
+    return GRUTrace(xs=xs, h=run_first(h), a=run_first(u), gates=run_first(gates), y=y)
 
 
 def backward_runs(
-    params: dict[str, np.ndarray], trace: GRUTrace, dL_dy: np.ndarray
+    params: dict[str, np.ndarray],
+    trace: GRUTrace,
+    dL_dy: np.ndarray,
+    work: dict[str, np.ndarray] | None = None,
 ) -> GRUGradients:
     r""":meth:`GRU.backward` for R cells at once: the trace of :func:`forward_runs`,
-    ``dL_dy`` of shape (R, T, B, m); every gradient has the run axis first."""
+    ``dL_dy`` of shape (R, T, B, m); every gradient has the run axis first.
+
+    The recursion runs time first; the local derivatives of every step are computed before
+    it, in one array ``D`` (T, 3, n, R, B) whose z and h_tilde blocks multiply
+    :math:`\bar h_t` and whose r block multiplies :math:`\bar q_t`; the weight gradients are
+    summed as the recursion goes. ``work`` as in :func:`forward_runs` (it overwrites ``dh``).
+    """
     W_h, W_hy = params["W_h"], params["W_hy"]
     R, T, B, n = trace.h.shape[0], trace.h.shape[1] - 1, trace.h.shape[2], trace.h.shape[3]
-    m = W_hy.shape[1]
-    gates = trace.gates
-    z, r, h_tilde = gates[..., :n], gates[..., n : 2 * n], gates[..., 2 * n :]
-    h_prev = trace.h[:, :-1]
-    W_n = W_h[:, 2 * n :]
-    W_zr = W_h[:, : 2 * n]
-    dh_out = (dL_dy.reshape(R, T * B, m) @ W_hy).reshape(R, T, B, n)
-    dh = np.empty((R, T + 1, B, n))
-    delta = np.empty((R, T, B, 3 * n))
-    carry = np.zeros((R, B, n))
-    Z, Rs, N = slice(0, n), slice(n, 2 * n), slice(2 * n, 3 * n)
-    d_n = (1.0 - z) * (1.0 - h_tilde**2)
-    d_z = (h_prev - h_tilde) * z * (1.0 - z)
-    d_r = h_prev * r * (1.0 - r)
+    gates = time_first(trace.gates).reshape(T, 3, n, R, B)
+    z, r, h_tilde = (gates[:, j] for j in range(3))
+    h = time_first(trace.h)
+    h_prev = h[:-1]
+    D = np.subtract(1.0, gates, out=work_array(work, "D", (T, 3, n, R, B)))
+    D *= gates  # sigma (1 - sigma): sigma' for z, r; block h_tilde is overwritten
+    D[:, 0] *= h_prev - h_tilde
+    D[:, 1] *= h_prev
+    np.square(h_tilde, out=D[:, 2])
+    np.subtract(1.0, D[:, 2], out=D[:, 2])
+    D[:, 2] *= 1.0 - z
+    # The columns of the forward pass: (h_{t-1}, x_t, 1) and (q_t, x_t, 1).
+    hx = columns(work, "hx_back", trace.xs, n, R, T)
+    hx[:, :n] = h_prev
+    qx = columns(work, "qx_back", trace.xs, n, R, T)
+    np.multiply(r, h_prev, out=qx[:, :n])
+    W_zr_T = np.ascontiguousarray(W_h[:, : 2 * n].transpose(0, 2, 1))
+    W_h_tilde_T = np.ascontiguousarray(W_h[:, 2 * n :].transpose(0, 2, 1))
+    dh = work_array(work, "dh", (T + 1, n, R, B))
+    dh[0] = 0.0
+    # The direct paths y_t -> h_t, every step.
+    np.matmul(
+        W_hy.transpose(0, 2, 1), dL_dy.transpose(1, 0, 3, 2), out=dh[1:].transpose(0, 2, 1, 3)
+    )
+    delta = np.empty((3, n, R, B))
+    delta_zr = per_run(delta[:2].reshape(2 * n, R, B))  # (R, 2n, B)
+    delta_h_tilde = per_run(delta[2])
+    dq = np.empty((n, R, B))  # the adjoint of q_t = r_t * h_{t-1}
+    recurrent = np.empty((n, R, B))
+    k = hx.shape[1]
+    grad_zr, grad_h_tilde = np.zeros((R, 2 * n, k)), np.zeros((R, n, k))
+    term_zr, term_h_tilde = np.empty_like(grad_zr), np.empty_like(grad_h_tilde)
     for t in range(T, 0, -1):
         s = t - 1
-        dh[:, t] = dh_out[:, s] + carry
-        delta[:, s, :, N] = dh[:, t] * d_n[:, s]
-        d_rh = delta[:, s, :, N] @ W_n  # the gradient reaching r_t * h_{t-1}
-        delta[:, s, :, Z] = dh[:, t] * d_z[:, s]
-        delta[:, s, :, Rs] = d_rh * d_r[:, s]
-        carry = dh[:, t] * z[:, s] + d_rh * r[:, s] + delta[:, s, :, : 2 * n] @ W_zr
-    dh[:, 0] = carry
-    flat = delta.reshape(R, T * B, 3 * n)
-    flat_T = flat.transpose(0, 2, 1)
-    h_flat = h_prev.reshape(R, T * B, n)
-    rh_flat = (r * h_prev).reshape(R, T * B, n)
-    X = trace.xs.reshape(*trace.xs.shape[:-3], T * B, -1)
+        np.multiply(dh[t], D[s, ::2], out=delta[::2])  # blocks z and h_tilde
+        np.matmul(W_h_tilde_T, delta_h_tilde, out=per_run(dq))
+        np.multiply(dq, D[s, 1], out=delta[1])
+        np.matmul(W_zr_T, delta_zr, out=per_run(recurrent))
+        dh[s] += recurrent
+        np.multiply(dh[t], z[s], out=recurrent)  # the direct path
+        dh[s] += recurrent
+        np.multiply(dq, r[s], out=recurrent)
+        dh[s] += recurrent
+        np.matmul(delta_zr, per_run(hx[s]).swapaxes(1, 2), out=term_zr)
+        grad_zr += term_zr
+        np.matmul(delta_h_tilde, per_run(qx[s]).swapaxes(1, 2), out=term_h_tilde)
+        grad_h_tilde += term_h_tilde
+    grad = np.concatenate([grad_zr, grad_h_tilde], axis=1)  # dL/d(W_h, W_x, b)
+    h_run = h[1:].transpose(0, 2, 3, 1)  # (T, R, B, n)
     return GRUGradients(
-        W_x=flat_T @ X,
-        W_h=np.concatenate([flat_T[:, : 2 * n] @ h_flat, flat_T[:, 2 * n :] @ rh_flat], axis=1),
-        b=flat.sum(axis=1),
-        W_hy=dL_dy.reshape(R, T * B, m).transpose(0, 2, 1) @ trace.h[:, 1:].reshape(R, T * B, n),
-        b_y=dL_dy.reshape(R, T * B, m).sum(axis=1),
-        dh=dh,
+        W_x=grad[..., n:-1],
+        W_h=grad[..., :n],
+        b=grad[..., -1],
+        W_hy=np.matmul(dL_dy.swapaxes(0, 1).swapaxes(2, 3), h_run).sum(axis=0),
+        b_y=dL_dy.sum(axis=(1, 2)),
+        dh=run_first(dh),
     )

@@ -33,14 +33,16 @@ from ._cells import (
     gate,
     gate_blocks,
 )
+from ._runs import columns, per_run, run_first, time_first, work_array
 from ._validate import as_float_array, check_real, check_rng, check_sizes
-from .activations import _sigmoid_into, sigmoid
+from .activations import _sigmoid_from_tanh, sigmoid
 
 __all__ = ["LSTM", "LSTMGradients", "LSTMTrace", "backward_runs", "forward_runs"]
 
 PARAMS = ("W_x", "W_h", "b", "W_hy", "b_y")
 #: Order of the four gate blocks in the stacked ``W_x``, ``W_h``, ``b``, ``a`` and ``gates``.
 GATES = ("i", "f", "g", "o")
+SIGMOID = [0, 1, 3]  # the blocks with a sigmoid
 
 
 @dataclass(frozen=True)
@@ -375,7 +377,9 @@ class LSTM(GatedCell):
 # -- many LSTMs at once ---------------------------------------------------------------------
 
 
-def forward_runs(params: dict[str, np.ndarray], xs: np.ndarray) -> LSTMTrace:
+def forward_runs(
+    params: dict[str, np.ndarray], xs: np.ndarray, work: dict[str, np.ndarray] | None = None
+) -> LSTMTrace:
     r""":meth:`LSTM.forward` for R cells at once, from zero states (:class:`vgrad.LSTMStack`).
 
     Every parameter carries a leading run axis (``W_h`` has shape (R, 4n, n)), ``xs`` has
@@ -383,83 +387,123 @@ def forward_runs(params: dict[str, np.ndarray], xs: np.ndarray) -> LSTMTrace:
     returned trace has the run axis first (so index a run, ``trace.h[r]``,
     before using the single-cell layout of the trace's properties). The arithmetic is that
     of :meth:`LSTM.forward`, run by run, with one batched product per step for all runs
-    (the gates' sigmoid is evaluated as :math:`1/(1 + e^{-a})`, equal to
-    :func:`vgrad.sigmoid` to an ulp or two).
+    giving :math:`a_t = W_h h_{t-1} + W_x x_t + b` at once, and all four gates from one
+    ``tanh`` per step, :math:`\sigma(a) = \tfrac12 + \tfrac12 \tanh(a/2)` (within a few
+    1e-16 of :func:`vgrad.sigmoid`).
+
+    The loop works on time-first arrays (T, k, R, B) whose gate blocks are contiguous; the
+    trace's arrays are run-first views of them (``vgrad._runs``). With ``work`` (a dict the
+    caller keeps) the arrays are reused from the previous call, whose trace is overwritten.
     """
     W_x, W_h, b = params["W_x"], params["W_h"], params["b"]
     W_hy, b_y = params["W_hy"], params["b_y"]
-    R, n, d = W_h.shape[0], W_h.shape[2], W_x.shape[2]
+    R, n, m = W_h.shape[0], W_h.shape[2], W_hy.shape[1]
     T, B = xs.shape[-3], xs.shape[-2]
-    s_i, s_f, s_g, s_o = gate_blocks(n, 4)
-    X = xs.reshape(*xs.shape[:-3], T * B, d)
-    a = (X @ W_x.transpose(0, 2, 1)).reshape(R, T, B, 4 * n)
-    a += b[:, None, None, :]
-    h = np.zeros((R, T + 1, B, n))
-    c = np.zeros((R, T + 1, B, n))
-    gates = np.empty_like(a)
-    W_h_T = np.ascontiguousarray(W_h.transpose(0, 2, 1))
-    recurrent = np.empty((R, B, 4 * n))
-    ig = np.empty((R, B, n))
+    # Column t of hx is (h_t, x_{t+1}, 1); the weights (W_h, W_x, b) side by side, those of
+    # the sigmoid blocks i, f, o halved (exactly), so the product of a step is a_t with
+    # those blocks halved, and one tanh gives every gate.
+    hx = columns(work, "hx", xs, n, R, T + 1)
+    hx[0, :n] = 0.0
+    W = np.concatenate([W_h, W_x, b[:, :, None]], axis=2).reshape(R, 4, n, -1)
+    W[:, SIGMOID] *= 0.5
+    W = W.reshape(R, 4 * n, -1)
+    u = work_array(work, "a", (T, 4 * n, R, B))
+    gates = work_array(work, "gates", (T, 4 * n, R, B))
+    c = work_array(work, "c", (T + 1, n, R, B))
+    c[0] = 0.0
+    ig = np.empty((n, R, B))
     for t in range(T):
-        np.matmul(h[:, t], W_h_T, out=recurrent)
-        at = a[:, t]
-        at += recurrent
-        gate = gates[:, t]
-        _sigmoid_into(at, gate)  # i, f, o; the g block is overwritten with its tanh
-        np.tanh(at[..., s_g], out=gate[..., s_g])
-        np.multiply(gate[..., s_f], c[:, t], out=c[:, t + 1])
-        np.multiply(gate[..., s_i], gate[..., s_g], out=ig)
-        c[:, t + 1] += ig
-        np.tanh(c[:, t + 1], out=h[:, t + 1])
-        h[:, t + 1] *= gate[..., s_o]
-    y = (h[:, 1:].reshape(R, T * B, n) @ W_hy.transpose(0, 2, 1)).reshape(R, T, B, -1)
+        np.matmul(W, per_run(hx[t]), out=per_run(u[t]))  # one product per run
+        gate = np.tanh(u[t], out=gates[t]).reshape(4, n, R, B)
+        _sigmoid_from_tanh(gate[:2])  # i, f
+        _sigmoid_from_tanh(gate[3])  # o
+        i, f, g, o = gate
+        np.multiply(f, c[t], out=c[t + 1])
+        np.multiply(i, g, out=ig)
+        c[t + 1] += ig
+        h = np.tanh(c[t + 1], out=hx[t + 1, :n])
+        h *= o
+    a = u.reshape(T, 4, n, R, B)
+    a[:, :2] *= 2.0  # a_t, exactly
+    a[:, 3] *= 2.0
+    h = hx[:, :n]
+    y = work_array(work, "y", (R, T, B, m))
+    np.matmul(h[1:].transpose(0, 2, 3, 1), W_hy.transpose(0, 2, 1), out=y.swapaxes(0, 1))
     y += b_y[:, None, None, :]
-    return LSTMTrace(xs=xs, h=h, c=c, a=a, gates=gates, y=y)
+    return LSTMTrace(
+        xs=xs, h=run_first(h), c=run_first(c), a=run_first(u), gates=run_first(gates), y=y
+    )
 
 
 def backward_runs(
-    params: dict[str, np.ndarray], trace: LSTMTrace, dL_dy: np.ndarray
+    params: dict[str, np.ndarray],
+    trace: LSTMTrace,
+    dL_dy: np.ndarray,
+    work: dict[str, np.ndarray] | None = None,
 ) -> LSTMGradients:
     r""":meth:`LSTM.backward` for R cells at once: the trace of :func:`forward_runs`,
-    ``dL_dy`` of shape (R, T, B, m); every gradient has the run axis first."""
+    ``dL_dy`` of shape (R, T, B, m); every gradient has the run axis first.
+
+    The recursion runs time first, as :func:`forward_runs`. The local derivatives of every
+    step are computed before it, in one array ``D`` (T, 4, n, R, B) whose blocks multiply
+    :math:`(\bar c_t, \bar c_t, \bar c_t, \bar h_t)` into :math:`\delta_t`; the weight
+    gradients are summed over the steps as the recursion goes, from the columns
+    :math:`(h_{t-1}, x_t, 1)` of the forward pass. ``work`` as in :func:`forward_runs` (it
+    overwrites ``dh`` and ``dc``).
+    """
     W_h, W_hy = params["W_h"], params["W_hy"]
     R, T, B, n = trace.h.shape[0], trace.h.shape[1] - 1, trace.h.shape[2], trace.h.shape[3]
-    m = W_hy.shape[1]
-    s_i, s_f, s_g, s_o = gate_blocks(n, 4)
-    gates = trace.gates
-    i, f, g, o = (gates[..., s] for s in (s_i, s_f, s_g, s_o))
-    tanh_c = np.tanh(trace.c[:, 1:])
-    dh_out = (dL_dy.reshape(R, T * B, m) @ W_hy).reshape(R, T, B, n)
-    dh = np.empty((R, T + 1, B, n))
-    dc = np.empty((R, T + 1, B, n))
-    delta = np.empty((R, T, B, 4 * n))
-    carry_h = np.zeros((R, B, n))
-    carry_c = np.zeros((R, B, n))
-    c_out = o * (1.0 - tanh_c**2)
-    d_i = g * i * (1.0 - i)
-    d_f = trace.c[:, :-1] * f * (1.0 - f)
-    d_g = i * (1.0 - g**2)
-    d_o = tanh_c * o * (1.0 - o)
+    gates = time_first(trace.gates).reshape(T, 4, n, R, B)
+    i, f, g, o = (gates[:, j] for j in range(4))
+    c = time_first(trace.c)
+    h = time_first(trace.h)
+    tanh_c = np.tanh(c[1:], out=work_array(work, "tanh_c", (T, n, R, B)))
+    K = np.square(tanh_c, out=work_array(work, "K", (T, n, R, B)))
+    np.subtract(1.0, K, out=K)
+    K *= o  # the diagonal of K_t = dh_t/dc_t, every step
+    D = np.subtract(1.0, gates, out=work_array(work, "D", (T, 4, n, R, B)))
+    D *= gates  # sigma (1 - sigma): sigma' for i, f, o; block g is overwritten
+    np.square(g, out=D[:, 2])
+    np.subtract(1.0, D[:, 2], out=D[:, 2])
+    D[:, 0] *= g
+    D[:, 1] *= c[:-1]
+    D[:, 2] *= i
+    D[:, 3] *= tanh_c
+    hx = columns(work, "hx_back", trace.xs, n, R, T)  # column t - 1 is (h_{t-1}, x_t, 1)
+    hx[:, :n] = h[:-1]
+    dh = work_array(work, "dh", (T + 1, n, R, B))
+    dh[0] = 0.0
+    # The direct paths y_t -> h_t, every step.
+    np.matmul(
+        W_hy.transpose(0, 2, 1), dL_dy.transpose(1, 0, 3, 2), out=dh[1:].transpose(0, 2, 1, 3)
+    )
+    dc = work_array(work, "dc", (T + 1, n, R, B))
+    delta = np.empty((4, n, R, B))
+    delta_run = per_run(delta.reshape(4 * n, R, B))  # (R, 4n, B)
+    W_h_T = np.ascontiguousarray(W_h.transpose(0, 2, 1))
+    recurrent = np.empty((n, R, B))
+    carry_c = np.zeros((n, R, B))  # dL/dc_t through c_{t+1}
+    grad = np.zeros((R, 4 * n, hx.shape[1]))  # dL/d(W_h, W_x, b)
+    term = np.empty_like(grad)
     for t in range(T, 0, -1):
         s = t - 1
-        dh[:, t] = dh_out[:, s] + carry_h
-        dc[:, t] = carry_c + dh[:, t] * c_out[:, s]
-        delta[:, s, :, s_i] = dc[:, t] * d_i[:, s]
-        delta[:, s, :, s_f] = dc[:, t] * d_f[:, s]
-        delta[:, s, :, s_g] = dc[:, t] * d_g[:, s]
-        delta[:, s, :, s_o] = dh[:, t] * d_o[:, s]
-        carry_h = delta[:, s] @ W_h
-        carry_c = dc[:, t] * f[:, s]
-    dh[:, 0] = carry_h
-    dc[:, 0] = carry_c
-    flat_T = delta.reshape(R, T * B, 4 * n).transpose(0, 2, 1)
-    X = trace.xs.reshape(*trace.xs.shape[:-3], T * B, -1)
+        np.multiply(dh[t], K[s], out=dc[t])
+        dc[t] += carry_c
+        np.multiply(dc[t], D[s, :3], out=delta[:3])
+        np.multiply(dh[t], D[s, 3], out=delta[3])
+        np.matmul(W_h_T, delta_run, out=per_run(recurrent))
+        dh[s] += recurrent  # dL/dh_{t-1} through the gates of step t
+        np.matmul(delta_run, per_run(hx[s]).swapaxes(1, 2), out=term)
+        grad += term
+        np.multiply(dc[t], f[s], out=carry_c)
+    dc[0] = carry_c
+    h_run = h[1:].transpose(0, 2, 3, 1)  # (T, R, B, n)
     return LSTMGradients(
-        W_x=flat_T @ X,
-        W_h=flat_T @ trace.h[:, :-1].reshape(R, T * B, n),
-        b=delta.reshape(R, T * B, 4 * n).sum(axis=1),
-        W_hy=dL_dy.reshape(R, T * B, m).transpose(0, 2, 1) @ trace.h[:, 1:].reshape(R, T * B, n),
-        b_y=dL_dy.reshape(R, T * B, m).sum(axis=1),
-        dh=dh,
-        dc=dc,
+        W_x=grad[..., n:-1],
+        W_h=grad[..., :n],
+        b=grad[..., -1],
+        W_hy=np.matmul(dL_dy.swapaxes(0, 1).swapaxes(2, 3), h_run).sum(axis=0),
+        b_y=dL_dy.sum(axis=(1, 2)),
+        dh=run_first(dh),
+        dc=run_first(dc),
     )

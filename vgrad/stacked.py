@@ -235,6 +235,7 @@ class _GatedStack:
                     f"nets[{i}] is {net!r} but nets[0] is {nets[0]!r}: a stack needs one shape"
                 )
         self._names = tuple(nets[0].params())
+        self._work: dict[str, np.ndarray] = {}
         for k in self._names:
             setattr(self, k, np.stack([getattr(net, k) for net in nets]))
 
@@ -266,8 +267,8 @@ class _GatedStack:
         return f"{type(self).__name__}(R={self.R}, d={d}, n={n}, m={m})"
 
     def forward(self, xs: np.ndarray, *, reuse: bool = False):
-        """Run every member from zero states; ``xs`` (T, B, d) or (R, T, B, d). ``reuse`` is
-        accepted for the interface of :class:`RNNStack` (the trace is always new)."""
+        """Run every member from zero states; ``xs`` (T, B, d) or (R, T, B, d). ``reuse`` as
+        in :meth:`RNNStack.forward`."""
         d = self.sizes[0]
         xs = as_float_array(xs, "xs", ndim=(3, 4), finite=False)
         if xs.shape[-1] != d or (xs.ndim == 4 and xs.shape[0] != self.R):
@@ -275,14 +276,17 @@ class _GatedStack:
                 f"xs must have shape (T, B, {d}) or ({self.R}, T, B, {d}), got {xs.shape}"
             )
         with np.errstate(all="ignore"):
-            return self._module.forward_runs(self.params(), xs)
+            return self._module.forward_runs(self.params(), xs, self._work if reuse else None)
 
     def backward(self, trace, dL_dy: np.ndarray, *, reuse: bool = False):
-        """BPTT for every member; ``dL_dy`` has shape (R, T, B, m)."""
+        """BPTT for every member; ``dL_dy`` has shape (R, T, B, m). ``reuse`` as in
+        :meth:`RNNStack.backward`."""
         R, T1, B, _ = trace.h.shape
         dL_dy = as_float_array(dL_dy, "dL_dy", shape=(R, T1 - 1, B, self.sizes[2]), finite=False)
         with np.errstate(all="ignore"):
-            return self._module.backward_runs(self.params(), trace, dL_dy)
+            return self._module.backward_runs(
+                self.params(), trace, dL_dy, self._work if reuse else None
+            )
 
 
 class LSTMStack(_GatedStack):

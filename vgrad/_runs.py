@@ -1,0 +1,65 @@
+"""Layout and buffers of the stacked loops (:func:`vgrad.lstm.forward_runs` and the GRU's).
+
+Those loops train R small cells at once, and at their sizes (a few thousand numbers per step)
+the cost of a numpy call, not its arithmetic, sets the pace: a ufunc on a strided slice costs
+several times more than on a contiguous block. So they keep every array *time first, then the
+units, then run, then batch*, shape (T, k, R, B): column vectors, as on the pages.
+
+* Every block of a step, one gate's ``x[t, j*n:(j+1)*n]``, is one contiguous (n, R, B) block.
+* Run r's part of a step, ``x[t][:, r, :]``, is a (k, B) matrix with one row stride, so the
+  product of a step is one BLAS call per run, written in place.
+* The input :math:`x_t` and a constant 1 sit under :math:`h_{t-1}` in one column
+  (:func:`columns`), so one product per step gives :math:`W_h h_{t-1} + W_x x_t + b`, and the
+  same column gives all three weight gradients.
+* The traces and gradients they return are run-first *views*, :func:`run_first`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def run_first(x: np.ndarray) -> np.ndarray:
+    """The view (R, T, B, k) of a time-first array (T, k, R, B)."""
+    return x.transpose(2, 0, 3, 1)
+
+
+def time_first(x: np.ndarray) -> np.ndarray:
+    """The view (T, k, R, B) of a run-first array (R, T, B, k): :func:`run_first` undone."""
+    return x.transpose(1, 3, 0, 2)
+
+
+def per_run(x: np.ndarray) -> np.ndarray:
+    """The (R, k, B) view of one step (k, R, B): run r's matrix, for ``np.matmul``."""
+    return x.swapaxes(0, 1)
+
+
+def columns(
+    work: dict[str, np.ndarray] | None, name: str, xs: np.ndarray, n: int, R: int, steps: int
+) -> np.ndarray:
+    """The array (steps, n + d + 1, R, B) whose column t is :math:`(\\cdot, x_{t+1}, 1)`: rows
+    :math:`n..n+d-1` hold the inputs ``xs`` ((T, B, d), shared, or (R, T, B, d)), row n + d
+    is 1, rows :math:`0..n-1` are left for the state the loop writes."""
+    T, B, d = xs.shape[-3], xs.shape[-2], xs.shape[-1]
+    out = work_array(work, name, (steps, n + d + 1, R, B))
+    x_tf = xs.transpose(0, 2, 1)[:, :, None, :] if xs.ndim == 3 else xs.transpose(1, 3, 0, 2)
+    out[:T, n : n + d] = x_tf
+    out[T:, n : n + d] = 0.0
+    out[:, n + d] = 1.0
+    return out
+
+
+def work_array(work: dict[str, np.ndarray] | None, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """An uninitialised float64 array of ``shape``: new if ``work`` is None, else the one kept
+    in ``work`` under ``name`` (replaced when its shape differs).
+
+    A training loop calls the passes hundreds of times with arrays of the same few MB; a
+    fresh array costs a page fault per 4 kB on first touch (glibc hands large freed blocks
+    back to the system), often more than the arithmetic done in it.
+    """
+    if work is None:
+        return np.empty(shape)
+    arr = work.get(name)
+    if arr is None or arr.shape != shape:
+        arr = work[name] = np.empty(shape)
+    return arr
