@@ -216,6 +216,8 @@ assert min(peak["clipped"]) > 5 * tau  # "gradients many times longer than tau"
 # middle columns); clipping only shortened those steps and left every direction as it
 # was. In several runs that was enough to keep one bad stretch from undoing the training.
 # Clipping cannot help with the opposite problem: a gradient too *small* to carry
-# information back from the early steps is left exactly as it is. The next example,
-# :ref:`sphx_glr_auto_examples_04_clipping_training_plot_train_length.py`, makes the
-# sequences longer until that is what stops learning, with or without clipping.
+# information back from the early steps is left exactly as it is. The chapter
+# :doc:`/training` makes the sequences longer until that is what stops learning, with or
+# without clipping, and the next example,
+# :ref:`sphx_glr_auto_examples_04_clipping_training_plot_train_gradient_reach.py`, measures
+# how little of the gradient then reaches the early steps.
