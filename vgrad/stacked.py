@@ -4,7 +4,8 @@ Training many small networks one after another is dominated by Python's per-oper
 not by arithmetic: a (32, 16) by (16, 16) product takes about as long to *call* as to
 compute. Stacking R networks turns the R products of a time step into one batched product,
 so an experiment over many seeds costs a fraction of its separate runs
-(``benchmarks/bench_train.py`` measures it). :class:`LSTMStack` and :class:`GRUStack` do the same for the gated cells.
+(``benchmarks/bench_train.py`` measures it). :class:`LSTMStack` and :class:`GRUStack` do the
+same for the gated cells.
 The mathematics is that of :class:`vgrad.RNN`, run by run:
 
 .. math::
