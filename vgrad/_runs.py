@@ -63,3 +63,13 @@ def work_array(work: dict[str, np.ndarray] | None, name: str, shape: tuple[int, 
     if arr is None or arr.shape != shape:
         arr = work[name] = np.empty(shape)
     return arr
+
+
+def readout_gradients(dL_dy: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r""":math:`\partial L/\partial W_{hy}` and :math:`\partial L/\partial b_y` of every run,
+    from ``dL_dy`` of shape (R, T, B, m) and the loops' states ``h`` of shape
+    (T + 1, n, R, B): sums over (t, b) of :math:`\delta^y_t{}^\top h_t` and of
+    :math:`\delta^y_t`, the readout :math:`y_t = h_t W_{hy}^\top + b_y` of both gated cells."""
+    h_run = h[1:].transpose(0, 2, 3, 1)  # (T, R, B, n)
+    W_hy = np.matmul(dL_dy.swapaxes(0, 1).swapaxes(2, 3), h_run).sum(axis=0)
+    return W_hy, dL_dy.sum(axis=(1, 2))

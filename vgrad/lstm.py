@@ -33,7 +33,7 @@ from ._cells import (
     gate,
     gate_blocks,
 )
-from ._runs import columns, per_run, run_first, time_first, work_array
+from ._runs import columns, per_run, readout_gradients, run_first, time_first, work_array
 from ._validate import as_float_array, check_real, check_rng, check_sizes
 from .activations import _sigmoid_from_tanh, sigmoid
 
@@ -497,13 +497,13 @@ def backward_runs(
         grad += term
         np.multiply(dc[t], f[s], out=carry_c)
     dc[0] = carry_c
-    h_run = h[1:].transpose(0, 2, 3, 1)  # (T, R, B, n)
+    W_hy, b_y = readout_gradients(dL_dy, h)
     return LSTMGradients(
         W_x=grad[..., n:-1],
         W_h=grad[..., :n],
         b=grad[..., -1],
-        W_hy=np.matmul(dL_dy.swapaxes(0, 1).swapaxes(2, 3), h_run).sum(axis=0),
-        b_y=dL_dy.sum(axis=(1, 2)),
+        W_hy=W_hy,
+        b_y=b_y,
         dh=run_first(dh),
         dc=run_first(dc),
     )
