@@ -65,11 +65,36 @@ def work_array(work: dict[str, np.ndarray] | None, name: str, shape: tuple[int, 
     return arr
 
 
-def readout_gradients(dL_dy: np.ndarray, h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    r""":math:`\partial L/\partial W_{hy}` and :math:`\partial L/\partial b_y` of every run,
-    from ``dL_dy`` of shape (R, T, B, m) and the loops' states ``h`` of shape
-    (T + 1, n, R, B): sums over (t, b) of :math:`\delta^y_t{}^\top h_t` and of
-    :math:`\delta^y_t`, the readout :math:`y_t = h_t W_{hy}^\top + b_y` of both gated cells."""
+def column_blocks(grad: np.ndarray, n: int) -> dict[str, np.ndarray]:
+    """The ``W_h``, ``W_x`` and ``b`` views of a gradient laid out as :func:`columns` (its
+    last axis runs over (h, x, 1))."""
+    return {"W_h": grad[..., :n], "W_x": grad[..., n:-1], "b": grad[..., -1]}
+
+
+def readout(
+    work: dict[str, np.ndarray] | None, h: np.ndarray, W_hy: np.ndarray, b_y: np.ndarray
+) -> np.ndarray:
+    r"""The outputs :math:`y_t = W_{hy} h_t + b_y` of every run and step, shape (R, T, B, m),
+    from the loops' states ``h`` of shape (T + 1, n, R, B); the readout of both gated cells."""
+    R, m = W_hy.shape[0], W_hy.shape[1]
+    T, B = h.shape[0] - 1, h.shape[3]
+    y = work_array(work, "y", (R, T, B, m))
+    np.matmul(h[1:].transpose(0, 2, 3, 1), W_hy.transpose(0, 2, 1), out=y.swapaxes(0, 1))
+    y += b_y[:, None, None, :]
+    return y
+
+
+def readout_backward(
+    dL_dy: np.ndarray, W_hy: np.ndarray, h: np.ndarray, dh: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    r""":func:`readout` backwards: writes the direct paths :math:`y_t \to h_t`,
+    :math:`W_{hy}^\top \delta^y_t`, into ``dh[1:]`` ((T + 1, n, R, B), time first) and returns
+    :math:`\partial L/\partial W_{hy}` and :math:`\partial L/\partial b_y` of every run, the
+    sums over (t, b) of :math:`\delta^y_t h_t^\top` and of :math:`\delta^y_t`, from ``dL_dy`` of
+    shape (R, T, B, m)."""
+    np.matmul(
+        W_hy.transpose(0, 2, 1), dL_dy.transpose(1, 0, 3, 2), out=dh[1:].transpose(0, 2, 1, 3)
+    )
     h_run = h[1:].transpose(0, 2, 3, 1)  # (T, R, B, n)
-    W_hy = np.matmul(dL_dy.swapaxes(0, 1).swapaxes(2, 3), h_run).sum(axis=0)
-    return W_hy, dL_dy.sum(axis=(1, 2))
+    dW_hy = np.matmul(dL_dy.swapaxes(0, 1).swapaxes(2, 3), h_run).sum(axis=0)
+    return dW_hy, dL_dy.sum(axis=(1, 2))

@@ -35,7 +35,16 @@ from ._cells import (
     gate,
     gate_blocks,
 )
-from ._runs import columns, per_run, readout_gradients, run_first, time_first, work_array
+from ._runs import (
+    column_blocks,
+    columns,
+    per_run,
+    readout,
+    readout_backward,
+    run_first,
+    time_first,
+    work_array,
+)
 from ._validate import as_float_array, check_real, check_rng, check_sizes
 from .activations import _sigmoid_from_tanh, sigmoid
 
@@ -331,7 +340,7 @@ def forward_runs(
     """
     W_x, W_h, b = params["W_x"], params["W_h"], params["b"]
     W_hy, b_y = params["W_hy"], params["b_y"]
-    R, n, m = W_h.shape[0], W_h.shape[2], W_hy.shape[1]
+    R, n = W_h.shape[0], W_h.shape[2]
     T, B = xs.shape[-3], xs.shape[-2]
     ZR, H_TILDE = slice(0, 2 * n), slice(2 * n, 3 * n)
     # The weights of z and r halved (exactly), so that one tanh gives both gates.
@@ -356,9 +365,7 @@ def forward_runs(
         h += h_tilde
     u[:, ZR] *= 2.0  # a_t, exactly
     h = hx[:, :n]
-    y = work_array(work, "y", (R, T, B, m))
-    np.matmul(h[1:].transpose(0, 2, 3, 1), W_hy.transpose(0, 2, 1), out=y.swapaxes(0, 1))
-    y += b_y[:, None, None, :]
+    y = readout(work, h, W_hy, b_y)
     return GRUTrace(xs=xs, h=run_first(h), a=run_first(u), gates=run_first(gates), y=y)
 
 
@@ -398,10 +405,7 @@ def backward_runs(
     W_h_tilde_T = np.ascontiguousarray(W_h[:, 2 * n :].transpose(0, 2, 1))
     dh = work_array(work, "dh", (T + 1, n, R, B))
     dh[0] = 0.0
-    # The direct paths y_t -> h_t, every step.
-    np.matmul(
-        W_hy.transpose(0, 2, 1), dL_dy.transpose(1, 0, 3, 2), out=dh[1:].transpose(0, 2, 1, 3)
-    )
+    dW_hy, db_y = readout_backward(dL_dy, W_hy, h, dh)  # and the direct paths y_t -> h_t
     delta = np.empty((3, n, R, B))
     delta_zr = per_run(delta[:2].reshape(2 * n, R, B))  # (R, 2n, B)
     delta_h_tilde = per_run(delta[2])
@@ -426,12 +430,9 @@ def backward_runs(
         np.matmul(delta_h_tilde, per_run(qx[s]).swapaxes(1, 2), out=term_h_tilde)
         grad_h_tilde += term_h_tilde
     grad = np.concatenate([grad_zr, grad_h_tilde], axis=1)  # dL/d(W_h, W_x, b)
-    W_hy, b_y = readout_gradients(dL_dy, h)
     return GRUGradients(
-        W_x=grad[..., n:-1],
-        W_h=grad[..., :n],
-        b=grad[..., -1],
-        W_hy=W_hy,
-        b_y=b_y,
+        **column_blocks(grad, n),
+        W_hy=dW_hy,
+        b_y=db_y,
         dh=run_first(dh),
     )

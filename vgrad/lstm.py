@@ -33,7 +33,16 @@ from ._cells import (
     gate,
     gate_blocks,
 )
-from ._runs import columns, per_run, readout_gradients, run_first, time_first, work_array
+from ._runs import (
+    column_blocks,
+    columns,
+    per_run,
+    readout,
+    readout_backward,
+    run_first,
+    time_first,
+    work_array,
+)
 from ._validate import as_float_array, check_real, check_rng, check_sizes
 from .activations import _sigmoid_from_tanh, sigmoid
 
@@ -397,7 +406,7 @@ def forward_runs(
     """
     W_x, W_h, b = params["W_x"], params["W_h"], params["b"]
     W_hy, b_y = params["W_hy"], params["b_y"]
-    R, n, m = W_h.shape[0], W_h.shape[2], W_hy.shape[1]
+    R, n = W_h.shape[0], W_h.shape[2]
     T, B = xs.shape[-3], xs.shape[-2]
     # Column t of hx is (h_t, x_{t+1}, 1); the weights (W_h, W_x, b) side by side, those of
     # the sigmoid blocks i, f, o halved (exactly), so the product of a step is a_t with
@@ -427,9 +436,7 @@ def forward_runs(
     a[:, :2] *= 2.0  # a_t, exactly
     a[:, 3] *= 2.0
     h = hx[:, :n]
-    y = work_array(work, "y", (R, T, B, m))
-    np.matmul(h[1:].transpose(0, 2, 3, 1), W_hy.transpose(0, 2, 1), out=y.swapaxes(0, 1))
-    y += b_y[:, None, None, :]
+    y = readout(work, h, W_hy, b_y)
     return LSTMTrace(
         xs=xs, h=run_first(h), c=run_first(c), a=run_first(u), gates=run_first(gates), y=y
     )
@@ -473,10 +480,7 @@ def backward_runs(
     hx[:, :n] = h[:-1]
     dh = work_array(work, "dh", (T + 1, n, R, B))
     dh[0] = 0.0
-    # The direct paths y_t -> h_t, every step.
-    np.matmul(
-        W_hy.transpose(0, 2, 1), dL_dy.transpose(1, 0, 3, 2), out=dh[1:].transpose(0, 2, 1, 3)
-    )
+    dW_hy, db_y = readout_backward(dL_dy, W_hy, h, dh)  # and the direct paths y_t -> h_t
     dc = work_array(work, "dc", (T + 1, n, R, B))
     delta = np.empty((4, n, R, B))
     delta_run = per_run(delta.reshape(4 * n, R, B))  # (R, 4n, B)
@@ -497,13 +501,10 @@ def backward_runs(
         grad += term
         np.multiply(dc[t], f[s], out=carry_c)
     dc[0] = carry_c
-    W_hy, b_y = readout_gradients(dL_dy, h)
     return LSTMGradients(
-        W_x=grad[..., n:-1],
-        W_h=grad[..., :n],
-        b=grad[..., -1],
-        W_hy=W_hy,
-        b_y=b_y,
+        **column_blocks(grad, n),
+        W_hy=dW_hy,
+        b_y=db_y,
         dh=run_first(dh),
         dc=run_first(dc),
     )
