@@ -19,7 +19,7 @@ can be checked rather than trusted.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -143,12 +143,7 @@ class Batch:
         # Sequence b is scored at its own last step, lengths[b] - 1; the padding after it
         # cannot reach that output (the recurrence is causal), and gets zero gradient.
         fn = _mse if self.loss == "mse" else _softmax_cross_entropy
-        cols = np.arange(self.B)
-        end = y[..., self.lengths - 1, cols, :][..., None, :, :]  # (..., 1, B, m)
-        loss, grad = fn(end, self.target, "last")
-        dL_dy = np.zeros_like(y)
-        dL_dy[..., self.lengths - 1, cols, :] = grad[..., 0, :, :]
-        return loss, dL_dy
+        return _score_at(fn, y, self.lengths - 1, self.target)
 
     def outputs(self, y: np.ndarray) -> np.ndarray:
         """The scored outputs: ``y[..., t_b, b, :]`` at each sequence's scored step, shape
@@ -193,12 +188,19 @@ def score_runs(batches: Sequence[Batch], y: np.ndarray) -> tuple[np.ndarray, np.
     target = np.stack([b.target for b in batches])
     if first.lengths is None:
         return fn(y, target, first.where)
-    # As Batch._score, with every run's own scored steps.
-    ends = np.stack([b.lengths for b in batches]) - 1  # (R, B)
-    runs, cols = np.arange(y.shape[0])[:, None], np.arange(y.shape[2])
-    loss, grad = fn(y[runs, ends, cols][:, None], target, "last")
+    return _score_at(fn, y, np.stack([b.lengths for b in batches]) - 1, target)
+
+
+def _score_at(
+    fn: Callable, y: np.ndarray, ends: np.ndarray, target: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Score ``y`` (..., T, B, m) with the loss kernel ``fn`` at step ``ends[..., b]`` of each
+    sequence b (``ends`` of shape (B,), shared, or with y's leading axes); the gradient is zero
+    at every other step."""
+    idx = np.broadcast_to(ends[..., None, :, None], (*y.shape[:-3], 1, *y.shape[-2:]))
+    loss, grad = fn(np.take_along_axis(y, idx, axis=-3), target, "last")
     dL_dy = np.zeros_like(y)
-    dL_dy[runs, ends, cols] = grad[:, 0]
+    np.put_along_axis(dL_dy, idx, grad, axis=-3)
     return loss, dL_dy
 
 
