@@ -221,7 +221,6 @@ def save_png(
     measured = []
     cid = None
     if min_font is None:
-        del metadata["vgrad:min_font_pt"]
         # The save's draw creates the ticks; measure the texts with that draw's renderer,
         # at the save's dpi (the figure's bbox is then in the same pixels).
         cid = fig.canvas.mpl_connect(
@@ -289,12 +288,12 @@ def save_png_pair(
 
 
 def _png_metadata(alt: str, theme: str, min_font: float | None, dpi: int) -> dict[str, str]:
-    return {
-        "Description": alt,
-        "vgrad:theme": theme,
-        "vgrad:min_font_pt": f"{min_font:g}" if min_font is not None else "",
-        "vgrad:dpi": str(dpi),
-    }
+    """The tEXt chunks of a figure's PNG; without ``min_font`` until it is measured."""
+    metadata = {"Description": alt, "vgrad:theme": theme}
+    if min_font is not None:
+        metadata["vgrad:min_font_pt"] = f"{min_font:g}"
+    metadata["vgrad:dpi"] = str(dpi)
+    return metadata
 
 
 def _rgb_key(rgba: Any) -> tuple[int, int, int]:
