@@ -1,7 +1,8 @@
 """MathJax 4, served from the site itself.
 
-MathJax 4 breaks long display formulas into lines at the width of the column (MathJax 3
-cannot), which is what makes the chapters readable on a phone. No Python package ships it,
+MathJax 4 breaks long inline formulas into lines at the width of the column (MathJax 3
+cannot), which is what makes the chapters readable on a phone; a display formula wider than
+its column scrolls in its own box instead (conf.py says why). No Python package ships it,
 so ``tools/web/package.json`` pins it (and its default font, New Computer Modern) and
 ``npm ci`` in ``tools/web`` installs it; ``nox -s docs`` and ``nox -s browser`` run that
 step, and its lock file (``tools/web/package-lock.json``) fixes every byte by its hash.
