@@ -215,31 +215,10 @@ def save_png(
     ``min_font`` is written as given; if None, it is measured during the save's own draw
     (:func:`png_min_font` reads it back), so the figure is drawn once, not twice.
     """
-    import io
-
-    metadata = _png_metadata(alt, theme, min_font, scale * DPI)
-    measured = []
-    cid = None
+    pixels, measured = _render(fig, scale * DPI)
     if min_font is None:
-        # The save's draw creates the ticks; measure the texts with that draw's renderer,
-        # at the save's dpi (the figure's bbox is then in the same pixels).
-        cid = fig.canvas.mpl_connect(
-            "draw_event", lambda event: measured.append(_smallest_drawn_font(fig, event.renderer))
-        )
-    buf = io.BytesIO()
-    try:
-        fig.savefig(
-            buf, format="png", dpi=scale * DPI, facecolor=fig.get_facecolor(), metadata=metadata
-        )
-    finally:
-        if cid is not None:
-            fig.canvas.mpl_disconnect(cid)
-    png = buf.getvalue()
-    if min_font is None:
-        if not measured:
-            raise RuntimeError("save_png: the figure was saved without a draw event")
-        png = _with_text_chunk(png, "vgrad:min_font_pt", f"{measured[-1]:g}")
-    return png
+        min_font = measured
+    return _encode_png(pixels, _png_metadata(alt, theme, min_font, scale * DPI), scale * DPI)
 
 
 def png_min_font(png: bytes) -> float:
@@ -252,48 +231,73 @@ def png_min_font(png: bytes) -> float:
         return float(im.info["vgrad:min_font_pt"])
 
 
-def _with_text_chunk(png: bytes, key: str, value: str) -> bytes:
-    """``png`` with a tEXt chunk ``key: value`` right after its header chunk (IHDR)."""
-    import struct
-    import zlib
-
-    head = 8 + 8 + 13 + 4  # signature, then IHDR: length and type, 13 data bytes, CRC
-    if png[12:16] != b"IHDR":
-        raise ValueError("not a PNG that starts with its IHDR chunk")
-    body = b"tEXt" + key.encode("latin-1") + b"\0" + value.encode("latin-1")
-    chunk = struct.pack(">I", len(body) - 4) + body + struct.pack(">I", zlib.crc32(body))
-    return png[:head] + chunk + png[head:]
-
-
 def save_png_pair(
     fig: Any, alt: str, theme: str, min_font: float | None = None
 ) -> tuple[bytes, bytes]:
-    """``fig`` at 2x (drawn by matplotlib) and at 1x (the 2x image halved), with the same
-    tEXt chunks as :func:`save_png` (``min_font`` measured as there if None): one draw
-    instead of two."""
+    """``fig`` at 1x and at 2x, with the tEXt chunks of :func:`save_png` (``min_font``
+    measured as there if None), from one draw: the 2x pixels, and their 2 x 2 means."""
+    pixels, measured = _render(fig, 2 * DPI)
+    if min_font is None:
+        min_font = measured
+    hi = _encode_png(pixels, _png_metadata(alt, theme, min_font, 2 * DPI), 2 * DPI)
+    lo = _encode_png(pixels.reduce(2), _png_metadata(alt, theme, min_font, DPI), DPI)
+    return lo, hi
+
+
+def _render(fig: Any, dpi: int) -> tuple[Any, float]:
+    """``fig`` drawn at ``dpi``, as a PIL image, and the smallest font that draw drew.
+
+    The fonts are measured with the draw's own renderer, at its dpi (the figure's bbox is
+    then in the same pixels): the draw creates the ticks, so no second draw is needed.
+    The image is RGB when every pixel is opaque (the site's figures have a background).
+    """
     import io
 
-    from PIL import Image, PngImagePlugin
+    from PIL import Image
 
-    hi = save_png(fig, alt, theme, 2, min_font)
-    with Image.open(io.BytesIO(hi)) as im:
-        min_font = float(im.info["vgrad:min_font_pt"])
-        lo = im.convert("RGBA").resize((im.width // 2, im.height // 2), Image.Resampling.LANCZOS)
+    drawn = []
+
+    def on_draw(event: Any) -> None:
+        r = event.renderer
+        drawn.append((int(r.width), int(r.height), _smallest_drawn_font(fig, r)))
+
+    cid = fig.canvas.mpl_connect("draw_event", on_draw)
+    buf = io.BytesIO()
+    try:
+        fig.savefig(buf, format="rgba", dpi=dpi, facecolor=fig.get_facecolor())
+    finally:
+        fig.canvas.mpl_disconnect(cid)
+    if not drawn:
+        raise RuntimeError("save_png: the figure was saved without a draw event")
+    width, height, smallest = drawn[-1]
+    image = Image.frombuffer("RGBA", (width, height), buf.getbuffer(), "raw", "RGBA", 0, 1)
+    if image.getextrema()[3][0] == 255:
+        image = image.convert("RGB")
+    return image, smallest
+
+
+def _encode_png(image: Any, metadata: dict[str, str], dpi: int) -> bytes:
+    """``image`` as PNG bytes with ``metadata`` as tEXt chunks and ``dpi`` in pHYs."""
+    import io
+
+    from PIL import PngImagePlugin
+
     info = PngImagePlugin.PngInfo()
-    for key, value in _png_metadata(alt, theme, min_font, DPI).items():
+    for key, value in metadata.items():
         info.add_text(key, value)
     buf = io.BytesIO()
-    lo.save(buf, format="png", pnginfo=info)
-    return buf.getvalue(), hi
+    image.save(buf, format="png", pnginfo=info, dpi=(dpi, dpi))
+    return buf.getvalue()
 
 
-def _png_metadata(alt: str, theme: str, min_font: float | None, dpi: int) -> dict[str, str]:
-    """The tEXt chunks of a figure's PNG; without ``min_font`` until it is measured."""
-    metadata = {"Description": alt, "vgrad:theme": theme}
-    if min_font is not None:
-        metadata["vgrad:min_font_pt"] = f"{min_font:g}"
-    metadata["vgrad:dpi"] = str(dpi)
-    return metadata
+def _png_metadata(alt: str, theme: str, min_font: float, dpi: int) -> dict[str, str]:
+    """The tEXt chunks of a figure's PNG."""
+    return {
+        "Description": alt,
+        "vgrad:theme": theme,
+        "vgrad:min_font_pt": f"{min_font:g}",
+        "vgrad:dpi": str(dpi),
+    }
 
 
 def _rgb_key(rgba: Any) -> tuple[int, int, int]:
