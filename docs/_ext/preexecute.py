@@ -101,8 +101,8 @@ def _execute(docname: str, path: Path, notebook: Any, read_fmt: Any, lock: threa
         except KeyError:
             pass
     start = time.perf_counter()
-    zygote = _state.get("zygote")
     with lock:
+        zygote = _zygote()
         forked = zygote is not None and zygote.ready()
     result = single_nb_execution(
         notebook,
@@ -128,6 +128,21 @@ def _execute(docname: str, path: Path, notebook: Any, read_fmt: Any, lock: threa
     return f"{docname}: executed in {time.perf_counter() - start:.1f} s"
 
 
+def _zygote() -> Any:
+    """The process the kernels are forked from, started by the first page that needs one
+    (a build whose pages are all cached starts none); None where forking is off."""
+    if "zygote" not in _state:
+        _state["zygote"] = None
+        if os.environ.get("VGRAD_DOCS_FORK_KERNELS", "1") not in ("0", "") and hasattr(os, "fork"):
+            import tempfile
+
+            from kernel_fork import Zygote
+
+            # In /tmp: a Unix socket's path may not be longer than about 100 bytes.
+            _state["zygote"] = Zygote(tempfile.mkdtemp(prefix="vgrad-zygote-"))
+    return _state["zygote"]
+
+
 def _start(app: Any) -> None:
     if os.environ.get("VGRAD_DOCS_PREEXECUTE", "1") in ("0", ""):
         return
@@ -137,13 +152,6 @@ def _start(app: Any) -> None:
     pages = _notebooks(app)
     pages.sort(key=lambda p: -_COST_HINT.get(p[0], 1.5))
     _state["nb_config"] = nb_config
-    if os.environ.get("VGRAD_DOCS_FORK_KERNELS", "1") not in ("0", "") and hasattr(os, "fork"):
-        import tempfile
-
-        from kernel_fork import Zygote
-
-        # In /tmp: a Unix socket's path may not be longer than about 100 bytes.
-        _state["zygote"] = Zygote(tempfile.mkdtemp(prefix="vgrad-zygote-"))
     lock = threading.Lock()
     # As many kernels as build processes: together with sphinx-gallery's workers this
     # oversubscribes the cores a little, which fills the gaps between examples.
