@@ -215,10 +215,8 @@ def save_png(
     ``min_font`` is written as given; if None, it is measured during the save's own draw
     (:func:`png_min_font` reads it back), so the figure is drawn once, not twice.
     """
-    pixels, measured = _render(fig, scale * DPI)
-    if min_font is None:
-        min_font = measured
-    return _encode_png(pixels, _png_metadata(alt, theme, min_font, scale * DPI), scale * DPI)
+    pixels, min_font = _render(fig, scale * DPI, min_font)
+    return _encode_png(pixels, alt, theme, min_font, scale * DPI)
 
 
 def png_min_font(png: bytes) -> float:
@@ -236,16 +234,16 @@ def save_png_pair(
 ) -> tuple[bytes, bytes]:
     """``fig`` at 1x and at 2x, with the tEXt chunks of :func:`save_png` (``min_font``
     measured as there if None), from one draw: the 2x pixels, and their 2 x 2 means."""
-    pixels, measured = _render(fig, 2 * DPI)
-    if min_font is None:
-        min_font = measured
-    hi = _encode_png(pixels, _png_metadata(alt, theme, min_font, 2 * DPI), 2 * DPI)
-    lo = _encode_png(pixels.reduce(2), _png_metadata(alt, theme, min_font, DPI), DPI)
-    return lo, hi
+    pixels, min_font = _render(fig, 2 * DPI, min_font)
+    return (
+        _encode_png(pixels.reduce(2), alt, theme, min_font, DPI),
+        _encode_png(pixels, alt, theme, min_font, 2 * DPI),
+    )
 
 
-def _render(fig: Any, dpi: int) -> tuple[Any, float]:
-    """``fig`` drawn at ``dpi``, as a PIL image, and the smallest font that draw drew.
+def _render(fig: Any, dpi: int, min_font: float | None) -> tuple[Any, float]:
+    """``fig`` drawn at ``dpi``, as a PIL image, and ``min_font``, or if None the smallest
+    font that draw drew.
 
     The fonts are measured with the draw's own renderer, at its dpi (the figure's bbox is
     then in the same pixels): the draw creates the ticks, so no second draw is needed.
@@ -259,7 +257,8 @@ def _render(fig: Any, dpi: int) -> tuple[Any, float]:
 
     def on_draw(event: Any) -> None:
         r = event.renderer
-        drawn.append((int(r.width), int(r.height), _smallest_drawn_font(fig, r)))
+        smallest = _smallest_drawn_font(fig, r) if min_font is None else min_font
+        drawn.append((int(r.width), int(r.height), smallest))
 
     cid = fig.canvas.mpl_connect("draw_event", on_draw)
     buf = io.BytesIO()
@@ -276,28 +275,21 @@ def _render(fig: Any, dpi: int) -> tuple[Any, float]:
     return image, smallest
 
 
-def _encode_png(image: Any, metadata: dict[str, str], dpi: int) -> bytes:
-    """``image`` as PNG bytes with ``metadata`` as tEXt chunks and ``dpi`` in pHYs."""
+def _encode_png(image: Any, alt: str, theme: str, min_font: float, dpi: int) -> bytes:
+    """``image`` as PNG bytes: the alt text, theme, smallest font and dpi as tEXt chunks
+    (the browser tests read them), and ``dpi`` in pHYs."""
     import io
 
     from PIL import PngImagePlugin
 
     info = PngImagePlugin.PngInfo()
-    for key, value in metadata.items():
-        info.add_text(key, value)
+    info.add_text("Description", alt)
+    info.add_text("vgrad:theme", theme)
+    info.add_text("vgrad:min_font_pt", f"{min_font:g}")
+    info.add_text("vgrad:dpi", str(dpi))
     buf = io.BytesIO()
     image.save(buf, format="png", pnginfo=info, dpi=(dpi, dpi))
     return buf.getvalue()
-
-
-def _png_metadata(alt: str, theme: str, min_font: float, dpi: int) -> dict[str, str]:
-    """The tEXt chunks of a figure's PNG."""
-    return {
-        "Description": alt,
-        "vgrad:theme": theme,
-        "vgrad:min_font_pt": f"{min_font:g}",
-        "vgrad:dpi": str(dpi),
-    }
 
 
 def _rgb_key(rgba: Any) -> tuple[int, int, int]:

@@ -215,6 +215,7 @@ class Zygote:
         atexit.register(self.close)  # a build that stops without build-finished, too
         self._ready_fd = read_fd
         self._ready: bool | None = None
+        self._manager: type | None = None  # the kernel manager class, made once
 
     def ready(self) -> bool:
         """Wait until the zygote has imported everything; False if it failed to start."""
@@ -226,18 +227,20 @@ class Zygote:
     def client_options(self) -> dict:
         """Options for ``nbclient.NotebookClient`` that make it start a forked kernel (and,
         as it does with a kernel manager it creates, shut the kernel down at the end)."""
-        from jupyter_client.kernelspec import KernelSpecManager
-        from jupyter_client.manager import AsyncKernelManager  # what nbclient drives
-        from traitlets import default
+        if self._manager is None:
+            from jupyter_client.kernelspec import KernelSpecManager
+            from jupyter_client.manager import AsyncKernelManager  # what nbclient drives
+            from traitlets import default
 
-        spec_dirs = [os.path.join(self.workdir, "kernels")]
+            spec_dirs = [os.path.join(self.workdir, "kernels")]
 
-        class ForkedKernelManager(AsyncKernelManager):
-            @default("kernel_spec_manager")
-            def _spec_dirs(self) -> KernelSpecManager:
-                return KernelSpecManager(kernel_dirs=spec_dirs)
+            class ForkedKernelManager(AsyncKernelManager):
+                @default("kernel_spec_manager")
+                def _spec_dirs(self) -> KernelSpecManager:
+                    return KernelSpecManager(kernel_dirs=spec_dirs)
 
-        return {"kernel_name": KERNEL_NAME, "kernel_manager_class": ForkedKernelManager}
+            self._manager = ForkedKernelManager
+        return {"kernel_name": KERNEL_NAME, "kernel_manager_class": self._manager}
 
     def close(self) -> None:
         import shutil
