@@ -8,6 +8,8 @@ zeros on steps without a loss, so it can go straight into :meth:`vgrad.RNN.backw
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ._validate import as_float_array, check_choice
@@ -102,6 +104,17 @@ def softmax_cross_entropy(
     return float(loss), dL_dy
 
 
+def _row_max(z: np.ndarray) -> np.ndarray:
+    """``z.max(axis=-1, keepdims=True)``, the same numbers: for a few classes, elementwise
+    maxima of the columns are several times faster than numpy's reduction over a short axis."""
+    if z.shape[-1] > 8:
+        return z.max(axis=-1, keepdims=True)
+    out = z[..., :1].copy()
+    for j in range(1, z.shape[-1]):
+        np.maximum(out, z[..., j : j + 1], out=out)
+    return out
+
+
 def _softmax_cross_entropy(
     y: np.ndarray, labels: object, where: str
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -118,13 +131,15 @@ def _softmax_cross_entropy(
         raise ValueError(f"labels must lie in [0, {m}), got range [{labels.min()}, {labels.max()}]")
     z = y if where == "all" else y[..., -1:, :, :]
     lab = labels if where == "all" else labels[..., None, :]
-    index = np.broadcast_to(lab[..., None], (*z.shape[:-1], 1))
-    z = z - z.max(axis=-1, keepdims=True)
+    # Plain fancy indices (every axis but the classes, then the label): the entries
+    # take_along_axis would pick, with a fraction of its overhead (one call per training step).
+    picked = (*np.indices(z.shape[:-1], sparse=True), np.broadcast_to(lab, z.shape[:-1]))
+    z = z - _row_max(z)
     log_p = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
-    N = int(np.prod(want))
-    loss = -np.take_along_axis(log_p, index, axis=-1).sum(axis=(-3, -2, -1)) / N
+    N = math.prod(want)
+    loss = -log_p[picked][..., None].sum(axis=(-3, -2, -1)) / N
     grad = np.exp(log_p)
-    np.put_along_axis(grad, index, np.take_along_axis(grad, index, -1) - 1.0, -1)
+    grad[picked] -= 1.0
     grad /= N
     dL_dy = np.zeros_like(y)
     if where == "all":

@@ -197,15 +197,30 @@ def _score_at(
     """Score ``y`` (..., T, B, m) with the loss kernel ``fn`` at step ``ends[..., b]`` of each
     sequence b (``ends`` of shape (B,), shared, or with y's leading axes); the gradient is zero
     at every other step."""
-    idx = np.broadcast_to(ends[..., None, :, None], (*y.shape[:-3], 1, *y.shape[-2:]))
-    loss, grad = fn(np.take_along_axis(y, idx, axis=-3), target, "last")
+    # Plain fancy indices over (runs..., step, sequence): take_along_axis builds the same
+    # gather with several times the overhead, paid at every training step.
+    runs = tuple(i[..., None] for i in np.indices(y.shape[:-3], sparse=True))
+    picked = (*runs, ends, np.arange(y.shape[-2]))  # y[picked]: shape (..., B, m)
+    loss, grad = fn(y[picked][..., None, :, :], target, "last")
     dL_dy = np.zeros_like(y)
-    np.put_along_axis(dL_dy, idx, grad, axis=-3)
+    dL_dy[picked] = grad[..., 0, :, :]
     return loss, dL_dy
 
 
-def _one_hot(symbols: np.ndarray, size: int) -> np.ndarray:
-    return (symbols[..., None] == np.arange(size)).astype(np.float64)
+def _one_hot(symbols: np.ndarray, size: int, lengths: np.ndarray | None = None) -> np.ndarray:
+    """One-hot rows of ``symbols`` (T, B) in [0, size), shape (T, B, size); with ``lengths``,
+    the rows at and after step ``lengths[b]`` of sequence b are zero (padding)."""
+    if lengths is not None:
+        symbols = np.where(np.arange(symbols.shape[0])[:, None] >= lengths, size, symbols)
+    # Rows of an identity with a zero row appended (the padding): one take, the fastest way
+    # numpy has to build a one-hot array, which matters at one batch per training step.
+    table = _ONE_HOT.get(size)
+    if table is None:
+        table = _ONE_HOT[size] = np.eye(size + 1, size)
+    return table.take(symbols, axis=0)
+
+
+_ONE_HOT: dict[int, np.ndarray] = {}
 
 
 def adding_problem(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
@@ -437,8 +452,7 @@ def pascanu_temporal_order(T: int, batch: int, rng: np.random.Generator | int) -
     second = rng.integers(0, 2, size=batch)
     symbols[t1, cols] = 4 + first
     symbols[t2, cols] = 4 + second
-    xs = _one_hot(symbols, len(ORDER_SYMBOLS))
-    xs[np.arange(T_max)[:, None] >= L] = 0.0  # padding after each sequence's end
+    xs = _one_hot(symbols, len(ORDER_SYMBOLS), L)  # zero inputs after each sequence's end
     label = 2 * first + second
     return Batch(
         xs, label, "cross_entropy", "last", n_outputs=4, baseline=float(np.log(4.0)), lengths=L
