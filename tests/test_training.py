@@ -203,3 +203,37 @@ def test_train_errors():
         evaluate(net, np.zeros((8, 2, 6)))
     with pytest.raises(TypeError, match="net must be a vgrad RNN"):
         evaluate(None, temporal_order(8, 2, 0))
+
+
+@pytest.mark.parametrize("cell", ["RNN", "LSTM", "GRU"])
+@pytest.mark.parametrize("chunk", [1, 7, 64, 1000])
+def test_error_rate_in_chunks_is_that_of_one_pass(cell, chunk):
+    from vgrad.tasks import pascanu_temporal_order
+
+    net = getattr(vgrad, cell).random(6, 5, 4, 3)
+    test = pascanu_temporal_order(12, 64, 11)
+    whole = test.wrong(net.forward(test.xs).y).mean()
+    assert 0.0 < whole < 1.0  # an untrained net: some right, some wrong
+    assert vgrad.error_rate(net, test, chunk=chunk) == whole
+
+
+def test_batch_sequences_and_error_rate_errors():
+    from vgrad.tasks import adding_problem, pascanu_temporal_order
+
+    test = pascanu_temporal_order(12, 10, 0)
+    part = test.sequences(slice(2, 5))
+    assert part.B == 3 and part.T == test.T
+    np.testing.assert_array_equal(part.xs, test.xs[:, 2:5])
+    np.testing.assert_array_equal(part.lengths, test.lengths[2:5])
+    np.testing.assert_array_equal(part.target, test.target[2:5])
+    every = adding_problem(8, 6, 0)
+    assert every.sequences(slice(0, 2)).target.shape == every.target[:2].shape
+    with pytest.raises(TypeError, match="part must be a slice"):
+        test.sequences(3)
+    with pytest.raises(ValueError, match="selects no sequence"):
+        test.sequences(slice(20, 30))
+    net = vgrad.LSTM.random(6, 4, 4, 0)
+    with pytest.raises(TypeError, match="batch must be a vgrad Batch"):
+        vgrad.error_rate(net, test.xs)
+    with pytest.raises(ValueError, match="chunk"):
+        vgrad.error_rate(net, test, chunk=0)

@@ -39,7 +39,7 @@ from .tasks import (
     pascanu_temporal_order,
     temporal_order,
 )
-from .training import TrainResult, evaluate, perturb, train, train_many
+from .training import TrainResult, error_rate, evaluate, perturb, train, train_many
 
 __version__ = "0.1.0"
 
@@ -80,6 +80,7 @@ __all__ = [
     "clip_by_value",
     "copy_memory",
     "empirical_baseline",
+    "error_rate",
     "evaluate",
     "get_activation",
     "global_norm",

@@ -25,7 +25,10 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     """
     z = np.asarray(z, dtype=np.float64)
     e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    # The numerator is 1 where z >= 0 and e where z < 0 (e <= 1, so the larger of e and the
+    # mask): the same numbers as choosing between 1/(1+e) and e/(1+e), a few times faster
+    # than np.where over two computed branches.
+    return np.asarray(np.maximum(e, z >= 0) / (1.0 + e))
 
 
 def _sigmoid_from_tanh(t: np.ndarray) -> np.ndarray:

@@ -20,7 +20,7 @@ can be checked rather than trusted.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -144,6 +144,16 @@ class Batch:
         # cannot reach that output (the recurrence is causal), and gets zero gradient.
         fn = _mse if self.loss == "mse" else _softmax_cross_entropy
         return _score_at(fn, y, self.lengths - 1, self.target)
+
+    def sequences(self, part: slice) -> Batch:
+        """The batch of the sequences ``part`` selects (a slice of the batch axis)."""
+        if not isinstance(part, slice):
+            raise TypeError(f"part must be a slice of the batch axis, got {type(part).__name__}")
+        target = self.target[part] if self.where == "last" else self.target[:, part]
+        lengths = None if self.lengths is None else self.lengths[part]
+        if not self.xs[:, part].shape[1]:
+            raise ValueError(f"part {part} selects no sequence of a batch of {self.B}")
+        return replace(self, xs=self.xs[:, part], target=target, lengths=lengths)
 
     def outputs(self, y: np.ndarray) -> np.ndarray:
         """The scored outputs: ``y[..., t_b, b, :]`` at each sequence's scored step, shape

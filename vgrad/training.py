@@ -49,7 +49,7 @@ def _check_net(net: object, name: str = "net") -> None:
         raise TypeError(f"{name} must be a vgrad RNN, LSTM or GRU, got {type(net).__name__}")
 
 
-__all__ = ["TrainResult", "evaluate", "perturb", "train", "train_many"]
+__all__ = ["TrainResult", "error_rate", "evaluate", "perturb", "train", "train_many"]
 
 CLIP_KINDS = ("norm", "value")
 
@@ -145,6 +145,26 @@ def evaluate(net: Net, batch: Batch) -> float:
         raise TypeError(f"batch must be a vgrad Batch, got {type(batch).__name__}")
     loss, _ = batch.loss_and_grad(net.forward(batch.xs).y)
     return loss
+
+
+def error_rate(net: Net, batch: Batch, chunk: int = 250) -> float:
+    """The fraction of ``batch``'s sequences ``net`` gets wrong (:meth:`Batch.wrong`), e.g. on
+    a large held-out batch: the success criterion of :doc:`/remedies`.
+
+    The sequences go through the network ``chunk`` at a time. Each sequence's outputs do not
+    depend on the others in its batch, so the answer is that of one pass over all of them;
+    a pass over a few hundred keeps its trace in a few MB, which is several times faster than
+    one over thousands (whose trace the system must first hand over, page by page).
+    """
+    _check_net(net)
+    if not isinstance(batch, Batch):
+        raise TypeError(f"batch must be a vgrad Batch, got {type(batch).__name__}")
+    chunk = check_int(chunk, "chunk", minimum=1)
+    wrong = [
+        part.wrong(net.forward(part.xs).y)
+        for part in (batch.sequences(slice(i, i + chunk)) for i in range(0, batch.B, chunk))
+    ]
+    return float(np.concatenate(wrong).mean())
 
 
 def perturb(net: Net, rel: float, rng: np.random.Generator | int) -> Net:
