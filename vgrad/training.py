@@ -148,8 +148,9 @@ def evaluate(net: Net, batch: Batch) -> float:
 
 
 def error_rate(net: Net, batch: Batch, chunk: int = 250) -> float:
-    """The fraction of ``batch``'s sequences ``net`` gets wrong (:meth:`Batch.wrong`), e.g. on
-    a large held-out batch: the success criterion of :doc:`/remedies`.
+    """The fraction of ``batch``'s sequences ``net`` gets wrong
+    (:meth:`vgrad.tasks.Batch.wrong`), on a large held-out batch: the success criterion of
+    :doc:`/remedies`.
 
     The sequences go through the network ``chunk`` at a time. Each sequence's outputs do not
     depend on the others in its batch, so the answer is that of one pass over all of them;
