@@ -227,6 +227,7 @@ def _one_hot(symbols: np.ndarray, size: int, lengths: np.ndarray | None = None) 
     table = _ONE_HOT.get(size)
     if table is None:
         table = _ONE_HOT[size] = np.eye(size + 1, size)
+        table.flags.writeable = False  # shared by every draw: take copies, nothing may write
     return table.take(symbols, axis=0)
 
 
