@@ -564,7 +564,7 @@ def _stacked_loss(
     with np.errstate(all="ignore"):  # a run with a non-finite state fails below, alone
         # One sum is finite when every state is (it can overflow only to say "look closer"),
         # and costs far less than a finiteness mask of every state at every step.
-        if np.isfinite(np.sum(trace.h.ravel(order="K"))):  # "K": a view, in memory order
+        if np.isfinite(np.sum(trace.h)):
             finite_h = np.ones(R, dtype=bool)
         else:
             finite_h = np.isfinite(trace.h).reshape(R, -1).all(axis=1)
