@@ -219,7 +219,7 @@ def script_paragraphs(text: str) -> list[tuple[int, str]]:
 
 def _rst_paragraphs(lines: list[str]) -> list[tuple[int, str]]:
     out, para, start, in_literal = [], [], 0, False
-    for n, line in enumerate(lines + [""]):
+    for n, line in enumerate([*lines, ""]):
         stripped = line.strip()
         if in_literal:
             if stripped and not line.startswith((" ", "\t")):
@@ -324,12 +324,11 @@ def check(paths: list[Path], show_all: bool = False) -> int:
                 continue
             problems += 1
             print(f"{rel}:{s.line}: [{', '.join(dict.fromkeys(s.triggers))}] {s.text}")
-        for entry, n in zip(entries, used):
+        for entry, n in zip(entries, used, strict=True):
             if n == 0:
                 problems += 1
-                print(
-                    f"{ALLOW_DIR.name}/{path.name}.toml: stale entry, matches nothing: {entry['text']!r}"
-                )
+                where = f"{ALLOW_DIR.name}/{path.name}.toml"
+                print(f"{where}: stale entry, matches nothing: {entry['text']!r}")
     return problems
 
 
