@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from claims import _plain, page_paragraphs  # noqa: E402
+from claims import _plain, page_paragraphs
 
 #: Reading speed of technical prose with formulas, words per minute: the reading time
 #: shown is words / WPM plus a minute per figure, rounded up to 5 minutes.
