@@ -126,6 +126,11 @@ vgrad_student = os.environ.get("VGRAD_STUDENT", "") not in ("", "0")
 if vgrad_student:
     tags.add("student")  # noqa: F821 (Sphinx defines ``tags`` in conf.py); for {only}
 extensions += ["sphinx_togglebutton", "exercises"]  # exercises loads sphinx_exercise
+# Goals, reading time, Going further, lecture corrections, concept checks, key points.
+extensions += ["teaching"]
+vgrad_fast = FAST  # unexecuted pages have no figures to caption
+# Numbered figures ({figure-caption} after a cell; {numref} to cite one).
+numfig = True
 # Solutions are dropdowns (class "dropdown", sphinx-togglebutton); only those, not every
 # admonition with a "toggle" class. The hint text replaces the default "Click to show".
 togglebutton_selector = ".solution.dropdown"
@@ -337,6 +342,16 @@ html_show_sourcelink = False
 html_copy_source = False
 # Downloaded scripts and notebooks link back to their page by URL when this is known.
 html_baseurl = os.environ.get("VGRAD_SITE_URL", "")
+#: The student edition (exercises without solutions), which the CI workflow publishes at
+#: student/ beside the site; the exercises page links to it when the site's address is known.
+vgrad_student_url = html_baseurl.rstrip("/") + "/student/" if html_baseurl else ""
+myst_substitutions = {
+    "student_edition": f"[the student edition]({vgrad_student_url})"
+    if vgrad_student_url
+    else "the student edition"
+}
+if vgrad_student_url and not vgrad_student:
+    tags.add("student_published")  # noqa: F821 (Sphinx defines ``tags`` in conf.py)
 html_sidebars = {"**": ["sidebar-nav-all"]}
 html_theme_options = {
     # Every page in the left sidebar; the header holds only a few fixed entry points.

@@ -1,0 +1,376 @@
+"""The furniture of a chapter a teacher can assign: goals, Going further, corrections, checks.
+
+Five directives, each rendering with the theme's own admonition or ``<details>`` styles:
+
+``{chapter-goals}``
+    The box at the top of a chapter: its content (what you will learn, what you need),
+    followed by the reading time of the chapter's main path, counted by ``tools/words.py``
+    from the page's source (so the number shown is the one the word table prints).
+``{going-further-start} Title`` ... ``{going-further-end}``
+    Material beyond the 30-minute core, collapsed into a "Going further: Title" block.
+    Gated like sphinx-exercise's solutions, so that executed code cells (with their
+    assertions and figures) can sit inside; the two markers must be siblings (no heading
+    in between).
+``{lecture-correction} What the lecture says`` (content: the exact statement)
+    One box style for every place where the lecture this site follows states something
+    more simply than is true; ``{vgrad-lecture-corrections}`` lists them all, by chapter.
+``{concept-check}``
+    A short question and its answer, separated by a line ``+++``; the answer is collapsed.
+``{key-points}``
+    The box that ends a chapter.
+``{figure-caption} label`` (content: the caption), right after a code cell
+    Makes the figure that cell shows (its light and dark renderings from
+    :func:`vgrad.pages.show`) one numbered figure with this caption, a label for
+    ``{numref}``, and download links under it (PNG, light and dark, at twice the screen
+    resolution). A directive after the cell rather than myst-nb's ``mystnb: figure`` cell
+    metadata, which would number the two renderings as two figures and give both the label.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, ClassVar
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.transforms import SphinxTransform
+from sphinx.util.docutils import SphinxDirective
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+import words  # tools/words.py: the reading time shown is the word table's
+
+CORRECTIONS_DOC_KEY = "vgrad_lecture_corrections"
+
+
+# -- <details> blocks -------------------------------------------------------------------------
+
+
+class details(nodes.General, nodes.Element):
+    """A collapsed block: ``<details class=...><summary>title</summary>...</details>``."""
+
+
+def _visit_details(self: Any, node: details) -> None:
+    classes = " ".join(["vgrad-details", *node.get("classes", [])])
+    self.body.append(f'<details class="{classes}">')
+    self.body.append(f"<summary>{self.encode(node['summary'])}</summary>")
+
+
+def _depart_details(self: Any, node: details) -> None:
+    self.body.append("</details>\n")
+
+
+def _visit_open(self: Any, node: details) -> None:
+    """Other builders (LaTeX, text): the content, shown open."""
+
+
+def _depart_open(self: Any, node: details) -> None:
+    pass
+
+
+# -- chapter goals and key points --------------------------------------------------------------
+
+
+class ChapterGoals(SphinxDirective):
+    """``{chapter-goals}``: "In this chapter", its content, and the reading time."""
+
+    has_content = True
+
+    def run(self) -> list[nodes.Node]:
+        box = nodes.admonition(classes=["vgrad-goals"])
+        box += nodes.title(text="In this chapter")
+        self.state.nested_parse(self.content, self.content_offset, box)
+        source = Path(self.env.doc2path(self.env.docname))
+        count = words.count(source)
+        self.env.note_dependency(str(source))
+        box += nodes.paragraph(
+            text=(
+                f"Reading time: about {count.minutes} minutes "
+                f"({count.words:,} words of prose and {count.figures} figures on the main "
+                "path; the collapsed “Going further” blocks and the exercises come on top)."
+            ),
+            classes=["vgrad-reading-time"],
+        )
+        return [box]
+
+
+class KeyPoints(SphinxDirective):
+    """``{key-points}``: the summary box at the end of a chapter."""
+
+    has_content = True
+
+    def run(self) -> list[nodes.Node]:
+        box = nodes.admonition(classes=["vgrad-keypoints"])
+        box += nodes.title(text="Key points")
+        self.state.nested_parse(self.content, self.content_offset, box)
+        return [box]
+
+
+# -- concept checks ---------------------------------------------------------------------------
+
+
+class ConceptCheck(SphinxDirective):
+    """``{concept-check}``: a question, a line ``+++``, then its answer (collapsed)."""
+
+    has_content = True
+
+    def run(self) -> list[nodes.Node]:
+        lines = list(self.content)
+        if "+++" not in [line.strip() for line in lines]:
+            raise self.error("concept-check: separate the question from its answer by '+++'")
+        cut = [line.strip() for line in lines].index("+++")
+        box = nodes.admonition(classes=["vgrad-check"])
+        box += nodes.title(text="Check your understanding")
+        self.state.nested_parse(self.content[:cut], self.content_offset, box)
+        answer = details(summary="Answer", classes=["vgrad-check-answer"])
+        self.state.nested_parse(self.content[cut + 1 :], self.content_offset + cut + 1, answer)
+        box += answer
+        return [box]
+
+
+# -- lecture corrections ----------------------------------------------------------------------
+
+
+class lecture_corrections(nodes.General, nodes.Element):
+    """Placeholder for the generated list of corrections."""
+
+
+class LectureCorrection(SphinxDirective):
+    """``{lecture-correction} what the lecture says``: one box style for every correction."""
+
+    has_content = True
+    required_arguments = 1
+    final_argument_whitespace = True
+    option_spec: ClassVar[dict] = {"name": directives.unchanged}
+
+    def run(self) -> list[nodes.Node]:
+        box = nodes.admonition(classes=["vgrad-lecture"])
+        title_text = f"The lecture, made exact: {self.arguments[0]}"
+        textnodes, messages = self.state.inline_text(title_text, self.lineno)
+        box += nodes.title(title_text, "", *textnodes)
+        box += messages
+        self.state.nested_parse(self.content, self.content_offset, box)
+        serial = self.env.new_serialno("vgrad-lecture")
+        anchor = self.options.get("name") or f"lecture-correction-{serial}"
+        box["ids"].append(nodes.make_id(anchor))
+        if "name" in self.options:
+            self.add_name(box)
+        store = getattr(self.env, CORRECTIONS_DOC_KEY, {})
+        store.setdefault(self.env.docname, []).append((box["ids"][0], self.arguments[0]))
+        setattr(self.env, CORRECTIONS_DOC_KEY, store)
+        return [box]
+
+
+class LectureCorrectionList(SphinxDirective):
+    """``{vgrad-lecture-corrections}``: every correction of the site, by chapter."""
+
+    def run(self) -> list[nodes.Node]:
+        return [lecture_corrections()]
+
+
+def _purge(app: Any, env: Any, docname: str) -> None:
+    getattr(env, CORRECTIONS_DOC_KEY, {}).pop(docname, None)
+
+
+def _merge(app: Any, env: Any, docnames: set, other: Any) -> None:
+    store = getattr(env, CORRECTIONS_DOC_KEY, {})
+    store.update(getattr(other, CORRECTIONS_DOC_KEY, {}))
+    setattr(env, CORRECTIONS_DOC_KEY, store)
+
+
+def _fill_corrections(app: Any, doctree: nodes.document, docname: str) -> None:
+    from exercises import _chapters  # the reading order of the root toctree
+
+    store = getattr(app.env, CORRECTIONS_DOC_KEY, {})
+    for placeholder in list(doctree.findall(lecture_corrections)):
+        items = nodes.enumerated_list(classes=["vgrad-correction-list"])
+        for doc in _chapters(app.env):
+            for anchor, what in store.get(doc, []):
+                uri = app.builder.get_relative_uri(docname, doc) + "#" + anchor
+                para = nodes.paragraph()
+                textnodes, _ = _inline(app, what)
+                para += nodes.reference("", "", *textnodes, refuri=uri, internal=True)
+                para += nodes.Text(f" ({app.env.titles[doc].astext()})")
+                items += nodes.list_item("", para)
+        placeholder.replace_self(items if len(items) else nodes.paragraph(text="None yet."))
+
+
+def _inline(app: Any, text: str) -> tuple[list[nodes.Node], list]:
+    """Plain text with ``$...$`` formulas as math nodes (titles of corrections)."""
+    out: list[nodes.Node] = []
+    parts = text.split("$")
+    for k, part in enumerate(parts):
+        if k % 2:
+            out.append(nodes.math(part, part))
+        elif part:
+            out.append(nodes.Text(part))
+    return out, []
+
+
+def _corrections_outdated(app: Any, env: Any, added: set, changed: set, removed: set) -> list:
+    """Re-read the pages that list the corrections whenever any page changed."""
+    if not (added or changed or removed):
+        return []
+    return [doc for doc in env.found_docs if doc in app.config.vgrad_correction_list_docs]
+
+
+# -- numbered figures -------------------------------------------------------------------------
+
+
+class figure_caption(nodes.General, nodes.Element):
+    """Placeholder: the caption and label for the figure of the cell before it."""
+
+
+class FigureCaption(SphinxDirective):
+    """``{figure-caption} label``: number the figure of the code cell just above."""
+
+    has_content = True
+    required_arguments = 1
+
+    def run(self) -> list[nodes.Node]:
+        node = figure_caption(label=self.arguments[0])
+        self.set_source_info(node)
+        self.state.nested_parse(self.content, self.content_offset, node)
+        if not node.children or not isinstance(node[0], nodes.paragraph):
+            raise self.error("figure-caption: the content must start with a paragraph")
+        return [node]
+
+
+class NumberFigures(SphinxTransform):
+    """Wrap each captioned cell's images in one figure (before the domains collect labels,
+    priority 850, and before the download collector at doctree-read)."""
+
+    default_priority = 800
+
+    def apply(self, **kwargs: Any) -> None:
+        from sphinx import addnodes
+
+        for placeholder in list(self.document.findall(figure_caption)):
+            parent = placeholder.parent
+            i = parent.index(placeholder)
+            cell = parent[i - 1] if i else None
+            if cell is None or "cell" not in cell.get("classes", []):
+                raise self.document.reporter.severe(
+                    "figure-caption must follow the code cell that shows the figure",
+                    base_node=placeholder,
+                )
+            bundles = [
+                b
+                for b in cell.findall(nodes.container)
+                if b.get("nb_element") == "mime_bundle" and next(b.findall(nodes.image), None)
+            ]
+            if not bundles and not self.config.vgrad_fast:
+                raise self.document.reporter.severe(
+                    "figure-caption: the cell above shows no figure", base_node=placeholder
+                )
+            figure = nodes.figure(classes=["vgrad-figure"])
+            for bundle in bundles:
+                bundle.parent.remove(bundle)
+                figure += bundle
+            caption = placeholder[0]
+            figure += nodes.caption(caption.rawsource, "", *caption.children)
+            links = nodes.paragraph(classes=["vgrad-figure-downloads"])
+            uris = [img["uri"] for b in bundles for img in b.findall(nodes.image)]
+            for k, uri in enumerate(uris):
+                theme = ("light", "dark")[k] if len(uris) == 2 else str(k + 1)
+                links += nodes.Text("Download: PNG, " if k == 0 else " · ")
+                links += addnodes.download_reference(
+                    "", "", nodes.literal("", f"{theme}"), reftarget=uri, refdoc=self.env.docname
+                )
+            legend = placeholder.children[1:]
+            if legend or uris:
+                figure += nodes.legend("", *legend, *([links] if uris else []))
+            figure["names"].append(nodes.fully_normalize_name(placeholder["label"]))
+            self.document.note_explicit_target(figure, figure)
+            placeholder.replace_self(figure)
+
+
+# -- Going further: gated blocks --------------------------------------------------------------
+
+
+class further_start(nodes.General, nodes.Element):
+    pass
+
+
+class further_end(nodes.General, nodes.Element):
+    pass
+
+
+class FurtherStart(SphinxDirective):
+    required_arguments = 1
+    final_argument_whitespace = True
+
+    def run(self) -> list[nodes.Node]:
+        node = further_start(title=self.arguments[0])
+        self.set_source_info(node)
+        return [node]
+
+
+class FurtherEnd(SphinxDirective):
+    def run(self) -> list[nodes.Node]:
+        node = further_end()
+        self.set_source_info(node)
+        return [node]
+
+
+class MergeFurther(SphinxTransform):
+    """Wrap everything between a ``going-further-start`` and the next
+    ``going-further-end`` among its siblings into one collapsed block."""
+
+    default_priority = 12
+
+    def apply(self, **kwargs: Any) -> None:
+        for start in list(self.document.findall(further_start)):
+            parent = start.parent
+            i = parent.index(start)
+            j = next(
+                (k for k in range(i + 1, len(parent)) if isinstance(parent[k], further_end)),
+                None,
+            )
+            if j is None or any(isinstance(c, further_start) for c in parent.children[i + 1 : j]):
+                raise self.document.reporter.severe(
+                    "going-further-start has no going-further-end among its siblings "
+                    "(no heading may sit between the two markers)",
+                    base_node=start,
+                )
+            block = details(summary=f"Going further: {start['title']}", classes=["vgrad-further"])
+            block += parent.children[i + 1 : j]
+            for child in parent.children[i : j + 1]:
+                parent.remove(child)
+            parent.insert(i, block)
+        for end in list(self.document.findall(further_end)):
+            raise self.document.reporter.severe(
+                "going-further-end without a going-further-start", base_node=end
+            )
+
+
+def _skip(self: Any, node: nodes.Node) -> None:
+    raise nodes.SkipNode
+
+
+def setup(app: Any) -> dict[str, Any]:
+    app.add_config_value("vgrad_correction_list_docs", ["corrections"], "env", list)
+    app.add_node(
+        details,
+        html=(_visit_details, _depart_details),
+        latex=(_visit_open, _depart_open),
+        text=(_visit_open, _depart_open),
+    )
+    app.add_config_value("vgrad_fast", False, "env", bool)
+    for node in (further_start, further_end, lecture_corrections, figure_caption):
+        app.add_node(node, html=(_skip, None), latex=(_skip, None), text=(_skip, None))
+    app.add_directive("chapter-goals", ChapterGoals)
+    app.add_directive("key-points", KeyPoints)
+    app.add_directive("concept-check", ConceptCheck)
+    app.add_directive("lecture-correction", LectureCorrection)
+    app.add_directive("vgrad-lecture-corrections", LectureCorrectionList)
+    app.add_directive("going-further-start", FurtherStart)
+    app.add_directive("going-further-end", FurtherEnd)
+    app.add_directive("figure-caption", FigureCaption)
+    app.add_transform(MergeFurther)
+    app.add_transform(NumberFigures)
+    app.connect("env-purge-doc", _purge)
+    app.connect("env-merge-info", _merge)
+    app.connect("env-get-outdated", _corrections_outdated)
+    app.connect("doctree-resolved", _fill_corrections)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
