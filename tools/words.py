@@ -34,7 +34,7 @@ _DISPLAY = re.compile(r"^\$\$", re.M)
 _INLINE = re.compile(r"(?<![\\$])\$[^$\n]+\$")
 _FIGURE = re.compile(r"\bshow\(fig|^```\{(?:figure|image|glue:figure|vgrad-live-\w+)\}", re.M)
 #: Chapters are the pages of the root toctree that are not reference material.
-NOT_CHAPTERS = {"exercises", "install", "api", "references", "auto_examples/index"}
+NOT_CHAPTERS = {"exercises", "corrections", "install", "api", "references", "auto_examples/index"}
 
 
 @dataclass
