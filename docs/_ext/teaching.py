@@ -18,6 +18,10 @@ Five directives, each rendering with the theme's own admonition or ``<details>``
     A short question and its answer, separated by a line ``+++``; the answer is collapsed.
 ``{key-points}``
     The box that ends a chapter.
+``{gallery-figure} plot_name N`` (content: the caption; option ``:name:``)
+    Figure N of a gallery example, in both renderings, numbered and captioned on a
+    chapter page, with the same download links: a chapter shows the figures it argues from
+    without computing them a second time.
 ``{figure-caption} label`` (content: the caption), right after a code cell
     Makes the figure that cell shows (its light and dark renderings from
     :func:`vgrad.pages.show`) one numbered figure with this caption, a label for
@@ -34,6 +38,7 @@ from typing import Any, ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
+from sphinx import addnodes
 from sphinx.transforms import SphinxTransform
 from sphinx.util.docutils import SphinxDirective
 
@@ -236,6 +241,84 @@ class FigureCaption(SphinxDirective):
         return [node]
 
 
+def _figure_node(
+    env: Any, images: list[nodes.Node], caption: nodes.paragraph, legend: list, label: str
+) -> nodes.figure:
+    """One numbered figure: the images (light, then dark), the caption, then a legend with
+    the rest of the content and the download links of the images."""
+    from sphinx import addnodes
+
+    figure = nodes.figure(classes=["vgrad-figure"])
+    figure += images
+    figure += nodes.caption(caption.rawsource, "", *caption.children)
+    uris = [img["uri"] for node in images for img in node.findall(nodes.image)]
+    links = nodes.paragraph(classes=["vgrad-figure-downloads"])
+    for k, uri in enumerate(uris):
+        theme = ("light", "dark")[k] if len(uris) == 2 else str(k + 1)
+        links += nodes.Text("Download: PNG, " if k == 0 else " · ")
+        links += addnodes.download_reference(
+            "", "", nodes.literal("", theme), reftarget=uri, refdoc=env.docname
+        )
+    if legend or uris:
+        figure += nodes.legend("", *legend, *([links] if uris else []))
+    figure["names"].append(nodes.fully_normalize_name(label))
+    return figure
+
+
+class GalleryFigure(SphinxDirective):
+    """``{gallery-figure} plot_name N``: figure N of a gallery example, numbered here."""
+
+    has_content = True
+    required_arguments = 2
+    option_spec: ClassVar[dict] = {"name": directives.unchanged_required}
+
+    def run(self) -> list[nodes.Node]:
+        name, number = self.arguments[0], int(self.arguments[1])
+        stem = f"sphx_glr_{name}_{number:03d}"
+        src = Path(self.env.srcdir)
+        found = sorted(src.glob(f"auto_examples/*/images/{stem}.png"))
+        holder = nodes.Element()
+        self.state.nested_parse(self.content, self.content_offset, holder)
+        if not holder.children or not isinstance(holder[0], nodes.paragraph):
+            raise self.error("gallery-figure: the content must start with a paragraph")
+        if not found:
+            if self.config.vgrad_fast:  # examples are not run: no image to show
+                return [nodes.paragraph(text=f"(Figure {number} of {name}.)")]
+            raise self.error(f"gallery-figure: no image {stem}.png in auto_examples/")
+        images = []
+        for theme, suffix in (("light", ""), ("dark", "_dark")):
+            one_x = found[0].with_name(f"{stem}{suffix}.png")
+            two_x = found[0].with_name(f"{stem}{suffix}_2_00x.png")
+            path = two_x if two_x.is_file() else one_x
+            self.env.note_dependency(str(path))
+            from PIL import Image
+
+            with Image.open(one_x) as im:
+                width, alt = im.size[0], im.info.get("Description", "")
+            image = nodes.image(
+                uri="/" + path.relative_to(src).as_posix(),
+                alt=alt,
+                width=f"{width}px",
+                classes=[f"only-{theme}"],
+            )
+            images.append(image)
+        section = found[0].parent.parent.name
+        ref = addnodes.pending_xref(
+            "",
+            nodes.inline("", "the gallery example"),
+            refdomain="std",
+            reftype="ref",
+            reftarget=f"sphx_glr_auto_examples_{section}_{name}.py",
+            refexplicit=True,
+            refwarn=True,
+        )
+        source = nodes.paragraph("", "", nodes.Text("From "), ref, nodes.Text("."))
+        label = self.options.get("name", f"fig-{name}-{number}")
+        figure = _figure_node(self.env, images, holder[0], [*holder.children[1:], source], label)
+        self.state.document.note_explicit_target(figure, figure)
+        return [figure]
+
+
 class NumberFigures(SphinxTransform):
     """Wrap each captioned cell's images in one figure (before the domains collect labels,
     priority 850, and before the download collector at doctree-read)."""
@@ -243,8 +326,6 @@ class NumberFigures(SphinxTransform):
     default_priority = 800
 
     def apply(self, **kwargs: Any) -> None:
-        from sphinx import addnodes
-
         for placeholder in list(self.document.findall(figure_caption)):
             parent = placeholder.parent
             i = parent.index(placeholder)
@@ -263,24 +344,11 @@ class NumberFigures(SphinxTransform):
                 raise self.document.reporter.severe(
                     "figure-caption: the cell above shows no figure", base_node=placeholder
                 )
-            figure = nodes.figure(classes=["vgrad-figure"])
             for bundle in bundles:
                 bundle.parent.remove(bundle)
-                figure += bundle
-            caption = placeholder[0]
-            figure += nodes.caption(caption.rawsource, "", *caption.children)
-            links = nodes.paragraph(classes=["vgrad-figure-downloads"])
-            uris = [img["uri"] for b in bundles for img in b.findall(nodes.image)]
-            for k, uri in enumerate(uris):
-                theme = ("light", "dark")[k] if len(uris) == 2 else str(k + 1)
-                links += nodes.Text("Download: PNG, " if k == 0 else " · ")
-                links += addnodes.download_reference(
-                    "", "", nodes.literal("", f"{theme}"), reftarget=uri, refdoc=self.env.docname
-                )
-            legend = placeholder.children[1:]
-            if legend or uris:
-                figure += nodes.legend("", *legend, *([links] if uris else []))
-            figure["names"].append(nodes.fully_normalize_name(placeholder["label"]))
+            figure = _figure_node(
+                self.env, bundles, placeholder[0], placeholder.children[1:], placeholder["label"]
+            )
             self.document.note_explicit_target(figure, figure)
             placeholder.replace_self(figure)
 
@@ -367,6 +435,7 @@ def setup(app: Any) -> dict[str, Any]:
     app.add_directive("going-further-start", FurtherStart)
     app.add_directive("going-further-end", FurtherEnd)
     app.add_directive("figure-caption", FigureCaption)
+    app.add_directive("gallery-figure", GalleryFigure)
     app.add_transform(MergeFurther)
     app.add_transform(NumberFigures)
     app.connect("env-purge-doc", _purge)
