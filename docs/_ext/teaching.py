@@ -18,6 +18,10 @@ Five directives, each rendering with the theme's own admonition or ``<details>``
     A short question and its answer, separated by a line ``+++``; the answer is collapsed.
 ``{key-points}``
     The box that ends a chapter.
+``{chapter-cards}``
+    The chapters of the root toctree as cards: number, title, the ``description`` of the
+    page's front matter, and the reading time. The same ``description`` becomes the page's
+    ``<meta name="description">``.
 ``{gallery-figure} plot_name N`` (content: the caption; option ``:name:``)
     Figure N of a gallery example, in both renderings, numbered and captioned on a
     chapter page, with the same download links: a chapter shows the figures it argues from
@@ -213,10 +217,11 @@ def _inline(app: Any, text: str) -> tuple[list[nodes.Node], list]:
 
 
 def _corrections_outdated(app: Any, env: Any, added: set, changed: set, removed: set) -> list:
-    """Re-read the pages that list the corrections whenever any page changed."""
+    """Re-read the pages that list the corrections or the chapters whenever any page
+    changed (``vgrad_generated_list_docs``)."""
     if not (added or changed or removed):
         return []
-    return [doc for doc in env.found_docs if doc in app.config.vgrad_correction_list_docs]
+    return [doc for doc in env.found_docs if doc in app.config.vgrad_generated_list_docs]
 
 
 # -- numbered figures -------------------------------------------------------------------------
@@ -353,6 +358,64 @@ class NumberFigures(SphinxTransform):
             placeholder.replace_self(figure)
 
 
+# -- chapter cards and descriptions ------------------------------------------------------------
+
+
+class chapter_cards(nodes.General, nodes.Element):
+    """Placeholder, filled at doctree-resolved with one card per chapter."""
+
+
+class ChapterCards(SphinxDirective):
+    def run(self) -> list[nodes.Node]:
+        return [chapter_cards()]
+
+
+class cards_html(nodes.General, nodes.Element):
+    """The finished cards: ``cards`` holds (href, number, title, description, minutes)."""
+
+
+def _visit_cards(self: Any, node: cards_html) -> None:
+    out = ['<ol class="vgrad-cards">']
+    for href, number, title, description, minutes in node["cards"]:
+        out.append(
+            f'<li class="vgrad-card"><a href="{self.attval(href)}">'
+            f'<span class="vgrad-card-number">{number}</span>'
+            f'<span class="vgrad-card-title">{self.encode(title)}</span>'
+            f'<span class="vgrad-card-text">{self.encode(description)}</span>'
+            f'<span class="vgrad-card-time">{minutes} min</span></a></li>'
+        )
+    out.append("</ol>\n")
+    self.body.append("".join(out))
+    raise nodes.SkipNode
+
+
+def _fill_cards(app: Any, doctree: nodes.document, docname: str) -> None:
+    for placeholder in list(doctree.findall(chapter_cards)):
+        cards = []
+        for doc in app.env.toctree_includes.get(app.config.root_doc, []):
+            if doc in words.NOT_CHAPTERS:
+                continue
+            meta = app.env.metadata.get(doc, {})
+            count = words.count(Path(app.env.doc2path(doc)))
+            href = app.builder.get_relative_uri(docname, doc)
+            title = app.env.titles[doc].astext()
+            cards.append((href, len(cards) + 1, title, meta.get("description", ""), count.minutes))
+        placeholder.replace_self(cards_html(cards=cards))
+
+
+def _meta_description(app: Any, pagename: str, templatename: str, context: dict, doctree) -> None:
+    description = app.env.metadata.get(pagename, {}).get("description")
+    if description:
+        tag = f'<meta name="description" content="{_attr(description)}" />\n'
+        context["metatags"] = context.get("metatags", "") + tag
+
+
+def _attr(text: str) -> str:
+    import html
+
+    return html.escape(str(text), quote=True)
+
+
 # -- Going further: gated blocks --------------------------------------------------------------
 
 
@@ -417,7 +480,7 @@ def _skip(self: Any, node: nodes.Node) -> None:
 
 
 def setup(app: Any) -> dict[str, Any]:
-    app.add_config_value("vgrad_correction_list_docs", ["corrections"], "env", list)
+    app.add_config_value("vgrad_generated_list_docs", ["corrections", "index"], "env", list)
     app.add_node(
         details,
         html=(_visit_details, _depart_details),
@@ -435,6 +498,11 @@ def setup(app: Any) -> dict[str, Any]:
     app.add_directive("going-further-start", FurtherStart)
     app.add_directive("going-further-end", FurtherEnd)
     app.add_directive("figure-caption", FigureCaption)
+    app.add_directive("chapter-cards", ChapterCards)
+    app.add_node(chapter_cards, html=(_skip, None), latex=(_skip, None), text=(_skip, None))
+    app.add_node(cards_html, html=(_visit_cards, None), latex=(_skip, None), text=(_skip, None))
+    app.connect("doctree-resolved", _fill_cards)
+    app.connect("html-page-context", _meta_description)
     app.add_directive("gallery-figure", GalleryFigure)
     app.add_transform(MergeFurther)
     app.add_transform(NumberFigures)
