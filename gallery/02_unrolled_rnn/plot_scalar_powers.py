@@ -11,17 +11,22 @@ does so exponentially fast.
 """
 
 # %%
-# The five weights
-# ----------------
-# :math:`w^k = e^{k \ln w}`, so on a logarithmic axis every curve is a straight line of
-# slope :math:`\ln w` per step: below 1 it falls, above 1 it climbs, and only
-# :math:`w = 1` stays level.
+# The weights
+# -----------
+# :math:`\log_{10} w^k = k \log_{10} w`, so on a logarithmic axis every curve is a straight
+# line of slope :math:`\log_{10} w` decades per step: it falls for :math:`w < 1`, climbs for
+# :math:`w > 1`, and only :math:`w = 1` stays level.
 
 import matplotlib.pyplot as plt
 import numpy as np
 
 weights = [0.5, 0.9, 1.0, 1.1, 1.5]
 k = np.arange(0, 101)
+
+# sphinx_gallery_start_ignore
+for w in weights:  # straight lines of slope log10 w: falling below 1, level at 1, rising above
+    np.testing.assert_allclose(np.log10(w**k), k * np.log10(w), atol=1e-12)
+# sphinx_gallery_end_ignore
 
 fig, ax = plt.subplots(figsize=(6.0, 4.4))
 for i, w in enumerate(weights):
@@ -53,9 +58,9 @@ ax.text(3, 1e-9, "vanishing: $w < 1$", color="0.3", va="top")
 plt.show()
 
 # %%
-# How many steps until a factor of a million?
-# -------------------------------------------
-# The number of steps after which the factor has shrunk or grown a million-fold is
+# How many steps until a factor of :math:`10^6`?
+# ----------------------------------------------
+# The number of steps after which the factor has shrunk or grown by :math:`10^6` is
 # :math:`k = 6 / |\log_{10} w|`. The half-life (or doubling time) is
 # :math:`\ln 2 / |\ln w|`. Neither depends on where the sequence starts: the decay is
 # the same over steps 1 to 20 as over steps 981 to 1000.
@@ -68,24 +73,47 @@ for w in weights:
     half = np.log(2.0) / abs(np.log(w))
     million = 6.0 / abs(np.log10(w))
     print(f"{w:4.1f}   {half:21.1f}   {million:21.1f}   {w**100:8.2e}")
+    # sphinx_gallery_start_ignore
+    assert np.isclose(abs(np.log10(w**million)), 6) and np.isclose(abs(np.log2(w**half)), 1)
+    assert np.isclose(w**1000 / w**980, w**20)  # the same decay wherever it starts
+    # sphinx_gallery_end_ignore
 
 # %%
 # Close to one only buys time
 # ---------------------------
-# A weight of 0.99 or 1.01 looks harmless, and over 10 steps it is. Over a sequence of
-# a thousand steps, a typical length for text or audio, it is not: the powers are
-# still exponential, just with a longer time constant :math:`1/|\ln w|`.
+# A weight of 0.99 or 1.01 looks harmless, and over 10 steps it is. Over a thousand
+# steps it is not: the powers are still exponential, just with a longer time constant
+# :math:`1/|\ln w|`.
 
 for w in (0.99, 1.01):
     print(
         f"w = {w}: w^10 = {w**10:.3f}   w^100 = {w**100:.3g}   w^1000 = {w**1000:.3g}   "
         f"time constant 1/|ln w| = {1.0 / abs(np.log(w)):.1f} steps"
     )
+    # sphinx_gallery_start_ignore
+    assert 0.9 < w**10 < 1.11 and not 1e-4 < w**1000 < 1e4  # harmless at 10, not at 1000
+    assert all(abs(np.log(w)) < abs(np.log(v)) for v in weights if v != 1.0)  # longer
+    # sphinx_gallery_end_ignore
 
 # %%
 # A negative weight alternates in sign, :math:`w^k = (-1)^k |w|^k`, and its magnitude
-# follows the curve of :math:`|w|`. For a matrix :math:`W_{hh}` the same picture holds
-# direction by direction, with the scalar replaced by the eigenvalues for the long-run
-# rate and by the singular values for any finite :math:`k`: see
+# follows the curve of :math:`|w|`. For a diagonalisable matrix :math:`W_{hh}` the picture
+# holds for the component along each eigenvector, with :math:`w` replaced by its
+# eigenvalue; the largest singular value only bounds the whole power,
+# :math:`\|W_{hh}^k\|_2 \le s_{\max}^k`. See
 # :ref:`sphx_glr_auto_examples_02_unrolled_rnn_plot_gradient_decay.py` for a network
 # where the two coincide.
+
+# sphinx_gallery_start_ignore
+# The last paragraph on a random (non-normal, diagonalisable) matrix: W^k V = V diag(lam^k),
+# and ||W^k||_2 <= s_max^k for every k.
+W = np.random.default_rng(0).standard_normal((6, 6)) / np.sqrt(6)
+lam, V = np.linalg.eig(W)
+s_max = np.linalg.norm(W, 2)
+P = np.eye(6)
+for j in range(1, 41):
+    P = W @ P
+    np.testing.assert_allclose(P @ V, V * lam**j, atol=1e-10)
+    assert np.linalg.norm(P, 2) <= s_max**j * (1 + 1e-12)
+assert np.allclose((-0.9) ** k, (-1) ** k * 0.9**k)
+# sphinx_gallery_end_ignore
