@@ -200,13 +200,13 @@ class Cell:
     def jacobian_log_norms(
         self, trace: Any, t: int | None = None, ord: int | str = 2
     ) -> np.ndarray:
-        r"""Log-norms :math:`\log\|\partial s_t/\partial s_{t-k}\|` of the state
-        :math:`s_t` for every lag k = 0..t.
+        r"""Log-norms of the products :math:`J_t J_{t-1} \cdots J_{t-k+1}` of the one-step
+        Jacobians of the state, for every lag k = 0..t.
 
-        The state is :math:`h_t` (:math:`(h_t, c_t)` for the LSTM). The running product
-        :math:`J_t J_{t-1} \cdots J_{t-k+1}` of the one-step Jacobians is renormalised after
-        every factor and its scale kept as a sum of logarithms, so no intermediate over- or
-        underflows (the product of :func:`vgrad.spectral.power_norms`; :doc:`/eigenvalues`).
+        The state is :math:`h_t`, or :math:`(h_t, c_t)` for the LSTM. The running product is
+        renormalised after every factor and its scale kept as a sum of logarithms, so no
+        intermediate over- or underflows (the product of :func:`vgrad.spectral.power_norms`;
+        :doc:`/eigenvalues`).
 
         Parameters
         ----------

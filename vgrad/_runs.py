@@ -89,9 +89,9 @@ def readout_backward(
 ) -> tuple[np.ndarray, np.ndarray]:
     r""":func:`readout` backwards: writes the direct paths :math:`y_t \to h_t`,
     :math:`W_{hy}^\top \delta^y_t`, into ``dh[1:]`` ((T + 1, n, R, B), time first) and returns
-    :math:`\partial L/\partial W_{hy}` and :math:`\partial L/\partial b_y` of every run, the
-    sums over (t, b) of :math:`\delta^y_t h_t^\top` and of :math:`\delta^y_t`, from ``dL_dy`` of
-    shape (R, T, B, m)."""
+    :math:`\partial\mathcal L/\partial W_{hy}` and :math:`\partial\mathcal L/\partial b_y` of
+    every run, the sums over (t, b) of :math:`\delta^y_t h_t^\top` and of :math:`\delta^y_t`,
+    from ``dL_dy`` of shape (R, T, B, m)."""
     np.matmul(
         W_hy.transpose(0, 2, 1), dL_dy.transpose(1, 0, 3, 2), out=dh[1:].transpose(0, 2, 1, 3)
     )

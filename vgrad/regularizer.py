@@ -1,7 +1,7 @@
 r"""The regulariser :math:`\Omega` of Pascanu, Mikolov & Bengio (2013), which asks every step
 of a vanilla RNN to preserve the norm of the loss gradient it passes back.
 
-With the row vector :math:`\bar h_{k+1} = \partial L/\partial h_{k+1}` (the total derivative
+With the row vector :math:`\bar h_{k+1} = \partial\mathcal L/\partial h_{k+1}` (the total derivative
 that :meth:`vgrad.RNN.backward` returns as ``dh``) and the one-step Jacobian
 :math:`J_{k+1} = \partial h_{k+1}/\partial h_k = \operatorname{diag}(\phi'(a_{k+1}))\,W_{hh}`,
 
@@ -80,9 +80,9 @@ def omega_terms(
     ----------
     W_hh : ndarray, shape (..., n, n)
     dh : ndarray, shape (..., T + 1, B, n)
-        :math:`\partial L/\partial h_t` for t = 0..T.
+        :math:`\partial\mathcal L/\partial h_t` for t = 0..T.
     delta : ndarray, shape (..., T, B, n)
-        :math:`\delta_t = \phi'(a_t) \odot \partial L/\partial h_t` for t = 1..T.
+        :math:`\delta_t = \phi'(a_t) \odot \partial\mathcal L/\partial h_t` for t = 1..T.
     bound : float
         Terms with :math:`\|\bar h_{k+1}\| <` ``bound`` are skipped.
     """
@@ -121,7 +121,7 @@ def omega(net: RNN, trace: Trace, grads: Gradients, *, bound: float = 1e-10) -> 
     grads : Gradients
         From ``net.backward(trace, dL_dy)``: its ``dh`` supplies :math:`\bar h_t`.
     bound : float, default 1e-10
-        Skip the terms whose :math:`\|\partial L/\partial h_{k+1}\|` is below it.
+        Skip the terms whose :math:`\|\partial\mathcal L/\partial h_{k+1}\|` is below it.
 
     Returns
     -------

@@ -161,8 +161,9 @@ class RNN(Cell):
 
         :math:`W_{hh}` is Gaussian with entries :math:`\mathcal N(0, 1/n)`, rescaled so that its
         spectral radius is ``rho`` or its largest singular value is ``sigma_max`` (give at most
-        one). :math:`W_{xh}` has entries :math:`\mathcal N(0, s^2/d)` with ``s = input_scale``,
-        :math:`W_{hy}` entries :math:`\mathcal N(0, 1/n)`; biases are zero.
+        one). :math:`W_{xh}` has Gaussian entries of standard deviation
+        ``input_scale`` :math:`/\sqrt{d}`, :math:`W_{hy}` entries :math:`\mathcal N(0, 1/n)`;
+        biases are zero.
         """
         d, n, m = check_sizes(d, n, m)
         rng = check_rng(rng)
@@ -299,7 +300,7 @@ class RNN(Cell):
             :func:`vgrad.mse`); zeros where a step carries no loss.
         truncate : int, optional
             Truncated BPTT: the loss at step :math:`s` sends its gradient back through at most
-            ``truncate`` steps, i.e. only the terms :math:`k < K` of
+            ``truncate`` steps, i.e. only the terms :math:`k <` ``truncate`` of
             :math:`\sum_k \partial h_s/\partial h_{s-k} \cdots` are kept. ``truncate=1`` keeps
             no recurrent path at all; ``truncate >= T`` is exact BPTT. ``dh[t]`` is then the
             truncated gradient reaching :math:`h_t`.
