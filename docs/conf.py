@@ -241,7 +241,14 @@ mathjax_config_path = "_ext/mathjax_strict.js"
 
 # -- MyST-NB -------------------------------------------------------------------------------
 
-myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist", "substitution"]
+myst_enable_extensions = [
+    "dollarmath",
+    "amsmath",
+    "colon_fence",
+    "deflist",
+    "substitution",
+    "attrs_inline",
+]
 myst_heading_anchors = 3
 nb_execution_mode = "off" if FAST else "cache"
 nb_execution_cache_path = str(sitebuild.notebook_cache_path(vgrad_engine_hash))
