@@ -141,6 +141,23 @@ def test_nonnormal_powers_grow_before_decaying():
     np.testing.assert_allclose(np.linalg.matrix_power(M, 7)[0, 1], 7 * 0.9**6 * c, rtol=1e-13)
 
 
+@pytest.mark.parametrize("rho", [0.0, 0.3, 0.9, -0.9, 0.99])
+@pytest.mark.parametrize("sign", [1.0, -1.0])
+def test_nonnormal_grows_first_iff_coupling_above_one_minus_rho_squared(rho, sign):
+    threshold = 1.0 - rho**2  # ||M||_2 = (|c| + sqrt(c^2 + 4 rho^2)) / 2 = 1 exactly there
+    assert np.linalg.norm(nonnormal_2x2(rho, sign * threshold), 2) == pytest.approx(1.0, rel=1e-12)
+    below = np.exp(power_norms(nonnormal_2x2(rho, sign * threshold * (1 - 1e-6)), 400))
+    assert np.all(below[1:] <= 1.0) and np.all(np.diff(below) <= 1e-15)  # never grows
+    above = np.exp(power_norms(nonnormal_2x2(rho, sign * threshold * (1 + 1e-6)), 400))
+    assert above[1] > 1.0 and above[-1] < 1.0  # grows first, decays in the end
+
+
+def test_nonnormal_threshold_at_rho_09():
+    assert 1.0 - 0.9**2 == pytest.approx(0.19)  # the value the docstring states
+    assert np.exp(power_norms(nonnormal_2x2(0.9, 0.18), 100)).max() == 1.0  # p = 0 only
+    assert np.exp(power_norms(nonnormal_2x2(0.9, 0.20), 100))[1] > 1.0
+
+
 @pytest.mark.parametrize("rho", [0.0, 1e-300, 0.3, 0.9, 0.99])
 @pytest.mark.parametrize("peak", [1.5, 20.0])
 def test_nonnormal_coupling_gives_exactly_the_peak(rho, peak):

@@ -233,12 +233,41 @@ def nonnormal_2x2(rho: float, coupling: float) -> np.ndarray:
     r"""The non-normal matrix :math:`M = \begin{pmatrix}\rho & c\\ 0 & \rho\end{pmatrix}`.
 
     Both eigenvalues equal :math:`\rho`, yet
-    :math:`M^p = \begin{pmatrix}\rho^p & p\rho^{p-1}c\\ 0 & \rho^p\end{pmatrix}`, so for
-    :math:`|\rho| < 1` the norm :math:`\|M^p\|_2 = \tfrac12\bigl(|b_p| + \sqrt{b_p^2 +
-    4\rho^{2p}}\bigr)`, :math:`b_p = p\rho^{p-1}c`, first grows (transient amplification)
-    and only then decays like :math:`p\rho^p`. For large :math:`c` the peak is near
-    :math:`p^\star = 1/\ln(1/\rho)` with value about :math:`c / (e\,\rho\ln(1/\rho))`; use
-    :func:`nonnormal_coupling` for the exact :math:`c`. See :doc:`/eigenvalues`.
+    :math:`M^p = \begin{pmatrix}\rho^p & p\rho^{p-1}c\\ 0 & \rho^p\end{pmatrix}` and
+    :math:`\|M^p\|_2 = \tfrac12\bigl(|b_p| + \sqrt{b_p^2 + 4\rho^{2p}}\bigr)`,
+    :math:`b_p = p\rho^{p-1}c`. For :math:`|\rho| < 1` the norm tends to zero (like
+    :math:`p|\rho|^p` when :math:`c \ne 0`), and it first grows (transient amplification)
+    if and only if
+
+    .. math::
+
+        |c| > 1 - \rho^2 .
+
+    This is the condition for :math:`\|M\|_2 = \tfrac12\bigl(|c| + \sqrt{c^2 +
+    4\rho^2}\bigr) > 1`, i.e. :math:`\sqrt{c^2 + 4\rho^2} > 2 - |c|`, squared when
+    :math:`|c| < 2`. When it fails, :math:`\|M^{p+1}\|_2 \le \|M\|_2\,\|M^p\|_2 \le
+    \|M^p\|_2`: the norm never increases and never exceeds one. For :math:`\rho = 0.9`
+    the threshold is :math:`c = 0.19`. For large :math:`c` the peak is near
+    :math:`p^\star = 1/\ln(1/\rho)` with value about :math:`c / (e\,\rho\ln(1/\rho))`;
+    use :func:`nonnormal_coupling` for the exact :math:`c`. See :doc:`/eigenvalues`.
+
+    Parameters
+    ----------
+    rho : float
+        The double eigenvalue :math:`\rho` (the diagonal).
+    coupling : float
+        The entry :math:`c` above the diagonal.
+
+    Returns
+    -------
+    ndarray of shape (2, 2)
+
+    Raises
+    ------
+    TypeError
+        If ``rho`` or ``coupling`` is not a real number.
+    ValueError
+        If ``rho`` or ``coupling`` is not finite.
     """
     rho = check_real(rho, "rho")
     c = check_real(coupling, "coupling")

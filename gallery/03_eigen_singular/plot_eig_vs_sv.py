@@ -53,6 +53,16 @@ above_one = p[norms > 1.0]
 print(f"c = {c:.4f}, spectral radius {spectral_radius(M):.2f}, sigma_max {sigma_max:.3f}")
 print(f"largest ||M^p|| = {norms.max():.3f} at p = {int(np.argmax(norms))}")
 print(f"||M^p|| > 1 for p = 1..{above_one.max()}; ||M^{P}|| = {norms[-1]:.2e}")
+# sphinx_gallery_start_ignore
+# What the text says: both eigenvalues 0.9, peak 20 after nine steps of growth, a factor
+# 5.3 per step allowed and overshot at once, above 1 for more than fifty steps.
+np.testing.assert_allclose(np.linalg.eigvals(M), [rho, rho])
+np.testing.assert_allclose(norms.max(), 20.0, rtol=1e-9)
+assert int(np.argmax(norms)) == 9 and np.all(np.diff(norms[:10]) > 0)
+assert round(float(sigma_max), 1) == 5.3 and np.all(norms[2:] < sigma_max ** p[2:])
+assert np.array_equal(above_one, np.arange(1, above_one.max() + 1)) and above_one.max() > 50
+assert np.all(np.diff(np.log(norms[above_one.max() :])) < 0)  # then only decay
+# sphinx_gallery_end_ignore
 
 fig, ax = plt.subplots(figsize=(6.0, 4.0), layout="constrained")
 ax.semilogy(p, norms, color="C0", label=r"$\|M^p\|_2$")
@@ -103,6 +113,13 @@ print(
     f"||W^p|| > 1 for p = 1..{pw[norms_W > 1.0].max()}"
 )
 assert rho_W < 1.0  # every eigenvalue inside the unit circle: W^p -> 0
+# sphinx_gallery_start_ignore
+# What the text says: one step stretches by 1.7, the powers peak near 2 and stay above 1
+# for some twenty steps.
+above_W = pw[norms_W > 1.0]
+assert round(float(sigma_W), 1) == 1.7 and abs(norms_W.max() - 2.0) < 0.15
+assert np.array_equal(above_W, np.arange(1, above_W.max() + 1)) and 15 <= above_W.max() <= 25
+# sphinx_gallery_end_ignore
 
 fig, (ax_e, ax_n) = plt.subplots(
     2, 1, figsize=(6.0, 9.0), layout="constrained", height_ratios=[1.1, 1.0]
@@ -164,8 +181,8 @@ plt.show()
 #
 # :meth:`vgrad.RNN.jacobian_log_norms` returns the left-hand side as a natural logarithm
 # for every lag :math:`k`, so nothing overflows. Compare it with
-# :math:`k \log(\gamma s_{\max})` for three scales of :math:`W_{hh}`, eight random
-# input sequences each (lines: median over the sequences, bands: their range).
+# :math:`k \log(\gamma s_{\max})` for three scales of :math:`W_{hh}`, ``B`` random input
+# sequences each (lines: median over the sequences, bands: their range).
 
 T, B, d, n_h = 60, 8, 4, 32
 k = np.arange(T + 1)
@@ -192,6 +209,15 @@ for i, s in enumerate((0.8, 1.5, 4.0)):
         label=rf"$\sigma_{{\max}} = {s:g}$",
     )
     ax.plot(k, bound * to_log10, color=f"C{i}", linestyle="--", linewidth=1.2)
+    # sphinx_gallery_start_ignore
+    median_decades = float(np.median(log_norms[-1]) * to_log10)  # log10 of the product at k = T
+    if s == 1.5:  # the bound allows growth, the products shrink
+        assert bound[-1] > 0 > median_decades and np.all(log_norms[-1] < 0)
+    if s == 4.0:  # about five decades of growth over T = 60, some thirty below the bound
+        assert T == 60 and 4.5 < median_decades < 5.5
+        assert 28 < bound[-1] * to_log10 - median_decades < 33
+    assert net.activation.gamma == 1.0  # tanh
+    # sphinx_gallery_end_ignore
     print(
         f"sigma_max = {s}: rho(W_hh) = {spectral_radius(net.W_hh):.2f}; per step, the bound "
         f"allows {np.log(s):+.3f}, the median product changes by "

@@ -22,9 +22,9 @@ so every eigen-direction is scaled by :math:`\lambda_i^p`: it vanishes when
 # A matrix with chosen eigenvalues
 # --------------------------------
 # Five eigenvalues: one just outside the unit circle, a complex pair and two real ones
-# inside. A real matrix with a complex pair :math:`r e^{\pm i\varphi}` carries the pair as
-# the rotation-scaling block :math:`r\begin{pmatrix}\cos\varphi & -\sin\varphi\\
-# \sin\varphi & \cos\varphi\end{pmatrix}`; a random change of basis :math:`S` hides the
+# inside. A real matrix with a complex pair :math:`r e^{\pm i\theta}` carries the pair as
+# the rotation-scaling block :math:`r\begin{pmatrix}\cos\theta & -\sin\theta\\
+# \sin\theta & \cos\theta\end{pmatrix}`; a random change of basis :math:`S` hides the
 # structure, as it would be hidden in a learned :math:`W_{hh}`.
 
 import matplotlib.pyplot as plt
@@ -33,10 +33,10 @@ import numpy as np
 from vgrad import matrix_power_eig, nonnormal_2x2, power_norms, spectral_radius
 
 rng = np.random.default_rng(0)
-r, phi = 0.9, 0.6
+r, theta = 0.9, 0.6
 blocks = np.zeros((5, 5))
 blocks[0, 0] = 1.05
-blocks[1:3, 1:3] = r * np.array([[np.cos(phi), -np.sin(phi)], [np.sin(phi), np.cos(phi)]])
+blocks[1:3, 1:3] = r * np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
 blocks[3, 3] = -0.7
 blocks[4, 4] = 0.4
 S = rng.standard_normal((5, 5))
@@ -48,6 +48,12 @@ lam, V = lam[order], V[:, order]
 print("eigenvalues:", np.array2string(lam, precision=3, suppress_small=True))
 print("moduli     :", np.array2string(np.abs(lam), precision=3))
 print(f"spectral radius {spectral_radius(M):.4f}, condition number of V {np.linalg.cond(V):.3g}")
+# sphinx_gallery_start_ignore
+# What the text says: five eigenvalues, one (1.05) outside the unit circle, a complex pair
+# and two real ones inside.
+assert lam.size == 5 and np.isclose(lam[0], 1.05) and np.all(np.abs(lam[1:]) < 1)
+assert np.sum(np.abs(lam.imag) > 1e-12) == 2
+# sphinx_gallery_end_ignore
 
 # %%
 # Each eigenvalue is its own scalar recurrence
@@ -124,6 +130,12 @@ print(
     f"share of the lambda = {lam[0].real:.2f} component in |c(p)|: "
     f"p = 0: {share[0]:.2f}, p = 20: {share[20]:.3f}, p = 60: {share[60]:.6f}"
 )
+# sphinx_gallery_start_ignore
+# The lambda = 1.05 direction is all that is left, and ||M^p|| / rho^p settles to a constant.
+assert share[60] > 0.9999
+ratio = np.exp(power_norms(M, P)) / spectral_radius(M) ** p
+assert np.ptp(ratio[40:]) < 0.01 * ratio[-1]
+# sphinx_gallery_end_ignore
 
 # %%
 # The components shrink or grow exactly as predicted until one falls about sixteen orders
@@ -132,6 +144,12 @@ print(
 # has decayed that far relative to the rest is gone for good, whatever comes later.
 
 EPS = np.finfo(np.float64).eps
+# sphinx_gallery_start_ignore
+# Exact to rounding (relative to the largest component) until the floor, about sixteen
+# decades down, and far off below it: the smallest component at p = P is noise.
+assert gap < 1e-12 and round(-np.log10(EPS)) == 16
+assert predicted[P, 4] < EPS * largest[P] and measured[P, 4] > 1e6 * predicted[P, 4]
+# sphinx_gallery_end_ignore
 fig, ax = plt.subplots(figsize=(6.0, 4.4), layout="constrained")
 for k, idx in enumerate(groups):
     i = idx[0]
@@ -159,7 +177,7 @@ plt.show()
 # :func:`numpy.linalg.matrix_power`, which only multiplies, for :math:`p` up to 200. The
 # identity is exact, but evaluating it in floating point amplifies rounding errors by the
 # condition number :math:`\kappa(V)` of the eigenvector matrix, once for the change of basis
-# and once more, :math:`p` times over, through the computed eigenvalues. Besides our
+# and again, :math:`p` times over, through the computed eigenvalues. Besides our
 # matrix, two nearly defective ones, :math:`\begin{pmatrix}0.9 & 1\\ 0 & 0.9 +
 # \delta\end{pmatrix}`, have almost parallel eigenvectors and a large :math:`\kappa(V)`.
 # Every difference stays below :math:`n(1 + p)\,\epsilon\,\kappa(V)` (dotted, :math:`n` the
@@ -209,7 +227,7 @@ plt.show()
 
 # %%
 # A Jordan block has no eigenbasis at all, and :func:`vgrad.matrix_power_eig` refuses it
-# rather than return an inaccurate answer:
+# instead of returning an inaccurate answer:
 
 try:
     matrix_power_eig(nonnormal_2x2(0.9, 1.0), 10)
