@@ -140,7 +140,9 @@ for name, (path, losses, norms) in runs.items():
 _, _, norms_u = runs["no clipping"]
 first = int(np.argmax(norms_u[:, 0] > TAU))
 assert first > 0 and np.all(np.abs(norms_u[:first, 0] - 10) < 2.5)
-np.testing.assert_array_equal(runs["no clipping"][0][: first + 1], runs["norm clipping"][0][: first + 1])
+np.testing.assert_array_equal(
+    runs["no clipping"][0][: first + 1], runs["norm clipping"][0][: first + 1]
+)
 # sphinx_gallery_end_ignore
 
 # %%

@@ -146,8 +146,9 @@ plt.show()
 # Now a real one. A tanh RNN with :math:`s_{\max}(W_{hh}) = 0.9` reads 40 steps of
 # random input from a random initial state and is scored on its last output only. By the
 # time the loss gradient reaches :math:`h_0` it has been multiplied by 40 step Jacobians
-# :math:`\mathrm{diag}(\tanh'(a_t))\,W_{hh}`, each of norm at most 0.9. Clipping it at any threshold above its (tiny) norm returns the very
-# same array, and element-wise clipping leaves it equal too.
+# :math:`\mathrm{diag}(\tanh'(a_t))\,W_{hh}`, each of norm at most 0.9. Clipping it at any
+# threshold above its (tiny) norm returns the very same array, and element-wise clipping
+# leaves it equal too.
 
 rng = np.random.default_rng(7)
 T_STEPS, B, d, n = 40, 4, 3, 16
