@@ -140,6 +140,8 @@ for name, (path, losses, norms) in runs.items():
 _, _, norms_u = runs["no clipping"]
 first = int(np.argmax(norms_u[:, 0] > TAU))
 assert first > 0 and np.all(np.abs(norms_u[:first, 0] - 10) < 2.5)
+w_first, b_first = runs["no clipping"][0][first, 0]
+assert abs(b_first - (X0 - w_first * sigmoid(X0))) < 0.01  # the first clipped step: on the wall
 np.testing.assert_array_equal(
     runs["no clipping"][0][: first + 1], runs["norm clipping"][0][: first + 1]
 )
