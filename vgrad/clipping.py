@@ -7,8 +7,9 @@ Norm clipping (Pascanu, Mikolov & Bengio 2013) rescales the whole gradient when 
     g \leftarrow \frac{\tau}{\|g\|}\, g \quad \text{if } \|g\| > \tau ,
 
 so it keeps the direction and only shortens the step. Clipping each entry to
-:math:`[-c, c]` instead changes the direction. Neither can lengthen a gradient, which is why
-clipping answers explosion but not vanishing (:doc:`/clipping`).
+:math:`[-c, c]` instead can change the direction. Neither lengthens any entry, so clipping
+bounds the step of an exploding gradient and cannot restore a vanishing one
+(:doc:`/clipping`).
 """
 
 from __future__ import annotations
@@ -76,6 +77,23 @@ def global_norm(grads: object) -> float:
     r"""Euclidean norm of all gradient entries together, :math:`\sqrt{\sum_i \|g_i\|_F^2}`.
 
     Computed with a common scale so that entries near 1e200 do not overflow when squared.
+
+    Parameters
+    ----------
+    grads : Gradients, LSTMGradients, GRUGradients, ndarray or sequence of ndarray
+        For a gradients object, the parameter gradients (``params()``) only.
+
+    Returns
+    -------
+    float
+        :math:`\|g\|`, 0.0 for an all-zero gradient.
+
+    Raises
+    ------
+    TypeError
+        If ``grads`` is none of the kinds above, or an entry is not an ndarray.
+    ValueError
+        If ``grads`` contains NaN or inf or is not real.
     """
     arrays = _arrays(grads)
     peak = max((float(np.max(np.abs(g))) if g.size else 0.0) for g in arrays)
@@ -104,6 +122,15 @@ def clip_by_norm(grads: G, threshold: float) -> Clipped:
     Clipped
         ``(grads, norm)``: gradients of the same kind, and :math:`\|g\|` before clipping.
         When :math:`\|g\| \le \tau` the very same arrays are returned, bit for bit.
+
+    Raises
+    ------
+    TypeError
+        If ``grads`` is none of the kinds above, an entry is not an ndarray, or
+        ``threshold`` is not a real number.
+    ValueError
+        If ``grads`` contains NaN or inf or is not real, or ``threshold`` is not finite
+        and positive.
     """
     threshold = check_real(threshold, "threshold", positive=True)
     arrays = _arrays(grads)
@@ -117,9 +144,15 @@ def clip_by_norm(grads: G, threshold: float) -> Clipped:
 def clip_by_value(grads: G, limit: float) -> Clipped:
     r"""Clip every gradient entry to :math:`[-c, c]` (this can rotate the gradient).
 
+    .. math::
+
+        g_i \leftarrow \max\bigl(-c, \min(c, g_i)\bigr)
+
     Parameters
     ----------
     grads : Gradients, LSTMGradients, GRUGradients, ndarray or sequence of ndarray
+        For a gradients object the parameter gradients (``params()``) are clipped and the
+        state gradients (``dh``, ``dc``) are passed through untouched.
     limit : float
         :math:`c > 0`.
 
@@ -127,6 +160,15 @@ def clip_by_value(grads: G, limit: float) -> Clipped:
     -------
     Clipped
         ``(grads, norm)`` with the global norm before clipping.
+
+    Raises
+    ------
+    TypeError
+        If ``grads`` is none of the kinds above, an entry is not an ndarray, or
+        ``limit`` is not a real number.
+    ValueError
+        If ``grads`` contains NaN or inf or is not real, or ``limit`` is not finite
+        and positive.
     """
     limit = check_real(limit, "limit", positive=True)
     arrays = _arrays(grads)

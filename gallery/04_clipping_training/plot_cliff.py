@@ -14,7 +14,7 @@ The model and its loss are
 .. math::
 
     x_t = w\, \sigma(x_{t-1}) + b, \qquad t = 1, \dots, T, \qquad
-    L(w, b) = (x_T - y)^2 .
+    \mathcal{L}(w, b) = (x_T - y)^2 .
 """
 
 # %%
@@ -34,7 +34,7 @@ The model and its loss are
 #     w\,\sigma'(x_{t-1}) .
 #
 # The last line is the whole story of this site in one dimension: the gradient reaching
-# :math:`x_0` carries the product :math:`\prod_t w\,\sigma'(x_{t-1})` of fifty one-step
+# :math:`x_0` carries the product :math:`\prod_t w\,\sigma'(x_{t-1})` of :math:`T` one-step
 # derivatives. Everything is vectorised, so the same function evaluates a single point or a
 # whole grid of :math:`(w, b)`.
 
@@ -44,6 +44,9 @@ import numpy as np
 from vgrad import check_gradient, sigmoid, sigmoid_prime
 
 X0, T, TARGET = 0.5, 50, 0.7
+# sphinx_gallery_start_ignore
+assert (X0, T, TARGET) == (0.5, 50, 0.7)  # the values the text states
+# sphinx_gallery_end_ignore
 
 
 def forward(w, b):
@@ -100,6 +103,14 @@ for w0, b0, eps in checks:
         f"max rel error {result.max_rel_error:.1e}"
     )
     assert result.passed and result.n_resolved == 2, result
+# sphinx_gallery_start_ignore
+# On the face the default step is too coarse (the text says so).
+_, gw, gb = loss_and_grad(4.8, B_CLIFF)
+coarse = check_gradient(
+    lambda p: float(loss(p[0], p[1])), [4.8, B_CLIFF], [float(gw), float(gb)], rtol=1e-5
+)
+assert not coarse.passed
+# sphinx_gallery_end_ignore
 
 # %%
 # Where the cliff is
@@ -119,6 +130,9 @@ for w0, b0, eps in checks:
 
 w_min = 1.0 / float(sigmoid_prime(X0))
 print(f"the cliff starts at w = 1/sigma'(x0) = {w_min:.3f}")
+# sphinx_gallery_start_ignore
+assert abs(w_min - 4.26) < 0.005  # the value the text states
+# sphinx_gallery_end_ignore
 for w0 in (5.0, 6.0):
     b_cliff = X0 - w0 * float(sigmoid(X0))
     lam = w0 * float(sigmoid_prime(X0))
@@ -136,13 +150,12 @@ for w0 in (5.0, 6.0):
 # The loss surface
 # ----------------
 # Evaluate :math:`\mathcal L` on a grid and draw :math:`\log_{10} \mathcal L`. The cliff line is
-# dashed: on its lower side :math:`x_T` ends on the low state, on its upper side on the high
-# one. The
+# dashed: below it :math:`x_T` ends on the low state, above it on the high one. The
 # dark band on the left is the valley :math:`x_T = y`, which for :math:`w > 4.26` survives
 # only on the face of the cliff, where :math:`x_T` sweeps through every value between the
 # two states, the target included. The lower panel cuts the surface at three values of
-# :math:`w`: the loss drops by a factor of five or more across a wall far narrower than
-# any grid could show.
+# :math:`w`: the loss drops by a factor of four or more across a wall narrower than a tenth
+# of the grid's spacing in :math:`b`.
 
 w_grid = np.linspace(2.0, 9.0, 351)
 b_grid = np.linspace(-6.5, 1.0, 376)
@@ -152,6 +165,20 @@ log_L = np.log10(np.maximum(loss(W, B), 10.0**LOG_FLOOR))
 
 w_cliff = np.linspace(w_min, w_grid[-1], 50)
 b_cliff_line = X0 - w_cliff * sigmoid(X0)
+
+# sphinx_gallery_start_ignore
+# The text above: right of w_min the valley (L < 0.1) lies within two grid rows of the cliff,
+# and across the cliff (a tenth of a grid row either side) x_T goes from low to high and the
+# loss drops by a factor of four or more at each cut drawn below.
+db = b_grid[1] - b_grid[0]
+valley = (W > w_min) & (log_L <= -1.0)
+assert valley.any() and np.all(np.abs(B - (X0 - W * sigmoid(X0)))[valley] < 2 * db)
+for w0 in (5.0, 6.0, 7.0):
+    b_cut = X0 - w0 * float(sigmoid(X0))
+    x_below, x_above = forward(w0, b_cut - db / 20)[0][-1], forward(w0, b_cut + db / 20)[0][-1]
+    assert x_below < X0 < x_above
+    assert (x_below - TARGET) ** 2 > 4 * (x_above - TARGET) ** 2
+# sphinx_gallery_end_ignore
 
 
 def draw_surface(ax):
@@ -184,6 +211,5 @@ fig.suptitle("The loss surface of the single-unit RNN has a cliff")
 plt.show()
 
 # %%
-# Gradient descent meets this wall with a gradient of norm :math:`10^4` on its face:
-# :ref:`sphx_glr_auto_examples_04_clipping_training_plot_cliff_descent.py` follows it
-# there, with and without norm clipping.
+# :ref:`sphx_glr_auto_examples_04_clipping_training_plot_cliff_descent.py` runs gradient
+# descent into this wall, with and without norm clipping.

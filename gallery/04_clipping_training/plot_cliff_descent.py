@@ -5,7 +5,7 @@ Gradient descent on the cliff, with and without clipping
 :ref:`sphx_glr_auto_examples_04_clipping_training_plot_cliff.py` draws the loss surface
 of Pascanu, Mikolov & Bengio's (2013) single-unit recurrent network,
 :math:`x_t = w\, \sigma(x_{t-1}) + b` for :math:`t = 1, \dots, T`, with loss
-:math:`L(w, b) = (x_T - y)^2`: a wall runs across the :math:`(w, b)` plane on whose face
+:math:`\mathcal{L}(w, b) = (x_T - y)^2`: a wall runs across the :math:`(w, b)` plane on whose face
 the gradient is enormous. This example runs plain gradient descent into that wall, once
 as it is and once with the gradient clipped to a maximum norm.
 """
@@ -24,6 +24,9 @@ import numpy as np
 from vgrad import clip_by_norm, sigmoid, sigmoid_prime
 
 X0, T, TARGET = 0.5, 50, 0.7
+# sphinx_gallery_start_ignore
+assert (X0, T, TARGET) == (0.5, 50, 0.7)  # the values the text states
+# sphinx_gallery_end_ignore
 
 
 def forward(w, b):
@@ -83,10 +86,13 @@ def draw_surface(ax):
 # learning rate :math:`\eta = 0.005`, once unclipped and once with the gradient clipped to
 # norm :math:`\tau = 20` by :func:`vgrad.clip_by_norm`. Away from the wall the gradient
 # norm is about 10, so the threshold only acts on the cliff and the two paths coincide
-# until they reach it. ``descend`` runs a batch of starting points at once: here the
-# twelve used at the end of this example, of which we follow :math:`(6.5, -5)` first.
+# until they reach it. ``descend`` runs a batch of starting points at once: here those
+# used at the end of this example, of which we follow :math:`(6.5, -5)` first.
 
 ETA, TAU, STEPS = 0.005, 20.0, 200
+# sphinx_gallery_start_ignore
+assert (ETA, TAU, STEPS) == (0.005, 20.0, 200)  # the values the text states
+# sphinx_gallery_end_ignore
 
 
 def descend(starts, clip):
@@ -108,6 +114,9 @@ def descend(starts, clip):
 
 starts = [(w0, b0) for w0 in (5.0, 5.5, 6.0, 6.5, 7.0, 7.5) for b0 in (-6.0, -5.0)]
 start = (6.5, -5.0)
+# sphinx_gallery_start_ignore
+assert len(starts) == 12 and start == (6.5, -5.0)  # as the text states
+# sphinx_gallery_end_ignore
 batch = {
     name: descend(starts, clip) for name, clip in (("no clipping", False), ("norm clipping", True))
 }
@@ -125,14 +134,49 @@ for name, (path, losses, norms) in runs.items():
         f"final loss {losses[-1, 0]:.3g}"
     )
 
+# sphinx_gallery_start_ignore
+# The paragraph above: until the first clipped step the gradient norm is about 10 and the two
+# paths coincide.
+_, _, norms_u = runs["no clipping"]
+first = int(np.argmax(norms_u[:, 0] > TAU))
+assert first > 0 and np.all(np.abs(norms_u[:first, 0] - 10) < 2.5)
+w_first, b_first = runs["no clipping"][0][first, 0]
+assert abs(b_first - (X0 - w_first * sigmoid(X0))) < 0.01  # the first clipped step: on the wall
+np.testing.assert_array_equal(
+    runs["no clipping"][0][: first + 1], runs["norm clipping"][0][: first + 1]
+)
+# sphinx_gallery_end_ignore
+
 # %%
 # On the surface, both paths climb straight to the cliff and then zig-zag across it,
 # running along the wall towards the valley. Then one unclipped step lands on the face of
 # the wall: a gradient of norm about :math:`2\times10^4` throws the parameters far out of
-# the picture (the arrow points to where they land), and the loss jumps by four orders of
-# magnitude. The
-# clipped path makes the same moves, but no step is longer than :math:`\eta\tau = 0.1`
-# (bottom panel), and it keeps following the wall down to the valley.
+# the picture (the arrow points to where they land), and the loss jumps by more than three
+# orders of magnitude. The clipped path makes the same moves, but no step is longer than
+# :math:`\eta\tau = 0.1` (bottom panel). That bounds how far a step moves, not how much the
+# loss changes: the clipped path keeps crossing the wall, its loss jumping tenfold or more at
+# many crossings (the count and the largest jump are printed below), and after 200 steps it
+# is still on the wall.
+
+# sphinx_gallery_start_ignore
+path_u, loss_u, norm_u = (a[:, 0] for a in runs["no clipping"])
+path_c, loss_c, norm_c = (a[:, 0] for a in runs["norm clipping"])
+k_u = int(np.argmax(np.linalg.norm(np.diff(path_u, axis=0), axis=1)))
+assert 1e4 < norm_u[k_u] < 3e4 and loss_u[k_u + 1] > 1e3 * loss_u[k_u]
+steps_c = np.linalg.norm(np.diff(path_c, axis=0), axis=1)
+assert np.isclose(ETA * TAU, 0.1) and steps_c.max() <= ETA * TAU * (1 + 1e-12)
+rise_c = loss_c[1:] / loss_c[:-1]
+assert np.sum(rise_c >= 10) >= 10  # "tenfold or more at many crossings"
+cliff_gap = path_c[:, 1] - (X0 - path_c[:, 0] * sigmoid(X0))  # b minus the cliff's b
+assert np.sum(np.diff(np.sign(cliff_gap)) != 0) >= 10 and path_c[:, 0].min() > w_cliff[0]
+assert np.abs(cliff_gap[-1]) < 0.2 and loss_c[-1] > 0.1  # on the wall, not in the valley
+# sphinx_gallery_end_ignore
+k_c = int(np.argmax(rise_c))
+print(
+    f"norm clipping: largest loss jump at step {k_c}, from {loss_c[k_c]:.3g} to "
+    f"{loss_c[k_c + 1]:.3g}, with a step {steps_c[k_c]:.3g} long; "
+    f"{int(np.sum(rise_c >= 10))} steps raise the loss tenfold or more"
+)
 
 colors = {"no clipping": "C1", "norm clipping": "C0"}
 widths = {"no clipping": 1.0, "norm clipping": 3.0}
@@ -171,7 +215,7 @@ for name in ("norm clipping", "no clipping"):  # the thin unclipped path on top
 axs["paths"].plot(*start, "o", color="black", markersize=6, label="start")
 axs["paths"].set_title("Descent paths from the same start")
 axs["paths"].legend(loc="lower left", frameon=True, framealpha=0.85)
-axs["loss"].set(title="Loss", ylabel="$L$")
+axs["loss"].set(title="Loss", ylabel=r"$\mathcal{L}$")
 axs["loss"].tick_params(labelbottom=False)
 axs["step"].axhline(ETA * TAU, color="black", linewidth=0.8, linestyle="--")
 axs["step"].set(
@@ -185,8 +229,8 @@ plt.show()
 # Not a lucky start
 # -----------------
 # Whether an unclipped step lands on the face of the wall depends on where it meets the
-# cliff, so look at all twelve starting points that ``descend`` ran, on the low side of
-# the cliff, and list the longest single step and the final loss of every run.
+# cliff, so look at all the starting points that ``descend`` ran, on the low side of
+# the cliff, and list each run's largest single step and final loss.
 
 results = {}
 for name, (path, losses, _) in batch.items():
@@ -202,12 +246,19 @@ for j, (w0, b0) in enumerate(starts):
 
 # %%
 # Without clipping the outcome is a lottery: half of the runs take a step longer than 1,
-# and such a jump may land in the valley (several runs end with a loss near 0, lower than
-# their clipped twins) or far away on the plateau (losses of 31 and 3000). With clipping
-# no step is longer than :math:`\eta\tau`, so no run is thrown anywhere; the runs are
-# slower, and those that start far to the right are still working their way down the wall
-# after 200 steps. Clipping does not remove the cliff, and it does not make the gradient
-# on the wall a better guide: it only refuses to take the long step that gradient asks
-# for. That is its whole job. A *vanishing* gradient, the other half of the problem, is
-# far below any threshold and passes through clipping untouched
+# and such a jump may land in the valley (several runs end with a loss below
+# :math:`10^{-3}`, lower than their clipped twins) or far away (two end with losses above
+# 10). With clipping no step is longer than :math:`\eta\tau`. Clipping does not remove the
+# cliff, and it does not make the gradient on the wall a better guide: it only refuses to
+# take the long step that gradient asks for. A *vanishing* gradient, the other half of the
+# problem, it cannot lengthen
 # (:ref:`sphx_glr_auto_examples_04_clipping_training_plot_clipping_geometry.py`).
+
+# sphinx_gallery_start_ignore
+longest_u, final_u = results["no clipping"]
+longest_c, final_c = results["norm clipping"]
+assert np.sum(longest_u > 1) == len(starts) // 2
+assert np.sum((final_u < 1e-3) & (final_u < final_c)) >= 3
+assert np.sum((longest_u > 1) & (final_u > 10)) == 2
+assert np.all(longest_c <= ETA * TAU * (1 + 1e-12))
+# sphinx_gallery_end_ignore

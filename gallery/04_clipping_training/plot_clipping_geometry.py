@@ -4,9 +4,8 @@ Clipping, geometrically
 
 Two ways of taming a gradient that is too large: norm clipping rescales the whole vector
 and keeps its direction, element-wise clipping caps every coordinate and can turn it. In
-two dimensions both are pictures, a circle and a square. Neither can make a gradient
-longer, which is why clipping answers exploding gradients and leaves vanishing ones
-exactly as they were.
+two dimensions both are pictures, a circle and a square. Neither can lengthen a gradient,
+so clipping can shorten an exploding gradient but cannot restore a vanishing one.
 
 Norm clipping with threshold :math:`\tau` and element-wise clipping with limit :math:`c`
 are
@@ -19,9 +18,9 @@ are
 """
 
 # %%
-# A handful of 2-D gradients
-# --------------------------
-# Eight gradients of different directions and lengths, clipped by
+# A handful of gradients in the plane
+# -----------------------------------
+# Gradients of different directions and lengths, clipped by
 # :func:`vgrad.clip_by_norm` with :math:`\tau = 1` and by :func:`vgrad.clip_by_value` with
 # :math:`c = 1`. Both return the clipped gradient and the norm it had before.
 
@@ -37,6 +36,11 @@ grads = lengths[:, None] * np.stack([np.cos(angles), np.sin(angles)], axis=1)
 
 by_norm = np.array([clip_by_norm(g, TAU).grads for g in grads])
 by_value = np.array([clip_by_value(g, C).grads for g in grads])
+# sphinx_gallery_start_ignore
+assert len(grads) == 8 and TAU == C == 1.0  # as the text states
+for clipped in (by_norm, by_value):  # neither rule lengthens a gradient or any entry
+    assert np.all(np.abs(clipped) <= np.abs(grads))
+# sphinx_gallery_end_ignore
 
 
 def turn_deg(u, v):
@@ -100,12 +104,23 @@ theta = np.radians(np.linspace(0.0, 90.0, 181))
 unit = np.stack([np.cos(theta), np.sin(theta)], axis=1)
 fig, (ax_d, ax_l) = plt.subplots(2, 1, figsize=(6.0, 7.6), layout="constrained")
 ax_d.plot([0, 90], [0, 90], color="#0072B2", label=r"norm clipping: direction kept, length $\tau$")
+# sphinx_gallery_start_ignore
+corners = []
+# sphinx_gallery_end_ignore
 for i, r in enumerate((1.2, 2.0, 5.0, 50.0)):
     clipped = np.array([clip_by_value(r * u, C).grads for u in unit])
     direction = np.degrees(np.arctan2(clipped[:, 1], clipped[:, 0]))
     ax_d.plot(np.degrees(theta), direction, color=f"C{i + 1}", label=f"element-wise, $r = {r:g}$")
     ax_l.plot(np.degrees(theta), np.linalg.norm(clipped, axis=1), color=f"C{i + 1}")
     print(f"r = {r:4g}: largest turn {np.max(np.abs(direction - np.degrees(theta))):4.1f} deg")
+    # sphinx_gallery_start_ignore
+    # The text: bent towards 45 degrees, and more directions at the corner the longer r is.
+    assert np.all(np.abs(direction - 45.0) <= np.abs(np.degrees(theta) - 45.0) + 1e-9)
+    corners.append(int(np.sum(np.all(clipped == C, axis=1))))  # directions sent to the corner
+    # sphinx_gallery_end_ignore
+# sphinx_gallery_start_ignore
+assert np.all(np.diff(corners) > 0)  # the longer the gradient, the more directions at the corner
+# sphinx_gallery_end_ignore
 ax_l.axhline(TAU, color="#0072B2")
 ax_l.axhline(C * np.sqrt(2.0), color="black", linestyle=":", linewidth=1.2, label=r"$c\sqrt{2}$")
 ax_d.set(
@@ -134,9 +149,10 @@ plt.show()
 # ---------------------------------------------
 # Now a real one. A tanh RNN with :math:`s_{\max}(W_{hh}) = 0.9` reads 40 steps of
 # random input from a random initial state and is scored on its last output only. By the
-# time the loss gradient reaches :math:`h_0` it has been multiplied by 40 step Jacobians of
-# norm at most 0.9. Clipping it at any threshold above its (tiny) norm returns the very
-# same array, and element-wise clipping leaves it equal too.
+# time the loss gradient reaches :math:`h_0` it has been multiplied by 40 step Jacobians
+# :math:`\mathrm{diag}(\tanh'(a_t))\,W_{hh}`, each of norm at most 0.9. Clipping it at any
+# threshold above its (tiny) norm returns the very same array, and element-wise clipping
+# leaves it equal too.
 
 rng = np.random.default_rng(7)
 T_STEPS, B, d, n = 40, 4, 3, 16
@@ -144,6 +160,11 @@ net = RNN.random(d, n, 1, rng, sigma_max=0.9)
 trace = net.forward(rng.standard_normal((T_STEPS, B, d)), h0=rng.uniform(-1.0, 1.0, (B, n)))
 loss, dL_dy = mse(trace.y, rng.standard_normal((B, 1)), where="last")
 grads = net.backward(trace, dL_dy)
+# sphinx_gallery_start_ignore
+# The parameters the text states, and the bound on each step Jacobian: gamma s_max = 0.9.
+assert T_STEPS == 40 and net.activation.name == "tanh" and net.activation.gamma == 1.0
+assert abs(np.linalg.norm(net.W_hh, 2) - 0.9) < 1e-12
+# sphinx_gallery_end_ignore
 
 dh0 = grads.dh[0]
 kept = clip_by_norm(dh0, 1.0)
@@ -151,6 +172,9 @@ print(f"||dL/dh_T|| = {np.linalg.norm(grads.dh[-1]):.3g}, ||dL/dh_0|| = {kept.no
 print(f"clip_by_norm(dL/dh_0, 1) returns the same array: {kept.grads is dh0}")
 unchanged = np.array_equal(clip_by_value(dh0, 1.0).grads, dh0)
 print(f"clip_by_value(dL/dh_0, 1) changes nothing: {unchanged}")
+# sphinx_gallery_start_ignore
+assert kept.grads is dh0 and unchanged and kept.norm < 1e-6 * np.linalg.norm(grads.dh[-1])
+# sphinx_gallery_end_ignore
 
 # %%
 # The same holds inside a parameter gradient. The gradient of :math:`W_{hh}` is a sum over
@@ -174,6 +198,9 @@ assert clipped.norm > TAU_HARD  # so that this clipping really acts
 # sphinx_gallery_end_ignore
 scale = TAU_HARD / clipped.norm
 np.testing.assert_allclose(clipped.grads.W_hh, scale * grads.W_hh, rtol=1e-12)
+# sphinx_gallery_start_ignore
+assert len(grads.params()) == 5 and TAU_HARD == 0.01  # as the text states
+# sphinx_gallery_end_ignore
 print(
     f"global gradient norm {clipped.norm:.3g}: "
     f"clipping at tau = {TAU_HARD} scales every term by {scale:.3g}"
@@ -201,6 +228,6 @@ plt.show()
 # %%
 # On a log scale clipping is a vertical shift: the whole profile moves down together and
 # its slope, the rate at which the gradient forgets distant steps, does not change.
-# Clipping can stop an update from being too large; it cannot make the long-range part of
-# the gradient any larger relative to the rest. That needs a different architecture or
-# initialisation, the subject of the following pages.
+# Norm clipping can stop an update from being too large; it leaves the long-range part's
+# share of the gradient as it was. Other remedies, from initialisation and regularisers to
+# optimisers and architectures, act on that share; :doc:`/remedies` tests some of them.
