@@ -60,6 +60,10 @@ for t in range(T, -1, -1):
     ]
     print(f"dL/dh{t} = " + " + ".join(terms))
 
+# sphinx_gallery_start_ignore
+assert terms[-1].count(" J") == T  # the longest product, for h_0, has T factors
+# sphinx_gallery_end_ignore
+
 # %%
 # Here ``Ju`` stands for :math:`\mathrm{diag}(\phi'(a_u))\, W_{hh}` and the gradients are
 # row vectors, so the products read from left to right along the backward pass. The
