@@ -15,8 +15,8 @@ sizes or the seed and run it again.
 # ----------------------------------------
 # A tanh network with :math:`d = 3` inputs, :math:`n = 5` hidden units and :math:`m = 2`
 # outputs reads two sequences of :math:`T = 40` steps. Its Gaussian :math:`W_{hh}` has
-# spectral radius 0.8, so gradients decay backwards in time. The loss is the mean squared error of *every* output, so every path
-# through the unrolled graph carries gradient.
+# spectral radius 0.8, so gradients decay backwards in time. The loss is the mean squared
+# error of *every* output, so every path through the unrolled graph carries gradient.
 
 import matplotlib.pyplot as plt
 import numpy as np
