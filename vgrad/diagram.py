@@ -249,7 +249,7 @@ def layer_row(ax: Any, kind: str) -> None:
     r"""Draw a network as one row of layers on ``ax``, its loss at the right end.
 
     ``kind="deep"``: the input :math:`x`, layers :math:`y_1, \dots, y_L`, a different
-    :math:`W_l` on every forward arrow and :math:`\mathrm{diag}(a'(z_l))\, W_l` on every
+    :math:`W_l` on every forward arrow and :math:`\mathrm{diag}(\phi'(z_l))\, W_l` on every
     backward one. ``kind="rnn"``: the states :math:`h_0, h_1, \dots, h_T`, each fed its
     input :math:`x_t` through :math:`W_{xh}`, the shared :math:`W_{hh}` on every forward
     arrow and the step Jacobian :func:`backward_jacobian` on every backward one.
@@ -294,7 +294,7 @@ def layer_row(ax: Any, kind: str) -> None:
             backward = (
                 None
                 if name1 == "dots"
-                else rf"$\mathrm{{diag}}(a'(z_{layer}))$" + "\n" + rf"$\times\, W_{layer}$"
+                else rf"$\mathrm{{diag}}(\phi'(z_{layer}))$" + "\n" + rf"$\times\, W_{layer}$"
             )
             link(ax, left, right, 0, forward, backward)
         else:

@@ -3,7 +3,7 @@ Gradient flow through a deep network
 ====================================
 
 Backpropagation carries the loss gradient from the last layer to the first, multiplying
-it at layer :math:`l` by :math:`\mathrm{diag}(a'(z_l))\, W_l`. Whether it arrives at the
+it at layer :math:`l` by :math:`\mathrm{diag}(\phi'(z_l))\, W_l`. Whether it arrives at the
 first layer with a usable size depends on two things: the activation's derivative and
 the scale of the weights. This example measures the gradient norm at every layer of deep
 networks for three activations and three weight initialisations.

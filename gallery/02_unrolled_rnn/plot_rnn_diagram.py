@@ -51,7 +51,7 @@ plt.show()
 # loss at step :math:`s` reaches :math:`h_t` through :math:`s - t` of them, so the total
 # gradient at :math:`h_t` is a sum over the losses of steps :math:`t` to :math:`T`, each
 # term carrying its own product. For :math:`T = 4`, writing ``dLs/dhs`` for the direct
-# term :math:`\partial L_s / \partial h_s = (\partial L_s / \partial y_s)\, W_{hy}`:
+# term :math:`\partial \mathcal L_s / \partial h_s = (\partial \mathcal L_s / \partial y_s)\, W_{hy}`:
 
 T = 4
 for t in range(T, -1, -1):
@@ -76,7 +76,7 @@ assert terms[-1].count(" J") == T  # the longest product, for h_0, has T factors
 # layers, like the deep network of :doc:`/deep_networks` (the lower row leaves out the
 # outputs and draws only the loss of the last step). Two things differ: every layer
 # receives an input of its own, and every layer uses the same matrix. In the deep network
-# the backward pass multiplies by :math:`\mathrm{diag}(a'(z_l))\, W_l` with a different
+# the backward pass multiplies by :math:`\mathrm{diag}(\phi'(z_l))\, W_l` with a different
 # :math:`W_l` each time; in the recurrent network by
 # :math:`\mathrm{diag}(\phi'(a_t))\, W_{hh}`: the same :math:`W_{hh}` every time, between
 # diagonal matrices that change from step to step.
