@@ -51,7 +51,8 @@ plt.show()
 # loss at step :math:`s` reaches :math:`h_t` through :math:`s - t` of them, so the total
 # gradient at :math:`h_t` is a sum over the losses of steps :math:`t` to :math:`T`, each
 # term carrying its own product. For :math:`T = 4`, writing ``dLs/dhs`` for the direct
-# term :math:`\partial \mathcal L_s / \partial h_s = (\partial \mathcal L_s / \partial y_s)\, W_{hy}`:
+# term :math:`\partial \mathcal L_s / \partial h_s
+# = (\partial \mathcal L_s / \partial y_s)\, W_{hy}`:
 
 T = 4
 for t in range(T, -1, -1):

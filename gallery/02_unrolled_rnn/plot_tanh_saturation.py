@@ -18,7 +18,7 @@ for several input scales.
 # of :math:`T = 80` steps, scaled by ``input_scale``, from a random initial state. The loss
 # is the mean squared error of the last output only, so what reaches :math:`h_{T-k}` is
 # what survived :math:`k` Jacobians. The per-step factor is the median over the batch of
-# :math:`(\|\partial \mathcal L/\partial h_{0}\| / \|\partial \mathcal L/\partial h_{T-20}\|)^{1/60}`,
+# :math:`(\|\partial \mathcal L/\partial h_0\| / \|\partial \mathcal L/\partial h_{T-20}\|)^{1/60}`,
 # measured between :math:`k = 20` and :math:`k = 80`, past the initial transient.
 
 import matplotlib.pyplot as plt
