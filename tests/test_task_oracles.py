@@ -22,7 +22,7 @@ from vgrad.tasks import (
 )
 
 SEEDS = (0, 1, 2)
-B = 1500  # sequences per draw
+B = 1000  # sequences per draw
 
 
 # -- the oracles: plain loops over one sequence's inputs ------------------------------------
@@ -52,7 +52,7 @@ def oracle_hochreiter_adding(x):
 def oracle_order(x):
     """The class of the two relevant symbols (X = column 4, Y = column 5) in order of
     appearance: XX, XY, YX, YY = 0, 1, 2, 3."""
-    relevant = [int(np.argmax(row)) - 4 for row in x if np.argmax(row) >= 4]
+    relevant = [int(sym) - 4 for sym in np.argmax(x, axis=1) if sym >= 4]
     assert len(relevant) == 2
     return 2 * relevant[0] + relevant[1]
 
@@ -61,8 +61,7 @@ def oracle_copy(x, S):
     """Target at every step t from the inputs up to t: blank (S) until one step after the
     delimiter (S + 1), then the data symbols (< S) in the order they were read."""
     data, after, out = [], None, []
-    for t, row in enumerate(x):
-        sym = int(np.argmax(row))
+    for t, sym in enumerate(np.argmax(x, axis=1).tolist()):
         if sym < S and after is None:
             data.append(sym)
         if sym == S + 1:
