@@ -335,17 +335,18 @@ class LSTM(GatedCell):
 
             \frac{\partial (h_t, c_t)}{\partial (h_{t-1}, c_{t-1})} =
             \begin{pmatrix}
-              \operatorname{diag}(\tanh c_t \odot \sigma'(a^o_t)) W_o + K_t C_t & K_t F_t \\
+              \operatorname{diag}(\tanh c_t \odot \sigma'(a^o_t)) W^o_h + K_t C_t & K_t F_t \\
               C_t & F_t
             \end{pmatrix},
 
         with :math:`F_t = \operatorname{diag}(f_t)`,
         :math:`K_t = \operatorname{diag}(o_t \odot (1 - \tanh^2 c_t))` and
         :math:`C_t = \partial c_t/\partial h_{t-1} =
-        \operatorname{diag}(c_{t-1} \odot \sigma'(a^f_t)) W_f
-        + \operatorname{diag}(g_t \odot \sigma'(a^i_t)) W_i
-        + \operatorname{diag}(i_t \odot (1 - g_t^2)) W_g`, where :math:`W_i, W_f, W_g, W_o`
-        are the blocks of :math:`W_h` (:eq:`gated-lstm-jacobian` of :doc:`/gated`). The
+        \operatorname{diag}(c_{t-1} \odot \sigma'(a^f_t)) W^f_h
+        + \operatorname{diag}(g_t \odot \sigma'(a^i_t)) W^i_h
+        + \operatorname{diag}(i_t \odot (1 - g_t^2)) W^g_h`, where
+        :math:`W^i_h, W^f_h, W^g_h, W^o_h` are the blocks of :math:`W_h`
+        (:eq:`gated-lstm-jacobian` of :doc:`/gated`). The
         bottom-right block is the cell path
         (:meth:`cell_path_jacobians`); everything else goes through the gates.
 
