@@ -116,7 +116,8 @@ assert gru_direct < 0 < 5 < gru_full  # bounded by 1; the other paths explode
 # A gated cell removes the *need* for the gradient to pass through a weight matrix at every
 # step, not the possibility. When the recurrent weights are large, the parameter gradient
 # explodes just as it does for a vanilla RNN, and norm clipping is the same remedy: it
-# rescales the whole gradient to a fixed length :math:`\tau` and keeps its direction.
+# rescales a whole gradient longer than :math:`\tau` to length :math:`\tau` and keeps its
+# direction.
 # :func:`vgrad.clip_by_norm` takes the gradients as a list of arrays:
 
 tau = 100.0
