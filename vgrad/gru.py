@@ -329,10 +329,8 @@ def forward_runs(
     r""":meth:`GRU.forward` for R cells at once, from zero states (:class:`vgrad.GRUStack`).
 
     Every parameter carries a leading run axis, ``xs`` has shape (T, B, d) or (R, T, B, d),
-    and every array of the returned trace has the run axis first. The trace's gate properties
-    (``trace.z`` and the others) assume the one-network layout and slice the wrong block of
-    this trace: read gate j of run r as ``trace.gates[r, ..., j * n:(j + 1) * n]``, j the
-    index of the gate in ``GATES``. The arithmetic is that of
+    and every array of the returned trace has the run axis first (``trace.z[r]`` is the
+    update gate of run r). The arithmetic is that of
     :meth:`GRU.forward`, run by run, except that :math:`z_t` and :math:`r_t` come from one
     ``tanh``, :math:`\sigma(a) = \tfrac12 + \tfrac12 \tanh(a/2)` (within a few 1e-16 of
     :func:`vgrad.sigmoid`), each pre-activation is one product with the input and bias

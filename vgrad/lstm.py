@@ -395,10 +395,8 @@ def forward_runs(
 
     Every parameter carries a leading run axis (``W_h`` has shape (R, 4n, n)), ``xs`` has
     shape (T, B, d) (the same inputs for every run) or (R, T, B, d), and every array of the
-    returned trace has the run axis first. The trace's gate properties (``trace.f`` and the
-    others) assume the one-network layout and slice the wrong block of this trace:
-    read gate j of run r as ``trace.gates[r, ..., j * n:(j + 1) * n]``, j the index of
-    the gate in ``GATES``. The arithmetic is that
+    returned trace has the run axis first (``trace.f[r]`` is the forget gate of run r).
+    The arithmetic is that
     of :meth:`LSTM.forward`, run by run, with one batched product per step for all runs
     giving :math:`a_t = W_h h_{t-1} + W_x x_t + b` at once, and all four gates from one
     ``tanh`` per step, :math:`\sigma(a) = \tfrac12 + \tfrac12 \tanh(a/2)` (within a few
