@@ -3,10 +3,10 @@ Gradient flow through a deep network
 ====================================
 
 Backpropagation carries the loss gradient from the last layer to the first, multiplying
-it at layer :math:`l` by :math:`\mathrm{diag}(a'(z_l))\, W_l`. Whether it arrives at the
+it at layer :math:`l` by :math:`\mathrm{diag}(\phi'(z_l))\, W_l`. Whether it arrives at the
 first layer with a usable size depends on two things: the activation's derivative and
-the scale of the weights. This example measures the gradient norm at every layer of
-40-layer networks for three activations and three weight initialisations.
+the scale of the weights. This example measures the gradient norm at every layer of deep
+networks for three activations and three weight initialisations.
 """
 
 # %%
@@ -37,7 +37,7 @@ inits = {"standard": "-", "xavier": "--", "he": ":"}
 init_names = {"standard": "standard", "xavier": "Xavier", "he": "He"}
 layers = np.arange(L + 1)
 
-flows = {}
+flows, active = {}, {}
 for act in activations:
     for init in inits:
         # One seed per network, so each curve can be reproduced on its own.
@@ -45,6 +45,15 @@ for act in activations:
         net = DeepNet.random(L, width, rng, activation=act, init=init)
         x = rng.standard_normal((batch, width))
         flows[act, init] = gradient_flow(net, x, upstream=rng)
+        # the fraction of units with a positive pre-activation, over all layers
+        active[act, init] = np.mean([z > 0 for z in net.forward(x).z])
+        # sphinx_gallery_start_ignore
+        assert all(np.all(b == 0) for b in net.b) and net.W[0].shape == (width, width)
+        # sphinx_gallery_end_ignore
+
+# sphinx_gallery_start_ignore
+assert (L, width, batch) == (40, 128, 64) and len(flows) == 9  # the text states them
+# sphinx_gallery_end_ignore
 
 # %%
 # The gradient, layer by layer
@@ -52,7 +61,7 @@ for act in activations:
 # Each curve starts at 1 at the output layer :math:`l = L` (the upstream gradient has
 # unit norm) and is read from right to left, the way the backward pass runs. The norms
 # stay within float64 here (the smallest is about :math:`10^{-34}`), so they are plotted
-# directly; ``dy_norm`` would raise rather than overflow if they did not.
+# directly; ``dy_norm`` would raise rather than overflow if one exceeded it.
 
 fig, axes = plt.subplots(3, 1, figsize=(6.0, 9.6), sharex=True, sharey=True)
 for ax, act in zip(axes, activations, strict=True):
@@ -78,11 +87,17 @@ axes[1].legend(title="initialisation", loc="center right")
 fig.suptitle("Loss gradient norm per layer in 40-layer networks,\nby activation and initialisation")
 plt.show()
 
+# sphinx_gallery_start_ignore
+smallest = min(flow.dy_norm.min() for flow in flows.values())
+assert all(np.isclose(flow.dy_norm[L], 1.0, rtol=1e-12) for flow in flows.values())
+assert round(np.log10(smallest)) == -34 and smallest > np.finfo(float).tiny
+# sphinx_gallery_end_ignore
+
 # %%
 # Per-layer factors
 # -----------------
 # A straight line on the log axis is a constant factor per layer. The geometric mean
-# factor over the 40 layers, :math:`(\|\partial \mathcal L/\partial y_0\| /
+# factor over the :math:`L` layers, :math:`(\|\partial \mathcal L/\partial y_0\| /
 # \|\partial \mathcal L/\partial y_L\|)^{1/L}`, summarises each curve. The last two columns are
 # the norms of the weight gradients :math:`\partial \mathcal L/\partial W_1` and
 # :math:`\partial \mathcal L/\partial W_L` of the first and the last layer: they set how fast
@@ -101,17 +116,33 @@ for (act, init), flow in flows.items():
 # %%
 # Reading the figure
 # ------------------
-# * The **sigmoid** loses a constant fraction at every layer whatever the
-#   initialisation: its derivative is at most :math:`1/4`, and the larger He weights only
-#   slow the decay down. After 40 layers the first layer's gradient is
-#   :math:`10^{-20}` to :math:`10^{-34}` of the last one's.
+# * The **sigmoid** shrinks the gradient at every layer whatever the initialisation: its
+#   derivative is at most :math:`1/4`, and the larger He weights only slow the decay down.
+#   After 40 layers the first layer's gradient is :math:`10^{-20}` to :math:`10^{-34}` of
+#   the last one's.
 # * **tanh** has derivative 1 at 0. With Xavier weights, whose gain matches that slope,
 #   the gradient stays within an order of magnitude over all 40 layers; the smaller
 #   standard weights shrink it by about 10 orders of magnitude, the larger He weights let
 #   it grow a little.
 # * **ReLU** passes the gradient unchanged through active units and blocks it through
-#   inactive ones, about half of them; He's factor 2 in the variance compensates
-#   exactly for that half, so the He curve is flat while the others decay.
+#   inactive ones, about half of them; He's factor 2 in the variance compensates for that
+#   half in expectation, so the He curve stays within a factor 2 of 1 while the others
+#   decay.
+
+# sphinx_gallery_start_ignore
+log10_dy = {key: np.log10(flow.dy_norm) for key, flow in flows.items()}
+for init in inits:  # sigmoid: smaller at every layer, 1e-20 to 1e-34 at the input
+    assert np.all(np.diff(log10_dy["sigmoid", init]) > 0)
+    assert -34.5 < log10_dy["sigmoid", init][0] < -19.5
+assert log10_dy["sigmoid", "standard"][0] < log10_dy["sigmoid", "xavier"][0]
+assert log10_dy["sigmoid", "xavier"][0] < log10_dy["sigmoid", "he"][0]
+assert np.all(np.abs(log10_dy["tanh", "xavier"]) < 1)  # within an order of magnitude
+assert -10.5 < log10_dy["tanh", "standard"][0] < -9.5  # about 10 orders
+assert 0 < log10_dy["tanh", "he"][0] < 1  # grows a little
+assert all(0.45 < active["relu", init] < 0.55 for init in inits)  # about half are on
+assert np.all(np.abs(log10_dy["relu", "he"]) < np.log10(2))  # within a factor 2 of 1
+assert log10_dy["relu", "standard"][0] < -5 and log10_dy["relu", "xavier"][0] < -5
+# sphinx_gallery_end_ignore
 #
 # In every case the per-layer factor is the activation's derivative *times* the
 # weights' gain: no activation is safe with the wrong weight scale. An unrolled recurrent

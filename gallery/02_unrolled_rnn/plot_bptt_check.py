@@ -15,9 +15,8 @@ sizes or the seed and run it again.
 # ----------------------------------------
 # A tanh network with :math:`d = 3` inputs, :math:`n = 5` hidden units and :math:`m = 2`
 # outputs reads two sequences of :math:`T = 40` steps. Its Gaussian :math:`W_{hh}` has
-# spectral radius 0.8, so gradients decay backwards in time without vanishing
-# immediately. The loss is the mean squared error of *every* output, so every path
-# through the unrolled graph carries gradient.
+# spectral radius 0.8, so gradients decay backwards in time. The loss is the mean squared
+# error of *every* output, so every path through the unrolled graph carries gradient.
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -34,6 +33,11 @@ trace = net.forward(xs)
 loss, dL_dy = mse(trace.y, targets, where="all")
 grads = net.backward(trace, dL_dy)
 print(f"loss = {loss:.6f}")
+
+# sphinx_gallery_start_ignore
+assert (T, B, d, n, m) == (40, 2, 3, 5, 2)  # the text states them
+assert abs(np.max(np.abs(np.linalg.eigvals(net.W_hh))) - 0.8) < 1e-12
+# sphinx_gallery_end_ignore
 
 # %%
 # Every parameter entry
@@ -64,8 +68,15 @@ for name, param in net.params().items():
 
 # %%
 # The relative error of every entry is :math:`|\hat g_i - g_i| / \max(|g_i|,
-# \mathrm{atol}_i)`. A wrong term in the backward pass (a missing transpose, a
-# forgotten path through :math:`W_{hh}`) would show up as errors of order 1.
+# \mathrm{atol}_i)`. A wrong term in the backward pass, such as a missing transpose, would
+# show up as errors of order 1 or more.
+
+# sphinx_gallery_start_ignore
+assert all(check.passed and check.n_resolved == check.size for check in checks.values())
+g_T = grads.params()["W_hh"].T  # a missing transpose
+rel_T = np.abs(checks["W_hh"].numerical - g_T) / np.maximum(np.abs(g_T), checks["W_hh"].atol)
+assert np.max(rel_T) > 1
+# sphinx_gallery_end_ignore
 
 fig, (ax_p, ax_k) = plt.subplots(2, 1, figsize=(6.0, 8.4), gridspec_kw={"height_ratios": [2, 3]})
 jitter = np.random.default_rng(0)
@@ -140,7 +151,7 @@ for k in lags:
 #
 # While the gradient is above the floor the two estimates agree to many digits, and the
 # check *resolves* those lags. Below the floor they still agree for a while, since the
-# floor is deliberately generous, but the check no longer vouches for them. Near the
+# floor is deliberately generous, but the check does not vouch for them. Near the
 # rounding level the finite difference runs out of bits: perturbing :math:`h_{T-k}` by
 # :math:`h \approx 6\times 10^{-6}` changes the final loss by less than one unit in the
 # last place, the two losses are identical and the difference quotient is exactly 0
@@ -179,3 +190,12 @@ print(
 print(f"entries resolved at k = 0, 20, 30, 40: {[resolved[j] for j in (0, 20, 30, 40)]} of {B * n}")
 if zero.size:
     print(f"finite difference exactly 0 (losses equal to the last bit) from k = {zero.min()}")
+
+# sphinx_gallery_start_ignore
+assert all(passed) and np.all(rel_err < 1e-3)  # agree to many digits above the floor
+first_below = lags[~above][:3]  # still agree for a while below it
+assert np.all(err[first_below] < 0.1 * bptt[first_below])
+assert zero.size and np.all(fd[zero.min() :] == 0)  # exactly 0 from some lag on
+assert np.all(bptt[zero] < rounding[zero])  # below one rounding unit there
+assert np.all(np.diff(np.log(bptt)) < 0) and bptt[-1] > 0  # BPTT follows the decay
+# sphinx_gallery_end_ignore

@@ -67,6 +67,10 @@ def measure(rho, activation, seed=0):
 
 results = {act: {rho: measure(rho, act) for rho in rhos} for act in ("identity", "tanh")}
 
+# sphinx_gallery_start_ignore
+assert (T, B, n, rhos[0], rhos[-1]) == (80, 16, 32, 0.5, 1.5)  # the text states them
+# sphinx_gallery_end_ignore
+
 # %%
 # Measured against :math:`\rho^k`
 # -------------------------------
@@ -122,6 +126,9 @@ for rho, (log_grad, log_jac, _) in results["identity"].items():
         f"Jacobian {np.abs(log_jac - exact).max():.1e}   "
         f"(gradient at k = 80: 10^{round(np.median(log_grad[T]), 1) + 0.0:+.1f})"  # no "-0.0"
     )
+    # sphinx_gallery_start_ignore
+    assert np.abs(log_grad - exact).max() < 1e-10 and np.abs(log_jac - exact).max() < 1e-10
+    # sphinx_gallery_end_ignore
 
 # %%
 # tanh: saturation makes the gradient vanish even for :math:`\rho > 1`
@@ -141,14 +148,25 @@ for rho in rhos:
     log_grad, _, mean_dphi = results["tanh"][rho]
     rate_tanh = 10 ** np.median(log_grad[T] / T)
     print(f"{rho:4.1f}   {rate_id:20.3f}   {rate_tanh:6.3f}   {mean_dphi:15.3f}")
+    # sphinx_gallery_start_ignore
+    # the mean slope is well below 1 and every tanh curve ends below its band
+    assert mean_dphi < 0.7 and np.median(log_grad[T]) < T * np.log10(rho) - 1
+    # sphinx_gallery_end_ignore
+
+# sphinx_gallery_start_ignore
+# rho = 1.5: the linear network gains 14 orders of magnitude, the tanh network's gradient decays
+assert round(np.median(results["identity"][1.5][0][T])) == 14
+assert np.median(results["tanh"][1.5][0][T]) < 0
+# sphinx_gallery_end_ignore
 
 # %%
-# How strongly the inputs drive the units decides how far below 1 the mean derivative
-# falls: :ref:`sphx_glr_auto_examples_02_unrolled_rnn_plot_tanh_saturation.py` measures
+# How strongly the inputs drive the units decides how far the factor falls:
+# :ref:`sphx_glr_auto_examples_02_unrolled_rnn_plot_tanh_saturation.py` measures
 # the per-step factor against :math:`\rho` for several input scales. For a Gaussian
 # :math:`W_{hh}`, which is not normal, :math:`\rho^k` describes only the long run: see
 # :ref:`sphx_glr_auto_examples_03_eigen_singular_plot_eig_vs_sv.py`.
 #
-# The spectral radius gives the rate in the long run, the singular values bound every
-# finite stretch, and the activation's derivative multiplies both. The pages
+# For the linear network the spectral radius gives the rate in the long run and the
+# singular values bound every finite stretch. With tanh the slopes enter every factor,
+# and of these only the bound :math:`(\gamma\, \sigma_{\max})^k` remains. The pages
 # :doc:`/shared_weights` and :doc:`/eigenvalues` derive each of these statements.
