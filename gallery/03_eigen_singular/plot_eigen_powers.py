@@ -100,26 +100,27 @@ plt.show()
 # %%
 # A gradient, one eigen-direction at a time
 # -----------------------------------------
-# Loss gradients are row vectors and travel backwards by right multiplication:
-# :math:`g_p = g_0 M^p`. The rows of :math:`V^{-1}` are the *left* eigenvectors
-# (:math:`V^{-1} M = \Lambda V^{-1}`), so writing :math:`g_0 = c\, V^{-1}` with
-# :math:`c = g_0 V` gives
+# Loss gradients are row vectors and travel backwards by right multiplication: the
+# gradient :math:`\bar h_p = \partial\mathcal{L}/\partial h_{T-p}` of a linear network
+# is :math:`\bar h_p = \bar h_0 M^p`. The rows of :math:`V^{-1}` are the *left*
+# eigenvectors (:math:`V^{-1} M = \Lambda V^{-1}`), so writing
+# :math:`\bar h_0 = c\, V^{-1}` with :math:`c = \bar h_0 V` gives
 #
 # .. math::
 #
-#     g_p = g_0 M^p = c\,\Lambda^p V^{-1}, \qquad c_i(p) = c_i\,\lambda_i^p .
+#     \bar h_p = \bar h_0 M^p = c\,\Lambda^p V^{-1}, \qquad c_i(p) = c_i\,\lambda_i^p .
 #
-# Below, :math:`g_p` is computed by plain repeated multiplication and then projected,
-# :math:`c(p) = g_p V`; the dots are these measured components, the lines the prediction
+# Below, :math:`\bar h_p` is computed by plain repeated multiplication and then projected,
+# :math:`c(p) = \bar h_p V`; the dots are these measured components, the lines the prediction
 # :math:`|c_i|\,|\lambda_i|^p`.
 
-g = rng.standard_normal(5)
-c0 = g @ V
+hbar_0 = rng.standard_normal(5)  # the gradient at the loss, a row vector
+c0 = hbar_0 @ V
 measured = []
-g_p = g.copy()
+hbar_p = hbar_0.copy()
 for _ in p:
-    measured.append(np.abs(g_p @ V))
-    g_p = g_p @ M
+    measured.append(np.abs(hbar_p @ V))
+    hbar_p = hbar_p @ M
 measured = np.array(measured)
 predicted = np.abs(c0) * np.abs(lam) ** p[:, None]
 largest = predicted.max(axis=1)
