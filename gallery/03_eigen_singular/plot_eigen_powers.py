@@ -73,9 +73,7 @@ for idx in groups:
     pm = rf" \pm {abs(z.imag):.2f}i" if len(idx) > 1 else ""
     labels.append(rf"$\lambda = {z.real:.2f}{pm}$, $|\lambda| = {abs(z):.2f}$")
 
-fig, (ax_c, ax_p) = plt.subplots(
-    2, 1, figsize=(6.0, 8.6), layout="constrained", height_ratios=[1.1, 1.0]
-)
+fig, (ax_c, ax_p) = plt.subplots(1, 2, figsize=(6.2, 4.9), layout="constrained")
 t = np.linspace(0.0, 2.0 * np.pi, 400)
 ax_c.plot(np.cos(t), np.sin(t), color="black", linewidth=1.0)
 ax_c.text(0.0, 1.05, "unit circle", ha="center", va="bottom")
@@ -85,16 +83,16 @@ for k, idx in enumerate(groups):
     ax_p.semilogy(p, np.abs(z[0]) ** p, color=f"C{k}", label=labels[k])
 ax_p.semilogy(p, np.exp(power_norms(M, P)), color="black", linestyle="--", label=r"$\|M^p\|_2$")
 ax_c.set(
-    title="Eigenvalues and the unit circle",
+    title="Eigenvalues",
     xlabel="real part",
     ylabel="imaginary part",
     aspect="equal",
     xlim=(-1.3, 1.3),
     ylim=(-1.3, 1.3),
 )
-ax_p.set(title="Each modulus to the power p", xlabel="power $p$", ylabel="factor")
-ax_p.legend(loc="lower left")
-fig.suptitle("A 5x5 matrix: one eigenvalue outside the unit circle, four inside")
+ax_p.set(title=r"$|\lambda_i|^p$ and $\|M^p\|_2$", xlabel="power $p$", ylabel="factor")
+fig.legend(loc="outside lower center", ncols=2, columnspacing=1.0, handlelength=1.5)
+fig.suptitle("A 5x5 matrix: one eigenvalue outside the unit circle")
 plt.show()
 
 # %%
