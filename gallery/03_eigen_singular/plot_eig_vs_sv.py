@@ -119,9 +119,7 @@ assert round(float(s_W), 1) == 1.7 and abs(norms_W.max() - 2.0) < 0.15
 assert np.array_equal(above_W, np.arange(1, above_W.max() + 1)) and 15 <= above_W.max() <= 25
 # sphinx_gallery_end_ignore
 
-fig, (ax_e, ax_n) = plt.subplots(
-    2, 1, figsize=(6.0, 9.0), layout="constrained", height_ratios=[1.1, 1.0]
-)
+fig, (ax_e, ax_n) = plt.subplots(1, 2, figsize=(6.2, 5.4), layout="constrained")
 t = np.linspace(0.0, 2.0 * np.pi, 400)
 ax_e.plot(eig.real, eig.imag, ".", color="C0", markersize=4, label="eigenvalues")
 ax_e.plot(gain * np.cos(t), gain * np.sin(t), color="C1", label=f"radius $g = {gain:g}$")
@@ -134,21 +132,22 @@ ax_e.plot(
 )
 ax_e.plot(np.cos(t), np.sin(t), color="black", linewidth=0.8, label="unit circle")
 ax_e.set(
-    title="Eigenvalues in the complex plane",
+    title="Eigenvalues",
     xlabel="real part",
     ylabel="imaginary part",
     aspect="equal",
     xlim=(-2.0, 2.0),
-    ylim=(-2.0, 3.3),  # room above the circles for the legend
+    ylim=(-2.0, 2.0),
     yticks=[-2, -1, 0, 1, 2],
 )
-ax_e.legend(loc="upper center", ncols=2, columnspacing=1.0, handlelength=1.5)
+below = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.2), "handlelength": 1.5}
+ax_e.legend(**below)
 ax_n.semilogy(pw, norms_W, color="C0", label=r"$\|W^p\|_2$")
 ax_n.semilogy(pw, rho_W**pw, color="C1", linestyle="--", label=rf"$\rho^p = {rho_W:.2f}^p$")
 ax_n.semilogy(pw, s_W**pw, color="C2", linestyle=":", label=rf"$s_{{\max}}^p = {s_W:.2f}^p$")
 ax_n.axhline(1.0, color="black", linewidth=0.8)
 ax_n.set(title="Norms of its powers", xlabel="power $p$", ylabel="norm", ylim=(1e-2, 1e3))
-ax_n.legend()
+ax_n.legend(**below)
 fig.suptitle(
     f"A Gaussian {n}x{n} matrix with g = {gain:g}: eigenvalues fill\n"
     "the disc of radius g, the largest singular value is near 2g"
