@@ -48,9 +48,9 @@ norms = np.exp(power_norms(M, P))
 b_p = p * rho ** np.maximum(p - 1, 0) * c
 np.testing.assert_allclose(norms, 0.5 * (b_p + np.sqrt(b_p**2 + 4.0 * rho ** (2 * p))), rtol=1e-12)
 
-sigma_max = singular_values(M)[0]
+s_max = singular_values(M)[0]
 above_one = p[norms > 1.0]
-print(f"c = {c:.4f}, spectral radius {spectral_radius(M):.2f}, sigma_max {sigma_max:.3f}")
+print(f"c = {c:.4f}, spectral radius {spectral_radius(M):.2f}, s_max {s_max:.3f}")
 print(f"largest ||M^p|| = {norms.max():.3f} at p = {int(np.argmax(norms))}")
 print(f"||M^p|| > 1 for p = 1..{above_one.max()}; ||M^{P}|| = {norms[-1]:.2e}")
 # sphinx_gallery_start_ignore
@@ -59,7 +59,7 @@ print(f"||M^p|| > 1 for p = 1..{above_one.max()}; ||M^{P}|| = {norms[-1]:.2e}")
 np.testing.assert_allclose(np.linalg.eigvals(M), [rho, rho])
 np.testing.assert_allclose(norms.max(), 20.0, rtol=1e-9)
 assert int(np.argmax(norms)) == 9 and np.all(np.diff(norms[:10]) > 0)
-assert round(float(sigma_max), 1) == 5.3 and np.all(norms[2:] < sigma_max ** p[2:])
+assert round(float(s_max), 1) == 5.3 and np.all(norms[2:] < s_max ** p[2:])
 assert np.array_equal(above_one, np.arange(1, above_one.max() + 1)) and above_one.max() > 50
 assert np.all(np.diff(np.log(norms[above_one.max() :])) < 0)  # then only decay
 # sphinx_gallery_end_ignore
@@ -67,9 +67,7 @@ assert np.all(np.diff(np.log(norms[above_one.max() :])) < 0)  # then only decay
 fig, ax = plt.subplots(figsize=(6.0, 4.0), layout="constrained")
 ax.semilogy(p, norms, color="C0", label=r"$\|M^p\|_2$")
 ax.semilogy(p, rho**p, color="C1", linestyle="--", label=rf"$\rho^p = {rho:g}^p$")
-ax.semilogy(
-    p, sigma_max**p, color="C2", linestyle=":", label=rf"$\sigma_{{\max}}^p = {sigma_max:.2f}^p$"
-)
+ax.semilogy(p, s_max**p, color="C2", linestyle=":", label=rf"$s_{{\max}}^p = {s_max:.2f}^p$")
 ax.axhline(1.0, color="black", linewidth=0.8)
 ax.set(
     title=f"Powers of a non-normal 2x2 matrix, both eigenvalues {rho:g}",
@@ -90,7 +88,7 @@ plt.show()
 # %%
 # A random Gaussian matrix
 # ------------------------
-# Recurrent weights are usually initialised with i.i.d. Gaussian entries. For
+# Recurrent weights are often initialised with i.i.d. Gaussian entries. For
 # :math:`W = g\,G` with :math:`G_{ij} \sim \mathcal{N}(0, 1/n)`, the eigenvalues fill the
 # disc of radius :math:`g` as :math:`n` grows (the circular law; at finite :math:`n` a few
 # stray just outside) while :math:`s_{\max}(W) \to 2g`. :func:`vgrad.random_matrix`
@@ -101,9 +99,9 @@ n, gain = 100, 0.9
 W = gain * random_matrix(n, rng)
 eig = np.linalg.eigvals(W)
 rho_W = spectral_radius(W)
-sigma_W = singular_values(W)[0]
-print(f"n = {n}, g = {gain}: spectral radius {rho_W:.3f}, sigma_max {sigma_W:.3f}")
-print(f"sigma_max / g = {sigma_W / gain:.3f} (limit 2)")
+s_W = singular_values(W)[0]
+print(f"n = {n}, g = {gain}: spectral radius {rho_W:.3f}, s_max {s_W:.3f}")
+print(f"s_max / g = {s_W / gain:.3f} (limit 2)")
 
 PW = 30
 pw = np.arange(PW + 1)
@@ -117,42 +115,39 @@ assert rho_W < 1.0  # every eigenvalue inside the unit circle: W^p -> 0
 # What the text says: one step stretches by 1.7, the powers peak near 2 and stay above 1
 # for some twenty steps.
 above_W = pw[norms_W > 1.0]
-assert round(float(sigma_W), 1) == 1.7 and abs(norms_W.max() - 2.0) < 0.15
+assert round(float(s_W), 1) == 1.7 and abs(norms_W.max() - 2.0) < 0.15
 assert np.array_equal(above_W, np.arange(1, above_W.max() + 1)) and 15 <= above_W.max() <= 25
 # sphinx_gallery_end_ignore
 
-fig, (ax_e, ax_n) = plt.subplots(
-    2, 1, figsize=(6.0, 9.0), layout="constrained", height_ratios=[1.1, 1.0]
-)
+fig, (ax_e, ax_n) = plt.subplots(1, 2, figsize=(6.2, 5.4), layout="constrained")
 t = np.linspace(0.0, 2.0 * np.pi, 400)
 ax_e.plot(eig.real, eig.imag, ".", color="C0", markersize=4, label="eigenvalues")
 ax_e.plot(gain * np.cos(t), gain * np.sin(t), color="C1", label=f"radius $g = {gain:g}$")
 ax_e.plot(
-    sigma_W * np.cos(t),
-    sigma_W * np.sin(t),
+    s_W * np.cos(t),
+    s_W * np.sin(t),
     color="C2",
     linestyle=":",
-    label=rf"radius $\sigma_{{\max}} = {sigma_W:.2f}$",
+    label=rf"radius $s_{{\max}} = {s_W:.2f}$",
 )
 ax_e.plot(np.cos(t), np.sin(t), color="black", linewidth=0.8, label="unit circle")
 ax_e.set(
-    title="Eigenvalues in the complex plane",
+    title="Eigenvalues",
     xlabel="real part",
     ylabel="imaginary part",
     aspect="equal",
     xlim=(-2.0, 2.0),
-    ylim=(-2.0, 3.3),  # room above the circles for the legend
+    ylim=(-2.0, 2.0),
     yticks=[-2, -1, 0, 1, 2],
 )
-ax_e.legend(loc="upper center", ncols=2, columnspacing=1.0, handlelength=1.5)
+below = {"loc": "upper center", "bbox_to_anchor": (0.5, -0.2), "handlelength": 1.5}
+ax_e.legend(**below)
 ax_n.semilogy(pw, norms_W, color="C0", label=r"$\|W^p\|_2$")
 ax_n.semilogy(pw, rho_W**pw, color="C1", linestyle="--", label=rf"$\rho^p = {rho_W:.2f}^p$")
-ax_n.semilogy(
-    pw, sigma_W**pw, color="C2", linestyle=":", label=rf"$\sigma_{{\max}}^p = {sigma_W:.2f}^p$"
-)
+ax_n.semilogy(pw, s_W**pw, color="C2", linestyle=":", label=rf"$s_{{\max}}^p = {s_W:.2f}^p$")
 ax_n.axhline(1.0, color="black", linewidth=0.8)
 ax_n.set(title="Norms of its powers", xlabel="power $p$", ylabel="norm", ylim=(1e-2, 1e3))
-ax_n.legend()
+ax_n.legend(**below)
 fig.suptitle(
     f"A Gaussian {n}x{n} matrix with g = {gain:g}: eigenvalues fill\n"
     "the disc of radius g, the largest singular value is near 2g"
@@ -206,7 +201,7 @@ for i, s in enumerate((0.8, 1.5, 4.0)):
         k,
         np.median(log_norms, axis=1) * to_log10,
         color=f"C{i}",
-        label=rf"$\sigma_{{\max}} = {s:g}$",
+        label=rf"$s_{{\max}} = {s:g}$",
     )
     ax.plot(k, bound * to_log10, color=f"C{i}", linestyle="--", linewidth=1.2)
     # sphinx_gallery_start_ignore
@@ -219,7 +214,7 @@ for i, s in enumerate((0.8, 1.5, 4.0)):
     assert net.activation.gamma == 1.0  # tanh
     # sphinx_gallery_end_ignore
     print(
-        f"sigma_max = {s}: rho(W_hh) = {spectral_radius(net.W_hh):.2f}; per step, the bound "
+        f"s_max = {s}: rho(W_hh) = {spectral_radius(net.W_hh):.2f}; per step, the bound "
         f"allows {np.log(s):+.3f}, the median product changes by "
         f"{np.median(log_norms[-1]) / T:+.3f} (natural log)"
     )

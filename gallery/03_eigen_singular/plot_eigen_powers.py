@@ -73,9 +73,7 @@ for idx in groups:
     pm = rf" \pm {abs(z.imag):.2f}i" if len(idx) > 1 else ""
     labels.append(rf"$\lambda = {z.real:.2f}{pm}$, $|\lambda| = {abs(z):.2f}$")
 
-fig, (ax_c, ax_p) = plt.subplots(
-    2, 1, figsize=(6.0, 8.6), layout="constrained", height_ratios=[1.1, 1.0]
-)
+fig, (ax_c, ax_p) = plt.subplots(1, 2, figsize=(6.2, 4.9), layout="constrained")
 t = np.linspace(0.0, 2.0 * np.pi, 400)
 ax_c.plot(np.cos(t), np.sin(t), color="black", linewidth=1.0)
 ax_c.text(0.0, 1.05, "unit circle", ha="center", va="bottom")
@@ -85,41 +83,42 @@ for k, idx in enumerate(groups):
     ax_p.semilogy(p, np.abs(z[0]) ** p, color=f"C{k}", label=labels[k])
 ax_p.semilogy(p, np.exp(power_norms(M, P)), color="black", linestyle="--", label=r"$\|M^p\|_2$")
 ax_c.set(
-    title="Eigenvalues and the unit circle",
+    title="Eigenvalues",
     xlabel="real part",
     ylabel="imaginary part",
     aspect="equal",
     xlim=(-1.3, 1.3),
     ylim=(-1.3, 1.3),
 )
-ax_p.set(title="Each modulus to the power p", xlabel="power $p$", ylabel="factor")
-ax_p.legend(loc="lower left")
-fig.suptitle("A 5x5 matrix: one eigenvalue outside the unit circle, four inside")
+ax_p.set(title=r"$|\lambda_i|^p$ and $\|M^p\|_2$", xlabel="power $p$", ylabel="factor")
+fig.legend(loc="outside lower center", ncols=2, columnspacing=1.0, handlelength=1.5)
+fig.suptitle("A 5x5 matrix: one eigenvalue outside the unit circle")
 plt.show()
 
 # %%
 # A gradient, one eigen-direction at a time
 # -----------------------------------------
-# Loss gradients are row vectors and travel backwards by right multiplication:
-# :math:`g_p = g_0 M^p`. The rows of :math:`V^{-1}` are the *left* eigenvectors
-# (:math:`V^{-1} M = \Lambda V^{-1}`), so writing :math:`g_0 = c\, V^{-1}` with
-# :math:`c = g_0 V` gives
+# Loss gradients are row vectors and travel backwards by right multiplication: the
+# gradient :math:`\bar h_p = \partial\mathcal{L}/\partial h_{T-p}` of a linear network
+# is :math:`\bar h_p = \bar h_0 M^p`. The rows of :math:`V^{-1}` are the *left*
+# eigenvectors (:math:`V^{-1} M = \Lambda V^{-1}`), so writing
+# :math:`\bar h_0 = c\, V^{-1}` with :math:`c = \bar h_0 V` gives
 #
 # .. math::
 #
-#     g_p = g_0 M^p = c\,\Lambda^p V^{-1}, \qquad c_i(p) = c_i\,\lambda_i^p .
+#     \bar h_p = \bar h_0 M^p = c\,\Lambda^p V^{-1}, \qquad c_i(p) = c_i\,\lambda_i^p .
 #
-# Below, :math:`g_p` is computed by plain repeated multiplication and then projected,
-# :math:`c(p) = g_p V`; the dots are these measured components, the lines the prediction
+# Below, :math:`\bar h_p` is computed by plain repeated multiplication and then projected,
+# :math:`c(p) = \bar h_p V`; the dots are these measured components, the lines the prediction
 # :math:`|c_i|\,|\lambda_i|^p`.
 
-g = rng.standard_normal(5)
-c0 = g @ V
+hbar_0 = rng.standard_normal(5)  # the gradient at the loss, a row vector
+c0 = hbar_0 @ V
 measured = []
-g_p = g.copy()
+hbar_p = hbar_0.copy()
 for _ in p:
-    measured.append(np.abs(g_p @ V))
-    g_p = g_p @ M
+    measured.append(np.abs(hbar_p @ V))
+    hbar_p = hbar_p @ M
 measured = np.array(measured)
 predicted = np.abs(c0) * np.abs(lam) ** p[:, None]
 largest = predicted.max(axis=1)
