@@ -73,3 +73,13 @@ def test_gallery_text_blocks(claims, tmp_path):
     )
     listed = [s.text for s in claims.sentences(script) if s.triggers and not s.checked]
     assert listed == ["It grows tenfold.", "The gate at $0.993$ halves it."]
+
+
+def test_text_after_a_prose_directive_is_read(claims, tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text(
+        "# P\n\n```{exercise} One\n:label: a\n\nIt is 40 times smaller.\n```\n\n"
+        "```{exercise} Two\n:label: b\n\nIt is 50 times larger.\n```\n\nThen 60 more.\n"
+    )
+    listed = [s.text for s in claims.sentences(page) if s.triggers and not s.checked]
+    assert listed == ["It is 40 times smaller.", "It is 50 times larger.", "Then 60 more."]

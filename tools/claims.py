@@ -39,8 +39,8 @@ from pathlib import Path
 #: The checkout whose files are checked: the current folder (run it from the repository root).
 REPO_ROOT = Path.cwd()
 ALLOW_DIR = REPO_ROOT / "tools" / "claims"
-#: Pages that are not prose a reader learns from (generated lists, the bibliography).
-SKIP_PAGES = {"api.md", "references.md", "exercises.md"}
+#: Pages that are not prose a reader learns from (the API index, the bibliography).
+SKIP_PAGES = {"api.md", "references.md"}
 
 _NUMBER_WORDS = (
     "four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
@@ -134,6 +134,7 @@ def page_paragraphs(text: str) -> list[tuple[int, str]]:
     if lines and lines[0].strip() == "---":  # front matter
         i = next((j for j in range(1, len(lines)) if lines[j].strip() == "---"), 0) + 1
     fence: str | None = None
+    prose_fences: list[str] = []  # open fenced directives whose body is prose
     in_display_math = False
 
     def flush() -> None:
@@ -159,7 +160,11 @@ def page_paragraphs(text: str) -> list[tuple[int, str]]:
         if m:
             flush()
             name = m[3] or ""
-            if name not in _PROSE_DIRECTIVES:
+            if not name and prose_fences and m[1] == prose_fences[-1]:
+                prose_fences.pop()  # the end of a prose directive such as an exercise
+            elif name in _PROSE_DIRECTIVES:
+                prose_fences.append(m[1])
+            else:
                 fence = m[1]
             i += 1
             continue
