@@ -88,6 +88,8 @@ def exercises_by_chapter(env: Any) -> list[tuple[str, list[tuple[str, str, str]]
     registry = getattr(env, "sphinx_exercise_registry", {})
     out = []
     for doc in _chapters(env):
+        if doc == LIST_DOC:  # the list page's own projects are right there
+            continue
         entries = [
             (info["node"].get("serial_number", 0), label, info["node"])
             for label, info in registry.items()
