@@ -68,16 +68,16 @@ for name, act in acts.items():
 # What a layer typically sees
 # ---------------------------
 # Pre-activations are spread out, so the derivative a gradient actually meets is usually
-# below :math:`\gamma`. Draw pre-activations :math:`z \sim \mathcal{N}(0, s^2)` for a few
-# spreads :math:`s` and average :math:`\phi'(z)`:
+# below :math:`\gamma`. Draw pre-activations :math:`z` from a centred normal distribution,
+# for a few values of its standard deviation (the *spread*), and average :math:`\phi'(z)`:
 
 rng = np.random.default_rng(0)
 spreads = np.array([0.5, 1.0, 2.0, 4.0])
 z_draw = rng.standard_normal(200_000)
-print("spread s  " + "  ".join(f"{name:>8s}" for name in names))
-for s in spreads:
-    means = [act.df(s * z_draw).mean() for act in acts.values()]
-    print(f"{s:8.1f}  " + "  ".join(f"{m:8.4f}" for m in means))
+print("  spread  " + "  ".join(f"{name:>8s}" for name in names))
+for spread in spreads:
+    means = [act.df(spread * z_draw).mean() for act in acts.values()]
+    print(f"{spread:8.1f}  " + "  ".join(f"{m:8.4f}" for m in means))
 
 # %%
 # Through many layers
@@ -86,14 +86,14 @@ for s in spreads:
 # :math:`L` sigmoid layers would be at most :math:`(1/4)^L` times its starting size. With
 # spread-out pre-activations it is smaller still. The product of :math:`L` independent
 # derivatives has *expectation* :math:`(\mathbb{E}\,\sigma'(z))^L`, shown for
-# :math:`s = 1` from the table above. The *typical* product, its median, is smaller again:
+# unit spread, from the table above. The *typical* product, its median, is smaller again:
 # the logarithm of the product is a sum of :math:`L` independent terms, so the median is
 # close to :math:`\exp(L\,\mathbb{E}\log\sigma'(z))`, and by Jensen's inequality
 # :math:`\mathbb{E}\log\sigma' < \log\mathbb{E}\,\sigma'`. tanh and ReLU have
 # :math:`\gamma = 1`, so their bound does not decay at all.
 
 depth = np.arange(0, 31)
-mean_sigmoid = acts["sigmoid"].df(z_draw).mean()  # s = 1
+mean_sigmoid = acts["sigmoid"].df(z_draw).mean()  # spread 1
 geo_sigmoid = np.exp(np.log(acts["sigmoid"].df(z_draw)).mean())  # exp E log sigma'(z)
 # The median of products of 20 independent derivatives, from the same draws:
 median_20 = np.median(np.prod(acts["sigmoid"].df(z_draw[:200_000].reshape(-1, 20)), axis=1))
