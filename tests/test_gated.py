@@ -402,3 +402,21 @@ def test_trace_types_are_distinct():
         gru.direct_path_jacobians(lstm.forward(xs))
     with pytest.raises(TypeError, match="trace must be the LSTMTrace"):
         lstm.cell_path_log_gains(gru.forward(xs))
+
+
+@pytest.mark.parametrize("cls", [LSTM, GRU])
+def test_run_first_traces_name_their_gates(rng, cls):
+    """The gate properties of a batched trace (run axis first) are each run's gates."""
+    from vgrad import gru, lstm
+
+    module = lstm if cls is LSTM else gru
+    T, B, d, n, m, R = 5, 3, 2, 4, 1, 3
+    nets = [cls.random(d, n, m, seed) for seed in range(R)]
+    params = {k: np.stack([getattr(net, k) for net in nets]) for k in PARAMS}
+    xs = rng.standard_normal((T, B, d))
+    runs = module.forward_runs(params, xs)
+    for r, net in enumerate(nets):
+        one = net.forward(xs)
+        for gate in cls.GATES:
+            assert getattr(runs, gate).shape == (R, T, B, n)
+            np.testing.assert_allclose(getattr(runs, gate)[r], getattr(one, gate), atol=1e-14)

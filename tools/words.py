@@ -32,7 +32,9 @@ _FURTHER = re.compile(
 _EXERCISES = re.compile(r"^## Exercises\b", re.M)
 _DISPLAY = re.compile(r"^\$\$", re.M)
 _INLINE = re.compile(r"(?<![\\$])\$[^$\n]+\$")
-_FIGURE = re.compile(r"\bshow\(fig|^```\{(?:figure|image|glue:figure|vgrad-live-\w+)\}", re.M)
+_FIGURE = re.compile(
+    r"\bshow\(fig|^(?:```|:::)\{(?:figure|image|glue:figure|gallery-figure|vgrad-live-\w+)\}", re.M
+)
 #: Chapters are the pages of the root toctree that are not reference material.
 NOT_CHAPTERS = {"exercises", "corrections", "install", "api", "references", "auto_examples/index"}
 

@@ -112,7 +112,7 @@ class GatedTraceBase(TraceBase):
     gates: np.ndarray
 
     def _block(self, j: int) -> np.ndarray:
-        n = self.h.shape[2]
+        n = self.h.shape[-1]  # (T + 1, B, n), or run-first (R, T + 1, B, n)
         return self.gates[..., j * n : (j + 1) * n]
 
 

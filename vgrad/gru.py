@@ -151,8 +151,8 @@ class GRU(GatedCell):
         r"""Random GRU: Gaussian weights, zero biases except :math:`b_z` = ``update_bias``.
 
         Same scales as :meth:`vgrad.lstm.LSTM.random`. A positive update bias starts
-        :math:`z_t` near :math:`\sigma(b_z)`, so the direct path keeps that fraction of the
-        gradient per step, as the forget bias does for the LSTM.
+        :math:`z_t` near :math:`\sigma(b_z)`, so the direct path keeps about that fraction of
+        the gradient per step, less on average while the gate fluctuates, as for the LSTM.
         """
         d, n, m = check_sizes(d, n, m)
         rng = check_rng(rng)
@@ -329,8 +329,8 @@ def forward_runs(
     r""":meth:`GRU.forward` for R cells at once, from zero states (:class:`vgrad.GRUStack`).
 
     Every parameter carries a leading run axis, ``xs`` has shape (T, B, d) or (R, T, B, d),
-    and every array of the returned trace has the run axis first (so index a run, ``trace.h[r]``,
-    before using the single-cell layout of the trace's properties). The arithmetic is that of
+    and every array of the returned trace has the run axis first (``trace.z[r]`` is the
+    update gate of run r). The arithmetic is that of
     :meth:`GRU.forward`, run by run, except that :math:`z_t` and :math:`r_t` come from one
     ``tanh``, :math:`\sigma(a) = \tfrac12 + \tfrac12 \tanh(a/2)` (within a few 1e-16 of
     :func:`vgrad.sigmoid`), each pre-activation is one product with the input and bias

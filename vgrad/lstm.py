@@ -170,8 +170,9 @@ class LSTM(GatedCell):
         :math:`W_h` has entries :math:`\mathcal N(0, s_h^2/n)` (``s_h = recurrent_scale``),
         :math:`W_x` entries :math:`\mathcal N(0, s_x^2/d)` (``s_x = input_scale``) and
         :math:`W_{hy}` entries :math:`\mathcal N(0, 1/n)`. A positive forget bias starts the
-        forget gates near :math:`\sigma(b_f)`, so the cell path passes a fraction about
-        :math:`\sigma(b_f)` of the gradient per step (Gers, Schmidhuber & Cummins 2000).
+        forget gates near :math:`\sigma(b_f)`, so the cell path passes about
+        :math:`\sigma(b_f)` of the gradient per step, less on average while the gate
+        fluctuates (:doc:`/gated`; Gers, Schmidhuber & Cummins 2000).
         """
         d, n, m = check_sizes(d, n, m)
         rng = check_rng(rng)
@@ -334,17 +335,18 @@ class LSTM(GatedCell):
 
             \frac{\partial (h_t, c_t)}{\partial (h_{t-1}, c_{t-1})} =
             \begin{pmatrix}
-              \operatorname{diag}(\tanh c_t \odot \sigma'(a^o_t)) W_o + K_t C_t & K_t F_t \\
+              \operatorname{diag}(\tanh c_t \odot \sigma'(a^o_t)) W^o_h + K_t C_t & K_t F_t \\
               C_t & F_t
             \end{pmatrix},
 
         with :math:`F_t = \operatorname{diag}(f_t)`,
         :math:`K_t = \operatorname{diag}(o_t \odot (1 - \tanh^2 c_t))` and
         :math:`C_t = \partial c_t/\partial h_{t-1} =
-        \operatorname{diag}(c_{t-1} \odot \sigma'(a^f_t)) W_f
-        + \operatorname{diag}(g_t \odot \sigma'(a^i_t)) W_i
-        + \operatorname{diag}(i_t \odot (1 - g_t^2)) W_g`, where :math:`W_i, W_f, W_g, W_o`
-        are the blocks of :math:`W_h` (:eq:`gated-lstm-jacobian` of :doc:`/gated`). The
+        \operatorname{diag}(c_{t-1} \odot \sigma'(a^f_t)) W^f_h
+        + \operatorname{diag}(g_t \odot \sigma'(a^i_t)) W^i_h
+        + \operatorname{diag}(i_t \odot (1 - g_t^2)) W^g_h`, where
+        :math:`W^i_h, W^f_h, W^g_h, W^o_h` are the blocks of :math:`W_h`
+        (:eq:`gated-lstm-jacobian` of :doc:`/gated`). The
         bottom-right block is the cell path
         (:meth:`cell_path_jacobians`); everything else goes through the gates.
 
@@ -393,8 +395,8 @@ def forward_runs(
 
     Every parameter carries a leading run axis (``W_h`` has shape (R, 4n, n)), ``xs`` has
     shape (T, B, d) (the same inputs for every run) or (R, T, B, d), and every array of the
-    returned trace has the run axis first (so index a run, ``trace.h[r]``,
-    before using the single-cell layout of the trace's properties). The arithmetic is that
+    returned trace has the run axis first (``trace.f[r]`` is the forget gate of run r).
+    The arithmetic is that
     of :meth:`LSTM.forward`, run by run, with one batched product per step for all runs
     giving :math:`a_t = W_h h_{t-1} + W_x x_t + b` at once, and all four gates from one
     ``tanh`` per step, :math:`\sigma(a) = \tfrac12 + \tfrac12 \tanh(a/2)` (within a few

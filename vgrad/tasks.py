@@ -480,7 +480,8 @@ def pascanu_adding(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
     at the last step is the *mean* of the two marked values, scored by squared error. The
     best blind guess is 1/2, whose error is the variance :math:`2 \cdot \frac{1}{12} / 4 =
     \frac{1}{24}`. A sequence is wrong when its squared error exceeds 0.04 (their code), that
-    is ``tolerance = 0.2`` on the absolute error; the blind guess gets 18% wrong.
+    is ``tolerance = 0.2`` on the absolute error. The blind guess 1/2 is wrong when the sum
+    of the two values is more than 0.4 from 1, with probability :math:`4 \cdot 0.3^2 = 0.36`.
 
     Returns
     -------
@@ -514,8 +515,9 @@ def hochreiter_adding(T: int, batch: int, rng: np.random.Generator | int) -> Bat
     :func:`pascanu_temporal_order`). Channel 0 holds values :math:`x_t \sim U(-1, 1)`,
     channel 1 the markers: 1 at two steps, −1 at the first and last step of the sequence, 0
     elsewhere. The first marked step is one of the first ten, the second one of the first
-    :math:`\lfloor T/2 \rfloor - 1` steps not already marked; if step 0 is marked its value
-    :math:`X_1` counts as 0. The target at the last step is :math:`0.5 + (X_1 + X_2)/4`,
+    :math:`\lfloor T/2 \rfloor - 1` steps not already marked; when step 0 is marked first,
+    its value :math:`X_1` is set to 0 in the input. The target at the last step is
+    :math:`0.5 + (X_1 + X_2)/4` (the sum of the marked input values, scaled to [0, 1]),
     scored by squared error; a sequence is right when the absolute error is below 0.04.
 
     The best blind guess is 1/2; :math:`X_1` is 0 with probability 1/10 and otherwise
@@ -543,9 +545,12 @@ def hochreiter_adding(T: int, batch: int, rng: np.random.Generator | int) -> Bat
     markers[L - 1, cols] = -1.0
     markers[t1, cols] = 1.0
     markers[t2, cols] = 1.0
+    # X1 = 0 in the input itself: otherwise a marked step 0 (marked first, its value not
+    # counted, or second, counted) would leave the target undecided by the inputs
+    values[0, t1 == 0] = 0.0
     xs = np.stack([values, markers], axis=-1)
     xs[np.arange(T_max)[:, None] >= L] = 0.0
-    x1 = np.where(t1 == 0, 0.0, values[t1, cols])
+    x1 = values[t1, cols]
     x2 = values[t2, cols]
     target = (0.5 + (x1 + x2) / 4.0)[:, None]
     return Batch(

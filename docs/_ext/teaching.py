@@ -95,8 +95,9 @@ class ChapterGoals(SphinxDirective):
         box += nodes.paragraph(
             text=(
                 f"Reading time: about {count.minutes} minutes "
-                f"({count.words:,} words of prose and {count.figures} figures on the main "
-                "path; the collapsed “Going further” blocks and the exercises come on top)."
+                f"({count.words:,} words of prose and {count.figures} "
+                f"figure{'' if count.figures == 1 else 's'} on the main path; the collapsed "
+                "“Going further” blocks and the exercises come on top)."
             ),
             classes=["vgrad-reading-time"],
         )
@@ -254,7 +255,9 @@ def _figure_node(
     from sphinx import addnodes
 
     figure = nodes.figure(classes=["vgrad-figure"])
-    figure += images
+    # One wrapper for both renderings: the theme hides a caption that follows an only-dark
+    # sibling (``.only-dark ~ figcaption``), which would hide every caption here.
+    figure += nodes.container("", *images, classes=["vgrad-figure-images"])
     figure += nodes.caption(caption.rawsource, "", *caption.children)
     uris = [img["uri"] for node in images for img in node.findall(nodes.image)]
     links = nodes.paragraph(classes=["vgrad-figure-downloads"])

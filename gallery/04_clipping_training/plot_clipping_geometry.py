@@ -72,16 +72,19 @@ def arrows(ax, vectors, **style):
         ax.annotate("", xy=v, xytext=(0.0, 0.0), arrowprops={"arrowstyle": "-|>", **style})
 
 
+# Side by side, as on a slide: the circle on the left, the square on the right.
 fig, (ax_n, ax_v) = plt.subplots(
-    2, 1, figsize=(5.0, 9.4), layout="constrained", sharex=True, sharey=True
+    1, 2, figsize=(6.2, 3.9), layout="constrained", sharex=True, sharey=True
 )
 for ax, clipped, color, title in (
-    (ax_n, by_norm, "#0072B2", f"Norm clipping at {TAU:g}: direction kept"),
-    (ax_v, by_value, "#D55E00", f"Element-wise clipping at {C:g}: direction turned"),
+    (ax_n, by_norm, "C0", rf"Norm, $\tau = {TAU:g}$"),
+    (ax_v, by_value, "C1", rf"Element-wise, $c = {C:g}$"),
 ):
     arrows(ax, grads, color="0.65", linewidth=1.2, shrinkA=0, shrinkB=0)
     arrows(ax, clipped, color=color, linewidth=2.0, shrinkA=0, shrinkB=0)
     ax.set(title=title, xlabel="$g_1$", xlim=(-3.2, 3.2), ylim=(-3.2, 3.2), aspect="equal")
+    ax.set_xticks([-2, 0, 2])
+    ax.set_yticks([-2, 0, 2])
 ax_n.add_patch(plt.Circle((0.0, 0.0), TAU, fill=False, linestyle="--", color="black"))
 ax_v.add_patch(plt.Rectangle((-C, -C), 2 * C, 2 * C, fill=False, linestyle="--", color="black"))
 ax_n.set_ylabel("$g_2$")
@@ -103,7 +106,7 @@ plt.show()
 theta = np.radians(np.linspace(0.0, 90.0, 181))
 unit = np.stack([np.cos(theta), np.sin(theta)], axis=1)
 fig, (ax_d, ax_l) = plt.subplots(2, 1, figsize=(6.0, 7.6), layout="constrained")
-ax_d.plot([0, 90], [0, 90], color="#0072B2", label=r"norm clipping: direction kept, length $\tau$")
+ax_d.plot([0, 90], [0, 90], color="C0", label=r"norm clipping: direction kept, length $\tau$")
 # sphinx_gallery_start_ignore
 corners = []
 # sphinx_gallery_end_ignore
@@ -121,7 +124,7 @@ for i, r in enumerate((1.2, 2.0, 5.0, 50.0)):
 # sphinx_gallery_start_ignore
 assert np.all(np.diff(corners) > 0)  # the longer the gradient, the more directions at the corner
 # sphinx_gallery_end_ignore
-ax_l.axhline(TAU, color="#0072B2")
+ax_l.axhline(TAU, color="C0")
 ax_l.axhline(C * np.sqrt(2.0), color="black", linestyle=":", linewidth=1.2, label=r"$c\sqrt{2}$")
 ax_d.set(
     title="Direction after clipping",

@@ -41,6 +41,9 @@ dL_dy = np.zeros((T, B, m))
 dL_dy[-1] = rng.standard_normal((B, m))
 scales = [1.0, 4.0, 8.0]
 log10 = np.log(10.0)
+# sphinx_gallery_start_ignore
+assert (B, T, n) == (16, 100, 32) and scales == [1.0, 4.0, 8.0]  # as the text says
+# sphinx_gallery_end_ignore
 
 full, cell, grad_ratio, grads = {}, {}, {}, {}
 for s in scales:
@@ -76,16 +79,23 @@ plt.show()
 # %%
 # The dashed lines never rise above 1, whatever the weights: the cell path is a product of
 # numbers in (0, 1). The solid lines include every other path, through :math:`h` and the
-# gates, and with larger recurrent weights they grow geometrically, and the loss gradient
-# with them. The steepest stretch is at the largest k, the first steps of the sequence,
-# where the state is still near zero and no gate is saturated. The numbers at
-# :math:`k = 100`, as base-10 logarithms:
+# gates; with the larger recurrent weights (:math:`s = 4, 8`) they grow with k, and so
+# does the loss gradient. The numbers at :math:`k = 100`, as base-10 logarithms:
 
 for s in scales:
     print(
         f"s = {s:g}: full Jacobian {full[s][T]:6.2f}, cell path {cell[s][T]:6.2f}, "
         f"gradient ratio {np.log10(grad_ratio[s][T]):6.2f}"
     )
+
+# sphinx_gallery_start_ignore
+for s in scales:
+    assert np.all(cell[s] <= 0)  # the dashed lines never rise above 1
+for s in (4.0, 8.0):
+    assert np.all(np.diff(full[s][::10]) > 0)  # they grow with k (every 10 steps)
+    assert grad_ratio[s][T] > 1 and grad_ratio[s][T] > grad_ratio[s][T // 2]
+assert full[1.0][T] < full[4.0][T] < full[8.0][T]
+# sphinx_gallery_end_ignore
 
 # %%
 # The GRU behaves the same way: its direct path :math:`\mathrm{diag}(z_t)` is bounded by 1,
@@ -96,6 +106,9 @@ gru_trace = gru.forward(xs)
 gru_full = np.median(gru.jacobian_log_norms(gru_trace)[T]) / log10
 gru_direct = np.median(gru.direct_path_log_gains(gru_trace)[T].max(axis=1)) / log10
 print(f"GRU, s = 8, k = 100: full Jacobian {gru_full:6.2f}, direct path {gru_direct:6.2f}")
+# sphinx_gallery_start_ignore
+assert gru_direct < 0 < 5 < gru_full  # bounded by 1; the other paths explode
+# sphinx_gallery_end_ignore
 
 # %%
 # Hence clipping
@@ -103,7 +116,8 @@ print(f"GRU, s = 8, k = 100: full Jacobian {gru_full:6.2f}, direct path {gru_dir
 # A gated cell removes the *need* for the gradient to pass through a weight matrix at every
 # step, not the possibility. When the recurrent weights are large, the parameter gradient
 # explodes just as it does for a vanilla RNN, and norm clipping is the same remedy: it
-# rescales the whole gradient to a fixed length :math:`\tau` and keeps its direction.
+# rescales a whole gradient longer than :math:`\tau` to length :math:`\tau` and keeps its
+# direction.
 # :func:`vgrad.clip_by_norm` takes the gradients as a list of arrays:
 
 tau = 100.0
@@ -111,6 +125,10 @@ for s in scales:
     clipped, norm = clip_by_norm(list(grads[s].params().values()), tau)
     after = np.sqrt(sum(np.sum(a**2) for a in clipped))
     print(f"s = {s:g}: gradient norm {norm:9.3g} -> {after:9.3g} after clipping at {tau:g}")
+    # sphinx_gallery_start_ignore
+    # s = 1 passes unchanged, the others are cut to tau
+    assert np.isclose(after, norm if s == 1.0 else tau, rtol=1e-12) and (norm < tau) == (s == 1.0)
+    # sphinx_gallery_end_ignore
 
 # %%
 # The healthy gradient (:math:`s = 1`) passes unchanged; the exploding ones are cut to
