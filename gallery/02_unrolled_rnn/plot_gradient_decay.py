@@ -168,5 +168,5 @@ assert np.median(results["tanh"][1.5][0][T]) < 0
 #
 # For the linear network the spectral radius gives the rate in the long run and the
 # singular values bound every finite stretch. With tanh the slopes enter every factor,
-# and of these only the bound :math:`(\gamma\, \sigma_{\max})^k` remains. The pages
+# and of these only the bound :math:`(\gamma\, s_{\max}(W_{hh}))^k` remains. The pages
 # :doc:`/shared_weights` and :doc:`/eigenvalues` derive each of these statements.
