@@ -5,8 +5,8 @@ Training with and without gradient clipping
 A vanilla tanh RNN learns the temporal-order problem: two symbols, each X or Y, appear early
 and in the middle of a sequence of distractors, and the network must report their order at
 the last step. Plain SGD with momentum meets a few very long gradients, takes a long step
-at each, and can end at chance. The same runs with norm clipping meet gradients just as
-long, shorten the steps, and several of them learn the task.
+at each, and can end at chance. The same runs with norm clipping meet long gradients
+too, shorten the steps, and several of them learn the task.
 
 Everything here is small: 16 hidden units, sequences of 20 steps, 300 updates of 32
 sequences, eight random initialisations trained side by side.
@@ -144,11 +144,11 @@ for j in (0, 1):
 # -----------------------
 # The unclipped run brought the loss well below chance and then lost it all: after its best
 # stretch it met a gradient more than five times longer than :math:`\tau`, took a long
-# step, and did not recover. Where it ended, the gradient is small, not because the task
-# is learned but because the network is saturated. Measured on fresh sequences, a large
-# share of the hidden units of a typical unclipped network sit at :math:`|h| > 0.99`, where
-# :math:`\tanh' \approx 0` passes almost no gradient back; a typical clipped network keeps
-# nearly all of its units in the responsive range. The table gives each seed's numbers.
+# step, and did not recover: it ends at chance. What the long steps leave behind shows on
+# fresh sequences: a large share of the hidden units of a typical unclipped network sit at
+# :math:`|h| > 0.99`, where :math:`\tanh' \approx 0` passes almost no gradient back; a
+# typical clipped network keeps nearly all of its units in the responsive range. The table
+# gives each seed's numbers.
 
 best = int(np.argmin(smooth(plain.loss)))
 print(

@@ -113,8 +113,8 @@ plt.show()
 # one length to the next. At T = 8 and 16 training lifts it above 1% within 50 steps and
 # it ends above 0.1: the recurrent weights grow (spectral radius above 1.2 at the end)
 # until the state can carry a symbol to the end, and then the gradient can travel back
-# just as far. At T = 32 it stays below 1% for the first 100 steps and climbs later:
-# learning is slow. At T = 64 it stays below :math:`10^{-6}` in all 300 steps, and the
+# just as far. At T = 32 it stays below 1% for the first 100 steps and climbs later: the
+# signal arrives late. At T = 64 it stays below :math:`10^{-6}` in all 300 steps, and the
 # final profile falls at a steady rate per step (a straight line on the log scale): within
 # this budget the signal does not arrive. Clipping was on in every run; it rescales the
 # whole gradient, so it leaves each recorded :math:`r_T` as it is.
