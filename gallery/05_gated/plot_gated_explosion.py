@@ -16,7 +16,7 @@ recurrent weights are scaled up, and shows what happens to the loss gradient.
 # Three LSTMs, one bias
 # ---------------------
 # All three have the forget bias :math:`b_f = 3` and recurrent weights with entries
-# :math:`\mathcal{N}(0, s^2/n)` for a scale :math:`s \in \{1, 4, 8\}`. For each, on 16
+# :math:`\mathcal{N}(0, \mathrm{scale}^2/n)` for a recurrent scale of 1, 4 or 8. For each, on 16
 # random sequences of 100 steps:
 #
 # * :meth:`~vgrad.lstm.LSTM.jacobian_log_norms` gives
@@ -59,9 +59,9 @@ for s in scales:
 k = np.arange(T + 1)
 fig, (ax_j, ax_g) = plt.subplots(2, 1, figsize=(6.0, 8.4))
 for i, s in enumerate(scales):
-    ax_j.plot(k, 10.0 ** full[s], color=f"C{i}", label=f"full Jacobian, $s = {s:g}$")
-    ax_j.plot(k, 10.0 ** cell[s], color=f"C{i}", linestyle="--", label=f"cell path, $s = {s:g}$")
-    ax_g.plot(k, grad_ratio[s], color=f"C{i}", label=f"$s = {s:g}$")
+    ax_j.plot(k, 10.0 ** full[s], color=f"C{i}", label=f"full Jacobian, scale {s:g}")
+    ax_j.plot(k, 10.0 ** cell[s], color=f"C{i}", linestyle="--", label=f"cell path, scale {s:g}")
+    ax_g.plot(k, grad_ratio[s], color=f"C{i}", label=f"scale {s:g}")
 ax_j.axhline(1.0, color="0.4", linewidth=0.8)
 ax_j.set(
     title=r"$\|\partial(h_T, c_T)/\partial(h_{T-k}, c_{T-k})\|_2$ (median)",
@@ -79,12 +79,12 @@ plt.show()
 # %%
 # The dashed lines never rise above 1, whatever the weights: the cell path is a product of
 # numbers in (0, 1). The solid lines include every other path, through :math:`h` and the
-# gates; with the larger recurrent weights (:math:`s = 4, 8`) they grow with k, and so
+# gates; with the larger recurrent weights (scales 4 and 8) they grow with k, and so
 # does the loss gradient. The numbers at :math:`k = 100`, as base-10 logarithms:
 
 for s in scales:
     print(
-        f"s = {s:g}: full Jacobian {full[s][T]:6.2f}, cell path {cell[s][T]:6.2f}, "
+        f"scale {s:g}: full Jacobian {full[s][T]:6.2f}, cell path {cell[s][T]:6.2f}, "
         f"gradient ratio {np.log10(grad_ratio[s][T]):6.2f}"
     )
 
@@ -105,7 +105,7 @@ gru = GRU.random(d, n, m, np.random.default_rng(11), update_bias=3.0, recurrent_
 gru_trace = gru.forward(xs)
 gru_full = np.median(gru.jacobian_log_norms(gru_trace)[T]) / log10
 gru_direct = np.median(gru.direct_path_log_gains(gru_trace)[T].max(axis=1)) / log10
-print(f"GRU, s = 8, k = 100: full Jacobian {gru_full:6.2f}, direct path {gru_direct:6.2f}")
+print(f"GRU, scale 8, k = 100: full Jacobian {gru_full:6.2f}, direct path {gru_direct:6.2f}")
 # sphinx_gallery_start_ignore
 assert gru_direct < 0 < 5 < gru_full  # bounded by 1; the other paths explode
 # sphinx_gallery_end_ignore
@@ -124,14 +124,14 @@ tau = 100.0
 for s in scales:
     clipped, norm = clip_by_norm(list(grads[s].params().values()), tau)
     after = np.sqrt(sum(np.sum(a**2) for a in clipped))
-    print(f"s = {s:g}: gradient norm {norm:9.3g} -> {after:9.3g} after clipping at {tau:g}")
+    print(f"scale {s:g}: gradient norm {norm:9.3g} -> {after:9.3g} after clipping at {tau:g}")
     # sphinx_gallery_start_ignore
-    # s = 1 passes unchanged, the others are cut to tau
+    # scale 1 passes unchanged, the others are cut to tau
     assert np.isclose(after, norm if s == 1.0 else tau, rtol=1e-12) and (norm < tau) == (s == 1.0)
     # sphinx_gallery_end_ignore
 
 # %%
-# The healthy gradient (:math:`s = 1`) passes unchanged; the exploding ones are cut to
+# The healthy gradient (scale 1) passes unchanged; the exploding ones are cut to
 # length :math:`\tau`. Clipping cannot do the opposite: the vanishing part of a gradient
 # stays vanished, which is why the gate biases of
 # :ref:`sphx_glr_auto_examples_05_gated_plot_forget_bias.py` matter.
