@@ -21,11 +21,13 @@ from conftest import REPO_ROOT, SITE
 STUDENT = Path(
     os.environ.get("VGRAD_STUDENT_SITE", REPO_ROOT / "docs" / "_build" / "student")
 ).resolve()
-#: The pages without exercises: everything in the root toctree but the chapters.
+#: The pages without exercises: everything in the root toctree but the chapters, and the
+#: summary that closes them.
 NOT_CHAPTERS = {
     "notation",
     "exercises",
     "corrections",
+    "conclusion",  # a one-page summary: its exercises moved with their theory
     "auto_examples/index",
     "install",
     "api",
