@@ -86,8 +86,8 @@ def draw_surface(ax):
 # learning rate :math:`\eta = 0.005`, once unclipped and once with the gradient clipped to
 # norm :math:`\tau = 20` by :func:`vgrad.clip_by_norm`. The gradient norm stays about 10
 # and the threshold acts only within a hundredth of the cliff line, so the two paths
-# coincide until the first such step. ``descend`` runs a batch of starting points at once: here those
-# used at the end of this example, of which we follow :math:`(6.5, -5)` first.
+# coincide until the first such step. ``descend`` runs a batch of starting points at once:
+# here those used at the end of this example, of which we follow :math:`(6.5, -5)` first.
 
 ETA, TAU, STEPS = 0.005, 20.0, 200
 # sphinx_gallery_start_ignore
