@@ -110,6 +110,12 @@ coarse = check_gradient(
     lambda p: float(loss(p[0], p[1])), [4.8, B_CLIFF], [float(gw), float(gb)], rtol=1e-5
 )
 assert not coarse.passed
+step = np.finfo(float).eps ** (1 / 3)  # the default relative step the text states, 6e-6
+assert abs(step - 6e-6) < 1e-7
+explicit = check_gradient(
+    lambda p: float(loss(p[0], p[1])), [4.8, B_CLIFF], [float(gw), float(gb)], rtol=1e-5, eps=step
+)
+np.testing.assert_array_equal(coarse.numerical, explicit.numerical)
 # sphinx_gallery_end_ignore
 
 # %%

@@ -40,6 +40,19 @@ by_value = np.array([clip_by_value(g, C).grads for g in grads])
 assert len(grads) == 8 and TAU == C == 1.0  # as the text states
 for clipped in (by_norm, by_value):  # neither rule lengthens a gradient or any entry
     assert np.all(np.abs(clipped) <= np.abs(grads))
+# The picture's text: every arrow longer than c ends on the square; an arrow with one
+# coordinate clipped and the other not turns towards the nearest diagonal.
+long = lengths > C
+assert np.all(np.max(np.abs(by_value[long]), axis=1) == C)
+one_cut = np.sum(np.abs(grads) > C, axis=1) == 1
+
+
+def off_diag(v):
+    """Angle of each row of v from the nearest diagonal, in radians."""
+    return np.abs(np.abs(np.arctan2(v[:, 1], v[:, 0])) % (np.pi / 2) - np.pi / 4)
+
+
+assert one_cut.any() and np.all(off_diag(by_value[one_cut]) < off_diag(grads[one_cut]))
 # sphinx_gallery_end_ignore
 
 
