@@ -21,7 +21,9 @@ any rule, so each rule can be clipped (:doc:`/remedies`).
 The rules are small frozen dataclasses holding the hyper-parameters; the learning rate
 :math:`\eta` is passed separately, as in :func:`vgrad.train`. :meth:`Optimizer.update`
 works on one network's parameters or on parameters stacked along a leading run axis
-(:func:`vgrad.train_many`), where each hyper-parameter may be one value per run.
+(:func:`vgrad.train_many`), where each hyper-parameter may be one value per run;
+:meth:`Optimizer.per_kind` lets runs of different rules share one stack, each kind updating
+its own runs.
 """
 
 from __future__ import annotations
@@ -86,12 +88,92 @@ class Optimizer:
             object.__setattr__(out, k, v)
         return out
 
+    @staticmethod
+    def per_kind(rules: Sequence[Optimizer]) -> Optimizer:
+        """One rule for runs stacked under rules of one kind or of several.
+
+        Parameters
+        ----------
+        rules : sequence of Optimizer
+            One rule per run, in the order of the stack.
+
+        Returns
+        -------
+        Optimizer
+            With one kind, :meth:`stacked`. With several, a rule that updates each kind's
+            runs by :meth:`stacked` of that kind's rules, on those runs alone, so that every
+            run gets the update its own rule gives it; its state holds every kind's slots
+            (zero, and unused, where a run's rule has none).
+
+        Raises
+        ------
+        TypeError
+            If an element of ``rules`` is not an Optimizer.
+        ValueError
+            If ``rules`` is empty.
+        """
+        if not len(rules):
+            raise ValueError("rules must hold one rule per run, got none")
+        for i, r in enumerate(rules):
+            if not isinstance(r, Optimizer):
+                raise TypeError(f"rules[{i}] must be a vgrad.optim rule, got {r!r}")
+        kinds = list(dict.fromkeys(type(r) for r in rules))
+        if len(kinds) == 1:
+            return Optimizer.stacked(rules)
+        parts = []
+        for kind in kinds:
+            ix = np.array([i for i, r in enumerate(rules) if type(r) is kind])
+            parts.append((kind.stacked([rules[i] for i in ix]), ix))
+        return _PerKind(tuple(parts))
+
     def take(self, runs: np.ndarray) -> Optimizer:
         """A stacked rule restricted to the runs selected by ``runs``."""
         out = object.__new__(type(self))
         for k, v in self.hyper().items():
             object.__setattr__(out, k, np.asarray(v)[runs] if np.ndim(v) else v)
         return out
+
+
+@dataclass(frozen=True)
+class _PerKind(Optimizer):
+    """Runs of several kinds of rule in one stack (:meth:`Optimizer.per_kind`): ``parts``
+    pairs each kind's stacked rule with the indices of its runs."""
+
+    parts: tuple[tuple[Optimizer, np.ndarray], ...]
+
+    def init(self, params):
+        slots = dict.fromkeys(s for rule, _ in self.parts for s in rule.slots)
+        return {s: {k: np.zeros_like(p) for k, p in params.items()} for s in slots}
+
+    def update(self, params, grads, state, t, lr):
+        new = {k: p.copy() for k, p in params.items()}
+        new_state = {s: {k: v.copy() for k, v in a.items()} for s, a in state.items()}
+        for rule, ix in self.parts:
+            mine = {s: {k: v[ix] for k, v in state[s].items()} for s in rule.slots}
+            p, st = rule.update(
+                {k: v[ix] for k, v in params.items()},
+                {k: v[ix] for k, v in grads.items()},
+                mine,
+                t,
+                np.asarray(lr)[ix] if np.ndim(lr) else lr,
+            )
+            for k in new:
+                new[k][ix] = p[k]
+            for s in rule.slots:
+                for k in new:
+                    new_state[s][k][ix] = st[s][k]
+        return new, new_state
+
+    def take(self, runs: np.ndarray) -> Optimizer:
+        keep = np.zeros(sum(len(ix) for _, ix in self.parts), dtype=bool)
+        keep[runs] = True
+        position = np.cumsum(keep) - 1  # the index of each kept run in the smaller stack
+        parts = tuple(
+            (rule.take(keep[ix]), position[ix[keep[ix]]])
+            for rule, ix in self.parts
+            if keep[ix].any()
+        )
+        return parts[0][0] if len(parts) == 1 else _PerKind(parts)
 
 
 @dataclass(frozen=True)

@@ -399,7 +399,8 @@ def train_many(
     clip : None, ("norm", tau), ("value", c), or a sequence of these (one per run)
         As in :func:`train`; one loop can train clipped and unclipped runs side by side.
     optimizer : as in :func:`train`, or a sequence of rules (one per run)
-        Every run must use the same kind of rule; their hyper-parameters may differ.
+        The runs may use different kinds of rule (:meth:`vgrad.optim.Optimizer.per_kind`)
+        and different hyper-parameters.
     omega : float, or a sequence of floats (one per run)
         :math:`\alpha` of :func:`train`; 0 for the runs without the regulariser.
 
@@ -431,7 +432,7 @@ def train_many(
             _rule(o, float(mu))
             for o, mu in zip(_per_run(optimizer, "optimizer", R), mus, strict=True)
         ]
-    rule = Optimizer.stacked(rules)
+    rule = Optimizer.per_kind(rules)
     alphas = np.array([_check_omega(v, nets[0]) for v in _per_run(omega, "omega", R)])
     one_clip = clip is None or (isinstance(clip, tuple) and isinstance(clip[0], str))
     clips = [_check_clip(c) for c in ([clip] * R if one_clip else _per_run(clip, "clip", R))]
