@@ -2,7 +2,7 @@
 
 ``nox -s tests``        the test suite on each installed Python 3.11, 3.12, 3.13, and once
                         with the lowest versions pyproject.toml allows (numpy 1.26)
-``nox -s lint``         ruff lint and format check
+``nox -s lint``         ruff lint and format check, and tools/claims.py (prose claims)
 ``nox -s docs``         the strict site build into docs/_build/html (``-- --fast``, ``-- --clean``;
                         ``-- --student``: the student edition, without solutions, into
                         docs/_build/student)
@@ -148,10 +148,11 @@ def tests(session: nox.Session, deps: str) -> None:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """ruff lint and format check."""
+    """ruff lint and format check; every prose claim checked or reasoned (tools/claims.py)."""
     session.install("ruff>=0.6")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
+    session.run("python", "tools/claims.py")
 
 
 WEB_DIR = Path("tools/web")
