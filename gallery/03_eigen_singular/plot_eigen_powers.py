@@ -147,6 +147,10 @@ EPS = np.finfo(np.float64).eps
 # Exact to rounding (relative to the largest component) until the floor, about sixteen
 # decades down, and far off below it: the smallest component at p = P is noise.
 assert gap < 1e-12 and round(-np.log10(EPS)) == 16
+# Each component down to 1e4 times the floor (about twelve decades below the largest) is
+# as predicted to 1% (the worst kernel measured: 0.03%).
+clear = predicted > 1e4 * EPS * largest[:, None]
+assert np.all(np.abs(measured - predicted)[clear] < 1e-2 * predicted[clear])
 assert predicted[P, 4] < EPS * largest[P] and measured[P, 4] > 1e6 * predicted[P, 4]
 # sphinx_gallery_end_ignore
 fig, ax = plt.subplots(figsize=(6.0, 4.4), layout="constrained")
@@ -238,7 +242,8 @@ else:
 # sphinx_gallery_thumbnail_number = 1
 
 # %%
-# The eigenvalues decide the *eventual* fate of every direction. They say nothing about
-# the first few steps: a matrix whose eigenvalues are all inside the circle can still
-# amplify a gradient for a while when its eigenvectors are far from orthogonal. That is
-# the subject of the next example, on eigenvalues against singular values.
+# The eigenvalues decide the *eventual* fate of every direction. Over the first few steps
+# they give only a lower bound, :math:`\rho^p \le \|M^p\|_2`: a matrix whose eigenvalues are
+# all inside the circle can still amplify a gradient for a while when its eigenvectors are
+# far from orthogonal. That is the subject of the next example, on eigenvalues against
+# singular values.
