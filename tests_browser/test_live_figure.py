@@ -47,7 +47,8 @@ def data() -> dict:
 
 
 def vgrad_log_norms(data: dict, rho: float, T: int, activation: str, kind: str, s: float):
-    """vgrad's natural-log norms log ||dh_T/dh_{T-k}||_2, k = 0..T, for one setting."""
+    """vgrad's natural-log norms log ||dh_T/dh_{T-k}||_2, k = 0..T, for one setting (``s`` is
+    the input scale, beta on the page)."""
     n = data["n"]
     W_hh = rho * np.array(data["matrices"][kind])
     net = vgrad.RNN(
@@ -171,8 +172,26 @@ def test_matrices_have_the_advertised_spectra(data: dict) -> None:
     assert np.array(data["W_xh"]).shape == (n, data["d"])
 
 
+def test_opens_on_the_normal_matrix(browser, base_url: str) -> None:
+    """The figure opens on the setting the page's first "thing to try" describes: identity
+    activation, normal matrix, rho = 0.95, where the curve is exactly rho^k."""
+    context, page, errors = open_live(browser, base_url + PAGE)
+    try:
+        live = Live(page)
+        state = live.state()
+        assert (state["activation"], state["kind"], state["rho"]) == ("identity", "normal", 0.95)
+        assert page.locator(KIND).input_value() == "normal"
+        assert page.locator(ACTIVATION).input_value() == "identity"
+        k = np.arange(state["T"] + 1)
+        np.testing.assert_allclose(live.values(), k * np.log(0.95), rtol=0, atol=TOLERANCE)
+    finally:
+        context.close()
+    assert not errors, "\n".join(errors)
+
+
 def test_what_the_page_says_about_the_figure(data: dict) -> None:
-    """The "Things to try" of shared_weights.md, on the figure's own inputs."""
+    """The "Things to try" of shared_weights.md, on the figure's own inputs (s: the input
+    scale beta)."""
     T = 60
     k = np.arange(T + 1)
     for rho, s in itertools.product((0.6, 0.95, 1.0, 1.3, 1.5), (0.0, 0.5, 2.0)):

@@ -100,7 +100,7 @@ for w in (0.99, 1.01):
 # follows the curve of :math:`|w|`. For a diagonalisable matrix :math:`W_{hh}` the picture
 # holds for the component along each eigenvector, with :math:`w` replaced by its
 # eigenvalue; the largest singular value only bounds the whole power,
-# :math:`\|W_{hh}^k\|_2 \le s_{\max}^k`. See
+# :math:`\|W_{hh}^k\|_2 \le \sigma_{\max}^k`. See
 # :ref:`sphx_glr_auto_examples_02_unrolled_rnn_plot_gradient_decay.py` for a network
 # where the two coincide.
 
