@@ -48,7 +48,7 @@ def data() -> dict:
 
 def vgrad_log_norms(data: dict, rho: float, T: int, activation: str, kind: str, s: float):
     """vgrad's natural-log norms log ||dh_T/dh_{T-k}||_2, k = 0..T, for one setting (``s`` is
-    the input scale, beta on the page)."""
+    the input scale, named in words on the page)."""
     n = data["n"]
     W_hh = rho * np.array(data["matrices"][kind])
     net = vgrad.RNN(
@@ -191,7 +191,7 @@ def test_opens_on_the_normal_matrix(browser, base_url: str) -> None:
 
 def test_what_the_page_says_about_the_figure(data: dict) -> None:
     """The "Things to try" of shared_weights.md, on the figure's own inputs (s: the input
-    scale beta)."""
+    scale)."""
     T = 60
     k = np.arange(T + 1)
     for rho, s in itertools.product((0.6, 0.95, 1.0, 1.3, 1.5), (0.0, 0.5, 2.0)):

@@ -9,9 +9,10 @@ A page places the figure with the directive
 
 which leaves an empty container for ``_static/live/live_decay.js`` to fill with controls
 (spectral radius :math:`\rho`, number of steps :math:`T`, activation, kind of matrix, input
-scale :math:`\beta`; it opens on the identity activation and the normal matrix), an SVG
-plot of :math:`\|\partial h_T/\partial h_{T-k}\|_2` against :math:`k` and a table of the
-plotted numbers for screen readers. The script runs the recurrence and multiplies the step
+scale, named in words since :math:`\beta` is the clipping factor; it opens on the identity
+activation and the normal matrix), an SVG plot of
+:math:`\|\partial h_T/\partial h_{T-k}\|_2` against :math:`k` and a table of the plotted
+numbers for screen readers. The script runs the recurrence and multiplies the step
 Jacobians itself; it reads its inputs from ``_static/live/decay_data.js``, which
 :func:`decay_data` computes with vgrad and this module writes into the build output at every
 build (it is not a source file). The browser tests (``tests_browser/test_live_figure.py``)
@@ -42,7 +43,7 @@ N_HIDDEN, D_INPUT, T_MAX, SEED = 16, 4, 100, 2024
 #: N(0, COUPLING^2 / n), like the off-diagonal entries of a random Gaussian matrix.
 COUPLING = 1.0
 RHO_RANGE = (0.5, 1.5, 0.01)  # min, max, step of the slider
-INPUT_SCALE_RANGE = (0.0, 2.0, 0.05)  # the input scale beta multiplying every x_t
+INPUT_SCALE_RANGE = (0.0, 2.0, 0.05)  # the input scale multiplying every x_t
 
 DATA_FILE = "_static/live/decay_data.js"
 SCRIPT_FILE = "live/live_decay.js"
@@ -83,8 +84,9 @@ def decay_data(
       its powers grow for a while before :math:`\rho^k` takes over (:doc:`/eigenvalues`).
 
     The page multiplies either matrix by the reader's :math:`\rho` and the inputs by the
-    reader's input scale :math:`\beta`; the recurrence is
-    :math:`h_t = \phi(W_{xh} (\beta x_t) + \rho M h_{t-1})` with :math:`h_0 = 0` and no bias, on one
+    reader's input scale :math:`s_{\mathrm{in}}`; the recurrence is
+    :math:`h_t = \phi(W_{xh} (s_{\mathrm{in}} x_t) + \rho M h_{t-1})` with :math:`h_0 = 0` and
+    no bias, on one
     fixed input sequence ``xs`` (the tanh Jacobians depend on it through :math:`h_t`).
 
     Returns

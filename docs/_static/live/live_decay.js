@@ -1,8 +1,8 @@
 /* The live gradient-decay figure of vgrad (docs/_ext/live_figure.py places it on a page).
  *
  * For the reader's spectral radius rho, number of steps T, activation phi, kind of matrix M
- * and input scale β, this script runs the recurrence
- *     h_t = phi(W_xh (β x_t) + rho M h_{t-1}),  h_0 = 0,  t = 1..T,
+ * and input scale s_in (named in words on the page), this script runs the recurrence
+ *     h_t = phi(W_xh (s_in x_t) + rho M h_{t-1}),  h_0 = 0,  t = 1..T,
  * on the inputs that vgrad wrote at build time (window.vgradLiveData, _static/live/
  * decay_data.js), and plots log10 ||dh_T/dh_{T-k}||_2 for k = 0..T, where
  *     dh_T/dh_{T-k} = J_T J_{T-1} ... J_{T-k+1},  J_s = diag(phi'(a_s)) rho M,
@@ -186,7 +186,7 @@
   const KIND_TEXT = { normal: "the normal matrix", nonnormal: "the non-normal matrix" };
   const ACTIVATION_TEXT = (state) =>
     state.activation === "tanh"
-      ? `tanh (input scale β = ${state.inputScale.toFixed(2)})`
+      ? `tanh (input scale ${state.inputScale.toFixed(2)})`
       : "the identity";
   /** The plotted quantity, in HTML. */
   const NORM_HTML =
@@ -428,7 +428,7 @@
       control(steps.id, "steps T", steps, stepsOut),
       control(activation.id, "activation φ", activation),
       control(kind.id, "recurrent matrix", kind),
-      control(inputs.id, "input scale β", inputs, inputsOut),
+      control(inputs.id, "input scale", inputs, inputsOut),
     );
 
     const caption = el("figcaption", { id: `${id}-caption` });
@@ -492,7 +492,7 @@
       summaryP.innerHTML = summary(state, ln);
       tableCaption.textContent =
         `Plotted values: ρ = ${state.rho.toFixed(2)}, T = ${state.T}, ${state.activation}, ` +
-        `${KIND_TEXT[state.kind]}, input scale β = ${state.inputScale.toFixed(2)}`;
+        `${KIND_TEXT[state.kind]}, input scale ${state.inputScale.toFixed(2)}`;
       const rows = [];
       for (let k = 0; k <= state.T; k++) {
         const tr = el("tr", { "data-k": k });
