@@ -158,7 +158,8 @@ for k in lags:
 # rounding level the finite difference runs out of bits: perturbing :math:`h_{T-k}` by
 # :math:`h \approx 6\times 10^{-6}` changes the final loss by less than one unit in the
 # last place, the two losses are identical and the difference quotient is exactly 0
-# (not drawn on the log axis). BPTT has no such limit and keeps following the decay.
+# (not drawn on the log axis). BPTT, which never subtracts two losses, keeps following the
+# decay.
 
 ax_k.plot(lags, bptt, color="C0", label=r"BPTT $\|\partial \mathcal{L}/\partial h_{T-k}\|$")
 ax_k.plot(

@@ -81,8 +81,8 @@ assert terms[-1].count(" J") == T  # the longest product, for h_0, has T factors
 # further things differ: every layer receives an input of its own, and every layer uses
 # the same matrix. In the deep network the backward pass multiplies by
 # :math:`\mathrm{diag}(\phi'(z_l))\, W_l` with a different :math:`W_l` each time; in the
-# recurrent network by :math:`\mathrm{diag}(\phi'(a_t))\, W_{hh}`: the same :math:`W_{hh}` every time, between
-# diagonal matrices that change from step to step.
+# recurrent network by :math:`\mathrm{diag}(\phi'(a_t))\, W_{hh}`: the same :math:`W_{hh}`
+# every time, between diagonal matrices that change from step to step.
 
 fig, (ax_ff, ax_rnn) = plt.subplots(
     2, 1, figsize=(6.2, 5.6), gridspec_kw={"height_ratios": [2.5, 3.15]}
