@@ -5,20 +5,21 @@ The unrolled recurrent network
 A recurrent network applies the same update at every step,
 :math:`h_t = \phi(W_{xh} x_t + W_{hh} h_{t-1} + b_h)`, :math:`y_t = W_{hy} h_t + b_y`.
 Written out over a sequence of length :math:`T` it becomes a feed-forward network with
-:math:`T` hidden layers, one per time step, plus a loss on top. This example draws that
-graph with matplotlib: the forward pass, the backward pass that carries the loss
-gradient back through time, and the comparison with an ordinary deep network.
+:math:`T` hidden layers, one per time step, plus a loss layer that every step feeds.
+This example draws that graph with matplotlib: the forward pass, the backward pass that
+carries the loss gradient back through time, and the comparison with an ordinary deep
+network.
 """
 
 # %%
 # Drawing
 # -------
-# Boxes are the vectors of the computation, arrows the matrices that connect them.
-# Solid dark arrows are the forward pass; dashed blue arrows are the backward pass, which
-# runs every forward arrow in reverse. The recurrent matrix is drawn in vermilion
-# wherever it appears, and line style (solid or dashed) carries the same information as
-# colour. The drawing comes from ``vgrad.diagram``, a few small functions on top of
-# matplotlib's patches.
+# Boxes are the vectors of the computation, arrows the matrices that connect them. Solid
+# dark arrows are the forward pass; dashed blue arrows are the backward pass, which runs
+# every forward arrow but the input's in reverse. The recurrent matrix is drawn in vermilion
+# on the forward arrows, which are also thicker, and line style (solid or dashed) tells
+# forward from backward without the colours. The drawing comes from ``vgrad.diagram``, a few
+# small functions on top of matplotlib's patches.
 #
 # The initial state :math:`h_0` and steps 1 and 2 are drawn, then an ellipsis, then the
 # last step :math:`T`. Reading upwards in each column: the input :math:`x_t` enters
@@ -37,8 +38,9 @@ fig.suptitle("An RNN unrolled over T time steps:\nforward pass and backpropagati
 plt.show()
 
 # %%
-# The backward pass starts at the loss layer. Every :math:`h_t` collects gradient from
-# two places: its own output, and :math:`h_{t+1}`, through the Jacobian
+# The backward pass starts at the loss layer. Every :math:`h_t` between :math:`h_0` and
+# :math:`h_T` collects gradient from two places: its own output, and :math:`h_{t+1}`,
+# through the Jacobian
 # :math:`\partial h_{t+1} / \partial h_t = \mathrm{diag}(\phi'(a_{t+1}))\, W_{hh}`. Going
 # from :math:`h_T` back to :math:`h_{T-k}` therefore multiplies by :math:`k` such
 # Jacobians, all containing the *same* :math:`W_{hh}`.
@@ -49,9 +51,9 @@ plt.show()
 # The gradient that reaches :math:`h_{T-k}` from the loss at step :math:`T` has crossed
 # :math:`k` dashed horizontal arrows, and each of them multiplies by one Jacobian. The
 # loss at step :math:`s` reaches :math:`h_t` through :math:`s - t` of them, so the total
-# gradient at :math:`h_t` is a sum over the losses of steps :math:`t` to :math:`T`, each
-# term carrying its own product. For :math:`T = 4`, writing ``dLs/dhs`` for the direct
-# term :math:`\partial \mathcal L_s / \partial h_s
+# gradient at :math:`h_t` is a sum over the losses of steps :math:`\max(t, 1)` to
+# :math:`T`, each term carrying its own product. For :math:`T = 4`, writing ``dLs/dhs``
+# for the direct term :math:`\partial \mathcal L_s / \partial h_s
 # = (\partial \mathcal L_s / \partial y_s)\, W_{hy}`:
 
 T = 4
@@ -75,12 +77,12 @@ assert terms[-1].count(" J") == T  # the longest product, for h_0, has T factors
 # ----------------------------------
 # Lay the hidden states in a row and the unrolled network is a stack of :math:`T`
 # layers, like the deep network of :doc:`/deep_networks` (the lower row leaves out the
-# outputs and draws only the loss of the last step). Two things differ: every layer
-# receives an input of its own, and every layer uses the same matrix. In the deep network
-# the backward pass multiplies by :math:`\mathrm{diag}(\phi'(z_l))\, W_l` with a different
-# :math:`W_l` each time; in the recurrent network by
-# :math:`\mathrm{diag}(\phi'(a_t))\, W_{hh}`: the same :math:`W_{hh}` every time, between
-# diagonal matrices that change from step to step.
+# outputs and draws only the loss of the last step, though every step has one). Two
+# further things differ: every layer receives an input of its own, and every layer uses
+# the same matrix. In the deep network the backward pass multiplies by
+# :math:`\mathrm{diag}(\phi'(z_l))\, W_l` with a different :math:`W_l` each time; in the
+# recurrent network by :math:`\mathrm{diag}(\phi'(a_t))\, W_{hh}`: the same :math:`W_{hh}`
+# every time, between diagonal matrices that change from step to step.
 
 fig, (ax_ff, ax_rnn) = plt.subplots(
     2, 1, figsize=(6.2, 5.6), gridspec_kw={"height_ratios": [2.5, 3.15]}
@@ -97,7 +99,7 @@ plt.show()
 # contains :math:`W_{hh}` :math:`k` times. With the identity activation it is the
 # power :math:`W_{hh}^k`, governed by how powers of a single matrix behave (the scalar
 # case: :ref:`sphx_glr_auto_examples_02_unrolled_rnn_plot_scalar_powers.py`); with tanh
-# the slopes between the factors change its rate, which the eigenvalues of
+# the slopes between the factors can change its rate, which the eigenvalues of
 # :math:`W_{hh}` then do not fix
 # (:ref:`sphx_glr_auto_examples_02_unrolled_rnn_plot_gradient_decay.py` measures both).
 
