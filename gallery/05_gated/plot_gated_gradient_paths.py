@@ -171,7 +171,7 @@ assert np.all(np.diff(dead["IRNN (ReLU, I)"]) >= 0)
 # :math:`\sigma(b_f)` per step: :math:`\partial \mathcal L/\partial c_t` also collects the
 # paths through :math:`h`. It beats the tanh RNNs, but a factor of about 0.78 per
 # step still loses more than five orders of magnitude over 50 steps. With :math:`b_f = 3`
-# (:math:`\sigma(3) \approx 0.95`) the curves flatten: from :math:`k = 20` on the cell-state
+# (:math:`\sigma(3) \approx 0.95`) the LSTM curves flatten: from :math:`k = 20` on the cell-state
 # gradient stays between 5 % and 20 % of the gradient injected at step T. The GRU's update
 # gate plays the same part. A gated cell provides a path whose gain is a gate instead of a
 # weight matrix; the gate's bias decides whether that path remembers
