@@ -329,7 +329,7 @@ class LSTM(GatedCell):
         return self._gate_log_gains(trace, t, GATES.index("f"))
 
     def step_jacobians(self, trace: LSTMTrace) -> np.ndarray:
-        r"""Full one-step Jacobians of the state :math:`s_t = (h_t, c_t)`.
+        r"""Full one-step Jacobians of the state :math:`(h_t, c_t)`.
 
         .. math::
 
