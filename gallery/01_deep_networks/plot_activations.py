@@ -4,9 +4,9 @@ Activation functions and the bound on their derivative
 
 Every backward step through a layer multiplies the gradient by the derivative of that
 layer's activation, evaluated at its pre-activation. How large that derivative can be,
-:math:`\gamma = \sup_z |\phi'(z)|`, caps what the activation lets a single layer pass on. This example
-plots the sigmoid, tanh and ReLU with their derivatives and compares the bound with the
-values a layer typically sees.
+:math:`\gamma = \sup_z |\phi'(z)|`, caps what the activation lets a single layer pass
+on. This example plots the sigmoid, tanh and ReLU with their derivatives and compares the
+bound with the values a layer typically sees.
 """
 
 # %%
@@ -65,7 +65,7 @@ for name, act in acts.items():
     print(f"{name:8s} max phi'(z) on the grid = {act.df(z).max():.6f}   gamma = {act.gamma:g}")
 
 # sphinx_gallery_start_ignore
-for name, act in acts.items():
+for act in acts.values():
     assert np.isclose(act.df(z).max(), act.gamma, rtol=1e-12, atol=0)
 zero = np.abs(z) < 1e-9  # the grid point at 0 (linspace may leave it off by rounding)
 assert zero.sum() == 1
