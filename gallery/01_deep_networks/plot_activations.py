@@ -4,9 +4,9 @@ Activation functions and the bound on their derivative
 
 Every backward step through a layer multiplies the gradient by the derivative of that
 layer's activation, evaluated at its pre-activation. How large that derivative can be,
-:math:`\gamma = \sup_z |\phi'(z)|`, caps how much a single layer can pass on. This example
-plots the sigmoid, tanh and ReLU with their derivatives and compares the bound with the
-values a layer typically sees.
+:math:`\gamma = \sup_z |\phi'(z)|`, caps what the activation lets a single layer pass
+on. This example plots the sigmoid, tanh and ReLU with their derivatives and compares the
+bound with the values a layer typically sees.
 """
 
 # %%
@@ -54,21 +54,31 @@ fig.suptitle("Sigmoid, tanh and ReLU and their derivatives")
 plt.show()
 
 # %%
-# The bound is attained, but only at one point
-# --------------------------------------------
+# Where the bound is attained
+# ---------------------------
 # The sigmoid's derivative :math:`\sigma'(z) = \sigma(z)(1 - \sigma(z))` peaks at
-# :math:`1/4` at :math:`z = 0`; tanh's peaks at :math:`1` there. ReLU's derivative is
+# :math:`1/4` at :math:`z = 0` only; tanh's peaks at :math:`1` there only. ReLU's derivative is
 # exactly 1 on the whole positive half-line and 0 on the negative one. On a fine grid the
 # largest derivative matches :math:`\gamma`:
 
 for name, act in acts.items():
     print(f"{name:8s} max phi'(z) on the grid = {act.df(z).max():.6f}   gamma = {act.gamma:g}")
 
+# sphinx_gallery_start_ignore
+for act in acts.values():
+    assert np.isclose(act.df(z).max(), act.gamma, rtol=1e-12, atol=0)
+zero = np.abs(z) < 1e-9  # the grid point at 0 (linspace may leave it off by rounding)
+assert zero.sum() == 1
+for name in ("sigmoid", "tanh"):  # below gamma everywhere else on the grid
+    assert np.all(acts[name].df(z[~zero]) < acts[name].gamma)
+assert np.all(acts["relu"].df(z[z > 0]) == 1) and np.all(acts["relu"].df(z[z < 0]) == 0)
+# sphinx_gallery_end_ignore
+
 # %%
 # What a layer typically sees
 # ---------------------------
-# Pre-activations are spread out, so the derivative a gradient actually meets is usually
-# below :math:`\gamma`. Draw pre-activations :math:`z` from a centred normal distribution,
+# Pre-activations are spread out, so the derivative a gradient actually meets is on
+# average below :math:`\gamma`. Draw pre-activations :math:`z` from a centred normal distribution,
 # for a few values of its standard deviation (the *spread*), and average :math:`\phi'(z)`:
 
 rng = np.random.default_rng(0)
@@ -78,6 +88,9 @@ print("  spread  " + "  ".join(f"{name:>8s}" for name in names))
 for spread in spreads:
     means = [act.df(spread * z_draw).mean() for act in acts.values()]
     print(f"{spread:8.1f}  " + "  ".join(f"{m:8.4f}" for m in means))
+    # sphinx_gallery_start_ignore
+    assert all(m < act.gamma for m, act in zip(means, acts.values(), strict=True))
+    # sphinx_gallery_end_ignore
 
 # %%
 # Through many layers
@@ -138,5 +151,6 @@ assert abs(np.log(median_20) - 20 * np.log(geo_sigmoid)) < 0.05 * 20 * abs(np.lo
 # This is only half the story. A backward step multiplies by
 # :math:`\mathrm{diag}(\phi'(z))\, W`, so the honest per-layer bound is
 # :math:`\gamma \|W\|_2`: large weights can compensate for a small :math:`\gamma`, and
-# tanh or ReLU networks can still lose their gradient if :math:`\|W\|_2 < 1`. The same
+# tanh or ReLU networks must still lose their gradient if :math:`\|W_l\|_2 \le q < 1` in
+# every layer. The same
 # product, with one shared :math:`W`, is what the recurrent examples study.

@@ -18,13 +18,15 @@ networks for three activations and three weight initialisations.
 #
 # * *standard*: :math:`W_{ij} \sim U(-1/\sqrt{n}, 1/\sqrt{n})`, variance :math:`1/(3n)`;
 # * *Xavier* (Glorot & Bengio): variance :math:`2/(n_{in} + n_{out}) = 1/n` here, which
-#   keeps the signal's variance for an activation with slope 1 at 0, such as tanh;
-# * *He*: variance :math:`2/n`, which makes up for ReLU setting half of its inputs to 0.
+#   keeps the signal's variance to first order for an activation with slope 1 at 0, such
+#   as tanh;
+# * *He*: variance :math:`2/n`, which makes up for ReLU zeroing the negative half of a
+#   symmetric input.
 #
 # :func:`vgrad.gradient_flow` runs a batch of 64 random inputs forward, starts the
 # backward pass from a random unit gradient at the output, and returns the logarithm of
 # the mean norm :math:`\|\partial \mathcal L / \partial y_l\|` at every layer. It renormalises as
-# it goes, so the logarithm stays exact even where the gradient itself would underflow.
+# it goes, so the logarithm stays accurate even where the gradient itself would underflow.
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -49,6 +51,8 @@ for act in activations:
         active[act, init] = np.mean([z > 0 for z in net.forward(x).z])
         # sphinx_gallery_start_ignore
         assert all(np.all(b == 0) for b in net.b) and net.W[0].shape == (width, width)
+        if act == "sigmoid":  # gamma sigma_max(W_l) < 1 in every layer, for every init
+            assert max(np.linalg.norm(W, 2) for W in net.W) < 4
         # sphinx_gallery_end_ignore
 
 # sphinx_gallery_start_ignore
@@ -100,8 +104,8 @@ assert round(np.log10(smallest)) == -34 and smallest > np.finfo(float).tiny
 # factor over the :math:`L` layers, :math:`(\|\partial \mathcal L/\partial y_0\| /
 # \|\partial \mathcal L/\partial y_L\|)^{1/L}`, summarises each curve. The last two columns are
 # the norms of the weight gradients :math:`\partial \mathcal L/\partial W_1` and
-# :math:`\partial \mathcal L/\partial W_L` of the first and the last layer: they set how fast
-# each layer learns.
+# :math:`\partial \mathcal L/\partial W_L` of the first and the last layer: under plain
+# gradient descent they set how fast each layer learns.
 
 print(f"{'activation':10s} {'init':9s} {'factor/layer':>12s} {'|dL/dy_0|':>10s}", end="")
 print(f" {'|dL/dW_1|':>10s} {'|dL/dW_L|':>10s}")
@@ -116,8 +120,9 @@ for (act, init), flow in flows.items():
 # %%
 # Reading the figure
 # ------------------
-# * The **sigmoid** shrinks the gradient at every layer whatever the initialisation: its
-#   derivative is at most :math:`1/4`, and the larger He weights only slow the decay down.
+# * The **sigmoid** shrinks the gradient at every layer for all three initialisations: its
+#   derivative is at most :math:`1/4`, and even the He weights keep
+#   :math:`\tfrac14\,\sigma_{\max}(W_l) < 1`; the larger He weights only slow the decay down.
 #   After 40 layers the first layer's gradient is :math:`10^{-20}` to :math:`10^{-34}` of
 #   the last one's.
 # * **tanh** has derivative 1 at 0. With Xavier weights, whose gain matches that slope,
@@ -143,9 +148,10 @@ assert all(0.45 < active["relu", init] < 0.55 for init in inits)  # about half a
 assert np.all(np.abs(log10_dy["relu", "he"]) < np.log10(2))  # within a factor 2 of 1
 assert log10_dy["relu", "standard"][0] < -5 and log10_dy["relu", "xavier"][0] < -5
 # sphinx_gallery_end_ignore
-#
-# In every case the per-layer factor is the activation's derivative *times* the
-# weights' gain: no activation is safe with the wrong weight scale. An unrolled recurrent
+
+# %%
+# In every case the per-layer factor depends on the activation's derivatives *and* the
+# weights' scale together: no activation is safe with the wrong weight scale. An unrolled recurrent
 # network is such a deep network, with the important difference that every layer uses the
 # same matrix :math:`W_{hh}`
 # (:ref:`sphx_glr_auto_examples_02_unrolled_rnn_plot_rnn_diagram.py`).
