@@ -7,7 +7,7 @@ the baseline has learned nothing about the long-range dependency (:doc:`/trainin
 ==============  =========================  =========  ======================================
 task            input ``xs``               loss       baseline (input-blind)
 ==============  =========================  =========  ======================================
-adding          (T, B, 2): value, marker   MSE, last  :math:`\operatorname{Var}(s) = 1/6`
+adding          (T, B, 2): value, marker   MSE, last  :math:`\operatorname{Var}(y^\star) = 1/6`
 temporal order  (T, B, 6): one-hot         CE, last   :math:`\ln 4`
 copy memory     (T, B, S + 2): one-hot     CE, all    :math:`K \ln S / (D + 2K)`
 ==============  =========================  =========  ======================================
@@ -119,7 +119,8 @@ class Batch:
         return self.xs.shape[2]
 
     def loss_and_grad(self, y: np.ndarray) -> tuple[float, np.ndarray]:
-        """Score outputs ``y`` of shape (T, B, m): the loss and :math:`\\partial L/\\partial y`."""
+        """Score outputs ``y`` of shape (T, B, m): the loss and
+        :math:`\\partial \\mathcal{L}/\\partial y`."""
         if self.lengths is not None:
             loss, grad = self._score(as_float_array(y, "y", ndim=3))
             return float(loss), grad
@@ -130,8 +131,9 @@ class Batch:
     def losses_and_grads(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Score the outputs of R runs on this batch at once (:class:`vgrad.stacked.RNNStack`).
 
-        ``y`` has shape (R, T, B, m); returns the R losses and :math:`\\partial L/\\partial y`
-        of ``y``'s shape, each run as :meth:`loss_and_grad` would score it alone.
+        ``y`` has shape (R, T, B, m); returns the R losses and
+        :math:`\\partial \\mathcal{L}/\\partial y` of ``y``'s shape, each run as
+        :meth:`loss_and_grad` would score it alone.
         """
         y = as_float_array(y, "y", ndim=4, finite=False)
         if self.lengths is not None:
@@ -181,10 +183,11 @@ class Batch:
 def score_runs(batches: Sequence[Batch], y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     r"""Score R runs at once, run r's outputs ``y[r]`` on its own batch ``batches[r]``.
 
-    ``y`` has shape (R, T, B, m). Returns the R losses and :math:`\partial L/\partial y` of
-    ``y``'s shape, run r as ``batches[r].loss_and_grad(y[r])`` scores it alone, in one
-    vectorised pass when the batches are of one kind (the same loss, scored steps and
-    target shape), as the batches of one task are (:func:`vgrad.train_many`).
+    ``y`` has shape (R, T, B, m). Returns the R losses and
+    :math:`\partial \mathcal{L}/\partial y` of ``y``'s shape, run r as
+    ``batches[r].loss_and_grad(y[r])`` scores it alone, in one vectorised pass when the
+    batches are of one kind (the same loss, scored steps and target shape), as the batches
+    of one task are (:func:`vgrad.train_many`).
     """
     y = as_float_array(y, "y", ndim=4, finite=False)
     if len(batches) != y.shape[0]:
@@ -244,10 +247,10 @@ def adding_problem(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
     the task of Hochreiter & Schmidhuber (1997). The target, scored by the squared error at
     the last step only, is
 
-    .. math:: s = \sum_t m_t u_t = u_{t_1} + u_{t_2} .
+    .. math:: y^\star = \sum_t m_t u_t = u_{t_1} + u_{t_2} .
 
-    The best input-blind prediction is :math:`\mathbb E[s] = 1`, whose mean squared error is
-    :math:`\operatorname{Var}(s) = 2 \cdot \tfrac{1}{12} = \tfrac16` (:doc:`/training`).
+    The best input-blind prediction is :math:`\mathbb E[y^\star] = 1`, whose mean squared error
+    is :math:`\operatorname{Var}(y^\star) = 2 \cdot \tfrac{1}{12} = \tfrac16` (:doc:`/training`).
 
     Parameters
     ----------
@@ -286,9 +289,10 @@ def temporal_order(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
     1/2: one at a step drawn from the early window :math:`[w, 2w)` and one from the middle
     window :math:`[\lfloor T/2 \rfloor, \lfloor T/2 \rfloor + w)`, with
     :math:`w = \max(1, \lfloor T/10 \rfloor)`. For T = 100 these are steps 10-19 and 50-59,
-    the windows of Hochreiter & Schmidhuber (1997, task 6a, without their start and end
-    markers). The label, scored by cross-entropy at the last step, is one of the four classes
-    :data:`ORDER_CLASSES`: ``2 * first + second`` with X = 0, Y = 1.
+    close to Hochreiter & Schmidhuber (1997, task 6a: 10-20 and 50-60 in sequences of 100-110
+    steps, with start and end markers, which this version omits). The label, scored by
+    cross-entropy at the last step, is one of the four classes :data:`ORDER_CLASSES`:
+    ``2 * first + second`` with X = 0, Y = 1.
 
     The four classes are equally likely, so the best input-blind prediction is uniform and
     its cross-entropy is :math:`\ln 4` (:doc:`/training`).
@@ -344,7 +348,7 @@ def copy_memory(
     An input-blind predictor knows where the blanks are but not the data, so at best it says
     "blank" with certainty on the first D + K steps and guesses uniformly on the last K:
 
-    .. math:: L_{\text{base}} = \frac{K \ln S}{D + 2K},
+    .. math:: \mathcal{L}_{\text{base}} = \frac{K \ln S}{D + 2K},
 
     which is :math:`10 \ln 8 / (D + 20)` in the usual setting (:doc:`/training`).
 
@@ -425,13 +429,13 @@ def _lengths(T: int, batch: int, rng: np.random.Generator) -> tuple[int, np.ndar
 def pascanu_temporal_order(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
     r"""The temporal-order problem as Pascanu, Mikolov & Bengio (2013) set it.
 
-    Each sequence has its own length :math:`L` drawn uniformly from
-    :math:`[T, T + \lfloor T/10 \rfloor]`. With :math:`w = \lfloor L/10 \rfloor`, the first
+    Each sequence b has its own length :math:`T_b` drawn uniformly from
+    :math:`[T, T + \lfloor T/10 \rfloor]`. With :math:`w = \lfloor T_b/10 \rfloor`, the first
     relevant symbol (X or Y, probability 1/2 each) sits at a step drawn from
-    :math:`[w, 2w)` and the second from :math:`[\lfloor L/2 \rfloor, \lfloor L/2 \rfloor + w)`
+    :math:`[w, 2w)` and the second from :math:`[\lfloor T_b/2 \rfloor, \lfloor T_b/2 \rfloor + w)`
     (0-based); every other step holds a distractor ``a b c d``. The label, four classes
     :data:`ORDER_CLASSES`, is scored by cross-entropy at the sequence's own last step
-    :math:`L - 1`. Pascanu et al.'s code draws one length per minibatch; here every sequence
+    :math:`T_b - 1`. Pascanu et al.'s code draws one length per minibatch; here every sequence
     draws its own and the batch is padded with zero inputs after its end, which changes
     nothing the loss sees (the recurrence is causal) and lets runs of one length range share
     one array. The baseline is :math:`\ln 4`; a sequence is wrong when the largest output is
@@ -473,10 +477,10 @@ def pascanu_temporal_order(T: int, batch: int, rng: np.random.Generator | int) -
 def pascanu_adding(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
     r"""The adding problem as Pascanu, Mikolov & Bengio (2013) set it.
 
-    Lengths :math:`L \in [T, T + \lfloor T/10 \rfloor]` per sequence (padded as in
+    Lengths :math:`T_b \in [T, T + \lfloor T/10 \rfloor]` per sequence b (padded as in
     :func:`pascanu_temporal_order`). Channel 0 holds values :math:`u_t \sim U(0, 1)`,
-    channel 1 the markers: one step drawn from :math:`[0, \lfloor L/10 \rfloor)`, one from
-    :math:`[\lfloor L/10 \rfloor, \lfloor L/10 \rfloor + \lfloor 4L/10 \rfloor)`. The target
+    channel 1 the markers: one step drawn from :math:`[0, \lfloor T_b/10 \rfloor)`, one from
+    :math:`[\lfloor T_b/10 \rfloor, \lfloor T_b/10 \rfloor + \lfloor 4T_b/10 \rfloor)`. The target
     at the last step is the *mean* of the two marked values, scored by squared error. The
     best blind guess is 1/2, whose error is the variance :math:`2 \cdot \frac{1}{12} / 4 =
     \frac{1}{24}`. A sequence is wrong when its squared error exceeds 0.04 (their code), that
@@ -511,7 +515,7 @@ def pascanu_adding(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
 def hochreiter_adding(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
     r"""The adding problem of Hochreiter & Schmidhuber (1997, experiment 4).
 
-    Lengths :math:`L \in [T, T + \lfloor T/10 \rfloor]` per sequence (padded as in
+    Lengths :math:`T_b \in [T, T + \lfloor T/10 \rfloor]` per sequence b (padded as in
     :func:`pascanu_temporal_order`). Channel 0 holds values :math:`x_t \sim U(-1, 1)`,
     channel 1 the markers: 1 at two steps, −1 at the first and last step of the sequence, 0
     elsewhere. The first marked step is one of the first ten, the second one of the first
