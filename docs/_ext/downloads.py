@@ -308,8 +308,8 @@ def install_lines(version: str, install_url: str) -> list[str]:
     """
     return [
         "# It needs vgrad and matplotlib. Uncomment one line to install them into this kernel:",
-        "# %pip install vgrad matplotlib  # from PyPI, once vgrad is released there",
         f"# %pip install {wheel_name(version)} matplotlib  # the wheel from the site, offline",
+        "# %pip install vgrad matplotlib  # from PyPI, once vgrad is released there",
         f"# (the wheel, and how to install from a clone: {install_url})",
     ]
 
@@ -352,8 +352,8 @@ def script_header(page_url: str, install_url: str, version: str) -> str:
         [
             f"{MARKER}: {page_url}",
             "# It needs vgrad and matplotlib; install them, then run it with python:",
-            "#     pip install vgrad matplotlib      # from PyPI, once vgrad is released there",
             f"#     pip install {wheel_name(version)} matplotlib   # the wheel from the site",
+            "#     pip install vgrad matplotlib      # from PyPI, once vgrad is released there",
             f"# The wheel, and how to install from a clone: {install_url}",
             "",
             "",
