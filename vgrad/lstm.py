@@ -167,9 +167,9 @@ class LSTM(GatedCell):
     ) -> LSTM:
         r"""Random LSTM: Gaussian weights, zero biases except :math:`b_f` = ``forget_bias``.
 
-        :math:`W_h` has entries :math:`\mathcal N(0, r^2/n)` with ``r = recurrent_scale``,
-        :math:`W_x` entries :math:`\mathcal N(0, u^2/d)` with ``u = input_scale`` (named
-        letters, not :math:`s`, which the pages keep for singular values), and
+        :math:`W_h` has entries :math:`\mathcal N(0, \mathrm{recurrent\_scale}^2/n)`,
+        :math:`W_x` entries :math:`\mathcal N(0, \mathrm{input\_scale}^2/d)` (the scales are
+        named in words: :math:`s` is a singular value on the pages), and
         :math:`W_{hy}` entries :math:`\mathcal N(0, 1/n)`. A positive forget bias starts the
         forget gates near :math:`\sigma(b_f)`, so the cell path passes about
         :math:`\sigma(b_f)` of the gradient per step, less on average while the gate
