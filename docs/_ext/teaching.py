@@ -289,10 +289,15 @@ class GalleryFigure(SphinxDirective):
         self.state.nested_parse(self.content, self.content_offset, holder)
         if not holder.children or not isinstance(holder[0], nodes.paragraph):
             raise self.error("gallery-figure: the content must start with a paragraph")
+        label = self.options.get("name", f"fig-{name}-{number}")
         if not found:
-            if self.config.vgrad_fast:  # examples are not run: no image to show
-                return [nodes.paragraph(text=f"(Figure {number} of {name}.)")]
-            raise self.error(f"gallery-figure: no image {stem}.png in auto_examples/")
+            if not self.config.vgrad_fast:
+                raise self.error(f"gallery-figure: no image {stem}.png in auto_examples/")
+            # Examples are not run in a fast build: the caption and label stay, so that
+            # references to the figure resolve.
+            figure = _figure_node(self.env, [], holder[0], holder.children[1:], label)
+            self.state.document.note_explicit_target(figure, figure)
+            return [figure]
         images = []
         for theme, suffix in (("light", ""), ("dark", "_dark")):
             one_x = found[0].with_name(f"{stem}{suffix}.png")
@@ -321,7 +326,6 @@ class GalleryFigure(SphinxDirective):
             refwarn=True,
         )
         source = nodes.paragraph("", "", nodes.Text("From "), ref, nodes.Text("."))
-        label = self.options.get("name", f"fig-{name}-{number}")
         figure = _figure_node(self.env, images, holder[0], [*holder.children[1:], source], label)
         self.state.document.note_explicit_target(figure, figure)
         return [figure]
