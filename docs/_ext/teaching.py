@@ -198,14 +198,13 @@ def _fill_corrections(app: Any, doctree: nodes.document, docname: str) -> None:
             for anchor, what in store.get(doc, []):
                 uri = app.builder.get_relative_uri(docname, doc) + "#" + anchor
                 para = nodes.paragraph()
-                textnodes, _ = _inline(app, what)
-                para += nodes.reference("", "", *textnodes, refuri=uri, internal=True)
+                para += nodes.reference("", "", *_inline(what), refuri=uri, internal=True)
                 para += nodes.Text(f" ({app.env.titles[doc].astext()})")
                 items += nodes.list_item("", para)
         placeholder.replace_self(items if len(items) else nodes.paragraph(text="None yet."))
 
 
-def _inline(app: Any, text: str) -> tuple[list[nodes.Node], list]:
+def _inline(text: str) -> list[nodes.Node]:
     """Plain text with ``$...$`` formulas as math nodes (titles of corrections)."""
     out: list[nodes.Node] = []
     parts = text.split("$")
@@ -214,7 +213,7 @@ def _inline(app: Any, text: str) -> tuple[list[nodes.Node], list]:
             out.append(nodes.math(part, part))
         elif part:
             out.append(nodes.Text(part))
-    return out, []
+    return out
 
 
 def _corrections_outdated(app: Any, env: Any, added: set, changed: set, removed: set) -> list:
