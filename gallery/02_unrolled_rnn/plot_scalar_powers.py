@@ -5,16 +5,16 @@ Powers of a scalar: vanish, persist or explode
 With the identity activation and a single hidden unit, the recurrence is
 :math:`h_t = w\, h_{t-1} + w_x x_t`, and the gradient reaching :math:`h_{t-k}` from step
 :math:`t` is multiplied by :math:`\partial h_t / \partial h_{t-k} = w^k`. Everything the
-matrix case adds (directions, non-normality, saturation) comes on top of this one fact:
-a number raised to the :math:`k`-th power either dies out, stays put or blows up, and it
-does so exponentially fast.
+matrix and a nonlinearity add (directions, non-normality, saturation) comes on top of this fact:
+a number raised to the :math:`k`-th power dies out or blows up exponentially fast, unless
+its modulus is one, where it stays put in size.
 """
 
 # %%
 # The weights
 # -----------
 # :math:`\log_{10} w^k = k \log_{10} w`, so on a logarithmic axis every curve is a straight
-# line of slope :math:`\log_{10} w` decades per step: it falls for :math:`w < 1`, climbs for
+# line of slope :math:`\log_{10} w` decades per step: it falls for :math:`0 < w < 1`, climbs for
 # :math:`w > 1`, and only :math:`w = 1` stays level.
 
 import matplotlib.pyplot as plt
@@ -53,8 +53,8 @@ ax.set(
     ylim=(1e-31, 1e19),
 )
 ax.set_yticks(10.0 ** np.arange(-30, 19, 6))
-ax.text(3, 1e13, "exploding: $w > 1$", color="0.3")
-ax.text(3, 1e-9, "vanishing: $w < 1$", color="0.3", va="top")
+ax.text(3, 1e13, "exploding: $|w| > 1$", color="0.3")
+ax.text(3, 1e-9, "vanishing: $|w| < 1$", color="0.3", va="top")
 plt.show()
 
 # %%
