@@ -1,13 +1,14 @@
 r"""Finite-difference gradient checks with tolerances scaled to what differences can resolve.
 
-The central difference :math:`\hat g_i = (f(x + h_i e_i) - f(x - h_i e_i)) / (2h_i)` has two
-errors: truncation, about :math:`h_i^2 |\partial_i^3 f| / 6`, and rounding, about
-:math:`\epsilon\,|f| / h_i` (the two values of :math:`f` carry relative rounding error
-:math:`\epsilon`, and their difference is divided by :math:`2h_i`). The step
-:math:`h_i = \epsilon^{1/3}\max(1, |x_i|)` balances the two.
+The central difference :math:`\hat g_i = (f(x + \Delta_i e_i) - f(x - \Delta_i e_i)) /
+(2\Delta_i)` (:math:`\Delta_i` the step, not a hidden state) has two errors: truncation,
+about :math:`\Delta_i^2 |\partial_i^3 f| / 6`, and rounding, about
+:math:`\epsilon\,|f| / \Delta_i` (the two values of :math:`f` carry relative rounding error
+:math:`\epsilon`, and their difference is divided by :math:`2\Delta_i`). The step
+:math:`\Delta_i = \epsilon^{1/3}\max(1, |x_i|)` balances the two.
 
 The rounding term sets a *noise floor*: no finite difference can resolve a gradient entry
-smaller than about :math:`\epsilon |f| / h`. Entries below it are accepted (so a correct
+smaller than about :math:`\epsilon |f| / \Delta_i`. Entries below it are accepted (so a correct
 vanishing gradient of :math:`10^{-12}` is not flagged because the difference is noise) but
 counted as *unresolved*, so a check that resolved nothing is visibly vacuous. The floor is
 proportional to :math:`|f|`, not to :math:`|\nabla f|`: to check a tiny gradient properly,
@@ -119,7 +120,8 @@ def numerical_gradient(
     f: Callable[[np.ndarray], object], x: object, eps: float | None = None
 ) -> np.ndarray:
     r"""Central-difference gradient of a scalar function, :math:`\hat g_i =
-    \frac{f(x + h_i e_i) - f(x - h_i e_i)}{2 h_i}`, :math:`h_i = \mathrm{eps}\max(1, |x_i|)`.
+    \frac{f(x + \Delta_i e_i) - f(x - \Delta_i e_i)}{2 \Delta_i}`,
+    :math:`\Delta_i = \mathrm{eps}\max(1, |x_i|)`.
 
     ``f`` receives a float64 work copy of ``x`` with one entry perturbed; ``x`` is not
     modified. Costs :math:`2\,\mathrm{size}(x)` evaluations. See :doc:`/deep_networks`.
@@ -180,7 +182,8 @@ def check_gradient(
     r"""Compare an analytic gradient with central differences, entry by entry.
 
     Entry :math:`i` passes if :math:`|\hat g_i - g_i| \le \mathrm{atol}_i + \mathrm{rtol}\,|g_i|`.
-    By default :math:`\mathrm{atol}_i = 100\,\epsilon \max|f(x \pm h_i e_i)| / (2h_i)`, the
+    By default
+    :math:`\mathrm{atol}_i = 100\,\epsilon \max|f(x \pm \Delta_i e_i)| / (2\Delta_i)`, the
     rounding noise floor of the difference, so the check is as strict as the arithmetic
     allows at every scale: :math:`f = 10^{-12}\sum\sin x` is checked to ``rtol`` even though
     its gradient is :math:`10^{-12}`. Read ``n_resolved``: entries below the floor are

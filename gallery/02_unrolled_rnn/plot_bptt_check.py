@@ -44,10 +44,10 @@ assert abs(np.max(np.abs(np.linalg.eigvals(net.W_hh))) - 0.8) < 1e-12
 # Every parameter entry
 # ---------------------
 # :func:`vgrad.check_gradient` perturbs one entry at a time by
-# :math:`h_i = \epsilon^{1/3}\max(1, |\theta_i|)` (about :math:`6\times 10^{-6}` for
+# :math:`\Delta_i = \epsilon^{1/3}\max(1, |\theta_i|)` (about :math:`6\times 10^{-6}` for
 # :math:`|\theta_i| \le 1`) and compares
-# :math:`(\mathcal L(\theta + h_i e_i) - \mathcal L(\theta - h_i e_i)) / (2h_i)` with the
-# analytic value.
+# :math:`(\mathcal L(\theta + \Delta_i e_i) - \mathcal L(\theta - \Delta_i e_i)) / (2\Delta_i)`
+# with the analytic value.
 # Its tolerance is :math:`\mathrm{atol}_i + 10^{-6}|g_i|`, where :math:`\mathrm{atol}_i`
 # is the rounding noise of the difference itself: a gradient entry smaller than that
 # cannot be resolved by this difference, and the check reports how many entries
