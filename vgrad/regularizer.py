@@ -1,36 +1,37 @@
 r"""The regulariser :math:`\Omega` of Pascanu, Mikolov & Bengio (2013), which asks every step
 of a vanilla RNN to preserve the norm of the loss gradient it passes back.
 
-With the row vector :math:`\bar h_{k+1} = \partial\mathcal L/\partial h_{k+1}` (the total derivative
+With the row vector :math:`\bar h_t = \partial\mathcal L/\partial h_t` (the total derivative
 that :meth:`vgrad.RNN.backward` returns as ``dh``) and the one-step Jacobian
-:math:`J_{k+1} = \partial h_{k+1}/\partial h_k = \operatorname{diag}(\phi'(a_{k+1}))\,W_{hh}`,
+:math:`J_t = \partial h_t/\partial h_{t-1} = \operatorname{diag}(\phi'(a_t))\,W_{hh}`,
 
 .. math::
 
-    \Omega = \sum_{k} \Omega_k, \qquad
-    \Omega_k = \Big( \frac{\| \bar h_{k+1} J_{k+1} \|}{\| \bar h_{k+1} \|} - 1 \Big)^2
-             = \Big( \frac{\| \delta_{k+1} W_{hh} \|}{\| \bar h_{k+1} \|} - 1 \Big)^2 ,
+    \Omega = \sum_{t} \Omega_t, \qquad
+    \Omega_t = \Big( \frac{\| \bar h_t J_t \|}{\| \bar h_t \|} - 1 \Big)^2
+             = \Big( \frac{\| \delta_t W_{hh} \|}{\| \bar h_t \|} - 1 \Big)^2 ,
 
-where :math:`\delta_{k+1} = \bar h_{k+1} \odot \phi'(a_{k+1})`, each term averaged over the
-sequences of the batch. :math:`\Omega_k = 0` exactly when step k + 1 passes the gradient's
-norm back unchanged, in the direction the loss cares about.
+where :math:`\delta_t = \bar h_t \odot \phi'(a_t)` is the gradient at the pre-activation,
+each term averaged over the sequences of the batch (Pascanu et al.'s index k is t - 1).
+:math:`\Omega_t = 0` exactly when step t passes the norm of :math:`\bar h_t` back to
+:math:`h_{t-1}` unchanged, for the gradient the loss actually sends.
 
-**The simplification.** Like Pascanu et al. (their §3.3 and their code), the gradient of
-:math:`\Omega` is taken with respect to :math:`W_{hh}` only, with :math:`\bar h_{k+1}` and
-the slopes :math:`\phi'(a_{k+1})` held constant: the derivative of
+**The simplification.** Like Pascanu et al. (their §3.3 and their code), the
+gradient of :math:`\Omega` is taken with respect to :math:`W_{hh}` only, with
+:math:`\bar h_t` and the slopes :math:`\phi'(a_t)` held constant: the derivative of
 
 .. math::
 
-    \tilde\Omega(W) = \sum_k \operatorname{mean}_b
-        \Big( \frac{\| \delta_{k+1} W \|}{\| \bar h_{k+1} \|} - 1 \Big)^2
+    \tilde\Omega(W) = \sum_t \operatorname{mean}_b
+        \Big( \frac{\| \delta_t W \|}{\| \bar h_t \|} - 1 \Big)^2
     \quad\text{at } W = W_{hh}, \qquad
-    \frac{\partial \tilde\Omega}{\partial W} = \sum_{k, b} \delta_{k+1}^\top
-        \frac{2 (r_{k} - 1)}{B\, \|u_k\|\, \|\bar h_{k+1}\|}\, u_k ,
+    \frac{\partial \tilde\Omega}{\partial W} = \sum_{t, b} \delta_t^\top
+        \frac{2 (r_t - 1)}{B\, \|u_t\|\, \|\bar h_t\|}\, u_t ,
 
-with :math:`u_k = \delta_{k+1} W_{hh}` and :math:`r_k = \|u_k\| / \|\bar h_{k+1}\|`.
+with :math:`u_t = \delta_t W_{hh}` and :math:`r_t = \|u_t\| / \|\bar h_t\|`.
 It is not the full derivative of :math:`\Omega`, which would also differentiate the
 gradients and states; ``tests/test_regularizer.py`` checks it against finite differences of
-exactly :math:`\tilde\Omega`. A term whose :math:`\|\bar h_{k+1}\|` is below ``bound``
+exactly :math:`\tilde\Omega`. A term whose :math:`\|\bar h_t\|` is below ``bound``
 (default 1e-10, the :math:`10^{-20}` on the squared norm of Pascanu's code) is skipped: no
 gradient reaches that step, so there is no direction to preserve. Pascanu et al.'s code
 differs in two details that a weight :math:`\alpha` absorbs only in part: it uses the
@@ -84,18 +85,18 @@ def omega_terms(
     delta : ndarray, shape (..., T, B, n)
         :math:`\delta_t = \phi'(a_t) \odot \partial\mathcal L/\partial h_t` for t = 1..T.
     bound : float
-        Terms with :math:`\|\bar h_{k+1}\| <` ``bound`` are skipped.
+        Terms with :math:`\|\bar h_t\| <` ``bound`` are skipped.
     """
     bound = check_real(bound, "bound", nonnegative=True)
     B = delta.shape[-2]
-    u = delta @ W_hh[..., None, :, :]  # u_k = delta_{k+1} W_hh, for every k and b at once
+    u = delta @ W_hh[..., None, :, :]  # u_t = delta_t W_hh, for every t and b at once
     n_dh = np.linalg.norm(dh[..., 1:, :, :], axis=-1)  # (..., T, B)
     n_u = np.linalg.norm(u, axis=-1)
     keep = n_dh >= bound
     safe_dh = np.where(keep, n_dh, 1.0)
     r = np.where(keep, n_u / safe_dh, 1.0)
     value = np.sum((r - 1.0) ** 2, axis=(-2, -1)) / B
-    # A zero u_k (only possible with dead units) has no direction: its subgradient 0.
+    # A zero u_t (only possible with dead units) has no direction: its subgradient 0.
     ok = keep & (n_u > 0)
     c = np.where(ok, 2.0 * (r - 1.0) / (B * np.where(ok, n_u, 1.0) * safe_dh), 0.0)
     T, n = delta.shape[-3], delta.shape[-1]
@@ -121,7 +122,7 @@ def omega(net: RNN, trace: Trace, grads: Gradients, *, bound: float = 1e-10) -> 
     grads : Gradients
         From ``net.backward(trace, dL_dy)``: its ``dh`` supplies :math:`\bar h_t`.
     bound : float, default 1e-10
-        Skip the terms whose :math:`\|\partial\mathcal L/\partial h_{k+1}\|` is below it.
+        Skip the terms whose :math:`\|\partial\mathcal L/\partial h_t\|` is below it.
 
     Returns
     -------
