@@ -159,9 +159,11 @@ assert on_wall.size > 0 and on_wall.max() < 0.01
 # many crossings (the count and the largest jump are printed below), and after 200 steps it
 # is still on the wall.
 
+path_c, loss_c, norm_c = (a[:, 0] for a in runs["norm clipping"])
+steps_c = np.linalg.norm(np.diff(path_c, axis=0), axis=1)
+rise_c = loss_c[1:] / loss_c[:-1]  # the loss after each clipped step over the loss before it
 # sphinx_gallery_start_ignore
 path_u, loss_u, norm_u = (a[:, 0] for a in runs["no clipping"])
-path_c, loss_c, norm_c = (a[:, 0] for a in runs["norm clipping"])
 k_u = int(np.argmax(np.linalg.norm(np.diff(path_u, axis=0), axis=1)))
 assert 1e4 < norm_u[k_u] < 3e4 and loss_u[k_u + 1] > 1e3 * loss_u[k_u]
 w_land, b_land = path_u[k_u + 1]  # out of the picture
@@ -176,9 +178,7 @@ for path, end in ((path_u, k_u), (path_c, STEPS)):
     gap = path[:, 1] - (X0 - path[:, 0] * sigmoid(X0))
     assert np.sum(np.diff(np.sign(gap[: end + 1])) != 0) >= 10
     assert np.abs(gap[reach : end + 1]).max() < 1 and path[end, 0] < path[reach, 0] - 1
-steps_c = np.linalg.norm(np.diff(path_c, axis=0), axis=1)
 assert np.isclose(ETA * TAU, 0.1) and steps_c.max() <= ETA * TAU * (1 + 1e-12)
-rise_c = loss_c[1:] / loss_c[:-1]
 cliff_gap = path_c[:, 1] - (X0 - path_c[:, 0] * sigmoid(X0))  # b minus the cliff's b
 crossing = np.diff(np.sign(cliff_gap)) != 0
 assert np.sum((rise_c >= 10) & crossing) >= 10  # "tenfold or more at many crossings"
