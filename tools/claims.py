@@ -182,18 +182,18 @@ def page_paragraphs(text: str) -> list[tuple[int, str]]:
             flush()
             i += 1
             continue
+        if _MARKER.match(stripped):
+            flush()  # a heading or a list item is a paragraph of its own
         if not para:
             start = i
-        para.append(
-            stripped.lstrip("#*-0123456789. ").strip() if _list_item(stripped) else stripped
-        )
+        para.append(_MARKER.sub("", stripped))
         i += 1
     flush()
     return out
 
 
-def _list_item(line: str) -> bool:
-    return bool(re.match(r"(#{1,6}\s|[-*+]\s|\d+\.\s)", line))
+#: A heading or list marker, which is not part of the sentence (its digits are no claim).
+_MARKER = re.compile(r"^(#{1,6}\s+|[-*+]\s+|\d+\.\s+)")
 
 
 # -- gallery scripts --------------------------------------------------------------------------
@@ -237,11 +237,12 @@ def _rst_paragraphs(lines: list[str]) -> list[tuple[int, str]]:
             para = []
             in_literal = stripped.startswith(".. math") or stripped.startswith(".. code")
             continue
-        if para and para[-1].endswith("::"):
-            pass
+        if para and _MARKER.match(stripped):  # a list item is a paragraph of its own
+            out.append((start, " ".join(para)))
+            para = []
         if not para:
             start = n
-        para.append(stripped.lstrip("-*0123456789. ").strip() if _list_item(stripped) else stripped)
+        para.append(_MARKER.sub("", stripped))
     return out
 
 
@@ -264,7 +265,7 @@ def _rst_to_myst(text: str) -> str:
 
 # -- sentences --------------------------------------------------------------------------------
 
-_SPLIT = re.compile(r"(?<=[.!?])[)\"']?\s+(?=[A-Z(\[{$])")
+_SPLIT = re.compile(r"(?<=[.!?])[)\"'*]*\s+(?=[*_]*[A-Z(\[{$])")
 
 
 def sentences(path: Path) -> list[Sentence]:
