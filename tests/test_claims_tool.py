@@ -83,3 +83,10 @@ def test_text_after_a_prose_directive_is_read(claims, tmp_path):
     )
     listed = [s.text for s in claims.sentences(page) if s.triggers and not s.checked]
     assert listed == ["It is 40 times smaller.", "It is 50 times larger.", "Then 60 more."]
+
+
+def test_list_markers_hide_no_number(claims, tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text("# P\n\n- 50 times smaller here.\n- **Bold.** Then 60 more.\n1. Fine.\n")
+    listed = [s.text for s in claims.sentences(page) if s.triggers and not s.checked]
+    assert listed == ["50 times smaller here.", "Then 60 more."]

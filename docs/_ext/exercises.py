@@ -21,7 +21,8 @@ This extension adds two things sphinx-exercise does not do:
     student build too.
 ``.. vgrad-exercise-list::``
     Replaced at build time by every exercise on the site, chapter by chapter in the order
-    of the root toctree, each linked to its page; nothing to keep in step by hand.
+    of the root toctree, each linked to its page; nothing to keep in step by hand. The page
+    is re-read whenever another page changes (``vgrad_generated_list_docs``, teaching.py).
 """
 
 from __future__ import annotations
@@ -131,13 +132,6 @@ def _fill_list(app: Any, doctree: nodes.document, docname: str) -> None:
         placeholder.replace_self(content)
 
 
-def _list_outdated(app: Any, env: Any, added: set, changed: set, removed: set) -> list[str]:
-    """Re-read the list page whenever any page changed: its exercises may have."""
-    if LIST_DOC in env.found_docs and (added or changed or removed):
-        return [LIST_DOC]
-    return []
-
-
 # -- Student edition: the downloads ----------------------------------------------------------
 
 _START = re.compile(r"^```\{solution-start\}.*?\n```[ \t]*\n", re.M | re.S)
@@ -214,7 +208,6 @@ def setup(app: Any) -> dict[str, Any]:
     app.add_directive("vgrad-exercise-list", ExerciseListDirective)
     app.add_transform(RemoveSolutions)
     app.connect("doctree-resolved", _fill_list)
-    app.connect("env-get-outdated", _list_outdated)
     # After downloads.py has written the chapter notebooks (its handler has the default 500).
     app.connect("build-finished", _strip_downloads, priority=900)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

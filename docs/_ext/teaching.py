@@ -80,18 +80,22 @@ def _depart_open(self: Any, node: details) -> None:
 # -- chapter goals and key points --------------------------------------------------------------
 
 
+def _box(directive: SphinxDirective, cls: str, title: str, content: Any, offset: int):
+    """A theme admonition of class ``cls`` titled ``title``, holding ``content`` parsed."""
+    box = nodes.admonition(classes=[cls])
+    box += nodes.title(text=title)
+    directive.state.nested_parse(content, offset, box)
+    return box
+
+
 class ChapterGoals(SphinxDirective):
     """``{chapter-goals}``: "In this chapter", its content, and the reading time."""
 
     has_content = True
 
     def run(self) -> list[nodes.Node]:
-        box = nodes.admonition(classes=["vgrad-goals"])
-        box += nodes.title(text="In this chapter")
-        self.state.nested_parse(self.content, self.content_offset, box)
-        source = Path(self.env.doc2path(self.env.docname))
-        count = words.count(source)
-        self.env.note_dependency(str(source))
+        box = _box(self, "vgrad-goals", "In this chapter", self.content, self.content_offset)
+        count = words.count(Path(self.env.doc2path(self.env.docname)))
         box += nodes.paragraph(
             text=(
                 f"Reading time: about {count.minutes} minutes "
@@ -110,10 +114,7 @@ class KeyPoints(SphinxDirective):
     has_content = True
 
     def run(self) -> list[nodes.Node]:
-        box = nodes.admonition(classes=["vgrad-keypoints"])
-        box += nodes.title(text="Key points")
-        self.state.nested_parse(self.content, self.content_offset, box)
-        return [box]
+        return [_box(self, "vgrad-keypoints", "Key points", self.content, self.content_offset)]
 
 
 # -- concept checks ---------------------------------------------------------------------------
@@ -129,9 +130,9 @@ class ConceptCheck(SphinxDirective):
         if "+++" not in [line.strip() for line in lines]:
             raise self.error("concept-check: separate the question from its answer by '+++'")
         cut = [line.strip() for line in lines].index("+++")
-        box = nodes.admonition(classes=["vgrad-check"])
-        box += nodes.title(text="Check your understanding")
-        self.state.nested_parse(self.content[:cut], self.content_offset, box)
+        box = _box(
+            self, "vgrad-check", "Check your understanding", self.content[:cut], self.content_offset
+        )
         answer = details(summary="Answer", classes=["vgrad-check-answer"])
         self.state.nested_parse(self.content[cut + 1 :], self.content_offset + cut + 1, answer)
         box += answer
@@ -216,9 +217,9 @@ def _inline(text: str) -> list[nodes.Node]:
     return out
 
 
-def _corrections_outdated(app: Any, env: Any, added: set, changed: set, removed: set) -> list:
-    """Re-read the pages that list the corrections or the chapters whenever any page
-    changed (``vgrad_generated_list_docs``)."""
+def _lists_outdated(app: Any, env: Any, added: set, changed: set, removed: set) -> list:
+    """Re-read the pages that list other pages' content (the corrections, the chapter
+    cards, the exercises: ``vgrad_generated_list_docs``) whenever any page changed."""
     if not (added or changed or removed):
         return []
     return [doc for doc in env.found_docs if doc in app.config.vgrad_generated_list_docs]
@@ -486,7 +487,11 @@ def _skip(self: Any, node: nodes.Node) -> None:
 
 
 def setup(app: Any) -> dict[str, Any]:
-    app.add_config_value("vgrad_generated_list_docs", ["corrections", "index"], "env", list)
+    # The pages that list other pages' content: the corrections, the chapter cards, the
+    # exercises (exercises.py).
+    app.add_config_value(
+        "vgrad_generated_list_docs", ["corrections", "index", "exercises"], "env", list
+    )
     app.add_node(
         details,
         html=(_visit_details, _depart_details),
@@ -514,6 +519,6 @@ def setup(app: Any) -> dict[str, Any]:
     app.add_transform(NumberFigures)
     app.connect("env-purge-doc", _purge)
     app.connect("env-merge-info", _merge)
-    app.connect("env-get-outdated", _corrections_outdated)
+    app.connect("env-get-outdated", _lists_outdated)
     app.connect("doctree-resolved", _fill_corrections)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
