@@ -226,12 +226,14 @@ MATH_MACROS: dict[str, str | list] = {
 mathjax4_config = {
     "loader": {"paths": {"fonts": mathjax4.FONTS_PATH}},
     "tex": {"macros": MATH_MACROS, "packages": {"[-]": ["noundefined"]}},
-    # Inline formulas break into lines at an operator or relation, like words. A display
-    # formula wider than its column scrolls inside its own box (vgrad.css gives the box a
-    # scroll bar and an edge shadow): MathJax 4.1's automatic breaking of displays splits
-    # aligned environments at every operator even where they fit, turning a two-line
-    # formula 700 px tall on a desktop (tests_browser/test_reading.py checks heights).
-    "output": {"displayOverflow": "scroll", "linebreaks": {"inline": True}},
+    # Inline formulas are kept whole: a formula split over two lines is hard to read, so
+    # none is wider than a phone's column (the browser tests check at 390 px; a longer one
+    # belongs in a display). A display formula wider than its column scrolls inside its own
+    # box (vgrad.css gives the box a scroll bar and an edge shadow): MathJax 4.1's automatic
+    # breaking of displays splits aligned environments at every operator even where they
+    # fit, turning a two-line formula 700 px tall on a desktop (tests_browser/test_reading.py
+    # checks heights).
+    "output": {"displayOverflow": "scroll", "linebreaks": {"inline": False}},
     # Formulas are not Tab stops: 261 Tab presses stood between the top of shared_weights
     # and its live figure. A reader who explores formulas turns this on in MathJax's menu
     # (right click on a formula).
