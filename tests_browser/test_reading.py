@@ -5,7 +5,8 @@
   from ``tools/web/node_modules/axe-core`` (``npm ci`` in tools/web, which ``nox -s browser``
   runs); nothing is fetched from the network.
 * **Phones** (390 css px): no inline formula is cut off by the box the theme puts around it,
-  none runs past the right edge of the screen outside a sideways-scrolling box, and every
+  none is wider than its line (inline formulas are kept whole), none runs past the right
+  edge of the screen outside a sideways-scrolling box, and every
   display formula fits its column or scrolls inside it without running into its number.
   Headings wrap inside the column.
 * **Keyboard**: formulas are not Tab stops (MathJax's menu can turn that on for a reader who
@@ -68,6 +69,10 @@ CLIPPED_JS = """() => {
       continue;
     }
     if (r.right > vw + 1 && !scrolls(span)) out.push(`past the screen edge: ${text}`);
+    // Inline formulas are kept whole (no line breaks inside), so each must fit its line.
+    const line = span.parentElement.closest("p, li, dd, dt, td, th, figcaption, div");
+    if (line && r.width > line.getBoundingClientRect().width + 1)
+      out.push(`wider than its line: ${text}`);
   }
   return out;
 }"""
