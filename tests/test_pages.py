@@ -132,6 +132,19 @@ def test_save_png_carries_alt_text_theme_and_font_size(style):
     plt.close(fig)
 
 
+def test_save_svg_is_the_same_on_every_save(style):
+    """No date and no random element ids: two builds of a page give the same SVG download."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot([0, 1], [1, 0], label="a line")
+    ax.legend()
+    first, second = pages.save_svg(fig), pages.save_svg(fig)
+    plt.close(fig)
+    assert first == second
+    assert first.startswith(b"<?xml") and b"<svg" in first and b"<dc:date>" not in first
+
+
 def test_show_outside_the_docs_build_is_plain_matplotlib(style, monkeypatch):
     import matplotlib.pyplot as plt
 

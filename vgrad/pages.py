@@ -219,6 +219,19 @@ def save_png(
     return _encode_png(pixels, alt, theme, min_font, scale * DPI)
 
 
+def save_svg(fig: Any) -> bytes:
+    """``fig`` as SVG bytes, the same on every build: no date, and element ids drawn from a
+    fixed salt rather than a random one."""
+    import io
+
+    import matplotlib as mpl
+
+    buf = io.BytesIO()
+    with mpl.rc_context({"svg.hashsalt": "vgrad"}):
+        fig.savefig(buf, format="svg", facecolor=fig.get_facecolor(), metadata={"Date": None})
+    return buf.getvalue()
+
+
 def png_min_font(png: bytes) -> float:
     """The smallest font size (points) that :func:`save_png` recorded in ``png``."""
     import io
@@ -442,8 +455,10 @@ def show(fig: Any, alt: str) -> None:
 
     In Jupyter this displays the figure as matplotlib would (a downloaded page needs only
     matplotlib). In the docs build it first checks the figure against the site's rules
-    (:data:`MAX_WIDTH_IN`, :data:`MIN_FONT_PT`), then displays a light and a dark
-    rendering at 2x, each carrying ``alt`` and its theme for the build to mark.
+    (:data:`MAX_WIDTH_IN`, :data:`MIN_FONT_PT`), then displays a light rendering at 2x,
+    the same as SVG (which the build turns into a download link under the figure, for
+    slides and print) and a dark rendering at 2x; each PNG carries ``alt`` and its theme
+    for the build to mark.
 
     Raises
     ------
@@ -460,7 +475,7 @@ def show(fig: Any, alt: str) -> None:
 
     dark_rc = os.environ.get("VGRAD_FIGURE_DARK_RC")
     try:
-        from IPython.display import Image, display
+        from IPython.display import SVG, Image, display
     except ImportError:
         display = None
     if not dark_rc or display is None:
@@ -476,6 +491,7 @@ def show(fig: Any, alt: str) -> None:
     smallest = png_min_font(light_png)
     check_min_font(smallest, MIN_FONT_PT, where=alt)
     display(Image(data=light_png, format="png", width=width))
+    display(SVG(data=save_svg(fig)))
     to_dark(fig, light, dark, drawn=True)
     display(Image(data=save_png(fig, alt, "dark", 2, smallest), format="png", width=width))
     plt.close(fig)

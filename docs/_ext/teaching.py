@@ -30,7 +30,7 @@ Five directives, each rendering with the theme's own admonition or ``<details>``
     Makes the figure that cell shows (its light and dark renderings from
     :func:`vgrad.pages.show`) one numbered figure with this caption, a label for
     ``{numref}``, and download links under it (PNG, light and dark, at twice the screen
-    resolution). A directive after the cell rather than myst-nb's ``mystnb: figure`` cell
+    resolution, and the light rendering as SVG). A directive after the cell rather than myst-nb's ``mystnb: figure`` cell
     metadata, which would number the two renderings as two figures and give both the label.
 """
 
@@ -248,10 +248,16 @@ class FigureCaption(SphinxDirective):
 
 
 def _figure_node(
-    env: Any, images: list[nodes.Node], caption: nodes.paragraph, legend: list, label: str
+    env: Any,
+    images: list[nodes.Node],
+    caption: nodes.paragraph,
+    legend: list,
+    label: str,
+    svg: str | None = None,
 ) -> nodes.figure:
     """One numbered figure: the images (light, then dark), the caption, then a legend with
-    the rest of the content and the download links of the images."""
+    the rest of the content and the download links of the images (and of ``svg``, the URI
+    of the light rendering as SVG, if given)."""
     from sphinx import addnodes
 
     figure = nodes.figure(classes=["vgrad-figure"])
@@ -266,6 +272,11 @@ def _figure_node(
         links += nodes.Text("Download: PNG, " if k == 0 else " · ")
         links += addnodes.download_reference(
             "", "", nodes.literal("", theme), reftarget=uri, refdoc=env.docname
+        )
+    if svg:
+        links += nodes.Text("; SVG, ")
+        links += addnodes.download_reference(
+            "", "", nodes.literal("", "light"), reftarget=svg, refdoc=env.docname
         )
     if legend or uris:
         figure += nodes.legend("", *legend, *([links] if uris else []))
@@ -358,8 +369,15 @@ class NumberFigures(SphinxTransform):
                 )
             for bundle in bundles:
                 bundle.parent.remove(bundle)
+            # vgrad.pages.show displays light PNG, SVG, dark PNG: the SVG is a download only.
+            svgs = [b for b in bundles if next(b.findall(nodes.image))["uri"].endswith(".svg")]
             figure = _figure_node(
-                self.env, bundles, placeholder[0], placeholder.children[1:], placeholder["label"]
+                self.env,
+                [b for b in bundles if b not in svgs],
+                placeholder[0],
+                placeholder.children[1:],
+                placeholder["label"],
+                svg=next(svgs[0].findall(nodes.image))["uri"] if svgs else None,
             )
             self.document.note_explicit_target(figure, figure)
             placeholder.replace_self(figure)
