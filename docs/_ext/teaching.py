@@ -30,8 +30,9 @@ Five directives, each rendering with the theme's own admonition or ``<details>``
     Makes the figure that cell shows (its light and dark renderings from
     :func:`vgrad.pages.show`) one numbered figure with this caption, a label for
     ``{numref}``, and download links under it (PNG, light and dark, at twice the screen
-    resolution, and the light rendering as SVG). A directive after the cell rather than myst-nb's ``mystnb: figure`` cell
-    metadata, which would number the two renderings as two figures and give both the label.
+    resolution, and the light rendering as SVG). A directive after the cell rather than
+    myst-nb's ``mystnb: figure`` cell metadata, which would number the two renderings as two
+    figures and give both the label.
 """
 
 from __future__ import annotations
