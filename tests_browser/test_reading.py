@@ -46,6 +46,8 @@ READY_JS = """async () => {
 # box clips its content, or the formula runs past the right edge of the screen without a
 # sideways-scrolling ancestor to reach it with.
 CLIPPED_JS = """() => {
+  // A closed <details> (a concept check's answer) lays nothing out: open them all to measure.
+  document.querySelectorAll("details").forEach((d) => { d.open = true; });
   const vw = document.documentElement.clientWidth;
   const scrolls = (el) => {
     for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {

@@ -221,7 +221,8 @@ def save_png(
 
 def save_svg(fig: Any) -> bytes:
     """``fig`` as SVG bytes, the same on every build: no date, and element ids drawn from a
-    fixed salt rather than a random one."""
+    fixed salt rather than a random one (matplotlib >= 3.9, which numbers clip paths rather
+    than using ``id()``; the site's build pins a newer one)."""
     import io
 
     import matplotlib as mpl

@@ -1,8 +1,9 @@
 """MathJax 4, served from the site itself.
 
-MathJax 4 rather than 3 for its output options: inline formulas are kept whole (none is
-wider than a phone's column, which the browser tests check), and a display formula wider
-than its column scrolls in its own box (conf.py says why). No Python package ships it,
+MathJax 4 rather than 3 for its ``displayOverflow`` option: a display formula wider than its
+column scrolls in its own box (conf.py says why). Inline formulas are kept whole
+(``linebreaks.inline`` off); none is wider than a phone's column, which the browser tests
+check. No Python package ships it,
 so ``tools/web/package.json`` pins it (and its default font, New Computer Modern) and
 ``npm ci`` in ``tools/web`` installs it; ``nox -s docs`` and ``nox -s browser`` run that
 step, and its lock file (``tools/web/package-lock.json``) fixes every byte by its hash.
