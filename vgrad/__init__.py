@@ -28,7 +28,7 @@ from .spectral import (
     singular_values,
     spectral_radius,
 )
-from .stacked import GRUStack, LSTMStack, RNNStack
+from .stacked import GRUStack, LSTMStack
 from .tasks import (
     Batch,
     adding_problem,
@@ -69,7 +69,6 @@ __all__ = [
     "Optimizer",
     "RMSProp",
     "RNNGradients",
-    "RNNStack",
     "RNNTrace",
     "Trace",
     "TrainResult",

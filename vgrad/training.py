@@ -15,7 +15,7 @@ A run that blows up is stopped, not crashed: an overflow in the forward or backw
 non-finite loss or gradient, or a loss above ``max_loss`` ends the run with the reason
 recorded, and the network keeps its last finite parameters.
 
-:func:`train_many` trains R independent networks in one loop (:class:`vgrad.stacked.RNNStack`):
+:func:`train_many` trains R independent networks in one loop (:meth:`vgrad.RNN.stack`):
 the same updates as R calls of :func:`train`, at a fraction of the cost, so that a claim about
 training can rest on many seeds rather than on one trajectory.
 """
@@ -30,13 +30,13 @@ import numpy as np
 
 from ._validate import check_choice, check_int, check_real, check_rng
 from .clipping import clip_by_norm, clip_by_value, global_norm
-from .gru import GRU
-from .lstm import LSTM
+from .gru import GRU, GRUTrace
+from .lstm import LSTM, LSTMTrace
 from .optim import SGD, Optimizer, get_optimizer
 from .regularizer import omega as omega_of
 from .regularizer import omega_terms, slopes
-from .rnn import RNN, Gradients
-from .stacked import StackedTrace, stack_of
+from .rnn import RNN, Gradients, RNNTrace
+from .stacked import stack_of
 from .tasks import Batch, score_runs
 
 #: The cells that :func:`train` and :func:`train_many` train.
@@ -380,7 +380,7 @@ def train_many(
     r"""Train R networks at once: the same runs as ``[train(net, ...) for net in nets]``.
 
     Every step is one batched forward and backward pass for all runs
-    (:class:`vgrad.stacked.RNNStack`), and each run's update is that of :func:`train`
+    (:meth:`vgrad.RNN.stack`), and each run's update is that of :func:`train`
     (``tests/test_stacked.py`` checks that the results agree to rounding). A run that
     diverges stops alone, with its reason; the others go on.
 
@@ -459,6 +459,7 @@ def train_many(
     limit = np.array([c[1] if c and c[0] == "value" else np.inf for c in clips])
     alive = np.arange(R)  # the original index of each run still in the stack
     state = rule.init(stack.params())
+    work: dict[str, np.ndarray] = {}  # the arrays of one step are reused by the next
     logs = [_Log() for _ in range(R)]
     T = None
     for step in range(steps):
@@ -469,10 +470,13 @@ def train_many(
                 T = d.T
             elif d.T != T:
                 raise ValueError(f"task changed its sequence length from T={T} to T={d.T}")
-        trace = stack.forward(data[0].xs if shared else np.stack([d.xs for d in data]), reuse=True)
+        xs = data[0].xs if shared else np.stack([d.xs for d in data])
+        with np.errstate(all="ignore"):  # a run that overflows fails alone, below
+            trace = stack.forward(xs, work=work)
         failed: dict[int, str] = {}
         loss, dL_dy = _stacked_loss(trace, data, max_loss, failed)
-        grads = stack.backward(trace, dL_dy, reuse=True)
+        with np.errstate(all="ignore"):
+            grads = stack.backward(trace, dL_dy, work=work)
         g = grads.params()
         regularised = alphas[alive] > 0
         omega_value = np.zeros(len(alive))
@@ -512,7 +516,7 @@ def train_many(
                 log.profiles.append(_mean_norms(grads.dh[i]))
         if failed:  # those runs end here, with the parameters of their last good step
             for i, why in failed.items():
-                logs[alive[i]].end(stack.net(i), f"step {step}: {why}")
+                logs[alive[i]].end(stack.run(i), f"step {step}: {why}")
             stack.keep(ok)
             state = {slot: {k: v[ok] for k, v in arrays.items()} for slot, arrays in state.items()}
             rule = rule.take(ok)
@@ -520,7 +524,7 @@ def train_many(
             if not len(alive):
                 break
     for i, r in enumerate(alive):
-        logs[r].end(stack.net(i), None)
+        logs[r].end(stack.run(i), None)
     for r in np.flatnonzero(alphas > 0):
         logs[r].regularised = True
     return [log.result(T or 0) for log in logs]
@@ -558,7 +562,10 @@ class _Log:
 
 
 def _stacked_loss(
-    trace: StackedTrace, data: list[Batch], max_loss: float, failed: dict[int, str]
+    trace: RNNTrace | LSTMTrace | GRUTrace,
+    data: list[Batch],
+    max_loss: float,
+    failed: dict[int, str],
 ) -> tuple[np.ndarray, np.ndarray]:
     """Each run's loss and dL/dy (zero for a run that failed); failures go into ``failed``."""
     R = trace.y.shape[0]
