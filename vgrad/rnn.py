@@ -44,7 +44,7 @@ from ._validate import as_float_array, check_int, check_real, check_rng, check_s
 from .activations import ACTIVATIONS, Activation, get_activation
 from .spectral import orthogonal, random_matrix
 
-__all__ = ["RNN", "Gradients", "RNNGradients", "RNNTrace", "Trace"]
+__all__ = ["RNN", "RNNGradients", "RNNTrace"]
 
 PARAMS = ("W_xh", "W_hh", "b_h", "W_hy", "b_y")
 
@@ -53,8 +53,8 @@ PARAMS = ("W_xh", "W_hh", "b_h", "W_hy", "b_y")
 class RNNTrace(TraceBase):
     """Everything the forward pass computed, kept for the backward pass.
 
-    ``vgrad.Trace`` is an older name for this class. With a run axis (:meth:`RNN.stack`)
-    every array has a leading axis R (``xs`` too, unless the runs share one batch).
+    With a run axis (:meth:`RNN.stack`) every array has a leading axis R (``xs`` too,
+    unless the runs share one batch).
 
     Attributes
     ----------
@@ -78,8 +78,6 @@ class RNNTrace(TraceBase):
 class RNNGradients(GradientsBase):
     r"""Gradients of a loss with respect to the parameters and to every hidden state.
 
-    ``vgrad.Gradients`` is an older name for this class.
-
     Attributes
     ----------
     W_xh, W_hh, b_h, W_hy, b_y : ndarray
@@ -97,11 +95,6 @@ class RNNGradients(GradientsBase):
     dh: np.ndarray
 
     PARAMS: ClassVar[tuple[str, ...]] = PARAMS
-
-
-#: The names before RNNTrace and RNNGradients, kept for existing code.
-Trace = RNNTrace
-Gradients = RNNGradients
 
 
 class RNN(Cell):
@@ -366,54 +359,39 @@ class RNN(Cell):
         truncate: int | None = None,
         work: Work | None = None,
     ) -> RNNGradients:
-        r"""Backpropagation through time: :eq:`rnn-bptt` of :doc:`/unrolled_rnn`, with the
-        gradients as row vectors (:doc:`/notation`),
-
-        .. math::
-
-            \frac{\partial\mathcal L}{\partial h_t}
-            = \frac{\partial\mathcal L_t}{\partial y_t} W_{hy}
-            + \delta_{t+1} W_{hh}, \qquad
-            \delta_t = \frac{\partial\mathcal L}{\partial a_t}
-            = \frac{\partial\mathcal L}{\partial h_t} \operatorname{diag}(\phi'(a_t)),
-
-        then :math:`\partial\mathcal L/\partial W_{hh} = \sum_t \delta_t^\top h_{t-1}^\top`
-        (:eq:`sw-outer` of :doc:`/shared_weights`) as one matrix product, likewise the others.
+        r"""Backpropagation through time, :eq:`rnn-bptt` of :doc:`/unrolled_rnn` with gradients
+        as row vectors (:doc:`/notation`): from t = T down, :math:`\partial\mathcal L/\partial
+        h_t = (\partial\mathcal L_t/\partial y_t) W_{hy} + \delta_{t+1} W_{hh}` and
+        :math:`\delta_t = \partial\mathcal L/\partial a_t = \partial\mathcal L/\partial h_t
+        \operatorname{diag}(\phi'(a_t))`; then :math:`\partial\mathcal L/\partial W_{hh} =
+        \sum_t \delta_t^\top h_{t-1}^\top` (:eq:`sw-outer`), and the others, one product each.
 
         Parameters
         ----------
         trace : RNNTrace
             The result of :meth:`forward`.
         dL_dy : ndarray, shape (..., T, B, m)
-            :math:`\partial\mathcal L/\partial y_t` (e.g. from :func:`vgrad.mse`); zeros
-            where a step carries no loss. With a run axis, non-finite runs are allowed.
+            :math:`\partial\mathcal L/\partial y_t`, zero where a step has no loss.
         truncate : int, optional
-            Truncated BPTT: the loss at step :math:`s` sends its gradient back through at most
-            ``truncate`` steps (the terms :math:`k <` ``truncate`` of
-            :math:`\sum_k \partial h_s/\partial h_{s-k} \cdots`). ``truncate=1`` keeps no
-            recurrent path; ``truncate >= T`` is exact BPTT. ``dh[t]`` is then the truncated
-            gradient reaching :math:`h_t`.
+            Truncated BPTT: each loss term goes back through at most ``truncate`` steps
+            (1: no recurrent path; >= T: exact). ``dh[t]`` is then the truncated gradient.
         work : dict, optional
             As in :meth:`forward` (``dh`` is overwritten by the next call).
 
         Returns
         -------
         RNNGradients
-            Each gradient with the run axis first, if the network has one.
         """
         T, B, n = self._check_trace(trace)
         runs, m = self.W_hh.shape[:-2], self.W_hy.shape[-2]
         dL_dy = as_float_array(dL_dy, "dL_dy", shape=(*runs, T, B, m), finite=not runs)
-        # phi'(a_t), overwritten below with delta_t (one (..., T, B, n) array fewer to touch)
-        delta = work_array(work, "delta", trace.a.shape)
-        if self.activation == ACTIVATIONS["tanh"]:
-            np.square(trace.h[..., 1:, :, :], out=delta)  # tanh'(a) = 1 - tanh(a)^2 = 1 - h^2
-            np.subtract(1.0, delta, out=delta)
+        delta = work_array(work, "delta", trace.a.shape)  # phi'(a_t), then delta_t in place
+        if self.activation == ACTIVATIONS["tanh"]:  # tanh'(a) = 1 - tanh(a)^2 = 1 - h^2
+            np.subtract(1.0, np.square(trace.h[..., 1:, :, :], out=delta), out=delta)
         else:
             delta[...] = self.activation.df(trace.a)
         dh = work_array(work, "dh", trace.h.shape)
-        dh[..., 0, :, :] = 0.0  # h_0 has no output of its own
-        # The direct paths y_t -> h_t, all steps at once.
+        dh[..., 0, :, :] = 0.0  # h_0 has no output; the direct paths y_t -> h_t, all t at once:
         np.matmul(merge_steps(dL_dy), self.W_hy, out=merge_steps(dh[..., 1:, :, :]))
         if truncate is None or check_int(truncate, "truncate", minimum=1) >= T:
             dhs, deltas = steps_first(dh), steps_first(delta)
@@ -436,21 +414,21 @@ class RNN(Cell):
         )
 
     def _bptt_truncated(
-        self, dh_out: np.ndarray, dphi: np.ndarray, K: int
+        self, dh_out: np.ndarray, dphi: np.ndarray, truncate: int
     ) -> tuple[np.ndarray, np.ndarray]:
         # Lag by lag: e[p] is the gradient at h_{p+1} coming from the loss at step p+1+j.
-        # Every loss term travels exactly K - 1 recurrent steps at most, vectorised over time.
+        # Every loss term travels truncate - 1 recurrent steps at most, vectorised over time.
         T = dphi.shape[-3]
         dh = np.zeros((*dh_out.shape[:-3], T + 1, *dh_out.shape[-2:]))
         delta = np.zeros_like(dphi)
         dhs, deltas, dphis = steps_first(dh), steps_first(delta), steps_first(dphi)
         e = steps_first(dh_out)
-        for j in range(K):
+        for j in range(truncate):
             width = T - j
             dhs[1 : width + 1] += e
             step = e * dphis[:width]
             deltas[:width] += step
-            if j == K - 1:
+            if j == truncate - 1:
                 break
             back = step @ self.W_hh
             dhs[0] += back[0]

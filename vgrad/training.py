@@ -22,20 +22,18 @@ training can rest on many seeds rather than on one trajectory.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from ._validate import check_choice, check_int, check_real, check_rng
-from .clipping import clip_by_norm, clip_by_value, global_norm
+from .clipping import norms_per_run
 from .gru import GRU, GRUTrace
 from .lstm import LSTM, LSTMTrace
 from .optim import SGD, Optimizer, get_optimizer
-from .regularizer import omega as omega_of
 from .regularizer import omega_terms, slopes
-from .rnn import RNN, Gradients, RNNTrace
+from .rnn import RNN, RNNTrace
 from .stacked import stack_of
 from .tasks import Batch, score_runs
 
@@ -60,7 +58,7 @@ class TrainResult:
 
     Attributes
     ----------
-    net : RNN
+    net : RNN, LSTM or GRU
         The trained network (a copy; the network passed in is untouched). After a divergence
         it holds the parameters of the last finite step.
     loss : ndarray, shape (S,)
@@ -216,7 +214,7 @@ def train(
 
     Parameters
     ----------
-    net : RNN
+    net : RNN, LSTM or GRU
         The initial network; it is copied, not modified.
     task : callable
         ``task(batch, rng) -> Batch``, e.g. ``functools.partial(vgrad.tasks.adding_problem,
@@ -253,90 +251,21 @@ def train(
     TrainResult
     """
     _check_net(net)
-    if not callable(task):
-        raise TypeError(f"task must be callable as task(batch, rng), got {type(task).__name__}")
-    steps = check_int(steps, "steps", minimum=1)
-    lr = check_real(lr, "lr", positive=True)
-    batch = check_int(batch, "batch", minimum=1)
-    rng = check_rng(rng)
-    momentum = check_real(momentum, "momentum", nonnegative=True)
-    if momentum >= 1.0:
-        raise ValueError(f"momentum must be < 1, got {momentum}")
-    clip = _check_clip(clip)
-    if profile_every is not None:
-        profile_every = check_int(profile_every, "profile_every", minimum=1)
-    max_loss = check_real(max_loss, "max_loss", positive=True)
-    rule = _rule(optimizer, momentum)
-    alpha = _check_omega(omega, net)
-
-    net = net.copy()
-    params = net.params()
-    state = rule.init(params)
-    loss_log, norm_log, clipped_log, omega_log = [], [], [], []
-    profile_steps, profiles = [], []
-    reason = None
-    T = None
-    for step in range(steps):
-        data = _draw(task, batch, rng, net)
-        if T is None:
-            T = data.T
-        elif data.T != T:
-            raise ValueError(f"task changed its sequence length from T={T} to T={data.T}")
-        want_profile = profile_every is not None and (
-            step % profile_every == 0 or step == steps - 1
-        )
-        # Overflow is a possible outcome of training, not a bug: numpy raises it inside
-        # this block (so every array that leaves it is finite), and the run ends with the
-        # reason instead of printing a warning.
-        stage = "forward pass"
-        try:
-            with np.errstate(over="raise", invalid="raise", divide="raise"):
-                trace = net.forward(data.xs)
-                stage = "loss"
-                loss, dL_dy = data.loss_and_grad(trace.y)
-                if loss > max_loss:
-                    raise _Stop(f"the loss {loss:.3g} exceeds max_loss={max_loss:g}")
-                stage = "backward pass"
-                grads = net.backward(trace, dL_dy)
-                if alpha > 0:
-                    stage = "regulariser"
-                    reg = omega_of(net, trace, grads)
-                    grads = dataclasses.replace(grads, W_hh=grads.W_hh + alpha * reg.W_hh)
-                g, norm = _clip(grads, clip)
-                stage = "update"
-                new, new_state = rule.update(params, g, state, step + 1, lr)
-                stage = "gradient profile"
-                profile = _mean_norms(grads.dh) if want_profile else None
-        except _Stop as exc:
-            reason = f"step {step}: {exc}"
-            break
-        except FloatingPointError as exc:
-            reason = f"step {step} ({stage}): {exc}"
-            break
-        for k, p in params.items():
-            p[...] = new[k]
-        state = new_state
-        if alpha > 0:
-            omega_log.append(reg.value)
-        loss_log.append(loss)
-        norm_log.append(norm)
-        clipped_log.append(_clipped_norm(g, norm, clip))
-        if profile is not None:
-            profile_steps.append(step)
-            profiles.append(profile)
-    diverged = reason is not None
-    return TrainResult(
-        net=net,
-        loss=np.asarray(loss_log, dtype=np.float64),
-        grad_norm=np.asarray(norm_log, dtype=np.float64),
-        grad_norm_clipped=np.asarray(clipped_log, dtype=np.float64),
-        profile_steps=np.asarray(profile_steps, dtype=np.int64),
-        profiles=np.asarray(profiles, dtype=np.float64).reshape(len(profiles), (T or 0) + 1),
-        diverged=diverged,
-        reason=reason,
-        step_stopped=len(loss_log) if diverged else None,
-        omega=np.asarray(omega_log, dtype=np.float64) if alpha > 0 else None,
+    runs = train_many(
+        [net],
+        task,
+        steps=steps,
+        lr=lr,
+        batch=batch,
+        rng=check_rng(rng),
+        momentum=momentum,
+        clip=clip,
+        profile_every=profile_every,
+        max_loss=max_loss,
+        optimizer=optimizer,
+        omega=omega,
     )
+    return runs[0]
 
 
 def _check_omega(alpha: object, net: Net) -> float:
@@ -386,7 +315,7 @@ def train_many(
 
     Parameters
     ----------
-    nets : sequence of RNN
+    nets : sequence of RNN, LSTM or GRU
         The initial networks (copied, not modified), all of the same sizes and activation.
     task, steps, batch, profile_every, max_loss
         As in :func:`train`.
@@ -488,7 +417,7 @@ def train_many(
                 g["W_hh"] = g["W_hh"].copy()
                 g["W_hh"][j] += _per_axis(alphas[alive][j], reg.W_hh) * reg.W_hh
             omega_value[j] = reg.value
-        norm = _stacked_norm(g)
+        norm = norms_per_run(list(g.values()))
         for i in np.flatnonzero(~np.isfinite(norm)):
             failed.setdefault(int(i), "backward pass: the gradient left the float64 range")
         g_clip, clipped_norm = _clip_stacked(g, norm, tau[alive], limit[alive])
@@ -630,24 +559,8 @@ def _clip_stacked(
         out[k] = q
     clipped = np.minimum(norm, tau)
     if by_value.any():
-        clipped = np.where(by_value, _stacked_norm(out), clipped)
+        clipped = np.where(by_value, norms_per_run(list(out.values())), clipped)
     return out, clipped
-
-
-def _stacked_norm(g: dict[str, np.ndarray]) -> np.ndarray:
-    """:func:`vgrad.global_norm` of each run, scaled per run so squares cannot overflow;
-    inf for a run with a non-finite entry."""
-    R = next(iter(g.values())).shape[0]
-    flat = [p.reshape(R, -1) for p in g.values()]
-    with np.errstate(all="ignore"):
-        peak = np.max([np.max(np.abs(f), axis=1) for f in flat], axis=0)
-        safe = np.where((peak > 0) & np.isfinite(peak), peak, 1.0)
-        norm = safe * np.sqrt(sum(np.sum(np.square(f / safe[:, None]), axis=1) for f in flat))
-    return np.where(np.isfinite(peak), np.where(peak > 0, norm, 0.0), np.inf)
-
-
-class _Stop(Exception):
-    """A training step produced something unusable; the message says what."""
 
 
 def _mean_norms(dh: np.ndarray) -> np.ndarray:
@@ -655,24 +568,3 @@ def _mean_norms(dh: np.ndarray) -> np.ndarray:
     scale = np.max(np.abs(dh), axis=(1, 2))
     scale = np.where(scale > 0, scale, 1.0)
     return scale * np.linalg.norm(dh / scale[:, None, None], axis=2).mean(axis=1)
-
-
-def _clipped_norm(g: dict[str, np.ndarray], norm: float, clip: tuple[str, float] | None) -> float:
-    if clip is None:
-        return norm
-    if clip[0] == "norm":
-        return min(norm, clip[1])
-    return global_norm(list(g.values()))
-
-
-def _clip(grads: Gradients, clip: tuple[str, float] | None) -> tuple[dict[str, np.ndarray], float]:
-    if clip is None:
-        norm = global_norm(grads)
-        clipped = grads
-    else:
-        kind, threshold = clip
-        fn = clip_by_norm if kind == "norm" else clip_by_value
-        clipped, norm = fn(grads, threshold)
-    if not np.isfinite(norm):  # entries are finite, but their norm exceeds float64
-        raise _Stop(f"the gradient norm is {norm}")
-    return clipped.params(), norm
