@@ -332,11 +332,15 @@ class RNN(Cell):
         recurrent = np.empty((*runs, B, n))  # W_hh h_{t-1}, reused by every step
         hs, as_ = steps_first(h), steps_first(a)  # time-first views: hs[t] is h_t
         phi = self.activation.f
+        ufunc = isinstance(phi, np.ufunc)  # tanh: written straight into h, no temporary per step
         with np.errstate(over="ignore", invalid="ignore"):
             for t in range(T):
                 np.matmul(hs[t], W_hh_T, out=recurrent)
                 as_[t] += recurrent
-                hs[t + 1] = phi(as_[t])
+                if ufunc:
+                    phi(as_[t], out=hs[t + 1])
+                else:
+                    hs[t + 1] = phi(as_[t])
         if not runs and not np.isfinite(h).all():
             bad = int(np.argmin(np.isfinite(h).reshape(T + 1, -1).all(axis=1)))
             raise FloatingPointError(

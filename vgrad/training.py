@@ -392,7 +392,8 @@ def train_many(
     logs = [_Log() for _ in range(R)]
     T = None
     for step in range(steps):
-        drawn = {i: _draw(task, batch, rngs[i], nets[0]) for i in np.unique(source[alive])}
+        sources = (0,) if shared else np.unique(source[alive])  # unique: 5% of a small update
+        drawn = {i: _draw(task, batch, rngs[i], nets[0]) for i in sources}
         data = [drawn[0]] if shared else [drawn[i] for i in source[alive]]
         for d in data:
             if T is None:
