@@ -75,7 +75,7 @@ def omega_terms(
     W_hh: np.ndarray, dh: np.ndarray, delta: np.ndarray, *, bound: float = 1e-10
 ) -> Omega:
     r""":math:`\Omega` and :math:`\partial\tilde\Omega/\partial W_{hh}` from arrays, with any
-    leading run axes (:class:`vgrad.RNNStack`).
+    leading run axes (:meth:`vgrad.RNN.stack`).
 
     Parameters
     ----------
