@@ -20,7 +20,8 @@ update from one shared stream:
 
 Before timing, the script asserts that ``stacked`` and ``separate`` end with the same
 parameters (to 1e-12 relative, after a few updates). Times are the median over ``--repeats``
-repeats of the time per update, the implementations taking turns within each repeat. The
+repeats of the time per update, the implementations taking turns within each repeat (in
+reverse order every other repeat, so that neither follows the other more often). The
 BLAS thread variables are set to 1 before numpy is imported. Times are CPU seconds of this
 process (``time.process_time``), which a shared machine disturbs less than wall-clock time;
 ``--wall`` reports wall-clock time instead.
@@ -179,8 +180,11 @@ def main() -> None:
         for R in RUNS:
             nets = {name: nets_for(engine, R, n) for name, engine in ENGINES.items()}
             times = {name: [] for name in impls}
-            for _ in range(args.repeats):
-                for name, (fn, engine) in impls.items():
+            for repeat in range(args.repeats):
+                # Every other repeat in reverse order: an implementation that follows another
+                # inherits its freed (warm) memory, which favours the second of a pair.
+                order = list(impls.items())
+                for name, (fn, engine) in order if repeat % 2 == 0 else order[::-1]:
                     members = nets["old" if name.endswith(" old") else "new"]
                     start = clock()
                     if engine is None:
