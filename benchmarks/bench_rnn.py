@@ -39,6 +39,7 @@ import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 
 import numpy as np  # noqa: E402
+import old_engine  # noqa: E402
 
 import vgrad  # noqa: E402
 
@@ -50,6 +51,7 @@ except ImportError:  # torch is optional: the torch columns are then left out
 SIZES = [(100, 32, 16, 64), (100, 1, 1, 32), (200, 16, 8, 128), (50, 64, 32, 256)]  # T, B, d, n
 M = 1  # readout size: one scalar output per step
 RHO = 0.9  # spectral radius of W_hh: a stable, non-saturated regime
+OLD = None  # with --old: another checkout's vgrad (old_engine.py), timed beside this one
 
 
 # -- the textbook loop ------------------------------------------------------------------
@@ -212,6 +214,11 @@ def bench_size(T: int, B: int, d: int, n: int, repeats: int, use_torch: bool) ->
         "vgrad": lambda: vgrad_forward_backward(net, xs, h0, G),
         "naive": lambda: naive_forward_backward(p, xs, h0, G),
     }
+    if OLD is not None:
+        old = OLD.RNN(**p)
+        g_old = vgrad_forward_backward(old, xs, h0, G)
+        assert_same("old", {**g_old.params(), "dh0": g_old.dh[0]}, ours)
+        fns["old"] = lambda: vgrad_forward_backward(old, xs, h0, G)
     if use_torch:
         run, grads = torch_setup(net, xs, h0, G)
         assert_same("torch", grads(), ours)
@@ -223,7 +230,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=11, help="timed repeats (median, >= 7)")
     parser.add_argument("--no-torch", action="store_true", help="skip torch even if installed")
+    parser.add_argument(
+        "--old", metavar="CHECKOUT", help="also time the vgrad of this checkout (old_engine.py)"
+    )
     args = parser.parse_args()
+    global OLD
+    if args.old:
+        OLD = old_engine.load(args.old)
     if args.repeats < 7:
         parser.error(f"--repeats must be >= 7, got {args.repeats}")
     use_torch = torch is not None and not args.no_torch
@@ -232,11 +245,15 @@ def main() -> None:
 
     print(f"Python {platform.python_version()} on {platform.machine()}")
     print(f"vgrad {vgrad.__version__} from {os.path.dirname(vgrad.__file__)}")
+    if OLD is not None:
+        print(f"old vgrad {OLD.__version__} from {os.path.dirname(OLD.__file__)}")
     print(blas_info())
     print(f"loss sum(G * y), tanh, float64, M={M} output(s), median of {args.repeats} repeats\n")
 
     header = f"{'T':>4} {'B':>3} {'d':>3} {'n':>4} | {'vgrad ms':>9} {'naive ms':>9}"
     header += f" {'naive/vg':>8}"
+    if OLD is not None:
+        header += f" | {'old ms':>9} {'vg/old':>8}"
     if use_torch:
         header += f" | {'torch ms':>9} {'torch/vg':>8}"
     print(header)
@@ -245,6 +262,8 @@ def main() -> None:
         t = bench_size(T, B, d, n, args.repeats, use_torch)
         row = f"{T:>4} {B:>3} {d:>3} {n:>4} | {1e3 * t['vgrad']:>9.3f} {1e3 * t['naive']:>9.3f}"
         row += f" {t['naive'] / t['vgrad']:>8.2f}"
+        if OLD is not None:
+            row += f" | {1e3 * t['old']:>9.3f} {t['vgrad'] / t['old']:>8.2f}"
         if use_torch:
             row += f" | {1e3 * t['torch']:>9.3f} {t['torch'] / t['vgrad']:>8.2f}"
         print(row, flush=True)

@@ -20,7 +20,8 @@ update from one shared stream:
 
 Before timing, the script asserts that ``stacked`` and ``separate`` end with the same
 parameters (to 1e-12 relative, after a few updates). Times are the median over ``--repeats``
-repeats of the time per update, the implementations taking turns within each repeat. The
+repeats of the time per update, the implementations taking turns within each repeat (in
+reverse order every other repeat, so that neither follows the other more often). The
 BLAS thread variables are set to 1 before numpy is imported. Times are CPU seconds of this
 process (``time.process_time``), which a shared machine disturbs less than wall-clock time;
 ``--wall`` reports wall-clock time instead.
@@ -40,8 +41,10 @@ import statistics  # noqa: E402
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
+import old_engine  # noqa: E402
 
 import vgrad  # noqa: E402
+import vgrad.tasks  # noqa: E402
 from vgrad.tasks import temporal_order  # noqa: E402
 
 try:
@@ -55,25 +58,28 @@ SETTINGS = dict(lr=0.05, momentum=0.9, clip=("norm", 1.0))
 
 
 CELL = "rnn"
+ENGINES = {"new": vgrad}  # "old" too with --old: another checkout's vgrad, timed beside this one
 
 
-def nets_for(R: int, n: int) -> list:
+def nets_for(engine, R: int, n: int) -> list:
     if CELL == "lstm":
-        return [vgrad.LSTM.random(6, n, 4, seed) for seed in range(R)]
+        return [engine.LSTM.random(6, n, 4, seed) for seed in range(R)]
     if CELL == "gru":
-        return [vgrad.GRU.random(6, n, 4, seed) for seed in range(R)]
-    return [vgrad.RNN.random(6, n, 4, seed, rho=1.0) for seed in range(R)]
+        return [engine.GRU.random(6, n, 4, seed) for seed in range(R)]
+    return [engine.RNN.random(6, n, 4, seed, rho=1.0) for seed in range(R)]
 
 
-def stacked(nets, task, B, steps):
-    return vgrad.train_many(nets, task, steps=steps, batch=B, rng=0, **SETTINGS)
+def stacked(engine, nets, T, B, steps):
+    task = functools.partial(engine.tasks.temporal_order, T)
+    return engine.train_many(nets, task, steps=steps, batch=B, rng=0, **SETTINGS)
 
 
-def separate(nets, task, B, steps):
-    return [vgrad.train(net, task, steps=steps, batch=B, rng=0, **SETTINGS) for net in nets]
+def separate(engine, nets, T, B, steps):
+    task = functools.partial(engine.tasks.temporal_order, T)
+    return [engine.train(net, task, steps=steps, batch=B, rng=0, **SETTINGS) for net in nets]
 
 
-def torch_loop(nets, task, B, steps):
+def torch_loop(nets, T, B, steps):
     """The same R trainings in PyTorch, one network after another."""
     models = []
     for net in nets:
@@ -95,7 +101,7 @@ def torch_loop(nets, task, B, steps):
         params = [*rnn.parameters(), *out.parameters()]
         models.append((rnn, out, params, torch.optim.SGD(params, lr=0.05, momentum=0.9)))
     rng = np.random.default_rng(0)
-    batches = [task(B, rng) for _ in range(steps)]
+    batches = [temporal_order(T, B, rng) for _ in range(steps)]
     for rnn, out, params, opt in models:
         for data in batches:
             xs = torch.from_numpy(data.xs)
@@ -109,12 +115,16 @@ def torch_loop(nets, task, B, steps):
 
 
 def check(T: int, B: int, n: int) -> None:
-    task = functools.partial(temporal_order, T)
-    nets = nets_for(3, n)
-    for a, b in zip(stacked(nets, task, B, 5), separate(nets, task, B, 5), strict=True):
-        for k, p in b.net.params().items():
-            err = np.max(np.abs(a.net.params()[k] - p)) / np.max(np.abs(p))
-            assert err < 1e-12, (k, err)
+    """Stacked and separate runs, of every engine, end with the same parameters."""
+    ends = []
+    for engine in ENGINES.values():
+        nets = nets_for(engine, 3, n)
+        ends += [stacked(engine, nets, T, B, 5), separate(engine, nets, T, B, 5)]
+    for runs in ends[1:]:
+        for a, b in zip(runs, ends[0], strict=True):
+            for k, p in b.net.params().items():
+                err = np.max(np.abs(a.net.params()[k] - p)) / np.max(np.abs(p))
+                assert err < 1e-12, (k, err)
 
 
 def main() -> None:
@@ -123,9 +133,14 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=20, help="updates timed per repeat")
     parser.add_argument("--cell", choices=["rnn", "lstm", "gru"], default="rnn")
     parser.add_argument("--wall", action="store_true", help="wall-clock instead of CPU time")
+    parser.add_argument(
+        "--old", metavar="CHECKOUT", help="also time the vgrad of this checkout (old_engine.py)"
+    )
     args = parser.parse_args()
     global CELL
     CELL = args.cell
+    if args.old:
+        ENGINES["old"] = old_engine.load(args.old)
     clock = time.perf_counter if args.wall else time.process_time
     if torch is not None:
         torch.set_num_threads(1)
@@ -138,38 +153,55 @@ def main() -> None:
     except ImportError:
         pass
     print(f", torch {torch.__version__ if torch else 'not installed'}")
+    for name, engine in ENGINES.items():
+        print(f"{name}: vgrad from {os.path.dirname(engine.__file__)}")
     kind = "wall-clock" if args.wall else "CPU"
     print(
         f"{args.cell}: median of {args.repeats} repeats of {args.steps} updates; "
         f"{kind} ms per update of all R runs"
     )
-    head = f"{'T':>4} {'B':>3} {'n':>3} {'R':>3} {'stacked':>9} {'separate':>9} {'sep/stk':>8}"
-    head += f" {'torch':>9} {'torch/stk':>9}" if torch else ""
-    head += f" {'stk/R=1':>8}"
+    impls = {
+        f"{how}{'' if name == 'new' else ' ' + name}": (fn, engine)
+        for how, fn in (("stacked", stacked), ("separate", separate))
+        for name, engine in ENGINES.items()
+    }
+    if torch:
+        impls["torch"] = (torch_loop, None)
+    head = f"{'T':>4} {'B':>3} {'n':>3} {'R':>3}" + "".join(f" {k:>12}" for k in impls)
+    head += f" {'sep/stk':>8} {'stk/R=1':>8}"
+    if args.old:
+        head += f" {'stk new/old':>11} {'sep new/old':>11}"
+    if torch:
+        head += f" {'torch/stk':>9}"
     print(head)
     for T, B, n in SIZES:
         check(T, B, n)
-        task = functools.partial(temporal_order, T)
         one = None
         for R in RUNS:
-            nets = nets_for(R, n)
-            impls = {"stacked": stacked, "separate": separate}
-            if torch:
-                impls["torch"] = torch_loop
+            nets = {name: nets_for(engine, R, n) for name, engine in ENGINES.items()}
             times = {name: [] for name in impls}
-            for _ in range(args.repeats):
-                for name, fn in impls.items():
+            for repeat in range(args.repeats):
+                # Every other repeat in reverse order: an implementation that follows another
+                # inherits its freed (warm) memory, which favours the second of a pair.
+                order = list(impls.items())
+                for name, (fn, engine) in order if repeat % 2 == 0 else order[::-1]:
+                    members = nets["old" if name.endswith(" old") else "new"]
                     start = clock()
-                    fn(nets, task, B, args.steps)
+                    if engine is None:
+                        fn(members, T, B, args.steps)
+                    else:
+                        fn(engine, members, T, B, args.steps)
                     times[name].append((clock() - start) / args.steps * 1e3)
             med = {name: statistics.median(t) for name, t in times.items()}
             one = med["stacked"] if R == 1 else one
-            row = f"{T:4d} {B:3d} {n:3d} {R:3d} {med['stacked']:9.2f} {med['separate']:9.2f}"
-            row += f" {med['separate'] / med['stacked']:8.2f}"
+            row = f"{T:4d} {B:3d} {n:3d} {R:3d}" + "".join(f" {med[k]:12.2f}" for k in impls)
+            row += f" {med['separate'] / med['stacked']:8.2f} {med['stacked'] / one:8.2f}"
+            if args.old:
+                row += f" {med['stacked'] / med['stacked old']:11.2f}"
+                row += f" {med['separate'] / med['separate old']:11.2f}"
             if torch:
-                row += f" {med['torch']:9.2f} {med['torch'] / med['stacked']:9.2f}"
-            row += f" {med['stacked'] / one:8.2f}"
-            print(row)
+                row += f" {med['torch'] / med['stacked']:9.2f}"
+            print(row, flush=True)
 
 
 if __name__ == "__main__":

@@ -59,7 +59,7 @@ def test_global_norm_over_rnn_gradients_and_huge_values(rng):
     assert vgrad.global_norm(g) == pytest.approx(want, rel=1e-14)
     clipped, norm = vgrad.clip_by_norm(g, want / 10)
     assert norm == pytest.approx(want, rel=1e-14)
-    assert isinstance(clipped, vgrad.Gradients)
+    assert isinstance(clipped, vgrad.RNNGradients)
     assert vgrad.global_norm(clipped) == pytest.approx(want / 10, rel=1e-13)
     assert clipped.dh is g.dh  # dh is not a parameter gradient: passed through
     for k, v in clipped.params().items():

@@ -7,7 +7,6 @@ import pytest
 
 import vgrad
 from vgrad.regularizer import omega, omega_terms
-from vgrad.stacked import RNNStack
 from vgrad.tasks import pascanu_temporal_order, temporal_order
 from vgrad.training import train, train_many
 
@@ -78,7 +77,7 @@ def test_negligible_gradients_are_skipped(rng):
 
 def test_stacked_terms_are_each_runs_own(rng):
     nets = [vgrad.RNN.random(3, 5, 2, rng, rho=1.1) for _ in range(3)]
-    stack = RNNStack(nets)
+    stack = vgrad.RNN.stack(nets)
     xs = rng.standard_normal((8, 4, 3))
     G = rng.standard_normal((3, 8, 4, 2))
     trace = stack.forward(xs)

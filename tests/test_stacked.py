@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 import vgrad
-from vgrad.stacked import RNNStack
 from vgrad.tasks import (
     Batch,
     adding_problem,
@@ -33,7 +32,7 @@ def test_each_member_gets_its_own_gradients(activation, shared, rng):
     for net in nets:  # nonzero biases, so that their gradients are tested too
         net.b_h[:] = rng.standard_normal(n)
         net.b_y[:] = rng.standard_normal(m)
-    stack = RNNStack(nets)
+    stack = vgrad.RNN.stack(nets)
     xs = rng.standard_normal((T, B, d) if shared else (R, T, B, d))
     trace = stack.forward(xs)
     G = rng.standard_normal((R, T, B, m))  # loss sum(G * y), a different one per run
@@ -50,40 +49,43 @@ def test_each_member_gets_its_own_gradients(activation, shared, rng):
 
 def test_reuse_gives_the_same_numbers_and_overwrites(rng):
     nets = [vgrad.RNN.random(2, 4, 1, rng) for _ in range(2)]
-    stack = RNNStack(nets)
+    stack = vgrad.RNN.stack(nets)
     xs1, xs2 = rng.standard_normal((2, 6, 3, 2))
     fresh = [stack.forward(x).h.copy() for x in (xs1, xs2)]
-    first = stack.forward(xs1, reuse=True)
-    second = stack.forward(xs2, reuse=True)
+    work = {}
+    first = stack.forward(xs1, work=work)
+    second = stack.forward(xs2, work=work)
     assert np.shares_memory(first.h, second.h)  # the first trace was overwritten
     np.testing.assert_array_equal(second.h, fresh[1])
 
 
 def test_members_round_trip_and_keep(rng):
     nets = [vgrad.RNN.random(2, 4, 3, s) for s in range(3)]
-    stack = RNNStack(nets)
+    stack = vgrad.RNN.stack(nets)
     assert stack.R == 3 and stack.sizes == (2, 4, 3) and "R=3" in repr(stack)
     for r, net in enumerate(nets):
         for k, p in net.params().items():
-            np.testing.assert_array_equal(stack.net(r).params()[k], p)
+            np.testing.assert_array_equal(stack.run(r).params()[k], p)
     stack.keep(np.array([True, False, True]))
     assert stack.R == 2
-    np.testing.assert_array_equal(stack.net(1).W_hh, nets[2].W_hh)
+    np.testing.assert_array_equal(stack.run(1).W_hh, nets[2].W_hh)
     nets[0].W_hh[0, 0] += 1.0  # the stack holds copies
     assert stack.W_hh[0, 0, 0] != nets[0].W_hh[0, 0]
 
 
 def test_stack_errors(rng):
     with pytest.raises(TypeError, match="non-empty sequence of vgrad"):
-        RNNStack([])
+        vgrad.RNN.stack([])
     with pytest.raises(TypeError, match=r"nets\[1\] must be a vgrad RNN"):
-        RNNStack([vgrad.RNN.random(2, 4, 1, 0), "net"])
+        vgrad.RNN.stack([vgrad.RNN.random(2, 4, 1, 0), "net"])
     with pytest.raises(ValueError, match="a stack needs one shape and one activation"):
-        RNNStack([vgrad.RNN.random(2, 4, 1, 0), vgrad.RNN.random(2, 5, 1, 0)])
+        vgrad.RNN.stack([vgrad.RNN.random(2, 4, 1, 0), vgrad.RNN.random(2, 5, 1, 0)])
     with pytest.raises(ValueError, match="a stack needs one shape and one activation"):
-        RNNStack([vgrad.RNN.random(2, 4, 1, 0), vgrad.RNN.random(2, 4, 1, 0, activation="relu")])
-    stack = RNNStack([vgrad.RNN.random(2, 4, 1, s) for s in range(2)])
-    with pytest.raises(ValueError, match=r"xs must have shape \(T, B, 2\) or \(2, T, B, 2\)"):
+        vgrad.RNN.stack(
+            [vgrad.RNN.random(2, 4, 1, 0), vgrad.RNN.random(2, 4, 1, 0, activation="relu")]
+        )
+    stack = vgrad.RNN.stack([vgrad.RNN.random(2, 4, 1, s) for s in range(2)])
+    with pytest.raises(ValueError, match=r"xs must have shape \(T, B, d=2\) or \(2, T, B, 2\)"):
         stack.forward(np.zeros((5, 3, 3)))
     with pytest.raises(ValueError, match=r"xs must have shape"):
         stack.forward(np.zeros((3, 5, 3, 2)))
@@ -287,7 +289,7 @@ def test_each_gated_member_gets_its_own_gradients(cell, Stack, shared, rng):
             assert _rel(getattr(grads, k)[r], g) < 1e-12, k
         assert _rel(grads.dh[r], want.dh) < 1e-12
         for k, p in net.params().items():
-            np.testing.assert_array_equal(stack.net(r).params()[k], p)
+            np.testing.assert_array_equal(stack.run(r).params()[k], p)
 
 
 @pytest.mark.parametrize(("cell", "Stack"), GATED)
@@ -342,7 +344,7 @@ def test_gated_stack_errors(rng):
 
 @pytest.mark.parametrize(("cell", "Stack"), GATED)
 def test_gated_reuse_gives_the_same_numbers_and_overwrites(cell, Stack, rng):
-    # train_many passes reuse=True: the arrays of one step are those of the next.
+    # train_many passes work: the arrays of one step are those of the next.
     stack = Stack([cell.random(2, 4, 1, rng) for _ in range(2)])
     xs1, xs2 = rng.standard_normal((2, 6, 3, 2))
     G = rng.standard_normal((2, 6, 3, 1))
@@ -358,10 +360,11 @@ def test_gated_reuse_gives_the_same_numbers_and_overwrites(cell, Stack, rng):
                 grads.dh.copy(),
             )
         )
-    first = stack.forward(xs1, reuse=True)
-    second = stack.forward(xs2, reuse=True)
+    work = {}
+    first = stack.forward(xs1, work=work)
+    second = stack.forward(xs2, work=work)
     assert np.shares_memory(first.h, second.h)  # the first trace was overwritten
-    grads = stack.backward(second, G, reuse=True)
+    grads = stack.backward(second, G, work=work)
     np.testing.assert_array_equal(second.h, fresh[1][0])
     np.testing.assert_array_equal(second.gates, fresh[1][1])
     for k, g in grads.params().items():
@@ -407,3 +410,32 @@ def test_stacked_gated_gradients_match_finite_differences(cell, Stack, rng):
                 setattr(stack, k, saved)
 
         assert_gradient(f, p, getattr(grads, k), k)
+
+
+def test_truncated_bptt_with_a_run_axis_is_each_runs_own(rng):
+    R, T, B, d, n, m = 3, 9, 4, 3, 5, 2
+    nets = [vgrad.RNN.random(d, n, m, rng, rho=1.1) for _ in range(R)]
+    stack = vgrad.RNN.stack(nets)
+    xs = rng.standard_normal((R, T, B, d))
+    G = rng.standard_normal((R, T, B, m))
+    for truncate in (1, 3, T):
+        grads = stack.backward(stack.forward(xs), G, truncate=truncate)
+        for r, net in enumerate(nets):
+            want = net.backward(net.forward(xs[r]), G[r], truncate=truncate)
+            for k, g in want.params().items():
+                assert _rel(getattr(grads, k)[r], g) < 1e-12, (truncate, k)
+            assert _rel(grads.dh[r], want.dh) < 1e-12
+
+
+def test_one_network_methods_refuse_a_run_axis(rng):
+    stack = vgrad.RNN.stack([vgrad.RNN.random(2, 4, 1, s) for s in range(2)])
+    trace = stack.forward(rng.standard_normal((5, 3, 2)))
+    for method in ("step_jacobians", "jacobian_log_norms"):
+        with pytest.raises(ValueError, match=f"{method} takes one network"):
+            getattr(stack, method)(trace)
+    with pytest.raises(ValueError, match="jacobian_product takes one network"):
+        stack.jacobian_product(trace, 3, 2)
+    with pytest.raises(ValueError, match="run needs a network with a run axis"):
+        vgrad.RNN.random(2, 4, 1, 0).run(0)
+    with pytest.raises(TypeError, match=r"nets\[0\] must be a vgrad RNN without a run axis"):
+        vgrad.RNN.stack([stack])

@@ -15,7 +15,7 @@ from .losses import mse, softmax_cross_entropy
 from .lstm import LSTM, LSTMGradients, LSTMTrace
 from .optim import SGD, Adam, Optimizer, RMSProp
 from .regularizer import Omega, omega
-from .rnn import RNN, Gradients, RNNGradients, RNNTrace, Trace
+from .rnn import RNN, RNNGradients, RNNTrace
 from .spectral import (
     growth_rate,
     lyapunov_exponents,
@@ -28,7 +28,7 @@ from .spectral import (
     singular_values,
     spectral_radius,
 )
-from .stacked import GRUStack, LSTMStack, RNNStack
+from .stacked import GRUStack, LSTMStack
 from .tasks import (
     Batch,
     adding_problem,
@@ -61,7 +61,6 @@ __all__ = [
     "GRUTrace",
     "GradCheck",
     "GradientFlow",
-    "Gradients",
     "LSTMGradients",
     "LSTMStack",
     "LSTMTrace",
@@ -69,9 +68,7 @@ __all__ = [
     "Optimizer",
     "RMSProp",
     "RNNGradients",
-    "RNNStack",
     "RNNTrace",
-    "Trace",
     "TrainResult",
     "adding_problem",
     "check_directional",

@@ -17,24 +17,41 @@ from ._products import check_ord, log_norms_of_products
 from ._validate import as_float_array, check_int
 
 
-def check_sequence(xs: object, d: int) -> np.ndarray:
-    """Validate a batch of input sequences of shape (T, B, d) with T, B >= 1."""
-    xs = as_float_array(xs, "xs", ndim=3)
-    if xs.shape[2] != d:
-        raise ValueError(f"xs must have shape (T, B, d={d}), got {xs.shape}")
-    if xs.shape[0] == 0 or xs.shape[1] == 0:
+def check_sequence(xs: object, d: int, runs: tuple[int, ...] = ()) -> np.ndarray:
+    """Validate a batch of input sequences of shape (T, B, d) with T, B >= 1, or, for a
+    network with ``runs`` = (R,), one batch per run, (R, T, B, d)."""
+    xs = as_float_array(xs, "xs", ndim=(3, 4) if runs else 3, finite=not runs)
+    want = f"(T, B, d={d})" + (f" or ({runs[0]}, T, B, {d})" if runs else "")
+    if xs.shape[-1] != d or (xs.ndim == 4 and xs.shape[:1] != runs):
+        raise ValueError(f"xs must have shape {want}, got {xs.shape}")
+    if xs.shape[-3] == 0 or xs.shape[-2] == 0:
         raise ValueError(f"xs must have at least one step and one sequence, got {xs.shape}")
     return xs
 
 
-def initial_state(value: object, name: str, B: int, n: int) -> np.ndarray:
-    """An initial state of shape (B, n): zeros if ``value`` is None, a vector is broadcast."""
+def initial_state(
+    value: object, name: str, B: int, n: int, runs: tuple[int, ...] = ()
+) -> np.ndarray:
+    """An initial state of shape (B, n), or (R, B, n) for ``runs`` = (R,): zeros if
+    ``value`` is None; a vector (n,) or a matrix (B, n) is broadcast over the runs."""
     if value is None:
-        return np.zeros((B, n))
-    value = as_float_array(value, name, ndim=(1, 2))
-    if value.shape not in ((n,), (B, n)):
+        return np.zeros((*runs, B, n))
+    value = as_float_array(value, name, ndim=(1, 2, 3) if runs else (1, 2))
+    if value.shape not in ((n,), (B, n), (*runs, B, n)):
         raise ValueError(f"{name} must have shape ({B}, {n}) or ({n},), got {value.shape}")
-    return np.broadcast_to(value, (B, n))
+    return np.broadcast_to(value, (*runs, B, n))
+
+
+def steps_first(x: np.ndarray) -> np.ndarray:
+    """The view (T, ..., B, k) of an array (..., T, B, k): ``steps_first(h)[t]`` is step t
+    of every run."""
+    return x.swapaxes(0, x.ndim - 3)  # a no-op view for one network; 10x cheaper than moveaxis
+
+
+def merge_steps(x: np.ndarray) -> np.ndarray:
+    """The view (..., T B, k) of an array (..., T, B, k): the rows of all steps and sequences
+    of a run as one matrix, for one product over all steps."""
+    return x.reshape(*x.shape[:-3], -1, x.shape[-1])
 
 
 def check_weights(
@@ -98,7 +115,7 @@ class TraceBase:
     @property
     def T(self) -> int:
         """Number of time steps."""
-        return self.a.shape[0]
+        return self.a.shape[-3]
 
 
 def gate(j: int, doc: str) -> property:
@@ -143,7 +160,7 @@ class Cell:
     def sizes(self) -> tuple[int, int, int]:
         """``(d, n, m)``: input, hidden and output sizes."""
         W_in = getattr(self, self.PARAMS[0])
-        return W_in.shape[1], self.W_hy.shape[1], self.W_hy.shape[0]
+        return W_in.shape[-1], self.W_hy.shape[-1], self.W_hy.shape[-2]
 
     def params(self) -> dict[str, np.ndarray]:
         """The parameters by name, as the live arrays (updating them updates the network)."""
@@ -172,8 +189,9 @@ class Cell:
 
     def __repr__(self) -> str:
         d, n, m = self.sizes
+        runs = "".join(f"R={R}, " for R in self.W_hy.shape[:-2])
         options = "".join(f", {k}={getattr(v, 'name', v)!r}" for k, v in self._options().items())
-        return f"{type(self).__name__}(d={d}, n={n}, m={m}{options})"
+        return f"{type(self).__name__}({runs}d={d}, n={n}, m={m}{options})"
 
     def _check_trace(self, trace: object) -> tuple[int, int, int]:
         """Check that ``trace`` came from this kind of cell with this hidden size;
@@ -183,10 +201,20 @@ class Cell:
                 f"trace must be the {self.TRACE.__name__} returned by "
                 f"{type(self).__name__}.forward, got {type(trace).__name__}"
             )
-        T, B, n = trace.T, trace.h.shape[1], trace.h.shape[2]
-        if n != self.W_hy.shape[1]:
-            raise ValueError("trace was computed by a network with a different hidden size")
+        T, B, n = trace.T, trace.h.shape[-2], trace.h.shape[-1]
+        if n != self.W_hy.shape[-1] or trace.h.shape[:-3] != self.W_hy.shape[:-2]:
+            raise ValueError(
+                f"trace.h has shape {trace.h.shape}: it was computed by a network with a "
+                f"different hidden size or number of runs than {self!r}"
+            )
         return T, B, n
+
+    def _one_network(self, what: str) -> None:
+        """Refuse a network with a run axis where ``what`` takes one network."""
+        if self.W_hy.ndim != 2:
+            raise ValueError(
+                f"{what} takes one network, got {self!r}; take one run with net.run(r)"
+            )
 
     def _step_jacobian(self, trace: Any, s: int) -> np.ndarray:
         """The Jacobian of step s + 1 of the state, shape (B, N, N)."""
@@ -221,6 +249,7 @@ class Cell:
         ndarray, shape (t + 1, B)
             Entry ``[k, b]``; ``-inf`` where the product is exactly zero (dead ReLUs).
         """
+        self._one_network("jacobian_log_norms")
         T, B, n = self._check_trace(trace)
         t = check_step(t, T)
         ord = check_ord(ord)

@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
+#: Arrays a training loop keeps between calls of a forward or backward pass, by name.
+Work = dict[str, np.ndarray]
+
 
 def run_first(x: np.ndarray) -> np.ndarray:
     """The view (R, T, B, k) of a time-first array (T, k, R, B)."""
@@ -49,7 +52,7 @@ def columns(
     return out
 
 
-def work_array(work: dict[str, np.ndarray] | None, name: str, shape: tuple[int, ...]) -> np.ndarray:
+def work_array(work: Work | None, name: str, shape: tuple[int, ...]) -> np.ndarray:
     """An uninitialised float64 array of ``shape``: new if ``work`` is None, else the one kept
     in ``work`` under ``name`` (replaced when its shape differs).
 

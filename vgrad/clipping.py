@@ -80,7 +80,7 @@ def global_norm(grads: object) -> float:
 
     Parameters
     ----------
-    grads : Gradients, LSTMGradients, GRUGradients, ndarray or sequence of ndarray
+    grads : RNNGradients, LSTMGradients, GRUGradients, ndarray or sequence of ndarray
         For a gradients object, the parameter gradients (``params()``) only.
 
     Returns
@@ -95,11 +95,31 @@ def global_norm(grads: object) -> float:
     ValueError
         If ``grads`` contains NaN or inf or is not real.
     """
-    arrays = _arrays(grads)
-    peak = max((float(np.max(np.abs(g))) if g.size else 0.0) for g in arrays)
-    if peak == 0.0:
-        return 0.0
-    return peak * float(np.sqrt(sum(np.sum((g / peak) ** 2) for g in arrays)))
+    return float(norms_per_run([g.reshape(1, -1) for g in _arrays(grads)])[0])
+
+
+def norms_per_run(arrays: Sequence[np.ndarray]) -> np.ndarray:
+    r""":func:`global_norm` of each run: the arrays have a leading run axis R.
+
+    Each run's entries are divided by that run's largest magnitude before squaring, so that
+    entries near 1e200 do not overflow; :func:`global_norm` is the case R = 1.
+
+    Parameters
+    ----------
+    arrays : sequence of ndarray, each of shape (R, ...)
+
+    Returns
+    -------
+    ndarray, shape (R,)
+        :math:`\|g^{(r)}\|`; 0 for an all-zero run, inf for a run with a non-finite entry.
+    """
+    R = arrays[0].shape[0]
+    flat = [a.reshape(R, -1) for a in arrays]
+    with np.errstate(all="ignore"):
+        peak = np.max([np.max(np.abs(f), axis=1, initial=0.0) for f in flat], axis=0)
+        safe = np.where((peak > 0) & np.isfinite(peak), peak, 1.0)
+        norm = safe * np.sqrt(sum(np.sum(np.square(f / safe[:, None]), axis=1) for f in flat))
+    return np.where(np.isfinite(peak), np.where(peak > 0, norm, 0.0), np.inf)
 
 
 def clip_by_norm(grads: G, threshold: float) -> Clipped:
@@ -111,7 +131,7 @@ def clip_by_norm(grads: G, threshold: float) -> Clipped:
 
     Parameters
     ----------
-    grads : Gradients, LSTMGradients, GRUGradients, ndarray or sequence of ndarray
+    grads : RNNGradients, LSTMGradients, GRUGradients, ndarray or sequence of ndarray
         For a gradients object the parameter gradients (``params()``) are clipped jointly
         and the state gradients (``dh``, ``dc``) are passed through untouched.
     threshold : float
@@ -150,7 +170,7 @@ def clip_by_value(grads: G, limit: float) -> Clipped:
 
     Parameters
     ----------
-    grads : Gradients, LSTMGradients, GRUGradients, ndarray or sequence of ndarray
+    grads : RNNGradients, LSTMGradients, GRUGradients, ndarray or sequence of ndarray
         For a gradients object the parameter gradients (``params()``) are clipped and the
         state gradients (``dh``, ``dc``) are passed through untouched.
     limit : float

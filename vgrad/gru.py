@@ -236,7 +236,7 @@ class GRU(GatedCell):
         dh = np.empty((T + 1, B, n))
         delta = np.empty((T, B, 3 * n))
         carry = np.zeros((B, n))  # dL/dh_t through step t + 1
-        Z, R, H_TILDE = gate_blocks(n, 3)
+        Z, RESET, H_TILDE = gate_blocks(n, 3)  # slices of the blocks (R is the runs)
         # Local derivatives that do not depend on the recursion, for all steps at once.
         d_h_tilde = (1.0 - z) * (1.0 - h_tilde**2)
         d_z = (h_prev - h_tilde) * z * (1.0 - z)
@@ -248,7 +248,7 @@ class GRU(GatedCell):
             delta[s][:, H_TILDE] = dh[t] * d_h_tilde[s]
             dq = delta[s][:, H_TILDE] @ W_h_tilde  # the adjoint of q_t = r_t * h_{t-1}
             delta[s][:, Z] = dh[t] * d_z[s]
-            delta[s][:, R] = dq * d_r[s]
+            delta[s][:, RESET] = dq * d_r[s]
             carry = dh[t] * z[s] + dq * r[s] + delta[s][:, : 2 * n] @ W_zr
         dh[0] = carry
         flat = delta.reshape(T * B, 3 * n)

@@ -244,13 +244,13 @@ class Adam(Optimizer):
             # p - lr m_hat / (sqrt(s_hat) + eps).
             m_new[k] = m = b1 * state["m"][k]
             m += c1 * g
-            s_new[k] = v = b2 * state["s"][k]
+            s_new[k] = s = b2 * state["s"][k]
             gg = np.multiply(g, g)
             gg *= c2
-            v += gg
+            s += gg
             step = np.divide(m, d1)
             step *= lr_k
-            root = np.divide(v, d2)
+            root = np.divide(s, d2)
             np.sqrt(root, out=root)
             root += eps
             step /= root

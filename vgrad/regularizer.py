@@ -47,7 +47,7 @@ import numpy as np
 
 from ._validate import check_real
 from .activations import ACTIVATIONS
-from .rnn import RNN, Gradients, Trace
+from .rnn import RNN, RNNGradients, RNNTrace
 
 __all__ = ["Omega", "omega", "omega_terms"]
 
@@ -75,7 +75,7 @@ def omega_terms(
     W_hh: np.ndarray, dh: np.ndarray, delta: np.ndarray, *, bound: float = 1e-10
 ) -> Omega:
     r""":math:`\Omega` and :math:`\partial\tilde\Omega/\partial W_{hh}` from arrays, with any
-    leading run axes (:class:`vgrad.RNNStack`).
+    leading run axes (:meth:`vgrad.RNN.stack`).
 
     Parameters
     ----------
@@ -110,16 +110,16 @@ def omega_terms(
     return Omega(value, grad, kept)
 
 
-def omega(net: RNN, trace: Trace, grads: Gradients, *, bound: float = 1e-10) -> Omega:
+def omega(net: RNN, trace: RNNTrace, grads: RNNGradients, *, bound: float = 1e-10) -> Omega:
     r""":math:`\Omega` of a vanilla RNN at one forward and backward pass, and its simplified
     gradient :math:`\partial\tilde\Omega/\partial W_{hh}` (module docstring).
 
     Parameters
     ----------
     net : RNN
-    trace : Trace
+    trace : RNNTrace
         From ``net.forward``.
-    grads : Gradients
+    grads : RNNGradients
         From ``net.backward(trace, dL_dy)``: its ``dh`` supplies :math:`\bar h_t`.
     bound : float, default 1e-10
         Skip the terms whose :math:`\|\partial\mathcal L/\partial h_t\|` is below it.
@@ -130,10 +130,12 @@ def omega(net: RNN, trace: Trace, grads: Gradients, *, bound: float = 1e-10) -> 
     """
     if not isinstance(net, RNN):
         raise TypeError(f"net must be a vgrad RNN, got {type(net).__name__}")
-    if not isinstance(trace, Trace):
-        raise TypeError(f"trace must be the Trace of net.forward, got {type(trace).__name__}")
-    if not isinstance(grads, Gradients):
-        raise TypeError(f"grads must be the Gradients of net.backward, got {type(grads).__name__}")
+    if not isinstance(trace, RNNTrace):
+        raise TypeError(f"trace must be the RNNTrace of net.forward, got {type(trace).__name__}")
+    if not isinstance(grads, RNNGradients):
+        raise TypeError(
+            f"grads must be the RNNGradients of net.backward, got {type(grads).__name__}"
+        )
     if grads.dh.shape != trace.h.shape:
         raise ValueError(
             f"grads.dh has shape {grads.dh.shape} but trace.h has {trace.h.shape}: "

@@ -14,21 +14,37 @@ exploding regimes stay finite (:doc:`/eigenvalues`). Gradients of the loss are r
 as on :doc:`/notation`:
 :math:`\partial\mathcal L/\partial h_{t-1} = \partial\mathcal L_{t-1}/\partial h_{t-1}
 + \partial\mathcal L/\partial h_t \, J_t`.
+
+Many networks at once: :meth:`RNN.stack` gives every parameter a leading run axis R, and the
+same :meth:`RNN.forward` and :meth:`RNN.backward` then run R networks with one batched
+product per step (how :func:`vgrad.train_many` trains 32 seeds). The Jacobian methods take
+one network (``net.run(r)``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 
-from ._cells import Cell, GradientsBase, TraceBase, check_step
+from ._cells import (
+    Cell,
+    GradientsBase,
+    TraceBase,
+    check_sequence,
+    check_step,
+    initial_state,
+    merge_steps,
+    steps_first,
+)
+from ._runs import Work, work_array
 from ._validate import as_float_array, check_int, check_real, check_rng, check_sizes
 from .activations import ACTIVATIONS, Activation, get_activation
 from .spectral import orthogonal, random_matrix
 
-__all__ = ["RNN", "Gradients", "RNNGradients", "RNNTrace", "Trace"]
+__all__ = ["RNN", "RNNGradients", "RNNTrace"]
 
 PARAMS = ("W_xh", "W_hh", "b_h", "W_hy", "b_y")
 
@@ -37,7 +53,8 @@ PARAMS = ("W_xh", "W_hh", "b_h", "W_hy", "b_y")
 class RNNTrace(TraceBase):
     """Everything the forward pass computed, kept for the backward pass.
 
-    ``vgrad.Trace`` is an older name for this class.
+    With a run axis (:meth:`RNN.stack`) every array has a leading axis R (``xs`` too,
+    unless the runs share one batch).
 
     Attributes
     ----------
@@ -61,8 +78,6 @@ class RNNTrace(TraceBase):
 class RNNGradients(GradientsBase):
     r"""Gradients of a loss with respect to the parameters and to every hidden state.
 
-    ``vgrad.Gradients`` is an older name for this class.
-
     Attributes
     ----------
     W_xh, W_hh, b_h, W_hy, b_y : ndarray
@@ -82,11 +97,6 @@ class RNNGradients(GradientsBase):
     PARAMS: ClassVar[tuple[str, ...]] = PARAMS
 
 
-#: The names before RNNTrace and RNNGradients, kept for existing code.
-Trace = RNNTrace
-Gradients = RNNGradients
-
-
 class RNN(Cell):
     r"""Vanilla (Elman) recurrent network.
 
@@ -98,7 +108,8 @@ class RNN(Cell):
     Parameters
     ----------
     W_xh : ndarray, shape (n, d)
-        Input-to-hidden weights.
+        Input-to-hidden weights. Every parameter may carry a leading run axis R, the same
+        for all (:meth:`stack`): the network is then R networks, run as one.
     W_hh : ndarray, shape (n, n)
         Hidden-to-hidden weights, shared by every step (:doc:`/shared_weights`).
     b_h : ndarray, shape (n,)
@@ -128,19 +139,74 @@ class RNN(Cell):
         b_y: np.ndarray,
         activation: str | Activation = "tanh",
     ) -> None:
-        W_hh = as_float_array(W_hh, "W_hh", ndim=2)
-        n = W_hh.shape[0]
-        if W_hh.shape != (n, n):
-            raise ValueError(f"W_hh must be square with shape (n, n), got {W_hh.shape}")
-        W_xh = as_float_array(W_xh, "W_xh", shape=(n, None))
-        W_hy = as_float_array(W_hy, "W_hy", shape=(None, n))
-        m = W_hy.shape[0]
+        W_hh = as_float_array(W_hh, "W_hh", ndim=(2, 3))
+        *runs, n, n2 = W_hh.shape
+        if n != n2:
+            raise ValueError(
+                f"W_hh must be square with shape (n, n) or (R, n, n), got {W_hh.shape}"
+            )
+        W_xh = as_float_array(W_xh, "W_xh", shape=(*runs, n, None))
+        W_hy = as_float_array(W_hy, "W_hy", shape=(*runs, None, n))
+        m = W_hy.shape[-2]
         self.W_xh = W_xh.copy()
         self.W_hh = W_hh.copy()
-        self.b_h = as_float_array(b_h, "b_h", shape=(n,)).copy()
+        self.b_h = as_float_array(b_h, "b_h", shape=(*runs, n)).copy()
         self.W_hy = W_hy.copy()
-        self.b_y = as_float_array(b_y, "b_y", shape=(m,)).copy()
+        self.b_y = as_float_array(b_y, "b_y", shape=(*runs, m)).copy()
         self.activation = get_activation(activation)
+
+    # -- many networks as one -----------------------------------------------------------
+
+    @classmethod
+    def stack(cls, nets: Sequence[RNN]) -> RNN:
+        r"""R networks of one shape and activation as one network with a leading run axis.
+
+        Every parameter gets shape (R, ...): ``forward`` and ``backward`` then run all R
+        networks at once, one batched product per step (how :func:`vgrad.train_many` trains
+        many seeds), and each run's numbers are those of the network alone, to rounding.
+
+        Parameters
+        ----------
+        nets : sequence of RNN
+            The members (copied), each without a run axis.
+
+        Returns
+        -------
+        RNN
+            ``run(r)`` is member r again.
+        """
+        if isinstance(nets, RNN) or not isinstance(nets, Sequence) or len(nets) == 0:
+            raise TypeError(f"nets must be a non-empty sequence of vgrad RNNs, got {nets!r}")
+        for i, net in enumerate(nets):
+            if not isinstance(net, RNN) or net.R is not None:
+                raise TypeError(f"nets[{i}] must be a vgrad RNN without a run axis, got {net!r}")
+            if net.sizes != nets[0].sizes or net.activation != nets[0].activation:
+                raise ValueError(
+                    f"nets[{i}] is {net!r} but nets[0] is {nets[0]!r}: a stack needs one "
+                    "shape and one activation"
+                )
+        params = {k: np.stack([getattr(net, k) for net in nets]) for k in PARAMS}
+        return cls(**params, activation=nets[0].activation)
+
+    @property
+    def R(self) -> int | None:
+        """Number of runs (the length of the run axis), None for one network."""
+        return self.W_hh.shape[0] if self.W_hh.ndim == 3 else None
+
+    def run(self, r: int) -> RNN:
+        """Run ``r`` of a network with a run axis, as a network of its own (a copy)."""
+        self._runs_only("run")
+        return RNN(**{k: p[r] for k, p in self.params().items()}, activation=self.activation)
+
+    def keep(self, runs: np.ndarray) -> None:
+        """Keep only the runs selected by ``runs`` (a boolean mask or indices)."""
+        self._runs_only("keep")
+        for k, p in self.params().items():
+            setattr(self, k, p[runs])
+
+    def _runs_only(self, what: str) -> None:
+        if self.R is None:
+            raise ValueError(f"{what} needs a network with a run axis (RNN.stack), got {self!r}")
 
     # -- construction -------------------------------------------------------------------
 
@@ -224,153 +290,152 @@ class RNN(Cell):
 
     # -- forward ------------------------------------------------------------------------
 
-    def forward(self, xs: np.ndarray, h0: np.ndarray | None = None) -> RNNTrace:
-        r"""Run the recurrence over a batch of sequences.
+    def forward(
+        self, xs: np.ndarray, h0: np.ndarray | None = None, *, work: Work | None = None
+    ) -> RNNTrace:
+        r"""Run the recurrence :math:`a_t = W_{xh} x_t + W_{hh} h_{t-1} + b_h`,
+        :math:`h_t = \phi(a_t)`, :math:`y_t = W_{hy} h_t + b_y` (:doc:`/unrolled_rnn`).
 
         Parameters
         ----------
-        xs : ndarray, shape (T, B, d)
-            Inputs, time first.
-        h0 : ndarray, shape (B, n) or (n,), optional
+        xs : ndarray, shape (T, B, d), or (R, T, B, d) for a network with a run axis
+            Inputs, time first; R runs may also share one (T, B, d) batch.
+        h0 : ndarray, shape (B, n) or (n,), or (R, B, n) with a run axis, optional
             Initial state (zeros by default); a vector is broadcast over the batch.
+        work : dict, optional
+            Arrays the caller keeps between calls (a training loop): the trace is written
+            into them, overwriting the trace of the previous call.
 
         Returns
         -------
         RNNTrace
-            ``h`` (T + 1, B, n), ``a`` (T, B, n), ``y`` (T, B, m).
+            ``h`` (..., T + 1, B, n), ``a`` (..., T, B, n), ``y`` (..., T, B, m).
 
         Raises
         ------
         FloatingPointError
-            If the hidden state overflows float64 (an exploding forward pass).
+            If the hidden state of one network overflows float64 (an exploding forward
+            pass). With a run axis nothing is raised: a run whose state overflows has
+            non-finite entries in its own slice, and the caller decides what to do.
         """
-        xs, h = self._states(xs, h0=h0)
-        T, B, n = h[1:].shape
-        phi = self.activation.f
+        runs, (d, n, m) = self.W_hh.shape[:-2], self.sizes
+        xs = check_sequence(xs, d, runs)
+        T, B = xs.shape[-3:-1]
+        h = work_array(work, "h", (*runs, T + 1, B, n))
+        h[..., 0, :, :] = initial_state(h0, "h0", B, n, runs)
+        a = work_array(work, "a", (*runs, T, B, n))
         # The input projection does not depend on the recurrence: one product for all steps.
-        a = xs @ self.W_xh.T
-        a += self.b_h
+        np.matmul(merge_steps(xs), self.W_xh.swapaxes(-1, -2), out=merge_steps(a))
+        a += self.b_h[..., None, None, :]
         # A contiguous copy of W_hh^T: BLAS multiplies small untransposed matrices faster.
-        W_hh_T = np.ascontiguousarray(self.W_hh.T)
-        recurrent = np.empty((B, n))  # W_hh h_{t-1}, reused by every step
+        W_hh_T = np.ascontiguousarray(self.W_hh.swapaxes(-1, -2))
+        recurrent = np.empty((*runs, B, n))  # W_hh h_{t-1}, reused by every step
+        hs, as_ = steps_first(h), steps_first(a)  # time-first views: hs[t] is h_t
+        phi = self.activation.f
+        ufunc = isinstance(phi, np.ufunc)  # tanh: written straight into h, no temporary per step
         with np.errstate(over="ignore", invalid="ignore"):
             for t in range(T):
-                np.matmul(h[t], W_hh_T, out=recurrent)
-                a[t] += recurrent
-                h[t + 1] = phi(a[t])
-        if not np.isfinite(h).all():
+                np.matmul(hs[t], W_hh_T, out=recurrent)
+                as_[t] += recurrent
+                if ufunc:
+                    phi(as_[t], out=hs[t + 1])
+                else:
+                    hs[t + 1] = phi(as_[t])
+        if not runs and not np.isfinite(h).all():
             bad = int(np.argmin(np.isfinite(h).reshape(T + 1, -1).all(axis=1)))
             raise FloatingPointError(
                 f"forward pass overflowed at step t={bad}: the hidden state left the float64 "
                 "range (an exploding recurrence); use a smaller W_hh, a bounded activation, "
                 "or jacobian_log_norms for the exploding regime"
             )
-        y = h[1:] @ self.W_hy.T + self.b_y
+        y = work_array(work, "y", (*runs, T, B, m))
+        np.matmul(merge_steps(h[..., 1:, :, :]), self.W_hy.swapaxes(-1, -2), out=merge_steps(y))
+        y += self.b_y[..., None, None, :]
         return RNNTrace(xs=xs, h=h, a=a, y=y)
 
     # -- backward -----------------------------------------------------------------------
 
     def backward(
-        self, trace: RNNTrace, dL_dy: np.ndarray, *, truncate: int | None = None
+        self,
+        trace: RNNTrace,
+        dL_dy: np.ndarray,
+        *,
+        truncate: int | None = None,
+        work: Work | None = None,
     ) -> RNNGradients:
-        r"""Backpropagation through time.
-
-        Runs the recursion :eq:`rnn-bptt` of :doc:`/unrolled_rnn`, with the gradients as row
-        vectors (the convention of :doc:`/notation`),
-
-        .. math::
-
-            \frac{\partial\mathcal L}{\partial h_t}
-            = \frac{\partial\mathcal L_t}{\partial y_t} W_{hy}
-            + \frac{\partial\mathcal L}{\partial h_{t+1}} J_{t+1}, \qquad
-            J_{t+1} = \operatorname{diag}(\phi'(a_{t+1}))\, W_{hh},
-
-        then accumulates
-        :math:`\partial\mathcal L/\partial W_{hh} = \sum_t \delta_t^\top h_{t-1}^\top`
-        (:eq:`sw-outer` of :doc:`/shared_weights`) with the row vector
+        r"""Backpropagation through time, :eq:`rnn-bptt` of :doc:`/unrolled_rnn` with gradients
+        as row vectors (:doc:`/notation`): from t = T down, :math:`\partial\mathcal L/\partial
+        h_t = (\partial\mathcal L_t/\partial y_t) W_{hy} + \delta_{t+1} W_{hh}` and
         :math:`\delta_t = \partial\mathcal L/\partial a_t = \partial\mathcal L/\partial h_t
-        \operatorname{diag}(\phi'(a_t))` as one matrix product.
+        \operatorname{diag}(\phi'(a_t))`; then :math:`\partial\mathcal L/\partial W_{hh} =
+        \sum_t \delta_t^\top h_{t-1}^\top` (:eq:`sw-outer`), and the others, one product each.
 
         Parameters
         ----------
         trace : RNNTrace
             The result of :meth:`forward`.
-        dL_dy : ndarray, shape (T, B, m)
-            Upstream gradient :math:`\partial\mathcal L/\partial y_t` (for example from
-            :func:`vgrad.mse`); zeros where a step carries no loss.
+        dL_dy : ndarray, shape (..., T, B, m)
+            :math:`\partial\mathcal L/\partial y_t`, zero where a step has no loss.
         truncate : int, optional
-            Truncated BPTT: the loss at step :math:`s` sends its gradient back through at most
-            ``truncate`` steps, i.e. only the terms :math:`k <` ``truncate`` of
-            :math:`\sum_k \partial h_s/\partial h_{s-k} \cdots` are kept. ``truncate=1`` keeps
-            no recurrent path at all; ``truncate >= T`` is exact BPTT. ``dh[t]`` is then the
-            truncated gradient reaching :math:`h_t`.
+            Truncated BPTT: each loss term goes back through at most ``truncate`` steps
+            (1: no recurrent path; >= T: exact). ``dh[t]`` is then the truncated gradient.
+        work : dict, optional
+            As in :meth:`forward` (``dh`` is overwritten by the next call).
 
         Returns
         -------
         RNNGradients
         """
-        self._check_trace(trace)
-        T, B, n = trace.a.shape
-        m = self.W_hy.shape[0]
-        dL_dy = as_float_array(dL_dy, "dL_dy", shape=(T, B, m))
-        if self.activation == ACTIVATIONS["tanh"]:
-            # tanh'(a) = 1 - tanh(a)^2 = 1 - h^2: reuse the stored h_t rather than evaluate tanh
-            # again (the same numbers as activation.df(a), in one (T, B, n) array, not three)
-            dphi = np.square(trace.h[1:])
-            np.subtract(1.0, dphi, out=dphi)
+        T, B, n = self._check_trace(trace)
+        runs, m = self.W_hh.shape[:-2], self.W_hy.shape[-2]
+        dL_dy = as_float_array(dL_dy, "dL_dy", shape=(*runs, T, B, m), finite=not runs)
+        delta = work_array(work, "delta", trace.a.shape)  # phi'(a_t), then delta_t in place
+        if self.activation == ACTIVATIONS["tanh"]:  # tanh'(a) = 1 - tanh(a)^2 = 1 - h^2
+            np.subtract(1.0, np.square(trace.h[..., 1:, :, :], out=delta), out=delta)
         else:
-            # a private copy, since _bptt_full overwrites it
-            dphi = np.array(self.activation.df(trace.a), dtype=np.float64)
+            delta[...] = self.activation.df(trace.a)
+        dh = work_array(work, "dh", trace.h.shape)
+        dh[..., 0, :, :] = 0.0  # h_0 has no output; the direct paths y_t -> h_t, all t at once:
+        np.matmul(merge_steps(dL_dy), self.W_hy, out=merge_steps(dh[..., 1:, :, :]))
         if truncate is None or check_int(truncate, "truncate", minimum=1) >= T:
-            dh, delta = self._bptt_full(dL_dy, dphi)
+            dhs, deltas = steps_first(dh), steps_first(delta)
+            carry = np.empty((*runs, B, n))  # delta_t W_hh: the path h_{t-1} -> h_t -> later
+            for t in range(T, 0, -1):
+                deltas[t - 1] *= dhs[t]  # dhs[t] is complete: direct path + carry of t + 1
+                np.matmul(deltas[t - 1], self.W_hh, out=carry)
+                dhs[t - 1] += carry
         else:
-            dh_out = dL_dy @ self.W_hy  # the direct path y_t -> h_t, all steps at once
-            dh, delta = self._bptt_truncated(dh_out, dphi, truncate)
-        flat = delta.reshape(T * B, n).T
-        ones = np.ones(T * B)  # sums over (t, b) as BLAS products, as vgrad.RNNStack does
+            dh, delta = self._bptt_truncated(dh[..., 1:, :, :], delta, truncate)
+        D, G = merge_steps(delta), merge_steps(dL_dy)
+        ones = np.ones(T * B)  # sums over (t, b) as BLAS products: about 4x faster than sum()
         return RNNGradients(
-            W_xh=flat @ trace.xs.reshape(T * B, -1),
-            W_hh=flat @ trace.h[:-1].reshape(T * B, n),
-            b_h=ones @ delta.reshape(T * B, n),
-            W_hy=dL_dy.reshape(T * B, m).T @ trace.h[1:].reshape(T * B, n),
-            b_y=ones @ dL_dy.reshape(T * B, m),
+            W_xh=D.swapaxes(-1, -2) @ merge_steps(trace.xs),
+            W_hh=D.swapaxes(-1, -2) @ merge_steps(trace.h[..., :-1, :, :]),
+            b_h=ones @ D,
+            W_hy=G.swapaxes(-1, -2) @ merge_steps(trace.h[..., 1:, :, :]),
+            b_y=ones @ G,
             dh=dh,
         )
 
-    def _bptt_full(self, dL_dy: np.ndarray, dphi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        # dphi must be the caller's own array: it is overwritten with
-        # delta_t = phi'(a_t) * dL/dh_t, which saves allocating (and touching) one (T, B, n) array.
-        T, B, n = dphi.shape
-        dh = np.empty((T + 1, B, n))
-        dh[0] = 0.0  # h_0 has no output of its own
-        np.matmul(dL_dy, self.W_hy, out=dh[1:])  # the direct path y_t -> h_t, all steps at once
-        delta = dphi
-        carry = np.empty((B, n))  # W_hh^T delta_t: the path h_{t-1} -> h_t -> later losses
-        for t in range(T, 0, -1):
-            # dh[t] is complete here: its direct term plus the carry added at step t + 1
-            delta[t - 1] *= dh[t]
-            np.matmul(delta[t - 1], self.W_hh, out=carry)
-            dh[t - 1] += carry
-        return dh, delta
-
     def _bptt_truncated(
-        self, dh_out: np.ndarray, dphi: np.ndarray, K: int
+        self, dh_out: np.ndarray, dphi: np.ndarray, truncate: int
     ) -> tuple[np.ndarray, np.ndarray]:
         # Lag by lag: e[p] is the gradient at h_{p+1} coming from the loss at step p+1+j.
-        # Every loss term travels exactly K - 1 recurrent steps at most, vectorised over time.
-        T, B, n = dh_out.shape
-        dh = np.zeros((T + 1, B, n))
-        delta = np.zeros((T, B, n))
-        e = dh_out
-        for j in range(K):
+        # Every loss term travels truncate - 1 recurrent steps at most, vectorised over time.
+        T = dphi.shape[-3]
+        dh = np.zeros((*dh_out.shape[:-3], T + 1, *dh_out.shape[-2:]))
+        delta = np.zeros_like(dphi)
+        dhs, deltas, dphis = steps_first(dh), steps_first(delta), steps_first(dphi)
+        e = steps_first(dh_out)
+        for j in range(truncate):
             width = T - j
-            dh[1 : width + 1] += e
-            step = e * dphi[:width]
-            delta[:width] += step
-            if j == K - 1:
+            dhs[1 : width + 1] += e
+            step = e * dphis[:width]
+            deltas[:width] += step
+            if j == truncate - 1:
                 break
             back = step @ self.W_hh
-            dh[0] += back[0]
+            dhs[0] += back[0]
             e = back[1:]
             if e.shape[0] == 0:
                 break
@@ -390,6 +455,7 @@ class RNN(Cell):
         ndarray, shape (T, B, n, n)
             ``J[t - 1]`` is :math:`J_t`.
         """
+        self._one_network("step_jacobians")
         self._check_trace(trace)
         return self.activation.df(trace.a)[..., :, None] * self.W_hh
 
@@ -408,6 +474,7 @@ class RNN(Cell):
         FloatingPointError
             If the product overflows; use :meth:`jacobian_log_norms` in that regime.
         """
+        self._one_network("jacobian_product")
         t = check_step(check_int(t, "t", minimum=0), self._check_trace(trace)[0])
         k = check_int(k, "k", minimum=0)
         if k > t:

@@ -129,7 +129,7 @@ class Batch:
         return softmax_cross_entropy(y, self.target, where=self.where)
 
     def losses_and_grads(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Score the outputs of R runs on this batch at once (:class:`vgrad.stacked.RNNStack`).
+        """Score the outputs of R runs on this batch at once (:meth:`vgrad.RNN.stack`).
 
         ``y`` has shape (R, T, B, m); returns the R losses and
         :math:`\\partial \\mathcal{L}/\\partial y` of ``y``'s shape, each run as
