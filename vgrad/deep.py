@@ -174,10 +174,17 @@ class DeepNet:
     def backward(self, trace: DeepTrace, dL_dy: object) -> DeepGradients:
         r"""Backpropagate :math:`\partial\mathcal L/\partial y_L` (shape ``(B, n_L)``).
 
-        :math:`\partial\mathcal L/\partial y_{l-1} = (\phi'(z_l)\odot\partial\mathcal L/\partial
-        y_l) W_l`, :math:`\partial\mathcal L/\partial W_l = \sum_b (\phi'(z_l)\odot\partial
-        \mathcal L/\partial y_l)^\top y_{l-1}`. For gradients that outgrow float64 use
-        :func:`gradient_flow`, which works in log space. See :doc:`/deep_networks`.
+        .. math::
+
+            \frac{\partial\mathcal L}{\partial y_{l-1}}
+            = \Bigl(\phi'(z_l)\odot\frac{\partial\mathcal L}{\partial y_l}\Bigr) W_l,
+            \qquad
+            \frac{\partial\mathcal L}{\partial W_l}
+            = \sum_b \Bigl(\phi'(z_l)\odot\frac{\partial\mathcal L}{\partial y_l}\Bigr)^\top
+            y_{l-1}.
+
+        For gradients that outgrow float64 use :func:`gradient_flow`, which works in log
+        space. See :doc:`/deep_networks`.
         """
         trace = self._check_trace(trace)
         dy = [as_float_array(dL_dy, "dL_dy", shape=trace.y[-1].shape)]

@@ -183,8 +183,12 @@ def check_gradient(
 
     Entry :math:`i` passes if :math:`|\hat g_i - g_i| \le \mathrm{atol}_i + \mathrm{rtol}\,|g_i|`.
     By default
-    :math:`\mathrm{atol}_i = 100\,\epsilon \max|f(x \pm \Delta_i e_i)| / (2\Delta_i)`, the
-    rounding noise floor of the difference, so the check is as strict as the arithmetic
+
+    .. math::
+
+        \mathrm{atol}_i = \frac{100\,\epsilon \max|f(x \pm \Delta_i e_i)|}{2\Delta_i},
+
+    the rounding noise floor of the difference, so the check is as strict as the arithmetic
     allows at every scale: :math:`f = 10^{-12}\sum\sin x` is checked to ``rtol`` even though
     its gradient is :math:`10^{-12}`. Read ``n_resolved``: entries below the floor are
     accepted but unchecked (see the module notes and :doc:`/deep_networks`).
@@ -227,12 +231,17 @@ def check_directional(
     atol: float | None = None,
     eps: float | None = None,
 ) -> GradCheck:
-    r"""Compare directional derivatives :math:`g \cdot v` with
-    :math:`(f(x + hv) - f(x - hv)) / (2h)` along random unit directions :math:`v`.
+    r"""Compare directional derivatives :math:`g \cdot v` with central differences
+
+    .. math::
+
+        \frac{f(x + \Delta v) - f(x - \Delta v)}{2\Delta}
+
+    along random unit directions :math:`v`.
 
     Costs :math:`2\,n_{\mathrm{dirs}}` evaluations whatever the size of ``x``, and sees the
     whole gradient at once: an error in any entry shifts :math:`g \cdot v` (almost surely).
-    The step is :math:`h = \mathrm{eps}\max(1, \max_i|x_i|)` and the default ``atol`` is
+    The step is :math:`\Delta = \mathrm{eps}\max(1, \max_i|x_i|)` and the default ``atol`` is
     the same noise floor as in :func:`check_gradient`. See :doc:`/deep_networks`.
 
     Parameters

@@ -364,11 +364,18 @@ class RNN(Cell):
         work: Work | None = None,
     ) -> RNNGradients:
         r"""Backpropagation through time, :eq:`rnn-bptt` of :doc:`/unrolled_rnn` with gradients
-        as row vectors (:doc:`/notation`): from t = T down, :math:`\partial\mathcal L/\partial
-        h_t = (\partial\mathcal L_t/\partial y_t) W_{hy} + \delta_{t+1} W_{hh}` and
-        :math:`\delta_t = \partial\mathcal L/\partial a_t = \partial\mathcal L/\partial h_t
-        \operatorname{diag}(\phi'(a_t))`; then :math:`\partial\mathcal L/\partial W_{hh} =
-        \sum_t \delta_t^\top h_{t-1}^\top` (:eq:`sw-outer`), and the others, one product each.
+        as row vectors (:doc:`/notation`): from t = T down,
+
+        .. math::
+
+            \frac{\partial\mathcal L}{\partial h_t}
+            = \frac{\partial\mathcal L_t}{\partial y_t} W_{hy} + \delta_{t+1} W_{hh},
+            \qquad
+            \delta_t = \frac{\partial\mathcal L}{\partial a_t}
+            = \frac{\partial\mathcal L}{\partial h_t} \operatorname{diag}(\phi'(a_t));
+
+        then :math:`\partial\mathcal L/\partial W_{hh} = \sum_t \delta_t^\top h_{t-1}^\top`
+        (:eq:`sw-outer`), and the others, one product each.
 
         Parameters
         ----------
