@@ -35,12 +35,16 @@ class LiveFigure:
         """Set controls by id (value + input event, as a drag does); wait for the redraw.
         ``values`` maps a control id to its value; returns the dataset after the render."""
         renders = int(self.state().get("renders", 0))
-        for control_id, value in values.items():
-            self.control(control_id).evaluate(
-                """(el, v) => { el.value = v;
-                   el.dispatchEvent(new Event("input", {bubbles: true})); }""",
-                str(value),
-            )
+        # All in one task, so the one render the figure schedules sees every new value.
+        self.root.evaluate(
+            """(root, values) => {
+                 for (const [id, v] of Object.entries(values)) {
+                   const el = root.querySelector(`[id$='-${id}']`);
+                   el.value = v;
+                   el.dispatchEvent(new Event("input", {bubbles: true}));
+                 } }""",
+            {key: str(value) for key, value in values.items()},
+        )
         self.page.wait_for_function(
             "([root, n]) => Number(root.dataset.renders) > n",
             arg=[self.root.element_handle(), renders],

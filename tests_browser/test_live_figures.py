@@ -310,6 +310,31 @@ def test_colours_follow_the_theme(browser, base_url: str, name) -> None:
     assert not errors, "\n".join(errors)
 
 
+AXE_FIGURE_JS = """async (root) => {
+  const r = await axe.run(root, {resultTypes: ["violations"]});
+  return r.violations.filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => ({id: v.id, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" "))}));
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("name", ["decay", "powers", "forget"])
+def test_axe_on_the_open_figure(browser, base_url: str, name, scheme) -> None:
+    """axe-core on the figure itself, unfolded (a closed Going-further block hides it from
+    the page-wide axe run): no serious or critical violation, in both colour modes."""
+    axe = REPO_ROOT / "tools" / "web" / "node_modules" / "axe-core" / "axe.min.js"
+    context, page, errors, figure = open_figure(
+        browser, base_url + PAGES[name], name, scheme=scheme
+    )
+    try:
+        page.add_script_tag(content=axe.read_text(encoding="utf-8"))
+        violations = figure.root.evaluate(AXE_FIGURE_JS)
+    finally:
+        context.close()
+    assert not violations, violations
+    assert not errors, "\n".join(errors)
+
+
 @pytest.mark.parametrize("name", ["decay", "powers", "forget"])
 def test_legible_on_a_phone(browser, base_url: str, name) -> None:
     """At 390 px the figure fits the screen, its text is at least 11 px, and each slider

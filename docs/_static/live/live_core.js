@@ -170,7 +170,8 @@
 
   /** Draw log10 of every series against x = 0..len-1. The y range covers the series whose
    * `fit` is not false; the others are clipped to the frame. Returns each series' 'd'. */
-  function draw(svg, id, spec, series, BOX) {
+  function draw(svg, id, spec, series, box) {
+    let BOX = box;
     const X = series[0].ln.length - 1;
     const log10 = series.map((s) => Array.from(s.ln, (v) => v / LN10));
     const finite = log10.filter((_, i) => series[i].fit !== false).flat().filter(Number.isFinite);
@@ -184,6 +185,11 @@
     lo = Math.floor(lo / yStep) * yStep;
     hi = Math.ceil(hi / yStep) * yStep;
     const xStep = tickStep(X, BOX.width < 480 ? 6 : 10, true);
+    // Room on the left for the widest exponent ("10" and about 7 px a character) between
+    // the tick labels and the rotated axis title.
+    let digits = 1;
+    for (let v = lo; v <= hi + 1e-9; v += yStep) digits = Math.max(digits, String(v).length);
+    BOX = { ...BOX, left: 52 + 7 * digits };
 
     const plotW = BOX.width - BOX.left - BOX.right;
     const plotH = BOX.height - BOX.top - BOX.bottom;
