@@ -12,6 +12,7 @@ are checked on the figures' own numbers.
 from __future__ import annotations
 
 import itertools
+import re
 import sys
 
 import numpy as np
@@ -27,7 +28,13 @@ import live_figure  # docs/_ext is not a package
 
 #: Largest accepted |log(browser) - log(vgrad)|: the maths is the same, step for step.
 TOLERANCE = 1e-12
-PAGES = {"decay": "shared_weights.html", "powers": "eigenvalues.html", "forget": "gated.html"}
+PAGES = {
+    "decay": "shared_weights.html",
+    "powers": "eigenvalues.html",
+    "forget": "gated.html",
+    "cliff": "clipping.html",
+}
+CLIFF_EXAMPLE = REPO_ROOT / "gallery" / "04_clipping_training" / "plot_cliff_descent.py"
 LIVE = REPO_ROOT / "docs" / "_static" / "live"
 #: The issue's budget of script per figure.
 MAX_SCRIPT_BYTES = 30 * 1024
@@ -226,12 +233,181 @@ def test_forget_what_the_page_says(forget) -> None:
 
 
 # --------------------------------------------------------------------------------------
+# The cliff: the gallery's one-unit network, vgrad's sigmoid and clip_by_norm
+
+
+def cliff_loss_and_grad(model: dict, w: float, b: float) -> tuple[float, float, float]:
+    """L, dL/dw, dL/db of x_t = w sigma(x_{t-1}) + b, L = (x_T - y)^2: the gallery's
+    ``loss_and_grad`` (plot_cliff_descent.py), for one point."""
+    x, s = [model["x0"]], []
+    for t in range(1, model["T"] + 1):
+        s.append(float(vgrad.sigmoid(x[t - 1])))
+        x.append(w * s[t - 1] + b)
+    dx, dw, db = 2.0 * (x[-1] - model["target"]), 0.0, 0.0
+    for t in range(model["T"], 0, -1):
+        dw += dx * s[t - 1]
+        db += dx
+        dx = dx * w * s[t - 1] * (1.0 - s[t - 1])
+    return (x[-1] - model["target"]) ** 2, dw, db
+
+
+def cliff_step(model: dict, theta: np.ndarray, eta: float, tau: float | None):
+    """The loss at theta and the next point: theta - eta g, g clipped by vgrad.clip_by_norm."""
+    L, gw, gb = cliff_loss_and_grad(model, *theta)
+    g = np.array([gw, gb])
+    if tau is not None:
+        g = vgrad.clip_by_norm(g, tau).grads
+    return L, theta - eta * g
+
+
+def cliff_descent(model: dict, start, eta: float, tau: float | None, steps: int):
+    theta, path, losses = np.array(start, dtype=float), [], []
+    for _ in range(steps):
+        path.append(theta)
+        L, theta = cliff_step(model, theta, eta, tau)
+        losses.append(L)
+    path.append(theta)
+    losses.append(cliff_loss_and_grad(model, *theta)[0])
+    return np.array(path), np.array(losses)
+
+
+@pytest.fixture(scope="module")
+def cliff_model() -> dict:
+    text = (SITE / live_figure.data_file("cliff")).read_text(encoding="utf-8")
+    return live_figure.read_data_script(text, "cliff")
+
+
+def test_cliff_is_the_gallery_model(cliff_model: dict) -> None:
+    """The figure's network and opening setting are those of plot_cliff_descent.py."""
+    source = CLIFF_EXAMPLE.read_text(encoding="utf-8")
+    x0, T, target = re.search(r"^X0, T, TARGET = (.+), (.+), (.+)$", source, re.M).groups()
+    assert (cliff_model["x0"], cliff_model["T"], cliff_model["target"]) == (
+        float(x0),
+        int(T),
+        float(target),
+    )
+    eta, tau, steps = re.search(r"^ETA, TAU, STEPS = (.+), (.+), (.+)$", source, re.M).groups()
+    w0, b0 = re.search(r"^start = \((.+), (.+)\)$", source, re.M).groups()
+    opening = {k: cliff_model[k]["value"] for k in ("w0", "b0", "eta", "tau", "steps")}
+    assert opening == {
+        "w0": float(w0),
+        "b0": float(b0),
+        "eta": float(eta),
+        "tau": float(tau),
+        "steps": int(steps),
+    }
+
+
+@pytest.fixture(scope="module")
+def cliff(browser, base_url: str):
+    context, _, errors, figure = open_figure(browser, base_url + PAGES["cliff"], "cliff")
+    try:
+        yield figure
+    finally:
+        context.close()
+    assert not errors, "\n".join(errors)
+
+
+CLIFF_RUNS = """root => { const r = window.vgradLive.instances.find(i => i.root === root).result;
+  return {plain: r.plain.path, clip: r.clip.path, plainLoss: r.plain.losses,
+          clipLoss: r.clip.losses, clipped: r.clip.clipped}; }"""
+
+CLIFF_SETTINGS = [
+    (6.5, -5.0, 0.005, 20.0, 200),
+    (5.0, -6.0, 0.02, 5.0, 400),
+    (8.0, 0.5, 0.01, 50.0, 300),
+    (7.5, -6.0, 0.001, 1.0, 100),
+    (3.0, -3.0, 0.02, 20.0, 400),
+]
+
+
+@pytest.mark.parametrize(("w0", "b0", "eta", "tau", "steps"), CLIFF_SETTINGS)
+def test_cliff_every_step_is_vgrads(cliff, cliff_model, w0, b0, eta, tau, steps) -> None:
+    """Each plotted step, from the browser's own point, is the step vgrad's sigmoid and
+    clip_by_norm take: the next point to 1e-12 (relative), the loss at the point to 1e-9
+    (relative, plus 1e-20). The loss is checked more loosely because on the wall x_T
+    amplifies a last-bit difference of exp by (w sigma'(x_0))^T, and near the target
+    (x_T - y)^2 cancels; the whole paths are not compared past the wall for the same reason
+    (test_cliff_paths_match_away_from_the_wall compares them where they are well conditioned)."""
+    state = cliff.set(w0=w0, b0=b0, eta=eta, tau=tau, steps=steps)
+    assert [float(state[k]) for k in ("w0", "b0", "eta", "tau", "steps")] == [
+        w0,
+        b0,
+        eta,
+        tau,
+        steps,
+    ]
+    runs = cliff.root.evaluate(CLIFF_RUNS)
+    plotted = cliff.values()
+    for name, clip in (("plain", None), ("clip", tau)):
+        path = np.array(runs[name])
+        losses = np.array(runs[f"{name}Loss"])
+        assert path.shape == (steps + 1, 2) and losses.shape == (steps + 1,)
+        # the table holds the logs of these losses
+        np.testing.assert_allclose(plotted[0 if clip else 1], np.log(losses), rtol=0, atol=1e-14)
+        for k in range(steps):
+            L, nxt = cliff_step(cliff_model, path[k], eta, clip)
+            assert abs(L - losses[k]) <= 1e-9 * L + 1e-20, (name, k, L, losses[k])
+            error = np.max(np.abs(nxt - path[k + 1]) / np.maximum(1.0, np.abs(nxt)))
+            assert error <= TOLERANCE, (name, k, error)
+
+
+def test_cliff_paths_match_away_from_the_wall(cliff, cliff_model) -> None:
+    """Where no step meets the wall (w = 3: w sigma'(x_0) < 1), the whole descent agrees
+    with vgrad's to 1e-12 (the path; the loss to 1e-9), and at tau = 20 nothing is clipped."""
+    for b0, eta, steps in ((-3.0, 0.02, 400), (-6.5, 0.005, 200), (1.0, 0.01, 300)):
+        cliff.set(w0=3, b0=b0, eta=eta, tau=20, steps=steps)
+        runs = cliff.root.evaluate(CLIFF_RUNS)
+        path, losses = cliff_descent(cliff_model, (3.0, b0), eta, None, steps)
+        for name in ("plain", "clip"):
+            np.testing.assert_allclose(np.array(runs[name]), path, rtol=TOLERANCE, atol=1e-14)
+            # the loss as in test_cliff_every_step_is_vgrads: (x_T - y)^2 cancels near y
+            np.testing.assert_allclose(np.array(runs[f"{name}Loss"]), losses, rtol=1e-9, atol=1e-20)
+        assert runs["clipped"] == 0
+
+
+def test_cliff_opens_as_the_page_says(browser, base_url: str, cliff_model) -> None:
+    context, _, errors, figure = open_figure(browser, base_url + PAGES["cliff"], "cliff")
+    try:
+        state = figure.state()
+        opening = {k: cliff_model[k]["value"] for k in ("w0", "b0", "eta", "tau", "steps")}
+        assert {k: float(state[k]) for k in opening} == opening
+        runs = figure.root.evaluate(CLIFF_RUNS)
+    finally:
+        context.close()
+    assert not errors, "\n".join(errors)
+    # 1. one unclipped step throws the parameters far away; that run ends far higher
+    steps = np.linalg.norm(np.diff(np.array(runs["plain"]), axis=0), axis=1)
+    assert steps.max() > 10
+    assert runs["plainLoss"][-1] > 100 * runs["clipLoss"][-1]
+    # ... and so does the same descent in numpy with vgrad
+    o = opening
+    _, plain = cliff_descent(cliff_model, (o["w0"], o["b0"]), o["eta"], None, o["steps"])
+    _, clip = cliff_descent(cliff_model, (o["w0"], o["b0"]), o["eta"], o["tau"], o["steps"])
+    assert plain[-1] > 100 * clip[-1]
+
+
+def test_cliff_what_the_page_says(cliff) -> None:
+    # 2. from w = 3, at the example's threshold, nothing is clipped; the curves are one
+    for b0 in (-6.5, -3.0, 0.0, 1.0):
+        for eta, steps in ((0.02, 400), (0.001, 400), (0.005, 200)):
+            cliff.set(w0=3, b0=b0, eta=eta, tau=20, steps=steps)
+            runs = cliff.root.evaluate(CLIFF_RUNS)
+            assert runs["clipped"] == 0, (b0, eta)
+            assert runs["plain"] == runs["clip"]
+
+
+# --------------------------------------------------------------------------------------
 # Keyboard, screen readers, themes
 
 
 @pytest.mark.parametrize(
     ("name", "controls"),
-    [("powers", ["l1", "l2", "c", "P"]), ("forget", ["bf", "inputs", "T"])],
+    [
+        ("powers", ["l1", "l2", "c", "P"]),
+        ("forget", ["bf", "inputs", "T"]),
+        ("cliff", ["w0", "b0", "eta", "tau", "steps"]),
+    ],
 )
 def test_keyboard_operates_every_control(browser, base_url: str, name, controls) -> None:
     context, page, errors, figure = open_figure(browser, base_url + PAGES[name], name)
@@ -265,7 +441,7 @@ def test_keyboard_operates_every_control(browser, base_url: str, name, controls)
     assert not errors, "\n".join(errors)
 
 
-@pytest.mark.parametrize("name", ["powers", "forget"])
+@pytest.mark.parametrize("name", ["powers", "forget", "cliff"])
 def test_labelled_for_screen_readers(browser, base_url: str, name) -> None:
     context, page, errors, figure = open_figure(browser, base_url + PAGES[name], name)
     try:
@@ -318,7 +494,7 @@ AXE_FIGURE_JS = """async (root) => {
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-@pytest.mark.parametrize("name", ["decay", "powers", "forget"])
+@pytest.mark.parametrize("name", ["decay", "powers", "forget", "cliff"])
 def test_axe_on_the_open_figure(browser, base_url: str, name, scheme) -> None:
     """axe-core on the figure itself, unfolded (a closed Going-further block hides it from
     the page-wide axe run): no serious or critical violation, in both colour modes."""
@@ -335,7 +511,7 @@ def test_axe_on_the_open_figure(browser, base_url: str, name, scheme) -> None:
     assert not errors, "\n".join(errors)
 
 
-@pytest.mark.parametrize("name", ["decay", "powers", "forget"])
+@pytest.mark.parametrize("name", ["decay", "powers", "forget", "cliff"])
 def test_legible_on_a_phone(browser, base_url: str, name) -> None:
     """At 390 px the figure fits the screen, its text is at least 11 px, and each slider
     has two css px per position (for its first 100)."""
@@ -367,7 +543,7 @@ def test_legible_on_a_phone(browser, base_url: str, name) -> None:
 # Fallbacks, files
 
 
-@pytest.mark.parametrize("name", ["powers", "forget"])
+@pytest.mark.parametrize("name", ["powers", "forget", "cliff"])
 def test_without_javascript_the_static_figure_shows(browser, base_url: str, name) -> None:
     context = browser.new_context(java_script_enabled=False)
     context.route("**/favicon.ico", lambda route: route.fulfill(status=204))
@@ -401,11 +577,11 @@ def test_missing_data_says_so(browser, base_url: str) -> None:
         context.close()
 
 
-@pytest.mark.parametrize("name", ["powers", "forget"])
+@pytest.mark.parametrize("name", ["powers", "forget", "cliff"])
 def test_works_from_file_url(browser, name) -> None:
     context, _, errors, figure = open_figure(browser, (SITE / PAGES[name]).as_uri(), name)
     try:
-        assert len(figure.values()) == 3
+        assert len(figure.values()) == (2 if name == "cliff" else 3)
     finally:
         context.close()
     assert not errors, "\n".join(errors)

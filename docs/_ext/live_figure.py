@@ -16,6 +16,9 @@ readers. The figures (:data:`FIGURES`):
   input scale set by the reader, on inputs :func:`decay_data` writes with vgrad;
 * ``powers`` (eigenvalues.md): :math:`\|M^p\|_2` of a triangular 2 x 2 matrix against
   :math:`\rho(M)^p` and :math:`\sigma_{\max}(M)^p`; no data, every input is the reader's;
+* ``cliff`` (clipping.md): the loss along gradient descent on the one-unit network of the
+  gallery's cliff examples, from the reader's start, learning rate and threshold, with and
+  without norm clipping;
 * ``forget`` (gated.md): the LSTM's cell path :math:`\|\partial c_T/\partial
   c_{T-k}\|` (along the cell path) for the reader's forget-gate bias and input scale, beside
   :math:`\sigma(b_f)^k` and a vanilla tanh RNN's :math:`\|\partial h_T/\partial h_{T-k}\|_2`,
@@ -174,6 +177,31 @@ def forget_data(
     }
 
 
+#: The cliff figure: the one-unit network of the gallery's cliff examples
+#: (gallery/04_clipping_training/plot_cliff_descent.py: ``X0, T, TARGET``), and the
+#: sliders' (min, max, step, opening value): the opening setting is that example's.
+CLIFF_MODEL = {"x0": 0.5, "T": 50, "target": 0.7}
+CLIFF_CONTROLS = {
+    "w0": (2.0, 9.0, 0.05, 6.5),
+    "b0": (-6.5, 1.0, 0.05, -5.0),
+    "eta": (0.001, 0.02, 0.001, 0.005),
+    "tau": (1.0, 100.0, 1.0, 20.0),
+    "steps": (10, 400, 1, 200),
+}
+
+
+def cliff_data() -> dict[str, Any]:
+    """The cliff figure's model constants and slider ranges (no weights: the network has
+    two parameters, the reader's start)."""
+    keys = ("min", "max", "step", "value")
+    return {
+        "format": 1,
+        "generator": f"vgrad {vgrad.__version__}",
+        **CLIFF_MODEL,
+        **{name: dict(zip(keys, r, strict=True)) for name, r in CLIFF_CONTROLS.items()},
+    }
+
+
 def _example(section: str, name: str, number: int) -> tuple[str, str, str]:
     """Image, reference label and document of figure ``number`` of a gallery example."""
     image = f"auto_examples/{section}/images/sphx_glr_{name}_{number:03d}.png"
@@ -194,6 +222,12 @@ FIGURES: dict[str, tuple[Callable[[], dict[str, Any]] | None, tuple[str, str, in
         ("03_eigen_singular", "plot_eig_vs_sv", 1),
         "Norm of the powers of a non-normal 2 x 2 matrix with both eigenvalues 0.9 against "
         "the power p, between the spectral radius and the largest singular value to the p.",
+    ),
+    "cliff": (
+        cliff_data,
+        ("04_clipping_training", "plot_cliff_descent", 1),
+        "Gradient descent on the loss surface of a one-unit network with a cliff, with and "
+        "without clipping the gradient's norm: paths, losses and step lengths.",
     ),
     "forget": (
         forget_data,
