@@ -1,12 +1,15 @@
-"""The live figures of eigenvalues.html (powers of a 2 x 2 matrix) and gated.html (the forget
-gate), in headless Chromium, against vgrad; and what every live figure shares.
+"""The live figures of eigenvalues.html (powers of a 2 x 2 matrix), gated.html (the forget
+gate) and clipping.html (the cliff), in headless Chromium, against vgrad; and what every live
+figure shares (keyboard, labels, axe, themes, phone, fallbacks, files).
 
 Each test sets the controls as a reader would (directly, and from the keyboard), reads the
-plotted numbers from the figure's screen-reader table (the exact natural logs) and
-compares them with vgrad on the same inputs: ``vgrad.power_norms`` for the matrix explorer,
-``vgrad.LSTM.cell_path_log_gains`` and ``vgrad.RNN.jacobian_log_norms`` for the forget
-gate, to 1e-12 in the log (relative 1e-12 in the value). The "Things to try" of both pages
-are checked on the figures' own numbers.
+plotted numbers (the exact natural logs in the figure's screen-reader table, or the cliff's
+descent paths from the figure's result) and compares them with vgrad on the same inputs:
+``vgrad.power_norms`` for the matrix explorer, ``vgrad.LSTM.cell_path_log_gains`` and
+``vgrad.RNN.jacobian_log_norms`` for the forget gate, to 1e-12 in the log (relative 1e-12 in
+the value); for the cliff, every step from the browser's own point against vgrad's sigmoid
+and clip_by_norm (see test_cliff_every_step_is_vgrads for why step by step). The "Things to
+try" of the three pages are checked on the figures' own numbers.
 """
 
 from __future__ import annotations
