@@ -237,6 +237,14 @@ FIGURES: dict[str, tuple[Callable[[], dict[str, Any]] | None, tuple[str, str, in
     ),
 }
 
+#: The words of the link to the fallback's example.
+FALLBACK_LINK_TEXT = {
+    "decay": "the gradient-decay example",
+    "powers": "the example on eigenvalues against singular values",
+    "cliff": "the example of gradient descent on the cliff",
+    "forget": "the forget-gate bias example",
+}
+
 SCRIPT_DIR = "live"
 CORE_SCRIPT = "live/live_core.js"
 STYLE_FILE = "live/live.css"
@@ -309,7 +317,7 @@ class LiveFigureDirective(SphinxDirective):
             fallback += nodes.image(uri="/" + image, alt=alt)
         ref = addnodes.pending_xref(
             "",
-            nodes.inline("", f"the {example.removeprefix('plot_').replace('_', ' ')} example"),
+            nodes.inline("", FALLBACK_LINK_TEXT[name]),
             refdomain="std",
             reftype="ref",
             reftarget=label,
