@@ -72,7 +72,7 @@ def test_every_palette_colour_has_3_to_1_against_its_background(style):
             rgb = [int(colour[i : i + 2], 16) / 255 for i in (0, 2, 4)]
             bg = [int(background[i : i + 2], 16) / 255 for i in (0, 2, 4)]
             assert pages.contrast(rgb, bg) >= 3.0, (colour, background)
-    # the live figure's pairs (docs/_static/live/live_decay.css) are the first two of each
+    # the live figures' pairs (docs/_static/live/live.css) are the first two of each
     assert style.PALETTE_LIGHT[:2] == ["0072B2", "D55E00"]
     assert style.PALETTE_DARK[:2] == ["56B4E9", "E69F00"]
 
