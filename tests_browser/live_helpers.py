@@ -73,6 +73,22 @@ class LiveFigure:
         return self.root.locator(".vgrad-live-summary").inner_text()
 
 
+def collect_errors(page) -> list[str]:
+    """The list every uncaught exception and console error, assertion or warning of ``page``
+    is appended to, from now on."""
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(f"uncaught exception: {exc}"))
+    page.on(
+        "console",
+        lambda msg: (
+            errors.append(f"console {msg.type}: {msg.text}")
+            if msg.type in ("error", "assert", "warning")
+            else None
+        ),
+    )
+    return errors
+
+
 def open_figure(browser, url: str, name: str, viewport=None, scheme: str = "light"):
     """Open ``url``, unfold the Going-further block holding the figure, wait for its plot.
     Returns (context, page, errors, figure)."""
@@ -85,16 +101,7 @@ def open_figure(browser, url: str, name: str, viewport=None, scheme: str = "ligh
     page = context.new_page()
     page.add_init_script(f"localStorage.setItem('mode', '{scheme}');")
     page.set_default_timeout(TIMEOUT_MS)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(f"uncaught exception: {exc}"))
-    page.on(
-        "console",
-        lambda msg: (
-            errors.append(f"console {msg.type}: {msg.text}")
-            if msg.type in ("error", "assert", "warning")
-            else None
-        ),
-    )
+    errors = collect_errors(page)
     page.goto(url, wait_until="load", timeout=TIMEOUT_MS)
     figure = LiveFigure(page, name)
     figure.root.evaluate("root => { const d = root.closest('details'); if (d) d.open = true; }")

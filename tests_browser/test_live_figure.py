@@ -19,6 +19,7 @@ import sys
 import numpy as np
 import pytest
 from conftest import REPO_ROOT, SITE, site_pages
+from live_helpers import collect_errors
 
 import vgrad
 
@@ -119,16 +120,7 @@ def open_live(browser, url: str):
     context.route("**/favicon.ico", lambda route: route.fulfill(status=204))
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(f"uncaught exception: {exc}"))
-    page.on(
-        "console",
-        lambda msg: (
-            errors.append(f"console {msg.type}: {msg.text}")
-            if msg.type in ("error", "assert", "warning")
-            else None
-        ),
-    )
+    errors = collect_errors(page)
     page.goto(url, wait_until="load", timeout=TIMEOUT_MS)
     page.locator(f"{ROOT} svg path.vgrad-live-measured").wait_for(state="visible")
     return context, page, errors

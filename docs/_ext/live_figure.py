@@ -59,6 +59,20 @@ RHO_RANGE = (0.5, 1.5, 0.01)  # min, max, step of the slider
 INPUT_SCALE_RANGE = (0.0, 2.0, 0.05)  # the input scale multiplying every x_t
 
 
+def _header(**inputs: Any) -> dict[str, Any]:
+    """What every data file opens with: its format, the vgrad that wrote it, then the
+    inputs it was made from; a slider's range ``(min, max, step[, value])`` becomes a dict."""
+    keys = ("min", "max", "step", "value")
+    return {
+        "format": 1,
+        "generator": f"vgrad {vgrad.__version__}",
+        **{
+            k: dict(zip(keys, v, strict=False)) if isinstance(v, tuple) else v
+            for k, v in inputs.items()
+        },
+    }
+
+
 def _rotation_blocks(theta: np.ndarray) -> np.ndarray:
     """Block-diagonal matrix of the 2 x 2 rotations by the angles ``theta``."""
     S = np.zeros((2 * theta.size, 2 * theta.size))
@@ -110,14 +124,7 @@ def decay_data(
     W_xh = rng.standard_normal((n, d)) / np.sqrt(d)
     xs = rng.standard_normal((T_max, d))
     return {
-        "format": 1,
-        "generator": f"vgrad {vgrad.__version__}",
-        "n": n,
-        "d": d,
-        "T_max": T_max,
-        "seed": seed,
-        "rho": dict(zip(("min", "max", "step"), RHO_RANGE, strict=True)),
-        "input_scale": dict(zip(("min", "max", "step"), INPUT_SCALE_RANGE, strict=True)),
+        **_header(n=n, d=d, T_max=T_max, seed=seed, rho=RHO_RANGE, input_scale=INPUT_SCALE_RANGE),
         "W_xh": W_xh.tolist(),
         "xs": xs.tolist(),
         "matrices": {
@@ -161,14 +168,14 @@ def forget_data(
     Q = vgrad.orthogonal(n, rng)
     xs = rng.standard_normal((T_max, d))
     return {
-        "format": 1,
-        "generator": f"vgrad {vgrad.__version__}",
-        "n": n,
-        "d": d,
-        "T_max": T_max,
-        "seed": seed,
-        "forget_bias": dict(zip(("min", "max", "step"), FORGET_BIAS_RANGE, strict=True)),
-        "input_scale": dict(zip(("min", "max", "step"), FORGET_INPUT_RANGE, strict=True)),
+        **_header(
+            n=n,
+            d=d,
+            T_max=T_max,
+            seed=seed,
+            forget_bias=FORGET_BIAS_RANGE,
+            input_scale=FORGET_INPUT_RANGE,
+        ),
         # Four decimals keep the file small; the rounded numbers are the network's.
         "W_x": np.round(lstm.W_x, 4).tolist(),
         "W_h": np.round(lstm.W_h, 4).tolist(),
@@ -193,13 +200,7 @@ CLIFF_CONTROLS = {
 def cliff_data() -> dict[str, Any]:
     """The cliff figure's model constants and slider ranges (no weights: the network has
     two parameters, the reader's start)."""
-    keys = ("min", "max", "step", "value")
-    return {
-        "format": 1,
-        "generator": f"vgrad {vgrad.__version__}",
-        **CLIFF_MODEL,
-        **{name: dict(zip(keys, r, strict=True)) for name, r in CLIFF_CONTROLS.items()},
-    }
+    return _header(**CLIFF_MODEL, **CLIFF_CONTROLS)
 
 
 def _example(section: str, name: str, number: int) -> tuple[str, str, str]:
