@@ -19,8 +19,9 @@ readers. The figures (:data:`FIGURES`):
 * ``cliff`` (clipping.md): the loss along gradient descent on the one-unit network of the
   gallery's cliff examples, from the reader's start, learning rate and threshold, with and
   without norm clipping;
-* ``forget`` (gated.md): the LSTM's cell path :math:`\|\partial c_T/\partial
-  c_{T-k}\|` (along the cell path) for the reader's forget-gate bias and input scale, beside
+* ``forget`` (gated.md): the median over units of the LSTM's cell path
+  :math:`\prod_s f_s` (the diagonal of :math:`\partial c_T/\partial c_{T-k}` along the
+  cell path) for the reader's forget-gate bias and input scale, beside
   :math:`\sigma(b_f)^k` and a vanilla tanh RNN's :math:`\|\partial h_T/\partial h_{T-k}\|_2`,
   on weights and inputs :func:`forget_data` writes with vgrad.
 

@@ -90,7 +90,7 @@
     let best = [0, 0];
     for (let k = 1; k < path.length; k++) {
       const len = Math.hypot(path[k][0] - path[k - 1][0], path[k][1] - path[k - 1][1]);
-      if (len > best[0]) best = [len, k - 1];
+      if (len > best[0]) best = [len, k]; // step k, counted from 1: the plot's x = k
     }
     return best;
   }

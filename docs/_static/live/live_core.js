@@ -1,11 +1,12 @@
 /* The shared part of vgrad's live figures (docs/_ext/live_figure.py places them on pages):
  * controls, the log-scale SVG plot, the screen-reader table, the live summary, and the
  * few numerics more than one figure needs. Each figure's own script (live_decay.js,
- * live_powers.js, live_forget.js) only says what its controls are and what it computes:
+ * live_powers.js, live_forget.js, live_cliff.js) only says what its controls are and what
+ * it computes:
  *
  *     vgradLiveCore.mount("powers", {controls, compute, summary, ...});
  *
- * `compute(data, state)` returns {series: [{cls, ln}], ...}: natural logs of the plotted
+ * `compute(data, state)` returns {series: [ln0, ln1, ...], ...}: natural logs of the plotted
  * values at x = 0, 1, ..., len - 1. The plot draws log10 of them; the table holds them, the
  * exact logs in data-ln attributes, where the browser tests read them.
  *

@@ -39,7 +39,9 @@
       `${fixed(sigma, 2)}${s.coupling === 0 ? " (c = 0: a normal matrix)" : ""}. `;
     let peak = 0;
     for (let p = 1; p <= P; p++) if (ln[p] > ln[peak]) peak = p;
-    if (peak > 0 && ln[peak] > Math.log(1.01) && ln[P] < ln[peak]) {
+    // Only a spectral radius below one makes the norm fall for good: at |lambda| >= 1 a
+    // peak inside the window can be one swing of a norm that keeps growing or oscillating.
+    if (rho < 1 && peak > 0 && ln[peak] > Math.log(1.01) && ln[P] < ln[peak]) {
       text += `${NORM_HTML} grows to ${fromLog(ln[peak])} at <var>p</var> = ${peak}, then falls. `;
     }
     text +=
