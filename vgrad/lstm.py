@@ -342,10 +342,15 @@ class LSTM(GatedCell):
 
         with :math:`F_t = \operatorname{diag}(f_t)`,
         :math:`K_t = \operatorname{diag}(o_t \odot (1 - \tanh^2 c_t))` and
-        :math:`C_t = \partial c_t/\partial h_{t-1} =
-        \operatorname{diag}(c_{t-1} \odot \sigma'(a^f_t)) W^f_h
-        + \operatorname{diag}(g_t \odot \sigma'(a^i_t)) W^i_h
-        + \operatorname{diag}(i_t \odot (1 - g_t^2)) W^g_h`, where
+
+        .. math::
+
+            C_t = \frac{\partial c_t}{\partial h_{t-1}}
+            = \operatorname{diag}(c_{t-1} \odot \sigma'(a^f_t)) W^f_h
+            + \operatorname{diag}(g_t \odot \sigma'(a^i_t)) W^i_h
+            + \operatorname{diag}(i_t \odot (1 - g_t^2)) W^g_h,
+
+        where
         :math:`W^i_h, W^f_h, W^g_h, W^o_h` are the blocks of :math:`W_h`
         (:eq:`gated-lstm-jacobian` of :doc:`/gated`). The
         bottom-right block is the cell path
@@ -354,8 +359,13 @@ class LSTM(GatedCell):
         The row vector of *partial* adjoints :math:`(\bar h_t,\ \partial\mathcal L/\partial
         c_t|_{h_t})`, multiplied on the right by this Jacobian, gives the one of step t - 1.
         For a loss at step T only,
-        :math:`\partial\mathcal L/\partial c_t|_{h_t} = \bar c_t - \bar h_t \odot o_t \odot
-        (1 - \tanh^2 c_t)` for :math:`t \ge 1` and the two adjoints coincide at t = 0.
+
+        .. math::
+
+            \frac{\partial\mathcal L}{\partial c_t}\Big|_{h_t}
+            = \bar c_t - \bar h_t \odot o_t \odot (1 - \tanh^2 c_t)
+
+        for :math:`t \ge 1`, and the two adjoints coincide at t = 0.
 
         Returns
         -------
