@@ -97,24 +97,24 @@ def test_forget_data_is_what_vgrad_writes_now(forget_data: dict) -> None:
 # Pages in a browser
 
 
-@pytest.fixture(scope="module")
-def powers(browser, base_url: str):
-    context, _, errors, figure = open_figure(browser, base_url + PAGES["powers"], "powers")
+def _opened(browser, base_url: str, name: str):
+    """One figure opened for a whole module's tests; no page error may occur meanwhile."""
+    context, _, errors, figure = open_figure(browser, base_url + PAGES[name], name)
     try:
         yield figure
     finally:
         context.close()
     assert not errors, "\n".join(errors)
+
+
+@pytest.fixture(scope="module")
+def powers(browser, base_url: str):
+    yield from _opened(browser, base_url, "powers")
 
 
 @pytest.fixture(scope="module")
 def forget(browser, base_url: str):
-    context, _, errors, figure = open_figure(browser, base_url + PAGES["forget"], "forget")
-    try:
-        yield figure
-    finally:
-        context.close()
-    assert not errors, "\n".join(errors)
+    yield from _opened(browser, base_url, "forget")
 
 
 POWERS_SETTINGS = [
@@ -304,12 +304,7 @@ def test_cliff_is_the_gallery_model(cliff_model: dict) -> None:
 
 @pytest.fixture(scope="module")
 def cliff(browser, base_url: str):
-    context, _, errors, figure = open_figure(browser, base_url + PAGES["cliff"], "cliff")
-    try:
-        yield figure
-    finally:
-        context.close()
-    assert not errors, "\n".join(errors)
+    yield from _opened(browser, base_url, "cliff")
 
 
 CLIFF_RUNS = """root => { const r = window.vgradLive.instances.find(i => i.root === root).result;
