@@ -28,7 +28,7 @@ from .spectral import (
     singular_values,
     spectral_radius,
 )
-from .stacked import GRUStack, LSTMStack
+from .stacked import GRUStack
 from .tasks import (
     Batch,
     adding_problem,
@@ -62,7 +62,6 @@ __all__ = [
     "GradCheck",
     "GradientFlow",
     "LSTMGradients",
-    "LSTMStack",
     "LSTMTrace",
     "Omega",
     "Optimizer",

@@ -32,6 +32,11 @@ def time_first(x: np.ndarray) -> np.ndarray:
     return x.transpose(1, 3, 0, 2)
 
 
+def state_columns(state: np.ndarray, R: int) -> np.ndarray:
+    """A state (B, n) or (R, B, n) as the loops' columns (n, R, B), R = 1 for one network."""
+    return state.reshape(R, *state.shape[-2:]).transpose(2, 0, 1)
+
+
 def per_run(x: np.ndarray) -> np.ndarray:
     """The (R, k, B) view of one step (k, R, B): run r's matrix, for ``np.matmul``."""
     return x.swapaxes(0, 1)

@@ -286,7 +286,7 @@ class GRU(GatedCell):
         -------
         ndarray, shape (t + 1, B, n)
         """
-        return self._gate_log_gains(trace, t, GATES.index("z"))
+        return self._gate_log_gains(trace, t, GATES.index("z"), "direct_path_log_gains")
 
     def step_jacobians(self, trace: GRUTrace) -> np.ndarray:
         r"""All one-step Jacobians :math:`\partial h_t/\partial h_{t-1}`.

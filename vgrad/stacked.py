@@ -4,9 +4,9 @@ Training many small networks one after another is dominated by Python's per-oper
 not by arithmetic: a (32, 16) by (16, 16) product takes about as long to *call* as to
 compute. Stacking R networks turns the R products of a time step into one batched product,
 so an experiment over many seeds costs a fraction of its separate runs
-(``benchmarks/bench_train.py`` measures it). The vanilla RNN does this itself
-(:meth:`vgrad.RNN.stack`); :class:`LSTMStack` and :class:`GRUStack` do it for the gated
-cells. Runs never interact: member r's gradients equal those of ``stack.run(r)`` alone to
+(``benchmarks/bench_train.py`` measures it). The vanilla RNN and the LSTM do this themselves
+(:meth:`vgrad.RNN.stack`, :meth:`vgrad.LSTM.stack`); :class:`GRUStack` does it for the GRU.
+Runs never interact: member r's gradients equal those of ``stack.run(r)`` alone to
 rounding (``tests/test_stacked.py``).
 """
 
@@ -17,14 +17,13 @@ from collections.abc import Sequence
 import numpy as np
 
 from . import gru as _gru
-from . import lstm as _lstm
 from ._runs import Work
 from ._validate import as_float_array
 from .gru import GRU
 from .lstm import LSTM
 from .rnn import RNN
 
-__all__ = ["GRUStack", "LSTMStack", "stack_of"]
+__all__ = ["GRUStack", "stack_of"]
 
 
 class _GatedStack:
@@ -99,17 +98,6 @@ class _GatedStack:
             return self._module.backward_runs(self.params(), trace, dL_dy, work)
 
 
-class LSTMStack(_GatedStack):
-    """R :class:`vgrad.LSTM` cells of one shape, run as one (:func:`vgrad.lstm.forward_runs`).
-
-    Member r's gradients equal those of ``stack.run(r)`` alone to rounding
-    (``tests/test_stacked.py``).
-    """
-
-    _cell = LSTM
-    _module = _lstm
-
-
 class GRUStack(_GatedStack):
     """R :class:`vgrad.GRU` cells of one shape, run as one (:func:`vgrad.gru.forward_runs`)."""
 
@@ -117,11 +105,12 @@ class GRUStack(_GatedStack):
     _module = _gru
 
 
-def stack_of(nets: Sequence) -> RNN | LSTMStack | GRUStack:
-    """The stack for a sequence of one kind of cell (:meth:`vgrad.RNN.stack` for RNNs)."""
+def stack_of(nets: Sequence) -> RNN | LSTM | GRUStack:
+    """The stack for a sequence of one kind of cell (:meth:`vgrad.RNN.stack` for RNNs,
+    :meth:`vgrad.LSTM.stack` for LSTMs)."""
     first = nets[0] if isinstance(nets, Sequence) and len(nets) else nets
     if isinstance(first, LSTM):
-        return LSTMStack(nets)
+        return LSTM.stack(nets)
     if isinstance(first, GRU):
         return GRUStack(nets)
     return RNN.stack(nets)
