@@ -418,16 +418,10 @@ def test_trace_types_are_distinct():
 @pytest.mark.parametrize("cls", [LSTM, GRU])
 def test_run_first_traces_name_their_gates(rng, cls):
     """The gate properties of a batched trace (run axis first) are each run's gates."""
-    from vgrad import gru
-
     T, B, d, n, m, R = 5, 3, 2, 4, 1, 3
     nets = [cls.random(d, n, m, seed) for seed in range(R)]
     xs = rng.standard_normal((T, B, d))
-    if cls is LSTM:
-        runs = LSTM.stack(nets).forward(xs)
-    else:
-        params = {k: np.stack([getattr(net, k) for net in nets]) for k in PARAMS}
-        runs = gru.forward_runs(params, xs)
+    runs = cls.stack(nets).forward(xs)
     for r, net in enumerate(nets):
         one = net.forward(xs)
         for gate in cls.GATES:

@@ -28,7 +28,6 @@ from .spectral import (
     singular_values,
     spectral_radius,
 )
-from .stacked import GRUStack
 from .tasks import (
     Batch,
     adding_problem,
@@ -57,7 +56,6 @@ __all__ = [
     "DeepNet",
     "DeepTrace",
     "GRUGradients",
-    "GRUStack",
     "GRUTrace",
     "GradCheck",
     "GradientFlow",

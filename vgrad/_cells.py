@@ -168,19 +168,6 @@ class Cell:
         """The parameters by name, as the live arrays (updating them updates the network)."""
         return {k: getattr(self, k) for k in self.PARAMS}
 
-    def _states(self, xs: object, **initial: object) -> tuple[np.ndarray, ...]:
-        """Check ``xs`` (T, B, d); return it and one (T + 1, B, n) array per state named in
-        ``initial`` (``h0=...``, ``c0=...``), with row 0 set to the initial value."""
-        d, n, _ = self.sizes
-        xs = check_sequence(xs, d)
-        T, B = xs.shape[:2]
-        states = []
-        for name, value in initial.items():
-            state = np.empty((T + 1, B, n))
-            state[0] = initial_state(value, name, B, n)
-            states.append(state)
-        return (xs, *states)
-
     def _options(self) -> dict[str, Any]:
         """Constructor arguments other than the parameters (none by default)."""
         return {}

@@ -299,14 +299,12 @@ class LSTM(GatedCell):
         (T, B, n), runs, m = self._check_trace(trace), self.W_h.shape[:-2], self.W_hy.shape[-2]
         R = runs[0] if runs else 1
         dL_dy = as_float_array(dL_dy, "dL_dy", shape=(*runs, T, B, m), finite=not runs)
-        dL_dy = dL_dy.reshape(R, T, B, m)
         f, c, h = (time_first(v.reshape(R, -1, B, n)) for v in (trace.f, trace.c, trace.h))
         K, D = local_slopes(time_first(trace.gates.reshape(R, T, B, 4 * n)), c, work)
-        hx = columns(work, "hx_back", trace.xs, n, R, T)  # column t - 1: (h_{t-1}, x_t, 1)
-        hx[:, :n] = h[:-1]
+        hx = columns(work, "hx_back", trace.xs, n, R, T, h[:-1])  # column t - 1: (h_{t-1}, x_t, 1)
         dh, dc = (work_array(work, k, (T + 1, n, R, B)) for k in ("dh", "dc"))
-        dh[0] = 0.0  # h_0 has no output; the direct paths y_t -> h_t, all t at once:
-        dW_hy, db_y = readout_backward(dL_dy, self.W_hy.reshape(R, m, n), h, dh)
+        # dh[0] = 0 (h_0 has no output) and the direct paths y_t -> h_t, all t at once:
+        dW_hy, db_y = readout_backward(dL_dy.reshape(R, T, B, m), self.W_hy.reshape(R, m, n), h, dh)
         W_h_T = np.ascontiguousarray(self.W_h.reshape(R, 4 * n, n).swapaxes(1, 2))
         delta, recurrent = np.empty((4, n, R, B)), np.empty((n, R, B))
         delta_run = per_run(delta.reshape(4 * n, R, B))  # (R, 4n, B)
