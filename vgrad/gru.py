@@ -246,8 +246,7 @@ class GRU(GatedCell):
             \delta^z_t = \bar h_t \odot D^z_t, \quad
             \delta^{\tilde h}_t = \bar h_t \odot D^{\tilde h}_t, \quad
             \bar q_t = \delta^{\tilde h}_t W^{\tilde h}_h, \quad \delta^r_t = \bar q_t \odot D^r_t,
-
-            \bar h_{t-1} = \frac{\partial\mathcal L_{t-1}}{\partial y_{t-1}} W_{hy}
+            \\ \bar h_{t-1} = \frac{\partial\mathcal L_{t-1}}{\partial y_{t-1}} W_{hy}
             + \bar h_t \odot z_t + \bar q_t \odot r_t + \delta^z_t W^z_h + \delta^r_t W^r_h.
 
         Parameters
@@ -279,8 +278,8 @@ class GRU(GatedCell):
         dW_hy, db_y = readout_backward(dL_dy.reshape(R, T, B, m), self.W_hy.reshape(R, m, n), h, dh)
         delta, dq, recurrent = np.empty((3, n, R, B)), np.empty((n, R, B)), np.empty((n, R, B))
         delta_zr, delta_h_tilde = per_run(delta[:2].reshape(2 * n, R, B)), per_run(delta[2])
-        grad = np.zeros((R, 3 * n, hx.shape[1]))  # dL/d(W_h, W_x, b)
-        term_zr, term_h = np.empty((R, 2 * n, hx.shape[1])), np.empty((R, n, hx.shape[1]))
+        grad_zr, term_zr = np.zeros((2, R, 2 * n, hx.shape[1]))  # dL/d(W_h, W_x, b) of z, r
+        grad_h_tilde, term_h = np.zeros((2, R, n, hx.shape[1]))  # apart: += 1.9 us, not 5.3
         for t in range(T, 0, -1):
             s = t - 1
             np.multiply(dh[t], D[s, ::2], out=delta[::2])  # blocks z and h_tilde
@@ -289,8 +288,9 @@ class GRU(GatedCell):
             dh[s] += per_run(np.matmul(W_zr_T, delta_zr, out=per_run(recurrent)))
             dh[s] += np.multiply(dh[t], z[s], out=recurrent)  # the direct path
             dh[s] += np.multiply(dq, r[s], out=recurrent)
-            grad[:, : 2 * n] += np.matmul(delta_zr, per_run(hx[s]).swapaxes(1, 2), out=term_zr)
-            grad[:, 2 * n :] += np.matmul(delta_h_tilde, per_run(qx[s]).swapaxes(1, 2), out=term_h)
+            grad_zr += np.matmul(delta_zr, per_run(hx[s]).swapaxes(1, 2), out=term_zr)
+            grad_h_tilde += np.matmul(delta_h_tilde, per_run(qx[s]).swapaxes(1, 2), out=term_h)
+        grad = np.concatenate([grad_zr, grad_h_tilde], axis=1)
         grads = {**column_blocks(grad, n), "W_hy": dW_hy, "b_y": db_y, "dh": run_first(dh)}
         return GRUGradients(**(grads if runs else {k: v[0] for k, v in grads.items()}))
 
