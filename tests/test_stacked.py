@@ -261,9 +261,7 @@ def test_perturb_changes_every_parameter_by_about_rel():
 
 # -- the gated cells: the same interface, each member its own ---------------------------------
 
-from vgrad.stacked import GRUStack, LSTMStack, stack_of  # noqa: E402
-
-GATED = [(vgrad.LSTM, LSTMStack), (vgrad.GRU, GRUStack)]
+GATED = [(vgrad.LSTM, vgrad.LSTM.stack), (vgrad.GRU, vgrad.GRU.stack)]
 
 
 @pytest.mark.parametrize(("cell", "Stack"), GATED)
@@ -274,8 +272,8 @@ def test_each_gated_member_gets_its_own_gradients(cell, Stack, shared, rng):
     for net in nets:  # nonzero biases, so that their gradients are tested too
         net.b[:] = rng.standard_normal(net.b.shape)
         net.b_y[:] = rng.standard_normal(m)
-    stack = stack_of(nets)
-    assert isinstance(stack, Stack) and stack.R == R and stack.sizes == (d, n, m)
+    stack = Stack(nets)
+    assert isinstance(stack, cell) and stack.R == R and stack.sizes == (d, n, m)
     xs = rng.standard_normal((T, B, d) if shared else (R, T, B, d))
     trace = stack.forward(xs)
     G = rng.standard_normal((R, T, B, m))
@@ -290,6 +288,33 @@ def test_each_gated_member_gets_its_own_gradients(cell, Stack, shared, rng):
         assert _rel(grads.dh[r], want.dh) < 1e-12
         for k, p in net.params().items():
             np.testing.assert_array_equal(stack.run(r).params()[k], p)
+
+
+@pytest.mark.parametrize("cell", [vgrad.LSTM, vgrad.GRU])
+def test_a_gated_stack_is_each_network_alone_to_the_last_bit(cell, rng):
+    # One forward and one backward: the run axis changes nothing about a run's arithmetic.
+    R, T, B, d, n, m = 3, 6, 4, 3, 5, 2
+    nets = [cell.random(d, n, m, rng) for _ in range(R)]
+    for net in nets:
+        net.b[:] = rng.standard_normal(net.b.shape)
+    stack = cell.stack(nets)
+    xs = rng.standard_normal((R, T, B, d))
+    names = ("h0", "c0") if cell is vgrad.LSTM else ("h0",)
+    states = {k: rng.standard_normal((R, B, n)) for k in names}
+    G = rng.standard_normal((R, T, B, m))
+    trace = stack.forward(xs, **states)
+    grads = stack.backward(trace, G)
+    for r, net in enumerate(nets):
+        alone = net.forward(xs[r], **{k: v[r] for k, v in states.items()})
+        for k in ("h", "a", "gates", "y", *cell.GATES, *(("c",) if "c0" in states else ())):
+            np.testing.assert_array_equal(getattr(trace, k)[r], getattr(alone, k), err_msg=k)
+        want = net.backward(alone, G[r])
+        for k in (*cell.PARAMS, "dh", *(("dc",) if "c0" in states else ())):
+            np.testing.assert_array_equal(getattr(grads, k)[r], getattr(want, k), err_msg=k)
+    kept = cell.stack(nets)
+    kept.keep(np.array([False, True, True]))
+    assert kept.R == 2 and repr(kept).startswith(f"{cell.__name__}(R=2,")
+    np.testing.assert_array_equal(kept.run(0).W_h, nets[1].W_h)
 
 
 @pytest.mark.parametrize(("cell", "Stack"), GATED)
@@ -323,13 +348,24 @@ def test_a_diverging_gated_run_stops_alone(cell):
 
 
 def test_gated_stack_errors(rng):
-    with pytest.raises(TypeError, match="LSTM"):
-        LSTMStack([vgrad.GRU.random(2, 3, 1, rng)])
+    with pytest.raises(TypeError, match="nets\\[0\\] must be a vgrad LSTM"):
+        vgrad.LSTM.stack([vgrad.GRU.random(2, 3, 1, rng)])
+    with pytest.raises(TypeError, match="nets must be a non-empty sequence of vgrad LSTMs"):
+        vgrad.LSTM.stack(vgrad.LSTM.random(2, 3, 1, rng))
     with pytest.raises(ValueError, match="one shape"):
-        GRUStack([vgrad.GRU.random(2, 3, 1, rng), vgrad.GRU.random(2, 4, 1, rng)])
-    stack = LSTMStack([vgrad.LSTM.random(2, 3, 1, rng)])
+        vgrad.GRU.stack([vgrad.GRU.random(2, 3, 1, rng), vgrad.GRU.random(2, 4, 1, rng)])
+    stack = vgrad.LSTM.stack([vgrad.LSTM.random(2, 3, 1, rng)])
+    with pytest.raises(TypeError, match="without a run axis"):
+        vgrad.LSTM.stack([stack])
     with pytest.raises(ValueError, match="xs"):
         stack.forward(np.zeros((4, 2, 3)))
+    with pytest.raises(ValueError, match="dL_dy"):
+        stack.backward(stack.forward(np.zeros((4, 2, 2))), np.zeros((4, 2, 1)))
+    for method in ("step_jacobians", "jacobian_log_norms", "cell_path_log_gains"):
+        with pytest.raises(ValueError, match=f"{method} takes one network"):
+            getattr(stack, method)(stack.forward(np.zeros((4, 2, 2))))
+    with pytest.raises(ValueError, match="run needs a network with a run axis"):
+        vgrad.LSTM.random(2, 3, 1, rng).run(0)
     with pytest.raises(ValueError, match="omega"):
         train_many(
             [vgrad.LSTM.random(2, 3, 1, rng)],

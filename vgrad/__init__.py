@@ -28,7 +28,6 @@ from .spectral import (
     singular_values,
     spectral_radius,
 )
-from .stacked import GRUStack, LSTMStack
 from .tasks import (
     Batch,
     adding_problem,
@@ -57,12 +56,10 @@ __all__ = [
     "DeepNet",
     "DeepTrace",
     "GRUGradients",
-    "GRUStack",
     "GRUTrace",
     "GradCheck",
     "GradientFlow",
     "LSTMGradients",
-    "LSTMStack",
     "LSTMTrace",
     "Omega",
     "Optimizer",

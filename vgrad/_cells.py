@@ -9,6 +9,7 @@ products); each cell's forward pass, backward pass and Jacobians stay in its own
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -58,18 +59,19 @@ def check_weights(
     W_x: object, W_h: object, b: object, W_hy: object, b_y: object, gates: int
 ) -> tuple[np.ndarray, ...]:
     """Validate stacked gate weights ``W_x`` (G n, d), ``W_h`` (G n, n), ``b`` (G n,) and the
-    read-out ``W_hy`` (m, n), ``b_y`` (m,), where G = ``gates``; return float64 copies."""
-    W_h = as_float_array(W_h, "W_h", ndim=2)
-    n = W_h.shape[1]
-    if n == 0 or W_h.shape[0] != gates * n:
+    read-out ``W_hy`` (m, n), ``b_y`` (m,), where G = ``gates``, each with the same optional
+    leading run axis R; return float64 copies."""
+    W_h = as_float_array(W_h, "W_h", ndim=(2, 3))
+    *runs, rows, n = W_h.shape
+    if n == 0 or rows != gates * n:
         raise ValueError(
-            f"W_h must have shape ({gates} n, n) with the {gates} gate blocks stacked, "
-            f"got {W_h.shape}"
+            f"W_h must have shape ({gates} n, n) or (R, {gates} n, n) with the {gates} gate "
+            f"blocks stacked, got {W_h.shape}"
         )
-    W_x = as_float_array(W_x, "W_x", shape=(gates * n, None))
-    b = as_float_array(b, "b", shape=(gates * n,))
-    W_hy = as_float_array(W_hy, "W_hy", shape=(None, n))
-    b_y = as_float_array(b_y, "b_y", shape=(W_hy.shape[0],))
+    W_x = as_float_array(W_x, "W_x", shape=(*runs, gates * n, None))
+    b = as_float_array(b, "b", shape=(*runs, gates * n))
+    W_hy = as_float_array(W_hy, "W_hy", shape=(*runs, None, n))
+    b_y = as_float_array(b_y, "b_y", shape=(*runs, W_hy.shape[-2]))
     return W_x.copy(), W_h.copy(), b.copy(), W_hy.copy(), b_y.copy()
 
 
@@ -166,19 +168,6 @@ class Cell:
         """The parameters by name, as the live arrays (updating them updates the network)."""
         return {k: getattr(self, k) for k in self.PARAMS}
 
-    def _states(self, xs: object, **initial: object) -> tuple[np.ndarray, ...]:
-        """Check ``xs`` (T, B, d); return it and one (T + 1, B, n) array per state named in
-        ``initial`` (``h0=...``, ``c0=...``), with row 0 set to the initial value."""
-        d, n, _ = self.sizes
-        xs = check_sequence(xs, d)
-        T, B = xs.shape[:2]
-        states = []
-        for name, value in initial.items():
-            state = np.empty((T + 1, B, n))
-            state[0] = initial_state(value, name, B, n)
-            states.append(state)
-        return (xs, *states)
-
     def _options(self) -> dict[str, Any]:
         """Constructor arguments other than the parameters (none by default)."""
         return {}
@@ -220,8 +209,9 @@ class Cell:
         """The Jacobian of step s + 1 of the state, shape (B, N, N)."""
         raise NotImplementedError
 
-    def _gate_log_gains(self, trace: Any, t: int | None, j: int) -> np.ndarray:
+    def _gate_log_gains(self, trace: Any, t: int | None, j: int, what: str) -> np.ndarray:
         """:func:`log_gains` of the sigmoid gate in block ``j`` of the pre-activations."""
+        self._one_network(what)
         T, _, n = self._check_trace(trace)
         return log_gains(log_sigmoid(trace.a[..., j * n : (j + 1) * n]), check_step(t, T))
 
@@ -300,5 +290,58 @@ class GatedCell(Cell):
 
     def step_jacobians(self, trace: Any) -> np.ndarray:
         """The one-step Jacobians of the state, shape (T, B, N, N); ``[t - 1]`` is step t."""
+        self._one_network("step_jacobians")
         T = self._check_trace(trace)[0]
         return np.stack([self._step_jacobian(trace, s) for s in range(T)])
+
+    # -- many networks as one -----------------------------------------------------------
+
+    @classmethod
+    def stack(cls, nets: Sequence[Any]) -> Any:
+        """R cells of one kind and shape as one cell with a leading run axis.
+
+        Every parameter gets shape (R, ...): ``forward`` and ``backward`` then run all R
+        networks at once, one batched product per step (how :func:`vgrad.train_many` trains
+        many seeds), and each run's numbers are those of the network alone, to rounding.
+
+        Parameters
+        ----------
+        nets : sequence of cells of this class
+            The members (copied), each without a run axis.
+
+        Returns
+        -------
+        The cell with a run axis; ``run(r)`` is member r again.
+        """
+        name = cls.__name__
+        if isinstance(nets, Cell) or not isinstance(nets, Sequence) or len(nets) == 0:
+            raise TypeError(f"nets must be a non-empty sequence of vgrad {name}s, got {nets!r}")
+        for i, net in enumerate(nets):
+            if not isinstance(net, cls) or net.R is not None:
+                raise TypeError(f"nets[{i}] must be a vgrad {name} without a run axis, got {net!r}")
+            if net.sizes != nets[0].sizes:
+                raise ValueError(
+                    f"nets[{i}] is {net!r} but nets[0] is {nets[0]!r}: a stack needs one shape"
+                )
+        return cls(**{k: np.stack([getattr(net, k) for net in nets]) for k in cls.PARAMS})
+
+    @property
+    def R(self) -> int | None:
+        """Number of runs (the length of the run axis), None for one network."""
+        return self.W_h.shape[0] if self.W_h.ndim == 3 else None
+
+    def run(self, r: int) -> Any:
+        """Run ``r`` of a network with a run axis, as a network of its own (a copy)."""
+        self._runs_only("run")
+        return type(self)(**{k: p[r] for k, p in self.params().items()})
+
+    def keep(self, runs: np.ndarray) -> None:
+        """Keep only the runs selected by ``runs`` (a boolean mask or indices)."""
+        self._runs_only("keep")
+        for k, p in self.params().items():
+            setattr(self, k, p[runs])
+
+    def _runs_only(self, what: str) -> None:
+        if self.R is None:
+            name = type(self).__name__
+            raise ValueError(f"{what} needs a network with a run axis ({name}.stack), got {self!r}")

@@ -35,7 +35,7 @@ def _sigmoid_from_tanh(t: np.ndarray) -> np.ndarray:
     r"""Turn :math:`t = \tanh(a/2)` into :math:`\sigma(a) = \tfrac12 + \tfrac12 \tanh(a/2)`,
     in place (two ufunc calls); returns ``t``.
 
-    The stacked training loops (:func:`vgrad.lstm.forward_runs`, :func:`vgrad.gru.forward_runs`)
+    The gated cells' forward passes (:meth:`vgrad.LSTM.forward`, :meth:`vgrad.GRU.forward`)
     scale the sigmoid gates' weights by 1/2 (exactly: a power of two) and so evaluate all gates
     of a step with one ``tanh``. The result differs from :func:`sigmoid` by at most a few
     1e-16 absolute (``tests/test_stacked.py``), so a gate below about 1e-8 keeps fewer correct

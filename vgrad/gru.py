@@ -19,6 +19,11 @@ weight matrix: :math:`z_t` near 1 plays the part of the LSTM's forget gate. Deri
 are named as the gates, ``GATES = ("z", "r", "h_tilde")``: the candidate's weights are
 :math:`W^{\tilde h}_x, W^{\tilde h}_h` (``W_h_tilde`` in the code), and
 :math:`q_t = r_t \odot h_{t-1}` is the reset state they multiply.
+
+Many networks at once: :meth:`GRU.stack` gives every parameter a leading run axis R, and the
+same :meth:`GRU.forward` and :meth:`GRU.backward` then run R networks with one batched
+product per step (how :func:`vgrad.train_many` trains many seeds). The Jacobian methods take
+one network (``net.run(r)``).
 """
 
 from __future__ import annotations
@@ -32,23 +37,26 @@ from ._cells import (
     GatedCell,
     GatedTraceBase,
     GradientsBase,
+    check_sequence,
     gate,
-    gate_blocks,
+    initial_state,
 )
 from ._runs import (
+    Work,
     column_blocks,
     columns,
     per_run,
     readout,
     readout_backward,
     run_first,
+    state_columns,
     time_first,
     work_array,
 )
 from ._validate import as_float_array, check_real, check_rng, check_sizes
-from .activations import _sigmoid_from_tanh, sigmoid
+from .activations import _sigmoid_from_tanh
 
-__all__ = ["GRU", "GRUGradients", "GRUTrace", "backward_runs", "forward_runs"]
+__all__ = ["GRU", "GRUGradients", "GRUTrace"]
 
 PARAMS = ("W_x", "W_h", "b", "W_hy", "b_y")
 #: Order of the three blocks in the stacked ``W_x``, ``W_h``, ``b``, ``a`` and ``gates``.
@@ -58,6 +66,10 @@ GATES = ("z", "r", "h_tilde")
 @dataclass(frozen=True)
 class GRUTrace(GatedTraceBase):
     r"""Everything the forward pass computed, kept for the backward pass.
+
+    With a run axis (:meth:`GRU.stack`) every array has a leading axis R (``xs`` too,
+    unless the runs share one batch); the last axis is always the hidden one, so
+    ``trace.z[r]`` is the update gate of run r.
 
     Attributes
     ----------
@@ -117,7 +129,9 @@ class GRU(GatedCell):
     Parameters
     ----------
     W_x : ndarray, shape (3n, d)
-        Input weights, blocks stacked in the order (z, r, h_tilde).
+        Input weights, blocks stacked in the order (z, r, h_tilde). Every parameter may
+        carry a leading run axis R, the same for all (:meth:`stack`): the cell is then R
+        networks, run as one.
     W_h : ndarray, shape (3n, n)
         Recurrent weights, same order; the candidate block multiplies
         :math:`r_t \odot h_{t-1}`.
@@ -163,105 +177,122 @@ class GRU(GatedCell):
 
     # -- forward ------------------------------------------------------------------------
 
-    def forward(self, xs: np.ndarray, h0: np.ndarray | None = None) -> GRUTrace:
-        r"""Run the cell over a batch of sequences.
+    def forward(
+        self, xs: np.ndarray, h0: np.ndarray | None = None, *, work: Work | None = None
+    ) -> GRUTrace:
+        r"""Run the cell, :eq:`gated-gru` of :doc:`/gated`.
+
+        The update is evaluated as
+
+        .. math:: h_t = \tilde h_t + z_t \odot (h_{t-1} - \tilde h_t).
 
         Parameters
         ----------
-        xs : ndarray, shape (T, B, d)
-            Inputs, time first.
-        h0 : ndarray, shape (B, n) or (n,), optional
+        xs : ndarray, shape (T, B, d), or (R, T, B, d) for a network with a run axis
+            Inputs, time first; R runs may also share one (T, B, d) batch.
+        h0 : ndarray, shape (B, n) or (n,), or (R, B, n) with a run axis, optional
             Initial state (zeros by default); a vector is broadcast over the batch.
+        work : dict, optional
+            As in :meth:`vgrad.RNN.forward`: the trace is written into arrays kept there.
 
         Returns
         -------
         GRUTrace
+            ``h`` (..., T + 1, B, n), ``a``, ``gates`` (..., T, B, 3n), ``y`` (..., T, B, m).
         """
-        xs, h = self._states(xs, h0=h0)
-        T, _, n = h[1:].shape
-        a = xs @ self.W_x.T + self.b  # the input part of every step in one product
-        gates = np.empty_like(a)
-        W_zr_T = self.W_h[: 2 * n].T
-        W_h_tilde_T = self.W_h[2 * n :].T
-        for t in range(T):
-            a[t][:, : 2 * n] += h[t] @ W_zr_T
-            gates[t][:, : 2 * n] = sigmoid(a[t][:, : 2 * n])
-            z, r = gates[t][:, :n], gates[t][:, n : 2 * n]
-            a[t][:, 2 * n :] += (r * h[t]) @ W_h_tilde_T
-            h_tilde = gates[t][:, 2 * n :]
-            h_tilde[:] = np.tanh(a[t][:, 2 * n :])
-            h[t + 1] = (1.0 - z) * h_tilde + z * h[t]
-        y = h[1:] @ self.W_hy.T + self.b_y
-        return GRUTrace(xs=xs, h=h, a=a, gates=gates, y=y)
+        runs, (d, n, m) = self.W_h.shape[:-2], self.sizes
+        xs = check_sequence(xs, d, runs)
+        T, B = xs.shape[-3:-1]
+        R = runs[0] if runs else 1  # one network is run as R = 1
+        # Arrays (T, k, R, B), as in LSTM.forward: a step's gate block is contiguous.
+        hx = columns(work, "hx", xs, n, R, T + 1)  # column t: (h_t, x_{t+1}, 1)
+        hx[0, :n] = state_columns(initial_state(h0, "h0", B, n, runs), R)
+        qx = columns(work, "qx", xs, n, R, T)  # column t - 1: (q_t, x_t, 1), q_t = r_t h_{t-1}
+        # (W_h, W_x, b) side by side, the rows of z and r halved (exactly), so that one tanh
+        # gives both gates, sigma(a) = 1/2 + tanh(a/2)/2, as in LSTM.forward.
+        W = np.concatenate([self.W_h, self.W_x, self.b[..., None]], axis=-1).reshape(R, 3 * n, -1)
+        W_zr, W_h_tilde = 0.5 * W[:, : 2 * n], W[:, 2 * n :]
+        a = work_array(work, "a", (T, 3 * n, R, B))
+        gates = work_array(work, "gates", (T, 3 * n, R, B))
+        with np.errstate(all="ignore"):  # a diverged run of a stack fails alone, in training
+            for t in range(T):
+                np.matmul(W_zr, per_run(hx[t]), out=per_run(a[t, : 2 * n]))  # a^{z,r}_t / 2
+                _sigmoid_from_tanh(np.tanh(a[t, : 2 * n], out=gates[t, : 2 * n]))
+                z, r, h_tilde = gates[t, :n], gates[t, n : 2 * n], gates[t, 2 * n :]
+                np.multiply(r, hx[t, :n], out=qx[t, :n])
+                np.matmul(W_h_tilde, per_run(qx[t]), out=per_run(a[t, 2 * n :]))
+                np.tanh(a[t, 2 * n :], out=h_tilde)
+                h = np.subtract(hx[t, :n], h_tilde, out=hx[t + 1, :n])
+                h *= z
+                h += h_tilde
+        a[:, : 2 * n] *= 2.0  # a_t, exactly
+        y = readout(work, hx[:, :n], self.W_hy.reshape(R, m, n), self.b_y.reshape(R, m))
+        trace = {"h": hx[:, :n], "a": a, "gates": gates}
+        trace = {k: run_first(v) if runs else run_first(v)[0] for k, v in trace.items()}
+        return GRUTrace(xs=xs, y=y if runs else y[0], **trace)
 
     # -- backward -----------------------------------------------------------------------
 
-    def backward(self, trace: GRUTrace, dL_dy: np.ndarray) -> GRUGradients:
-        r"""Backpropagation through time.
+    def backward(
+        self, trace: GRUTrace, dL_dy: np.ndarray, *, work: Work | None = None
+    ) -> GRUGradients:
+        r"""Backpropagation through time, :eq:`gated-gru-backward` of :doc:`/gated`.
 
-        With the row vectors :math:`\bar h_t = \partial\mathcal L/\partial h_t`,
-        :math:`\delta^{\tilde h}_t = \bar h_t \odot (1 - z_t) \odot (1 - \tilde h_t^2)` and
-        :math:`\bar q_t = \delta^{\tilde h}_t W^{\tilde h}_h`, the gradient reaching the
-        reset state :math:`q_t = r_t \odot h_{t-1}`:
+        From the last step down, with the total derivatives (rows) :math:`\bar h_t, \bar q_t` by
+        :math:`h_t` and :math:`q_t = r_t \odot h_{t-1}`, and :math:`D_t` of :func:`local_slopes`:
 
         .. math::
 
-            \bar h_{t-1} = \frac{\partial\mathcal L_{t-1}}{\partial y_{t-1}} W_{hy}
-                + \bar h_t \odot z_t + \bar q_t \odot r_t
-                + \delta^z_t W^z_h + \delta^r_t W^r_h,
-
-        :math:`\delta^z_t = \bar h_t \odot (h_{t-1} - \tilde h_t) \odot \sigma'(a^z_t)`,
-        :math:`\delta^r_t = \bar q_t \odot h_{t-1} \odot \sigma'(a^r_t)`. The term
-        :math:`\bar h_t \odot z_t` is the direct path (:eq:`gated-gru-backward` of
-        :doc:`/gated`).
+            \delta^z_t = \bar h_t \odot D^z_t, \quad
+            \delta^{\tilde h}_t = \bar h_t \odot D^{\tilde h}_t, \quad
+            \bar q_t = \delta^{\tilde h}_t W^{\tilde h}_h, \quad \delta^r_t = \bar q_t \odot D^r_t,
+            \\ \bar h_{t-1} = \frac{\partial\mathcal L_{t-1}}{\partial y_{t-1}} W_{hy}
+            + \bar h_t \odot z_t + \bar q_t \odot r_t + \delta^z_t W^z_h + \delta^r_t W^r_h.
 
         Parameters
         ----------
         trace : GRUTrace
             The result of :meth:`forward`.
-        dL_dy : ndarray, shape (T, B, m)
-            Upstream gradient :math:`\partial\mathcal L/\partial y_t`.
+        dL_dy : ndarray, shape (..., T, B, m)
+            :math:`\partial\mathcal L/\partial y_t`, zero where a step has no loss.
+        work : dict, optional
+            As in :meth:`forward` (``dh`` is overwritten by the next call).
 
         Returns
         -------
         GRUGradients
         """
-        T, B, n = self._check_trace(trace)
-        m = self.W_hy.shape[0]
-        dL_dy = as_float_array(dL_dy, "dL_dy", shape=(T, B, m))
-        z, r, h_tilde = trace.z, trace.r, trace.h_tilde
-        h_prev = trace.h[:-1]
-        W_h_tilde = self.W_h[2 * n :]
-        dh_out = dL_dy @ self.W_hy
-        dh = np.empty((T + 1, B, n))
-        delta = np.empty((T, B, 3 * n))
-        carry = np.zeros((B, n))  # dL/dh_t through step t + 1
-        Z, RESET, H_TILDE = gate_blocks(n, 3)  # slices of the blocks (R is the runs)
-        # Local derivatives that do not depend on the recursion, for all steps at once.
-        d_h_tilde = (1.0 - z) * (1.0 - h_tilde**2)
-        d_z = (h_prev - h_tilde) * z * (1.0 - z)
-        d_r = h_prev * r * (1.0 - r)
-        W_zr = self.W_h[: 2 * n]
+        (T, B, n), runs, m = self._check_trace(trace), self.W_h.shape[:-2], self.W_hy.shape[-2]
+        R = runs[0] if runs else 1
+        dL_dy = as_float_array(dL_dy, "dL_dy", shape=(*runs, T, B, m), finite=not runs)
+        gates = time_first(trace.gates.reshape(R, T, B, 3 * n)).reshape(T, 3, n, R, B)
+        z, r, h = gates[:, 0], gates[:, 1], time_first(trace.h.reshape(R, T + 1, B, n))
+        D = local_slopes(gates, h, work)
+        hx = columns(work, "hx_back", trace.xs, n, R, T, h[:-1])  # column t - 1: (h_{t-1}, x_t, 1)
+        qx = columns(work, "qx_back", trace.xs, n, R, T, r * h[:-1])  # column t - 1: (q_t, x_t, 1)
+        W_h = self.W_h.reshape(R, 3 * n, n)
+        W_zr_T = np.ascontiguousarray(W_h[:, : 2 * n].transpose(0, 2, 1))
+        W_h_tilde_T = np.ascontiguousarray(W_h[:, 2 * n :].transpose(0, 2, 1))
+        dh = work_array(work, "dh", (T + 1, n, R, B))
+        # dh[0] = 0 (h_0 has no output) and the direct paths y_t -> h_t, all t at once:
+        dW_hy, db_y = readout_backward(dL_dy.reshape(R, T, B, m), self.W_hy.reshape(R, m, n), h, dh)
+        delta, dq, recurrent = np.empty((3, n, R, B)), np.empty((n, R, B)), np.empty((n, R, B))
+        delta_zr, delta_h_tilde = per_run(delta[:2].reshape(2 * n, R, B)), per_run(delta[2])
+        grad_zr, term_zr = np.zeros((2, R, 2 * n, hx.shape[1]))  # dL/d(W_h, W_x, b) of z, r
+        grad_h_tilde, term_h = np.zeros((2, R, n, hx.shape[1]))  # apart: += 1.9 us, not 5.3
         for t in range(T, 0, -1):
             s = t - 1
-            dh[t] = dh_out[s] + carry
-            delta[s][:, H_TILDE] = dh[t] * d_h_tilde[s]
-            dq = delta[s][:, H_TILDE] @ W_h_tilde  # the adjoint of q_t = r_t * h_{t-1}
-            delta[s][:, Z] = dh[t] * d_z[s]
-            delta[s][:, RESET] = dq * d_r[s]
-            carry = dh[t] * z[s] + dq * r[s] + delta[s][:, : 2 * n] @ W_zr
-        dh[0] = carry
-        flat = delta.reshape(T * B, 3 * n)
-        h_flat = h_prev.reshape(T * B, n)
-        q_flat = (r * h_prev).reshape(T * B, n)
-        return GRUGradients(
-            W_x=flat.T @ trace.xs.reshape(T * B, -1),
-            W_h=np.concatenate([flat[:, : 2 * n].T @ h_flat, flat[:, 2 * n :].T @ q_flat]),
-            b=delta.sum(axis=(0, 1)),
-            W_hy=dL_dy.reshape(T * B, m).T @ trace.h[1:].reshape(T * B, n),
-            b_y=dL_dy.sum(axis=(0, 1)),
-            dh=dh,
-        )
+            np.multiply(dh[t], D[s, ::2], out=delta[::2])  # blocks z and h_tilde
+            np.matmul(W_h_tilde_T, delta_h_tilde, out=per_run(dq))  # q̄_t
+            np.multiply(dq, D[s, 1], out=delta[1])
+            dh[s] += per_run(np.matmul(W_zr_T, delta_zr, out=per_run(recurrent)))
+            dh[s] += np.multiply(dh[t], z[s], out=recurrent)  # the direct path
+            dh[s] += np.multiply(dq, r[s], out=recurrent)
+            grad_zr += np.matmul(delta_zr, per_run(hx[s]).swapaxes(1, 2), out=term_zr)
+            grad_h_tilde += np.matmul(delta_h_tilde, per_run(qx[s]).swapaxes(1, 2), out=term_h)
+        grad = np.concatenate([grad_zr, grad_h_tilde], axis=1)
+        grads = {**column_blocks(grad, n), "W_hy": dW_hy, "b_y": db_y, "dh": run_first(dh)}
+        return GRUGradients(**(grads if runs else {k: v[0] for k, v in grads.items()}))
 
     # -- Jacobians ----------------------------------------------------------------------
 
@@ -286,7 +317,7 @@ class GRU(GatedCell):
         -------
         ndarray, shape (t + 1, B, n)
         """
-        return self._gate_log_gains(trace, t, GATES.index("z"))
+        return self._gate_log_gains(trace, t, GATES.index("z"), "direct_path_log_gains")
 
     def step_jacobians(self, trace: GRUTrace) -> np.ndarray:
         r"""All one-step Jacobians :math:`\partial h_t/\partial h_{t-1}`.
@@ -320,119 +351,27 @@ class GRU(GatedCell):
         return J
 
 
-# -- many GRUs at once ----------------------------------------------------------------------
+def local_slopes(gates: np.ndarray, h: np.ndarray, work: Work | None) -> np.ndarray:
+    r"""The factors of :meth:`GRU.backward` that do not depend on the recursion, every step
+    at once, time first (``gates`` (T, 3, n, R, B), ``h`` (T + 1, n, R, B)): ``D``
+    (T, 3, n, R, B), whose blocks multiply :math:`\bar h_t`, :math:`\bar q_t` and
+    :math:`\bar h_t` into :math:`\delta^z_t`, :math:`\delta^r_t` and
+    :math:`\delta^{\tilde h}_t`,
 
+    .. math::
 
-def forward_runs(
-    params: dict[str, np.ndarray], xs: np.ndarray, work: dict[str, np.ndarray] | None = None
-) -> GRUTrace:
-    r""":meth:`GRU.forward` for R cells at once, from zero states (:class:`vgrad.GRUStack`).
+        D^z_t = (h_{t-1} - \tilde h_t) \odot \sigma'(a^z_t), \quad
+        D^r_t = h_{t-1} \odot \sigma'(a^r_t), \quad
+        D^{\tilde h}_t = (1 - z_t) \odot (1 - \tilde h_t^2),
 
-    Every parameter carries a leading run axis, ``xs`` has shape (T, B, d) or (R, T, B, d),
-    and every array of the returned trace has the run axis first (``trace.z[r]`` is the
-    update gate of run r). The arithmetic is that of
-    :meth:`GRU.forward`, run by run, except that :math:`z_t` and :math:`r_t` come from one
-    ``tanh``, :math:`\sigma(a) = \tfrac12 + \tfrac12 \tanh(a/2)` (within a few 1e-16 of
-    :func:`vgrad.sigmoid`), each pre-activation is one product with the input and bias
-    included, and the update is evaluated as
-    :math:`h_t = \tilde h_t + z_t \odot (h_{t-1} - \tilde h_t)`. Layout and ``work`` as in
-    :func:`vgrad.lstm.forward_runs`.
+    with :math:`\sigma' = \sigma (1 - \sigma)`.
     """
-    W_x, W_h, b = params["W_x"], params["W_h"], params["b"]
-    W_hy, b_y = params["W_hy"], params["b_y"]
-    R, n = W_h.shape[0], W_h.shape[2]
-    T, B = xs.shape[-3], xs.shape[-2]
-    ZR, H_TILDE = slice(0, 2 * n), slice(2 * n, 3 * n)
-    # The weights of z and r halved (exactly), so that one tanh gives both gates.
-    W = np.concatenate([W_h, W_x, b[:, :, None]], axis=2)  # (W_h, W_x, b) side by side
-    W_zr = 0.5 * W[:, ZR]
-    W_h_tilde = W[:, H_TILDE]
-    # Column t of hx is (h_t, x_{t+1}, 1), column t of qx is (q_{t+1}, x_{t+1}, 1).
-    hx = columns(work, "hx", xs, n, R, T + 1)
-    hx[0, :n] = 0.0
-    qx = columns(work, "qx", xs, n, R, T)
-    u = work_array(work, "a", (T, 3 * n, R, B))
-    gates = work_array(work, "gates", (T, 3 * n, R, B))
-    for t in range(T):
-        np.matmul(W_zr, per_run(hx[t]), out=per_run(u[t, ZR]))  # a^{z,r}_t / 2, one per run
-        _sigmoid_from_tanh(np.tanh(u[t, ZR], out=gates[t, ZR]))
-        z, r, h_tilde = gates[t, :n], gates[t, n : 2 * n], gates[t, H_TILDE]
-        np.multiply(r, hx[t, :n], out=qx[t, :n])
-        np.matmul(W_h_tilde, per_run(qx[t]), out=per_run(u[t, H_TILDE]))
-        np.tanh(u[t, H_TILDE], out=h_tilde)
-        h = np.subtract(hx[t, :n], h_tilde, out=hx[t + 1, :n])
-        h *= z
-        h += h_tilde
-    u[:, ZR] *= 2.0  # a_t, exactly
-    h = hx[:, :n]
-    y = readout(work, h, W_hy, b_y)
-    return GRUTrace(xs=xs, h=run_first(h), a=run_first(u), gates=run_first(gates), y=y)
-
-
-def backward_runs(
-    params: dict[str, np.ndarray],
-    trace: GRUTrace,
-    dL_dy: np.ndarray,
-    work: dict[str, np.ndarray] | None = None,
-) -> GRUGradients:
-    r""":meth:`GRU.backward` for R cells at once: the trace of :func:`forward_runs`,
-    ``dL_dy`` of shape (R, T, B, m); every gradient has the run axis first.
-
-    The recursion runs time first; the local derivatives of every step are computed before
-    it, in one array ``D`` (T, 3, n, R, B) whose z and h_tilde blocks multiply
-    :math:`\bar h_t` and whose r block multiplies :math:`\bar q_t`; the weight gradients are
-    summed as the recursion goes. ``work`` as in :func:`forward_runs` (it overwrites ``dh``).
-    """
-    W_h, W_hy = params["W_h"], params["W_hy"]
-    R, T, B, n = trace.h.shape[0], trace.h.shape[1] - 1, trace.h.shape[2], trace.h.shape[3]
-    gates = time_first(trace.gates).reshape(T, 3, n, R, B)
-    z, r, h_tilde = (gates[:, j] for j in range(3))
-    h = time_first(trace.h)
-    h_prev = h[:-1]
-    D = np.subtract(1.0, gates, out=work_array(work, "D", (T, 3, n, R, B)))
-    D *= gates  # sigma (1 - sigma): sigma' for z, r; block h_tilde is overwritten
+    z, h_tilde, h_prev = gates[:, 0], gates[:, 2], h[:-1]
+    D = np.subtract(1.0, gates, out=work_array(work, "D", gates.shape))
+    D *= gates  # sigma (1 - sigma) = sigma' for z, r; block h_tilde is overwritten
     D[:, 0] *= h_prev - h_tilde
     D[:, 1] *= h_prev
     np.square(h_tilde, out=D[:, 2])
     np.subtract(1.0, D[:, 2], out=D[:, 2])
     D[:, 2] *= 1.0 - z
-    # The columns of the forward pass: (h_{t-1}, x_t, 1) and (q_t, x_t, 1).
-    hx = columns(work, "hx_back", trace.xs, n, R, T)
-    hx[:, :n] = h_prev
-    qx = columns(work, "qx_back", trace.xs, n, R, T)
-    np.multiply(r, h_prev, out=qx[:, :n])
-    W_zr_T = np.ascontiguousarray(W_h[:, : 2 * n].transpose(0, 2, 1))
-    W_h_tilde_T = np.ascontiguousarray(W_h[:, 2 * n :].transpose(0, 2, 1))
-    dh = work_array(work, "dh", (T + 1, n, R, B))
-    dh[0] = 0.0
-    dW_hy, db_y = readout_backward(dL_dy, W_hy, h, dh)  # and the direct paths y_t -> h_t
-    delta = np.empty((3, n, R, B))
-    delta_zr = per_run(delta[:2].reshape(2 * n, R, B))  # (R, 2n, B)
-    delta_h_tilde = per_run(delta[2])
-    dq = np.empty((n, R, B))  # the adjoint of q_t = r_t * h_{t-1}
-    recurrent = np.empty((n, R, B))
-    k = hx.shape[1]
-    grad_zr, grad_h_tilde = np.zeros((R, 2 * n, k)), np.zeros((R, n, k))
-    term_zr, term_h_tilde = np.empty_like(grad_zr), np.empty_like(grad_h_tilde)
-    for t in range(T, 0, -1):
-        s = t - 1
-        np.multiply(dh[t], D[s, ::2], out=delta[::2])  # blocks z and h_tilde
-        np.matmul(W_h_tilde_T, delta_h_tilde, out=per_run(dq))
-        np.multiply(dq, D[s, 1], out=delta[1])
-        np.matmul(W_zr_T, delta_zr, out=per_run(recurrent))
-        dh[s] += recurrent
-        np.multiply(dh[t], z[s], out=recurrent)  # the direct path
-        dh[s] += recurrent
-        np.multiply(dq, r[s], out=recurrent)
-        dh[s] += recurrent
-        np.matmul(delta_zr, per_run(hx[s]).swapaxes(1, 2), out=term_zr)
-        grad_zr += term_zr
-        np.matmul(delta_h_tilde, per_run(qx[s]).swapaxes(1, 2), out=term_h_tilde)
-        grad_h_tilde += term_h_tilde
-    grad = np.concatenate([grad_zr, grad_h_tilde], axis=1)  # dL/d(W_h, W_x, b)
-    return GRUGradients(
-        **column_blocks(grad, n),
-        W_hy=dW_hy,
-        b_y=db_y,
-        dh=run_first(dh),
-    )
+    return D

@@ -53,7 +53,7 @@ def mse(y: np.ndarray, target: np.ndarray, where: str = "all") -> tuple[float, n
 
 
 def _mse(y: np.ndarray, target: object, where: str) -> tuple[np.ndarray, np.ndarray]:
-    # y has shape (..., T, B, m): any leading axes are independent runs (vgrad.stacked),
+    # y has shape (..., T, B, m): any leading axes are independent runs (a stack, vgrad.LSTM.stack),
     # each scored against the same target, or against its own if the target has the same
     # leading axes (vgrad.tasks.score_runs); the loss has the leading shape.
     T, B, m = y.shape[-3:]

@@ -34,7 +34,6 @@ from .lstm import LSTM, LSTMTrace
 from .optim import SGD, Optimizer, get_optimizer
 from .regularizer import omega_terms, slopes
 from .rnn import RNN, RNNTrace
-from .stacked import stack_of
 from .tasks import Batch, score_runs
 
 #: The cells that :func:`train` and :func:`train_many` train.
@@ -342,7 +341,7 @@ def train_many(
         raise TypeError(f"nets must be a non-empty sequence of vgrad cells, got {nets!r}")
     for i, net in enumerate(nets):
         _check_net(net, f"nets[{i}]")
-    stack = stack_of(nets)
+    stack = type(nets[0]).stack(nets)  # RNN.stack, LSTM.stack or GRU.stack: R nets as one
     R = stack.R
     if not callable(task):
         raise TypeError(f"task must be callable as task(batch, rng), got {type(task).__name__}")
