@@ -41,8 +41,10 @@ def state_columns(state: np.ndarray, R: int) -> np.ndarray:
 
 
 def per_run(x: np.ndarray) -> np.ndarray:
-    """The (R, k, B) view of one step (k, R, B): run r's matrix, for ``np.matmul``."""
-    return x.swapaxes(0, 1)
+    """The (R, k, B) view of one step (k, R, B): run r's matrix, for ``np.matmul``; of every
+    step (T, k, R, B), the (T, R, k, B) view (index it by step: ``per_run(x)[t]`` is
+    ``per_run(x[t])``, made once before a loop rather than at each step)."""
+    return x.swapaxes(-3, -2)
 
 
 def columns(
