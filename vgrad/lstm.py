@@ -245,7 +245,7 @@ class LSTM(GatedCell):
         W = W.reshape(R, 4 * n, -1)
         a = work_array(work, "a", (T, 4 * n, R, B))
         gates = work_array(work, "gates", (T, 4 * n, R, B))
-        # Views made once, indexed by step in the loop (4 us of 52 a step, R = 5, n = 12):
+        # Views made once and indexed by step, as the maths writes them (i[t] is i_t):
         i, f, g, o = gates.reshape(T, 4, n, R, B).swapaxes(0, 1)  # each (T, n, R, B)
         i_f, h = gates.reshape(T, 4, n, R, B)[:, :2], hx[:, :n]
         a_runs, hx_runs = per_run(a), per_run(hx)
