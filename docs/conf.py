@@ -69,8 +69,9 @@ INTERSPHINX = os.environ.get("VGRAD_INTERSPHINX", "") not in ("", "0")
 # Sphinx re-read every page, gives myst-nb a fresh cache, and reruns every gallery example.
 vgrad_engine_hash = sitebuild.engine_hash()
 
-# One figure style for executed pages (kernels read MATPLOTLIBRC; vgrad.pages.show draws
-# the dark rendering from VGRAD_FIGURE_DARK_RC) and for the gallery
+# One figure style for executed pages (kernels read MATPLOTLIBRC; figures.show, which the
+# kernels' profile makes vgrad.pages.show call, draws the dark rendering from
+# VGRAD_FIGURE_DARK_RC) and for the gallery
 # (figure_style.reset_gallery_style and figure_style.dual_scraper). Importing matplotlib
 # here also builds its font cache once, so no kernel prints "building the font cache" to
 # stderr on a fresh machine.

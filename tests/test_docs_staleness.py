@@ -68,6 +68,36 @@ def test_engine_hash_changes_with_the_figure_style(sitebuild, monkeypatch) -> No
     assert sitebuild.engine_hash() != before
 
 
+@pytest.mark.parametrize("name", ["figure_style.py", "figures.py"])
+def test_engine_hash_changes_with_the_figure_code(sitebuild, monkeypatch, tmp_path, name) -> None:
+    """An edit to the scraper or to the rendering of a page's figure reruns everything."""
+    copies = tuple(tmp_path / path.name for path in sitebuild.FIGURE_CODE)
+    for path, copy in zip(sitebuild.FIGURE_CODE, copies, strict=True):
+        copy.write_bytes(path.read_bytes())
+    monkeypatch.setattr(sitebuild, "FIGURE_CODE", copies)
+    assert {path.name for path in copies} == {"figure_style.py", "figures.py"}
+    before = sitebuild.engine_hash()
+    with (tmp_path / name).open("a") as f:
+        f.write("# an edit\n")
+    assert sitebuild.engine_hash() != before
+
+
+def test_ipython_profile_installs_the_figure_hook(sitebuild, monkeypatch, tmp_path) -> None:
+    """The kernels' start-up file makes vgrad.pages.show render through figures.show, and
+    leaves no name in the page's namespace."""
+    from vgrad import pages
+
+    monkeypatch.setattr(pages, "_hook", None)
+    monkeypatch.setitem(sys.modules, "figures", None)  # an ordinary kernel: load it by path
+    profile = sitebuild.write_ipython_profile(tmp_path / "ipython") / "profile_default"
+    startup = profile / "startup" / "00-vgrad-figures.py"
+    namespace: dict = {}
+    exec(compile(startup.read_text(), str(startup), "exec"), namespace)
+    assert set(namespace) == {"__builtins__"}
+    assert pages._hook is sys.modules["figures"].show
+    assert sys.modules["figures"].__file__ == str(sitebuild.FIGURES)
+
+
 def test_engine_hash_changes_with_numpy_version(sitebuild, monkeypatch) -> None:
     before = sitebuild.engine_hash()
     real = sitebuild.metadata.version

@@ -1,6 +1,6 @@
 """Every figure of the site, measured in Chromium: text size, dark mode, alt text.
 
-The figure system (docs/_ext/figure_style.py, vgrad/pages.py) writes into each PNG the
+The figure system (docs/_ext/figure_style.py, docs/_ext/figures.py) writes into each PNG the
 smallest font size in the figure (points) and the image's resolution (dpi). Chromium gives
 the width each image is shown at; together they give the smallest text in css px:
 ``pt / 72 * dpi * shown_width / image_width_px``.

@@ -1,10 +1,11 @@
 """Mark the figures in the doctrees: alt text and light/dark classes.
 
 myst-nb names an executed page's output image after its hash and gives it no alt text;
-:func:`vgrad.pages.show` writes the alt text and the theme (light or dark) into each PNG's
-tEXt chunks, and :func:`_mark_images` copies them onto the image node. Gallery images get
-their classes from ``figure_style.dual_scraper``; their thumbnails get a dark twin here.
-(Kept apart from ``figure_style``, whose code is part of the engine fingerprint: editing
+:func:`figures.show` (what a page's ``vgrad.pages.show`` calls in the build) writes the alt
+text and the theme (light or dark) into each PNG's tEXt chunks, and :func:`_mark_images`
+copies them onto the image node. Gallery images get their classes from
+``figure_style.dual_scraper``; their thumbnails get a dark twin here. (Kept apart from
+``figure_style`` and ``figures``, whose code is part of the engine fingerprint: editing
 this file re-reads pages but reruns no example.)
 """
 
@@ -30,7 +31,7 @@ def _mark_images(app: Any, doctree: Any) -> None:
     gallery thumbnail with its dark twin.
 
     myst-nb names an output image after its hash and gives it no alt text; the PNGs written
-    by :func:`vgrad.pages.show` carry both in their tEXt chunks.
+    by :func:`figures.show` carry both in their tEXt chunks.
     """
     from docutils import nodes
     from sphinx_gallery.directives import imgsgnode

@@ -5,13 +5,13 @@ sphinx-gallery scraper that saves every figure in both.
   at which the text column (about 624 css px at a 1280 px window) shows it, so a point of
   font is 100/72 css px; no text is smaller than :data:`MIN_FONT_PT` (15 css px on a
   desktop, about 9 on a 390 px phone, where the figure shrinks to the column). The scraper
-  and :func:`vgrad.pages.show` refuse a figure that breaks either rule: wide content
-  becomes a taller figure or two figures.
+  and :func:`figures.show` (a page's figure) refuse a figure that breaks either rule:
+  wide content becomes a taller figure or two figures.
 * **Two style sheets.** :data:`LIGHT` and :data:`DARK` give the same keys different
   colours; the palettes are Okabe & Ito (2008) hues, darker variants on white and lighter
   ones on the dark page, each with at least 3:1 contrast against its background (as the
   live figure in ``docs/_static/live/`` does). The dark rendering is the same figure with
-  each light colour replaced by its dark counterpart (:func:`vgrad.pages.to_dark`), so the
+  each light colour replaced by its dark counterpart (:func:`figures.to_dark`), so the
   two never drift apart and nothing is computed twice.
 * **Marking.** Light images carry the class ``only-light``, dark ones ``only-dark``
   (pydata-sphinx-theme shows one of them); the alt text, the smallest font and the dpi
@@ -29,7 +29,7 @@ import warnings
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from vgrad.pages import DPI, MAX_WIDTH_IN, MIN_FONT_PT  # the limits pages.show applies too
+from figures import DPI, MAX_WIDTH_IN, MIN_FONT_PT  # the limits figures.show applies too
 
 __all__ = ["DARK", "DPI", "LIGHT", "MAX_WIDTH_IN", "MIN_FONT_PT", "STYLE", "dual_scraper"]
 
@@ -136,7 +136,7 @@ def reset_gallery_style(gallery_conf: dict, fname: str | None, when: str) -> Non
 
 def _alt(fig: Any, fallback: str) -> str:
     """Alt text of a gallery figure: its suptitle, else its axes titles, else ``fallback``."""
-    from vgrad.pages import figure_title
+    from figures import figure_title
 
     return figure_title(fig) or fallback
 
@@ -172,8 +172,7 @@ def dual_scraper(block: Any, block_vars: dict[str, Any], gallery_conf: dict[str,
     to sphinx-gallery's. Returns reST with both, marked ``only-light`` / ``only-dark``.
     """
     import matplotlib.pyplot as plt
-
-    from vgrad.pages import check_min_font, check_width, png_min_font, save_png_pair, to_dark
+    from figures import check_min_font, check_width, png_min_font, save_png_pair, to_dark
 
     thumb_number = (block_vars.get("file_conf") or {}).get("thumbnail_number", 1)
     rsts = []

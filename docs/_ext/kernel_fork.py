@@ -44,6 +44,7 @@ PRELOAD = (
     "ipykernel.zmqshell",
     "vgrad",
     "vgrad.pages",
+    "figures",  # this folder's: the figure hook the profile installs (sitebuild)
 )
 KERNEL_NAME = "vgrad-forked"
 

@@ -370,7 +370,7 @@ class NumberFigures(SphinxTransform):
                 )
             for bundle in bundles:
                 bundle.parent.remove(bundle)
-            # vgrad.pages.show displays light PNG, SVG, dark PNG: the SVG is a download only.
+            # figures.show displays light PNG, SVG, dark PNG: the SVG is a download only.
             svgs = [b for b in bundles if next(b.findall(nodes.image))["uri"].endswith(".svg")]
             figure = _figure_node(
                 self.env,
