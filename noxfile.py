@@ -20,7 +20,8 @@ skipped with the reason printed, or fails the run with ``--error-on-missing-inte
 download a Python (``--download-python auto`` lets nox 2025.10 or later fetch a missing
 one). The other sessions use the oldest supported Python found. Interpreters are looked up
 on PATH and in pyenv's versions folder (``$PYENV_ROOT/versions``), so a pyenv Python works
-without ``pyenv global``.
+without ``pyenv global``. (uv cannot find them itself: ``uv python find 3.12`` (uv 0.13.9)
+stops at pyenv's shim of an inactive version, which exits 127; checked 2026-12-07.)
 """
 
 from __future__ import annotations
@@ -196,6 +197,20 @@ DOCS_GENERATED = (
 )
 
 
+def _build_site(
+    session: nox.Session, *, student: bool = False, fast: bool = False, extra: list[str] = ()
+) -> None:
+    """The one sphinx-build command line: strict (every warning an error, every reference
+    checked), into docs/_build/html, or the student edition into docs/_build/student."""
+    session.run(
+        "sphinx-build",
+        *("-W", "--keep-going", "-n", "-b", "html", *extra),
+        "docs",
+        str(STUDENT_OUT if student else DOCS_OUT),
+        env={"VGRAD_DOCS_FAST": "1" if fast else "0", "VGRAD_STUDENT": "1" if student else "0"},
+    )
+
+
 @nox.session(python=PYTHON)
 def docs(session: nox.Session) -> None:
     """Build the site, every warning an error.
@@ -220,18 +235,7 @@ def docs(session: nox.Session) -> None:
         for path in DOCS_GENERATED:
             session.log(f"removing {path}")
             shutil.rmtree(path, ignore_errors=True)
-    session.run(
-        "sphinx-build",
-        "-W",
-        "--keep-going",
-        "-n",
-        "-b",
-        "html",
-        *args,
-        "docs",
-        str(out),
-        env={"VGRAD_DOCS_FAST": "1" if fast else "0", "VGRAD_STUDENT": "1" if student else "0"},
-    )
+    _build_site(session, student=student, fast=fast, extra=args)
     session.log(f"open file://{(out / 'index.html').resolve()}")
 
 
@@ -285,23 +289,8 @@ def browser(session: nox.Session) -> None:
         session.error("no chromium on PATH: apt-get install chromium (or set VGRAD_CHROMIUM)")
     _install_docs_env(session, "-r", "tests_browser/requirements.in")
     if build:
-        session.run(
-            "sphinx-build",
-            "-W",
-            "--keep-going",
-            "-n",
-            "-q",
-            "-b",
-            "html",
-            "docs",
-            str(DOCS_OUT),
-            env={"VGRAD_DOCS_FAST": "0", "VGRAD_STUDENT": "0"},
-        )
-        session.run(
-            "sphinx-build",
-            *("-W", "--keep-going", "-n", "-q", "-b", "html", "docs", str(STUDENT_OUT)),
-            env={"VGRAD_DOCS_FAST": "0", "VGRAD_STUDENT": "1"},
-        )
+        _build_site(session, extra=["-q"])
+        _build_site(session, student=True, extra=["-q"])
     session.run(
         "pytest",
         "tests_browser",
