@@ -181,7 +181,7 @@ def _install_docs_env(session: nox.Session, *extra: str) -> None:
 
 DOCS_OUT = Path("docs/_build/html")
 # The student edition: the same site with the exercises but without their solutions
-# (VGRAD_STUDENT=1, docs/_ext/exercises.py). It shares the executed-notebook cache and the
+# (-t student, docs/_ext/exercises.py). It shares the executed-notebook cache and the
 # gallery output with the full build, so after one of them the other executes nothing.
 STUDENT_OUT = Path("docs/_build/student")
 # Exact versions of the docs environment (`nox -s lock` regenerates it), so that a build
@@ -201,13 +201,14 @@ def _build_site(
     session: nox.Session, *, student: bool = False, fast: bool = False, extra: list[str] = ()
 ) -> None:
     """The one sphinx-build command line: strict (every warning an error, every reference
-    checked), into docs/_build/html, or the student edition into docs/_build/student."""
+    checked), into docs/_build/html, or the student edition into docs/_build/student. The
+    modes are Sphinx tags (docs/conf.py): ``-t student``, ``-t fast``."""
+    tags = [*(["-t", "student"] if student else []), *(["-t", "fast"] if fast else [])]
     session.run(
         "sphinx-build",
-        *("-W", "--keep-going", "-n", "-b", "html", *extra),
+        *("-W", "--keep-going", "-n", "-b", "html", *tags, *extra),
         "docs",
         str(STUDENT_OUT if student else DOCS_OUT),
-        env={"VGRAD_DOCS_FAST": "1" if fast else "0", "VGRAD_STUDENT": "1" if student else "0"},
     )
 
 
@@ -297,10 +298,7 @@ def browser(session: nox.Session) -> None:
         "-p",
         "no:cacheprovider",
         *args,
-        env={
-            "VGRAD_SITE": str(DOCS_OUT.resolve()),
-            "VGRAD_STUDENT_SITE": str(STUDENT_OUT.resolve()),
-        },
+        env={"VGRAD_SITE": str(DOCS_OUT.resolve())},  # the student edition beside it
     )
 
 

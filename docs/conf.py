@@ -2,20 +2,28 @@
 
 Build:  sphinx-build -W --keep-going -n -b html docs docs/_build/html   (or: nox -s docs)
 
-Environment switches
---------------------
-VGRAD_DOCS_FAST=1
-    Prose-editing mode: gallery examples and page cells are not executed, so glued values
-    render empty and examples are shown without output (output from an earlier full build is
-    kept while the engine is unchanged).
-VGRAD_INTERSPHINX=1
+Build modes: Sphinx tags (``sphinx-build -t NAME``)
+---------------------------------------------------
+fast
+    Prose-editing mode (``nox -s docs -- --fast``): gallery examples and page cells are not
+    executed, so glued values render empty and examples are shown without output (output
+    from an earlier full build is kept while the engine is unchanged).
+student
+    The student edition (``nox -s docs -- --student``): exercises without their solutions.
+intersphinx
     Link to the Python, NumPy and Matplotlib docs (downloads their inventories, so it needs
     network at build time; off by default).
+no_preexecute, plain_kernels
+    Switch off the pages' early execution (``preexecute``) or its forked kernels
+    (``kernel_fork``), to compare build times or to debug them.
+
+Deployment: environment variables (the CI workflow sets them; CONTRIBUTING.md lists all)
+----------------------------------------------------------------------------------------
 VGRAD_REPOSITORY_URL=https://github.com/OWNER/vgrad
     The project's repository (``vgrad_repository_url`` below): a link to it in the header
     and "Edit this page" on every page. Unset (the default), neither appears.
-VGRAD_STUDENT=1
-    The student edition (``nox -s docs -- --student``): exercises without their solutions.
+VGRAD_REPOSITORY_BRANCH=main
+    The branch "Edit this page" opens (default main).
 VGRAD_SITE_URL=https://OWNER.github.io/vgrad/
     Where the site is published (``html_baseurl``): downloaded scripts and notebooks then
     link back to their page by URL; unset, they name the page's path on the site.
@@ -62,8 +70,8 @@ import sitebuild
 
 import vgrad
 
-FAST = os.environ.get("VGRAD_DOCS_FAST", "") not in ("", "0")
-INTERSPHINX = os.environ.get("VGRAD_INTERSPHINX", "") not in ("", "0")
+FAST = tags.has("fast")  # noqa: F821 (Sphinx defines ``tags`` in conf.py)
+INTERSPHINX = tags.has("intersphinx")  # noqa: F821
 
 # A change of this value (engine sources, figure style, numpy/matplotlib versions) makes
 # Sphinx re-read every page, gives myst-nb a fresh cache, and reruns every gallery example.
@@ -121,11 +129,9 @@ extensions = [
     "reading",
 ]
 # -- Exercises and the student edition (docs/_ext/exercises.py) ---------------------------
-# VGRAD_STUDENT=1 (what `nox -s docs -- --student` sets; it builds into docs/_build/student)
-# builds the student edition: the exercises without their solutions.
-vgrad_student = os.environ.get("VGRAD_STUDENT", "") not in ("", "0")
-if vgrad_student:
-    tags.add("student")  # noqa: F821 (Sphinx defines ``tags`` in conf.py); for {only}
+# The tag "student" (`nox -s docs -- --student` passes -t student and builds into
+# docs/_build/student) builds the student edition: the exercises without their solutions.
+vgrad_student = tags.has("student")  # noqa: F821 (also what {only} blocks test)
 extensions += ["sphinx_togglebutton", "exercises"]  # exercises loads sphinx_exercise
 # Goals, reading time, Going further, lecture corrections, concept checks, key points.
 extensions += ["teaching"]
@@ -175,7 +181,7 @@ exclude_patterns = [
 templates_path = ["_templates"]
 nitpicky = True
 # Without intersphinx there is nothing to resolve third-party names against; those are
-# the only targets we let go unresolved. With VGRAD_INTERSPHINX=1 they must all resolve.
+# the only targets we let go unresolved. With -t intersphinx they must all resolve.
 nitpick_ignore_regex = (
     []
     if INTERSPHINX

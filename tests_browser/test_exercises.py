@@ -1,16 +1,15 @@
 """The exercises: on every chapter page, with a solution each; listed on the Exercises page;
 and absent, solutions and all, from the student edition (``nox -s docs -- --student``).
 
-The full build is ``$VGRAD_SITE``; the student edition is ``$VGRAD_STUDENT_SITE`` (default
-``docs/_build/student``). ``nox -s browser`` builds both; CI builds them with ``nox -s docs``
-and ``nox -s docs -- --student`` (the second executes nothing: it reuses the notebook cache
-and the gallery output of the first).
+The full build is ``$VGRAD_SITE`` (default ``docs/_build/html``); the student edition is
+the folder ``student`` beside it (``docs/_build/student``). ``nox -s browser`` builds both;
+CI builds them with ``nox -s docs`` and ``nox -s docs -- --student`` (the second executes
+nothing: it reuses the notebook cache and the gallery output of the first).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -18,9 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import REPO_ROOT, SITE
 
-STUDENT = Path(
-    os.environ.get("VGRAD_STUDENT_SITE", REPO_ROOT / "docs" / "_build" / "student")
-).resolve()
+STUDENT = SITE.parent / "student"
 #: The pages without exercises: everything in the root toctree but the chapters, and the
 #: summary that closes them.
 NOT_CHAPTERS = {

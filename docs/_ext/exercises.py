@@ -12,7 +12,7 @@ chapter. A solution is written in the gated form, so that it can hold executed c
 
 This extension adds two things sphinx-exercise does not do:
 
-``vgrad_student = True`` (``VGRAD_STUDENT=1``, ``nox -s docs -- --student``)
+``vgrad_student = True`` (the tag ``student``: ``nox -s docs -- --student``)
     The student edition: every solution is removed from the pages, and from the chapter
     notebooks and sources offered for download. sphinx-exercise's own ``hide_solutions``
     drops only the ``solution-start`` marker of a gated solution and leaves its content on

@@ -21,7 +21,8 @@ How, in three processes per kernel:
 The zygote sets ``MPLBACKEND`` to the inline backend before importing matplotlib, as
 ipykernel does before a page imports it, so figures behave as in a fresh kernel.
 Only ``preexecute`` uses this; myst-nb's own executions (a page that failed or changed)
-use ordinary kernels. Set ``VGRAD_DOCS_FORK_KERNELS=0`` to use ordinary kernels throughout.
+use ordinary kernels. The tag ``plain_kernels`` (``sphinx-build -t plain_kernels``) uses
+ordinary kernels throughout.
 """
 
 from __future__ import annotations

@@ -19,12 +19,12 @@ executed copy of exactly that page's code (jupyter-cache compares a hash of the 
 a page whose notebook differs, or one that failed here, is executed again by myst-nb during
 reading, which then reports any error as usual (so a failing page still fails the build).
 Nothing is kept between builds that would not be kept without this extension: it fills the
-same cache myst-nb's ``cache`` mode fills. With execution off (``VGRAD_DOCS_FAST``) it does
-nothing; set ``VGRAD_DOCS_PREEXECUTE=0`` to turn it off.
+same cache myst-nb's ``cache`` mode fills. With execution off (the tag ``fast``) it does
+nothing; the tag ``no_preexecute`` (``sphinx-build -t no_preexecute``) turns it off.
 
 The kernels are forked from one process that has already imported IPython, numpy,
 matplotlib and vgrad (``kernel_fork``), which saves each page about half a second of
-start-up; ``VGRAD_DOCS_FORK_KERNELS=0`` starts ordinary kernels instead.
+start-up; the tag ``plain_kernels`` starts ordinary kernels instead.
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ def _zygote() -> Any:
     (a build whose pages are all cached starts none); None where forking is off."""
     if "zygote" not in _state:
         _state["zygote"] = None
-        if os.environ.get("VGRAD_DOCS_FORK_KERNELS", "1") not in ("0", "") and hasattr(os, "fork"):
+        if _state.get("fork", False) and hasattr(os, "fork"):
             import tempfile
 
             from kernel_fork import Zygote
@@ -144,8 +144,9 @@ def _zygote() -> Any:
 
 
 def _start(app: Any) -> None:
-    if os.environ.get("VGRAD_DOCS_PREEXECUTE", "1") in ("0", ""):
+    if app.tags.has("no_preexecute"):
         return
+    _state["fork"] = not app.tags.has("plain_kernels")
     nb_config = getattr(app.env, "mystnb_config", None)
     if nb_config is None or nb_config.execution_mode != "cache":
         return
