@@ -31,6 +31,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 import nox
@@ -198,11 +199,12 @@ DOCS_GENERATED = (
 
 
 def _build_site(
-    session: nox.Session, *, student: bool = False, fast: bool = False, extra: list[str] = ()
+    session: nox.Session, *, student: bool = False, fast: bool = False, extra: Sequence[str] = ()
 ) -> None:
-    """The one sphinx-build command line: strict (every warning an error, every reference
-    checked), into docs/_build/html, or the student edition into docs/_build/student. The
-    modes are Sphinx tags (docs/conf.py): ``-t student``, ``-t fast``."""
+    """The docs and browser sessions' sphinx-build command line: strict (every warning an
+    error, every reference checked), into docs/_build/html, or the student edition into
+    docs/_build/student. The modes are Sphinx tags (docs/conf.py): ``-t student``,
+    ``-t fast``. (benchmarks/bench_docs.py, which builds fresh copies, has its own.)"""
     tags = [*(["-t", "student"] if student else []), *(["-t", "fast"] if fast else [])]
     session.run(
         "sphinx-build",

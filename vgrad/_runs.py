@@ -2,10 +2,10 @@
 the GRU's), for one network (R = 1) or R stacked ones.
 
 Those loops train R small cells at once, and at their sizes (a few thousand numbers per step)
-the cost of a numpy call, not its arithmetic, sets the pace: a ufunc on a strided slice costs
-several times more than on a contiguous block (3.3 against 9.9 us for one gate block at
-R = 32, n = 16, B = 20). So they keep every array *time first, then the units, then run, then
-batch*, shape (T, k, R, B): column vectors, as on the pages.
+the cost of a numpy call, not its arithmetic, sets the pace: an arithmetic ufunc (multiply,
+add) on a strided slice costs several times more than on a contiguous block (3.3 against
+9.9 us for one gate block at R = 32, n = 16, B = 20). So they keep every array *time first,
+then the units, then run, then batch*, shape (T, k, R, B): column vectors, as on the pages.
 
 * Every block of a step, one gate's ``x[t, j*n:(j+1)*n]``, is one contiguous (n, R, B) block.
 * Run r's part of a step, ``x[t][:, r, :]``, is a (k, B) matrix with one row stride, so the

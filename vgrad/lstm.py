@@ -239,13 +239,15 @@ class LSTM(GatedCell):
         c[0] = state_columns(initial_state(c0, "c0", B, n, runs), R)
         # (W_h, W_x, b) side by side, the sigmoid blocks i, f, o halved (exactly), so that one
         # product per step gives a_t with those blocks halved and one tanh gives all four
-        # gates, sigma(a) = 1/2 + tanh(a/2)/2: 82 us a step instead of 128 (R = 32, n = 16).
+        # gates, sigma(a) = 1/2 + tanh(a/2)/2 (a step 1.16x faster than four separate activations,
+        # R = 32, n = 16, measured 2026-12-07).
         W = np.concatenate([self.W_h, self.W_x, self.b[..., None]], axis=-1).reshape(R, 4, n, -1)
         W[:, SIGMOIDS] *= 0.5
         W = W.reshape(R, 4 * n, -1)
         a = work_array(work, "a", (T, 4 * n, R, B))
         gates = work_array(work, "gates", (T, 4 * n, R, B))
-        # Views made once and indexed by step, as the maths writes them (i[t] is i_t):
+        # Views made once and indexed by step. The loop's t is the maths' t - 1: column t of
+        # hx is (h_t, x_{t+1}, 1), so gates[t] holds i_{t+1}, ..., and c[t], h[t] are c_t, h_t.
         i, f, g, o = gates.reshape(T, 4, n, R, B).swapaxes(0, 1)  # each (T, n, R, B)
         i_f, h = gates.reshape(T, 4, n, R, B)[:, :2], hx[:, :n]
         a_runs, hx_runs = per_run(a), per_run(hx)
@@ -256,7 +258,7 @@ class LSTM(GatedCell):
                 np.tanh(a[t], out=gates[t])
                 _sigmoid_from_tanh(i_f[t])
                 _sigmoid_from_tanh(o[t])
-                np.multiply(f[t], c[t], out=c[t + 1])  # c_t = f_t c_{t-1} + i_t g_t
+                np.multiply(f[t], c[t], out=c[t + 1])  # c_{t+1} = f_{t+1} c_t + i_{t+1} g_{t+1}
                 c[t + 1] += np.multiply(i[t], g[t], out=ig)
                 np.multiply(o[t], np.tanh(c[t + 1], out=h[t + 1]), out=h[t + 1])
         a[:, : 2 * n] *= 2.0  # a_t, exactly (two slices: 9x faster than indexing blocks 0, 1, 3)

@@ -148,10 +148,11 @@ def _rehome_nodes(app: Any, doctree: Any) -> None:
 
     MyST parses an ``{eval-rst}`` block into a second document that shares the page's
     settings, which hold the build environment, and the nodes it returns keep pointing at
-    that document. Sphinx removes the environment from the page's settings before pickling
-    the doctree, not from the second document, so each page with such a block pickled the
-    whole environment with it: 1.8 MB instead of about 0.1 MB, read again at every write
-    (measured on unrolled_rnn, 2026-12-07).
+    that document. Sphinx pickles the page with a copy of its settings whose environment is
+    removed; the second document keeps the original, environment included, so each page
+    with such a block pickled the whole environment with it: about 1.7 MB instead of 0.12
+    MB for unrolled_rnn (2026-12-07), unpickled whenever Sphinx reloads the page (figure
+    numbering, parallel or incremental builds).
     """
     for node in doctree.findall():
         if node.document is not doctree:

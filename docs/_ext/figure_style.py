@@ -188,9 +188,7 @@ def dual_scraper(block: Any, block_vars: dict[str, Any], gallery_conf: dict[str,
         for theme in ("light", "dark"):
             if theme == "dark":
                 to_dark(fig, LIGHT, DARK, drawn=True)  # the light save has just drawn it
-                # and laid it out: the dark save keeps that layout (one layout draw fewer,
-                # and the two renderings cannot differ in layout)
-                fig.set_layout_engine("none")
+                # (and to_dark keeps the layout that draw made: the two cannot differ)
             stem = path.stem + ("_dark" if theme == "dark" else "")
             lo = path.with_name(stem + path.suffix)
             hi = path.with_name(stem + "_2_00x" + path.suffix)
