@@ -209,6 +209,62 @@ class Cell:
         """The Jacobian of step s + 1 of the state, shape (B, N, N)."""
         raise NotImplementedError
 
+    # -- many networks as one -----------------------------------------------------------
+
+    @classmethod
+    def stack(cls, nets: Sequence[Any]) -> Any:
+        """R cells of one kind and shape as one cell with a leading run axis.
+
+        Every parameter gets shape (R, ...): ``forward`` and ``backward`` then run all R
+        networks at once, one batched product per step (how :func:`vgrad.train_many` trains
+        many seeds), and each run's numbers are those of the network alone, to rounding.
+        The members must share their shape and their options (the RNN's activation).
+
+        Parameters
+        ----------
+        nets : sequence of cells of this class
+            The members (copied), each without a run axis.
+
+        Returns
+        -------
+        The cell with a run axis; ``run(r)`` is member r again.
+        """
+        name = cls.__name__
+        if isinstance(nets, Cell) or not isinstance(nets, Sequence) or len(nets) == 0:
+            raise TypeError(f"nets must be a non-empty sequence of vgrad {name}s, got {nets!r}")
+        for i, net in enumerate(nets):
+            if not isinstance(net, cls) or net.R is not None:
+                raise TypeError(f"nets[{i}] must be a vgrad {name} without a run axis, got {net!r}")
+            if net.sizes != nets[0].sizes or net._options() != nets[0]._options():
+                options = "".join(f" and one {k}" for k in nets[0]._options())
+                raise ValueError(
+                    f"nets[{i}] is {net!r} but nets[0] is {nets[0]!r}: a stack needs one "
+                    f"shape{options}"
+                )
+        params = {k: np.stack([getattr(net, k) for net in nets]) for k in cls.PARAMS}
+        return cls(**params, **nets[0]._options())
+
+    @property
+    def R(self) -> int | None:
+        """Number of runs (the length of the run axis), None for one network."""
+        return self.W_hy.shape[0] if self.W_hy.ndim == 3 else None
+
+    def run(self, r: int) -> Any:
+        """Run ``r`` of a network with a run axis, as a network of its own (a copy)."""
+        self._runs_only("run")
+        return type(self)(**{k: p[r] for k, p in self.params().items()}, **self._options())
+
+    def keep(self, runs: np.ndarray) -> None:
+        """Keep only the runs selected by ``runs`` (a boolean mask or indices)."""
+        self._runs_only("keep")
+        for k, p in self.params().items():
+            setattr(self, k, p[runs])
+
+    def _runs_only(self, what: str) -> None:
+        if self.R is None:
+            name = type(self).__name__
+            raise ValueError(f"{what} needs a network with a run axis ({name}.stack), got {self!r}")
+
     def _gate_log_gains(self, trace: Any, t: int | None, j: int, what: str) -> np.ndarray:
         """:func:`log_gains` of the sigmoid gate in block ``j`` of the pre-activations."""
         self._one_network(what)
@@ -293,55 +349,3 @@ class GatedCell(Cell):
         self._one_network("step_jacobians")
         T = self._check_trace(trace)[0]
         return np.stack([self._step_jacobian(trace, s) for s in range(T)])
-
-    # -- many networks as one -----------------------------------------------------------
-
-    @classmethod
-    def stack(cls, nets: Sequence[Any]) -> Any:
-        """R cells of one kind and shape as one cell with a leading run axis.
-
-        Every parameter gets shape (R, ...): ``forward`` and ``backward`` then run all R
-        networks at once, one batched product per step (how :func:`vgrad.train_many` trains
-        many seeds), and each run's numbers are those of the network alone, to rounding.
-
-        Parameters
-        ----------
-        nets : sequence of cells of this class
-            The members (copied), each without a run axis.
-
-        Returns
-        -------
-        The cell with a run axis; ``run(r)`` is member r again.
-        """
-        name = cls.__name__
-        if isinstance(nets, Cell) or not isinstance(nets, Sequence) or len(nets) == 0:
-            raise TypeError(f"nets must be a non-empty sequence of vgrad {name}s, got {nets!r}")
-        for i, net in enumerate(nets):
-            if not isinstance(net, cls) or net.R is not None:
-                raise TypeError(f"nets[{i}] must be a vgrad {name} without a run axis, got {net!r}")
-            if net.sizes != nets[0].sizes:
-                raise ValueError(
-                    f"nets[{i}] is {net!r} but nets[0] is {nets[0]!r}: a stack needs one shape"
-                )
-        return cls(**{k: np.stack([getattr(net, k) for net in nets]) for k in cls.PARAMS})
-
-    @property
-    def R(self) -> int | None:
-        """Number of runs (the length of the run axis), None for one network."""
-        return self.W_h.shape[0] if self.W_h.ndim == 3 else None
-
-    def run(self, r: int) -> Any:
-        """Run ``r`` of a network with a run axis, as a network of its own (a copy)."""
-        self._runs_only("run")
-        return type(self)(**{k: p[r] for k, p in self.params().items()})
-
-    def keep(self, runs: np.ndarray) -> None:
-        """Keep only the runs selected by ``runs`` (a boolean mask or indices)."""
-        self._runs_only("keep")
-        for k, p in self.params().items():
-            setattr(self, k, p[runs])
-
-    def _runs_only(self, what: str) -> None:
-        if self.R is None:
-            name = type(self).__name__
-            raise ValueError(f"{what} needs a network with a run axis ({name}.stack), got {self!r}")

@@ -23,7 +23,6 @@ one network (``net.run(r)``).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -154,59 +153,6 @@ class RNN(Cell):
         self.W_hy = W_hy.copy()
         self.b_y = as_float_array(b_y, "b_y", shape=(*runs, m)).copy()
         self.activation = get_activation(activation)
-
-    # -- many networks as one -----------------------------------------------------------
-
-    @classmethod
-    def stack(cls, nets: Sequence[RNN]) -> RNN:
-        r"""R networks of one shape and activation as one network with a leading run axis.
-
-        Every parameter gets shape (R, ...): ``forward`` and ``backward`` then run all R
-        networks at once, one batched product per step (how :func:`vgrad.train_many` trains
-        many seeds), and each run's numbers are those of the network alone, to rounding.
-
-        Parameters
-        ----------
-        nets : sequence of RNN
-            The members (copied), each without a run axis.
-
-        Returns
-        -------
-        RNN
-            ``run(r)`` is member r again.
-        """
-        if isinstance(nets, RNN) or not isinstance(nets, Sequence) or len(nets) == 0:
-            raise TypeError(f"nets must be a non-empty sequence of vgrad RNNs, got {nets!r}")
-        for i, net in enumerate(nets):
-            if not isinstance(net, RNN) or net.R is not None:
-                raise TypeError(f"nets[{i}] must be a vgrad RNN without a run axis, got {net!r}")
-            if net.sizes != nets[0].sizes or net.activation != nets[0].activation:
-                raise ValueError(
-                    f"nets[{i}] is {net!r} but nets[0] is {nets[0]!r}: a stack needs one "
-                    "shape and one activation"
-                )
-        params = {k: np.stack([getattr(net, k) for net in nets]) for k in PARAMS}
-        return cls(**params, activation=nets[0].activation)
-
-    @property
-    def R(self) -> int | None:
-        """Number of runs (the length of the run axis), None for one network."""
-        return self.W_hh.shape[0] if self.W_hh.ndim == 3 else None
-
-    def run(self, r: int) -> RNN:
-        """Run ``r`` of a network with a run axis, as a network of its own (a copy)."""
-        self._runs_only("run")
-        return RNN(**{k: p[r] for k, p in self.params().items()}, activation=self.activation)
-
-    def keep(self, runs: np.ndarray) -> None:
-        """Keep only the runs selected by ``runs`` (a boolean mask or indices)."""
-        self._runs_only("keep")
-        for k, p in self.params().items():
-            setattr(self, k, p[runs])
-
-    def _runs_only(self, what: str) -> None:
-        if self.R is None:
-            raise ValueError(f"{what} needs a network with a run axis (RNN.stack), got {self!r}")
 
     # -- construction -------------------------------------------------------------------
 
