@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ._products import check_ord, log_norms_of_products
+from ._runs import Work, readout, run_first
 from ._validate import as_float_array, check_int
 
 
@@ -343,6 +344,16 @@ class GatedCell(Cell):
         for gate, value in biases.items():
             b[gate_blocks(n, G)[cls.GATES.index(gate)]] = value
         return cls(W_x, W_h, b, W_hy, np.zeros(m))
+
+    def _trace(self, work: Work | None, xs: np.ndarray, **arrays: np.ndarray) -> Any:
+        """The trace of a forward pass from the loop's time-first arrays (``h`` first): the
+        read-out :math:`y_t = W_{hy} h_t + b_y`, and every array as a run-first view (the
+        run axis dropped for one network)."""
+        runs, (_, n, m) = self.W_hy.shape[:-2], self.sizes
+        R = runs[0] if runs else 1
+        y = readout(work, arrays["h"], self.W_hy.reshape(R, m, n), self.b_y.reshape(R, m))
+        views = {k: run_first(v) if runs else run_first(v)[0] for k, v in arrays.items()}
+        return self.TRACE(xs=xs, y=y if runs else y[0], **views)
 
     def step_jacobians(self, trace: Any) -> np.ndarray:
         """The one-step Jacobians of the state, shape (T, B, N, N); ``[t - 1]`` is step t."""

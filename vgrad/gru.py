@@ -46,7 +46,6 @@ from ._runs import (
     column_blocks,
     columns,
     per_run,
-    readout,
     readout_backward,
     run_first,
     state_columns,
@@ -200,7 +199,7 @@ class GRU(GatedCell):
         GRUTrace
             ``h`` (..., T + 1, B, n), ``a``, ``gates`` (..., T, B, 3n), ``y`` (..., T, B, m).
         """
-        runs, (d, n, m) = self.W_h.shape[:-2], self.sizes
+        runs, (d, n, _) = self.W_h.shape[:-2], self.sizes
         xs = check_sequence(xs, d, runs)
         T, B = xs.shape[-3:-1]
         R = runs[0] if runs else 1  # one network is run as R = 1
@@ -230,10 +229,7 @@ class GRU(GatedCell):
                 h_t *= z[t]
                 h_t += h_tilde[t]
         a[:, : 2 * n] *= 2.0  # a_t, exactly
-        y = readout(work, hx[:, :n], self.W_hy.reshape(R, m, n), self.b_y.reshape(R, m))
-        trace = {"h": hx[:, :n], "a": a, "gates": gates}
-        trace = {k: run_first(v) if runs else run_first(v)[0] for k, v in trace.items()}
-        return GRUTrace(xs=xs, y=y if runs else y[0], **trace)
+        return self._trace(work, xs, h=h, a=a, gates=gates)
 
     # -- backward -----------------------------------------------------------------------
 
