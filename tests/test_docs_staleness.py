@@ -196,7 +196,7 @@ def test_setup_rereads_every_page_and_invalidates_on_a_new_fingerprint(sitebuild
     assert sitebuild._on_config_inited in app.handlers["config-inited"]
 
 
-def test_on_config_inited_invalidates_gallery_and_prunes_caches(sitebuild, tmp_path) -> None:
+def test_on_config_inited_prunes_gallery_caches_and_api_pages(sitebuild, tmp_path) -> None:
     pytest.importorskip("sphinx", reason="the Sphinx hook logs through sphinx.util.logging")
     srcdir = tmp_path / "docs"
     md5s = _gallery(srcdir / "auto_examples")
@@ -206,9 +206,13 @@ def test_on_config_inited_invalidates_gallery_and_prunes_caches(sitebuild, tmp_p
     config = SimpleNamespace(
         vgrad_engine_hash="new1", sphinx_gallery_conf={"gallery_dirs": "auto_examples"}
     )
-    sitebuild._on_config_inited(SimpleNamespace(srcdir=str(srcdir)), config)
+    (srcdir / "api").mkdir()
+    out = tmp_path / "html"
+    app = SimpleNamespace(srcdir=str(srcdir), outdir=str(out), doctreedir=str(out / ".doctrees"))
+    sitebuild._on_config_inited(app, config)
     assert not any(p.exists() for p in md5s)
     assert not stale.exists()
+    assert not (srcdir / "api").exists()
     assert (srcdir / "auto_examples" / sitebuild.STAMP_NAME).read_text().strip() == "new1"
 
 
@@ -226,3 +230,16 @@ def test_the_real_fingerprint_covers_the_real_engine() -> None:
     }
     assert engine_modules, "vgrad imported no submodules"
     assert all(module.ENGINE_DIR in p.parents for p in engine_modules)
+
+
+def test_prune_api_pages_once_per_engine_and_output(sitebuild, tmp_path) -> None:
+    src, out, doctrees = tmp_path / "docs", tmp_path / "html", tmp_path / "html" / ".doctrees"
+    for folder in (src / "api", out / "api"):
+        folder.mkdir(parents=True)
+        (folder / "vgrad.stacked.html").write_text("a page of a class that is gone")
+    assert sitebuild.prune_api_pages(src, out, doctrees, "aaaa") == [src / "api", out / "api"]
+    assert not (src / "api").exists() and not (out / "api").exists()
+    (out / "api").mkdir()
+    assert sitebuild.prune_api_pages(src, out, doctrees, "aaaa") == []  # same engine: kept
+    assert (out / "api").is_dir()
+    assert sitebuild.prune_api_pages(src, out, doctrees, "bbbb") == [out / "api"]

@@ -123,6 +123,27 @@ def invalidate_gallery(gallery_dir: Path, digest: str) -> list[Path] | None:
     return removed
 
 
+def prune_api_pages(srcdir: Path, outdir: Path, doctreedir: Path, digest: str) -> list[Path]:
+    """Delete the API pages made from another engine, the first time a build into ``outdir``
+    meets fingerprint ``digest``: autosummary's generated sources (``docs/api``, not in
+    git) and their HTML (``<outdir>/api``).
+
+    Sphinx deletes neither a generated source nor the output of a document that is gone, so
+    after a class leaves the engine its page stayed in the site, linked from nowhere, and
+    failed the link checks of an incremental build's browser tests. The stamp is kept with
+    the doctrees (not published). Returns the deleted folders.
+    """
+    stamp = doctreedir / STAMP_NAME
+    if stamp.is_file() and stamp.read_text().strip() == digest:
+        return []
+    removed = [path for path in (srcdir / "api", outdir / "api") if path.is_dir()]
+    for path in removed:
+        shutil.rmtree(path)
+    doctreedir.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(digest + "\n")
+    return removed
+
+
 def write_ipython_profile(ipython_dir: Path) -> Path:
     """An IPython profile whose inline backend keeps :data:`figure_style.LIGHT` and renders at
     2x, and whose start-up installs the site's figure hook (:func:`figures.install`).
@@ -188,6 +209,8 @@ def _on_config_inited(app: Any, config: Any) -> None:
             )
     for path in prune_notebook_caches(digest):
         log.info("vgrad engine changed: removed stale notebook cache %s", path)
+    for path in prune_api_pages(Path(app.srcdir), Path(app.outdir), Path(app.doctreedir), digest):
+        log.info("vgrad engine changed: removed the API pages in %s", path)
 
 
 def _as_list(value: Any) -> list[str]:
