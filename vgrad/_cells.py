@@ -350,7 +350,7 @@ class GatedCell(Cell):
         read-out :math:`y_t = W_{hy} h_t + b_y`, and every array as a run-first view (the
         run axis dropped for one network)."""
         runs, (_, n, m) = self.W_hy.shape[:-2], self.sizes
-        R = runs[0] if runs else 1
+        R = self.R or 1
         y = readout(work, arrays["h"], self.W_hy.reshape(R, m, n), self.b_y.reshape(R, m))
         views = {k: run_first(v) if runs else run_first(v)[0] for k, v in arrays.items()}
         return self.TRACE(xs=xs, y=y if runs else y[0], **views)

@@ -202,7 +202,7 @@ class GRU(GatedCell):
         runs, (d, n, _) = self.W_h.shape[:-2], self.sizes
         xs = check_sequence(xs, d, runs)
         T, B = xs.shape[-3:-1]
-        R = runs[0] if runs else 1  # one network is run as R = 1
+        R = self.R or 1  # one network is run as R = 1
         # Arrays (T, k, R, B), as in LSTM.forward: a step's gate block is contiguous.
         hx = columns(work, "hx", xs, n, R, T + 1)  # column t: (h_t, x_{t+1}, 1)
         hx[0, :n] = state_columns(initial_state(h0, "h0", B, n, runs), R)
@@ -263,7 +263,7 @@ class GRU(GatedCell):
         GRUGradients
         """
         (T, B, n), runs, m = self._check_trace(trace), self.W_h.shape[:-2], self.W_hy.shape[-2]
-        R = runs[0] if runs else 1
+        R = self.R or 1
         dL_dy = as_float_array(dL_dy, "dL_dy", shape=(*runs, T, B, m), finite=not runs)
         gates = time_first(trace.gates.reshape(R, T, B, 3 * n)).reshape(T, 3, n, R, B)
         z, r, h = gates[:, 0], gates[:, 1], time_first(trace.h.reshape(R, T + 1, B, n))

@@ -229,7 +229,7 @@ class LSTM(GatedCell):
         runs, (d, n, _) = self.W_h.shape[:-2], self.sizes
         xs = check_sequence(xs, d, runs)
         T, B = xs.shape[-3:-1]
-        R = runs[0] if runs else 1  # one network is run as R = 1
+        R = self.R or 1  # one network is run as R = 1
         # The loop's arrays are (T, k, R, B) (vgrad._runs): a step's gate block is contiguous,
         # about 3x faster per arithmetic ufunc than in rows (R, B, 4n); the trace holds
         # (..., T, B, k) views.
@@ -299,7 +299,7 @@ class LSTM(GatedCell):
         LSTMGradients
         """
         (T, B, n), runs, m = self._check_trace(trace), self.W_h.shape[:-2], self.W_hy.shape[-2]
-        R = runs[0] if runs else 1
+        R = self.R or 1
         dL_dy = as_float_array(dL_dy, "dL_dy", shape=(*runs, T, B, m), finite=not runs)
         f, c, h = (time_first(v.reshape(R, -1, B, n)) for v in (trace.f, trace.c, trace.h))
         K, D = local_slopes(time_first(trace.gates.reshape(R, T, B, 4 * n)), c, work)
