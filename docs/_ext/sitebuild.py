@@ -113,14 +113,23 @@ def invalidate_gallery(gallery_dir: Path, digest: str) -> list[Path] | None:
     deleted files, or ``None`` when the gallery was current.
     """
     stamp = gallery_dir / STAMP_NAME
-    if stamp.is_file() and stamp.read_text().strip() == digest:
+    if _is_current(stamp, digest):
         return None
-    removed = sorted(gallery_dir.rglob("*.md5")) if gallery_dir.is_dir() else []
+    removed = sorted(gallery_dir.rglob("*.md5"))
     for path in removed:
         path.unlink()
-    gallery_dir.mkdir(parents=True, exist_ok=True)
-    stamp.write_text(digest + "\n")
+    _write_stamp(stamp, digest)  # only once the old outputs are gone
     return removed
+
+
+def _is_current(stamp: Path, digest: str) -> bool:
+    """Whether the stamp file ``stamp`` holds the fingerprint ``digest``."""
+    return stamp.is_file() and stamp.read_text().strip() == digest
+
+
+def _write_stamp(stamp: Path, digest: str) -> None:
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(digest + "\n")
 
 
 def prune_api_pages(srcdir: Path, outdir: Path, doctreedir: Path, digest: str) -> list[Path]:
@@ -134,13 +143,12 @@ def prune_api_pages(srcdir: Path, outdir: Path, doctreedir: Path, digest: str) -
     the doctrees (not published). Returns the deleted folders.
     """
     stamp = doctreedir / STAMP_NAME
-    if stamp.is_file() and stamp.read_text().strip() == digest:
+    if _is_current(stamp, digest):
         return []
     removed = [path for path in (srcdir / "api", outdir / "api") if path.is_dir()]
     for path in removed:
         shutil.rmtree(path)
-    doctreedir.mkdir(parents=True, exist_ok=True)
-    stamp.write_text(digest + "\n")
+    _write_stamp(stamp, digest)
     return removed
 
 
