@@ -3,8 +3,9 @@
 :class:`vgrad.RNN`, :class:`vgrad.LSTM` and :class:`vgrad.GRU` take the same input layout
 (time first, then batch) and report the same errors through these checks, so a reader who
 switches cells sees the same messages. :class:`Cell` holds what does not depend on a cell's
-equations (its parameters by name, copies, sizes, the trace check, the log-norms of Jacobian
-products); each cell's forward pass, backward pass and Jacobians stay in its own module.
+equations (its parameters by name, copies, sizes, the run axis, the trace check, the
+log-norms of Jacobian products); each cell's forward pass, backward pass and Jacobians stay
+in its own module.
 """
 
 from __future__ import annotations
@@ -147,7 +148,8 @@ class GradientsBase:
 
 
 class Cell:
-    """Parameters, copies, sizes and trace checks of a recurrent cell with a linear read-out.
+    """Parameters, copies, sizes, trace checks and the run axis (``stack``, ``run``, ``keep``)
+    of a recurrent cell with a linear read-out.
 
     A subclass names its parameters in ``PARAMS`` (input weights first, read-out ``W_hy``,
     ``b_y`` last), its trace class in ``TRACE``, the state size in units of n in
@@ -228,7 +230,8 @@ class Cell:
 
         Returns
         -------
-        The cell with a run axis; ``run(r)`` is member r again.
+        Cell
+            A cell of the same class with a run axis; ``run(r)`` is member r again.
         """
         name = cls.__name__
         if isinstance(nets, Cell) or not isinstance(nets, Sequence) or len(nets) == 0:
@@ -346,7 +349,7 @@ class GatedCell(Cell):
         return cls(W_x, W_h, b, W_hy, np.zeros(m))
 
     def _trace(self, work: Work | None, xs: np.ndarray, **arrays: np.ndarray) -> Any:
-        """The trace of a forward pass from the loop's time-first arrays (``h`` first): the
+        """The trace of a forward pass from the loop's time-first arrays (``h`` among them): the
         read-out :math:`y_t = W_{hy} h_t + b_y`, and every array as a run-first view (the
         run axis dropped for one network)."""
         runs, (_, n, m) = self.W_hy.shape[:-2], self.sizes

@@ -133,9 +133,10 @@ def _write_stamp(stamp: Path, digest: str) -> None:
 
 
 def prune_api_pages(srcdir: Path, outdir: Path, doctreedir: Path, digest: str) -> list[Path]:
-    """Delete the API pages made from another engine, the first time a build into ``outdir``
-    meets fingerprint ``digest``: autosummary's generated sources (``docs/api``, not in
-    git) and their HTML (``<outdir>/api``).
+    """Delete the API pages whenever this output's stamp (kept with its doctrees) does not
+    hold ``digest``, i.e. after an engine change or at the first build into ``outdir``:
+    autosummary's generated sources (``docs/api``, not in git, shared by every output and
+    regenerated at once) and their HTML (``<outdir>/api``).
 
     Sphinx deletes neither a generated source nor the output of a document that is gone, so
     after a class leaves the engine its page stayed in the site, linked from nowhere, and
