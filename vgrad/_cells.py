@@ -1,22 +1,36 @@
-"""The plumbing shared by the recurrent cells: argument checks, parameters, trace checks.
+"""What the recurrent cells share: argument checks, parameters, traces, the run axis.
 
-:class:`vgrad.RNN`, :class:`vgrad.LSTM` and :class:`vgrad.GRU` take the same input layout
-(time first, then batch) and report the same errors through these checks, so a reader who
-switches cells sees the same messages. :class:`Cell` holds what does not depend on a cell's
-equations (its parameters by name, copies, sizes, the run axis, the trace check, the
-log-norms of Jacobian products); each cell's forward pass, backward pass and Jacobians stay
-in its own module.
+:class:`vgrad.RNN`, :class:`vgrad.LSTM` and :class:`vgrad.GRU` take inputs time first,
+(T, B, d), and report the same errors. :class:`Cell` holds what does not depend on a cell's
+equations; each cell's forward pass, backward pass and Jacobians stay in its own module.
+
+The run axis: every parameter of a cell may carry a leading axis R (:meth:`Cell.stack`).
+``forward`` and ``backward`` then run R networks at once, one batched product per step (how
+:func:`vgrad.train_many` trains many seeds), and every array of their traces and gradients
+has the leading axis R too (``xs`` too, unless the runs share one batch). The Jacobian
+methods take one network (``net.run(r)``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 
 from ._products import check_ord, log_norms_of_products
-from ._runs import Work, readout, run_first
+from ._runs import (
+    Work,
+    column_blocks,
+    columns,
+    readout,
+    readout_backward,
+    run_first,
+    state_columns,
+    time_first,
+    work_array,
+)
 from ._validate import as_float_array, check_int
 
 
@@ -52,26 +66,27 @@ def steps_first(x: np.ndarray) -> np.ndarray:
 
 
 def merge_steps(x: np.ndarray) -> np.ndarray:
-    """The view (..., T B, k) of an array (..., T, B, k): the rows of all steps and sequences
-    of a run as one matrix, for one product over all steps."""
+    """The view (..., T B, k) of an array (..., T, B, k), for one product over all steps."""
     return x.reshape(*x.shape[:-3], -1, x.shape[-1])
 
 
 def check_weights(
-    W_x: object, W_h: object, b: object, W_hy: object, b_y: object, gates: int
+    W_x: object, W_h: object, b: object, W_hy: object, b_y: object, names: Sequence[str], G: int
 ) -> tuple[np.ndarray, ...]:
-    """Validate stacked gate weights ``W_x`` (G n, d), ``W_h`` (G n, n), ``b`` (G n,) and the
-    read-out ``W_hy`` (m, n), ``b_y`` (m,), where G = ``gates``, each with the same optional
-    leading run axis R; return float64 copies."""
-    W_h = as_float_array(W_h, "W_h", ndim=(2, 3))
+    """Validate the input weights (G n, d), recurrent weights (G n, n), bias (G n,) and the
+    read-out ``W_hy`` (m, n), ``b_y`` (m,) of a cell with G blocks, named ``names``, each with
+    the same optional leading run axis R; return float64 copies."""
+    W_h = as_float_array(W_h, names[1], ndim=(2, 3))
     *runs, rows, n = W_h.shape
-    if n == 0 or rows != gates * n:
+    if n == 0 or rows != G * n:
+        blocks = f"{G} n" if G > 1 else "n"
         raise ValueError(
-            f"W_h must have shape ({gates} n, n) or (R, {gates} n, n) with the {gates} gate "
-            f"blocks stacked, got {W_h.shape}"
+            f"{names[1]} must have shape ({blocks}, n) or (R, {blocks}, n)"
+            + (f" with the {G} gate blocks stacked" if G > 1 else "")
+            + f", got {W_h.shape}"
         )
-    W_x = as_float_array(W_x, "W_x", shape=(*runs, gates * n, None))
-    b = as_float_array(b, "b", shape=(*runs, gates * n))
+    W_x = as_float_array(W_x, names[0], shape=(*runs, G * n, None))
+    b = as_float_array(b, names[2], shape=(*runs, G * n))
     W_hy = as_float_array(W_hy, "W_hy", shape=(*runs, None, n))
     b_y = as_float_array(b_y, "b_y", shape=(*runs, W_hy.shape[-2]))
     return W_x.copy(), W_h.copy(), b.copy(), W_hy.copy(), b_y.copy()
@@ -85,35 +100,12 @@ def check_step(t: object, T: int) -> int:
     return t
 
 
-def log_sigmoid(a: np.ndarray) -> np.ndarray:
-    r""":math:`\log\sigma(a) = -\log(1 + e^{-a})`, finite for every finite ``a``.
-
-    A gate can be so closed that :math:`\sigma(a)` underflows to 0; its logarithm cannot.
-    """
-    return -np.logaddexp(0.0, -a)
-
-
-def log_gains(log_gate: np.ndarray, t: int) -> np.ndarray:
-    r"""Running sums :math:`\sum_{s=t-k+1}^{t} \log v_s` for k = 0..t, from per-step logs.
-
-    ``log_gate[s - 1]`` is :math:`\log v_s` (shape (T, B, n)); the result has shape
-    (t + 1, B, n) with a zero row for k = 0.
-    """
-    steps = log_gate[:t][::-1]  # v_t, v_{t-1}, ..., v_1
-    out = np.zeros((t + 1, *log_gate.shape[1:]))
-    np.cumsum(steps, axis=0, out=out[1:])
-    return out
-
-
-def gate_blocks(n: int, gates: int) -> list[slice]:
-    """Slices of the ``gates`` blocks of length n in a stacked axis of length ``gates * n``."""
-    return [slice(j * n, (j + 1) * n) for j in range(gates)]
-
-
+@dataclass(frozen=True)
 class TraceBase:
-    """What every cell's trace has: the pre-activations ``a`` of shape (T, B, ...)."""
+    """What every cell's trace has: the inputs ``xs`` (T, B, d), the states ``h``
+    (T + 1, B, n), and, in each cell's trace, the pre-activations ``a`` (T, B, ...)."""
 
-    a: np.ndarray
+    xs: np.ndarray
     h: np.ndarray
 
     @property
@@ -121,22 +113,17 @@ class TraceBase:
         """Number of time steps."""
         return self.a.shape[-3]
 
+    def _block(self, j: int) -> np.ndarray:
+        n = self.h.shape[-1]
+        return self.gates[..., j * n : (j + 1) * n]
+
 
 def gate(j: int, doc: str) -> property:
     """A trace attribute: block ``j`` (shape (T, B, n)) of the stacked ``gates``."""
     return property(lambda trace: trace._block(j), doc=doc)
 
 
-class GatedTraceBase(TraceBase):
-    """A trace whose ``gates`` array stacks blocks of length n (one block per gate)."""
-
-    gates: np.ndarray
-
-    def _block(self, j: int) -> np.ndarray:
-        n = self.h.shape[-1]  # (T + 1, B, n), or run-first (R, T + 1, B, n)
-        return self.gates[..., j * n : (j + 1) * n]
-
-
+@dataclass(frozen=True)
 class GradientsBase:
     """Parameter gradients by name, in the order of the cell's ``PARAMS``."""
 
@@ -147,12 +134,26 @@ class GradientsBase:
         return {k: getattr(self, k) for k in self.PARAMS}
 
 
+@dataclass(frozen=True)
+class GatedGradients(GradientsBase):
+    """The gradients of a gated cell: its parameters', then ``dh``."""
+
+    W_x: np.ndarray
+    W_h: np.ndarray
+    b: np.ndarray
+    W_hy: np.ndarray
+    b_y: np.ndarray
+    dh: np.ndarray
+
+    PARAMS: ClassVar[tuple[str, ...]] = ("W_x", "W_h", "b", "W_hy", "b_y")
+
+
 class Cell:
     """Parameters, copies, sizes, trace checks and the run axis (``stack``, ``run``, ``keep``)
     of a recurrent cell with a linear read-out.
 
-    A subclass names its parameters in ``PARAMS`` (input weights first, read-out ``W_hy``,
-    ``b_y`` last), its trace class in ``TRACE``, the state size in units of n in
+    A subclass names its parameters in ``PARAMS`` (input weights, recurrent weights, bias,
+    read-out ``W_hy``, ``b_y``), its trace class in ``TRACE``, the state size in units of n in
     ``STATE_BLOCKS`` (1 for h, 2 for the LSTM's (h, c)), and defines ``_step_jacobian``.
     """
 
@@ -221,7 +222,9 @@ class Cell:
         Every parameter gets shape (R, ...): ``forward`` and ``backward`` then run all R
         networks at once, one batched product per step (how :func:`vgrad.train_many` trains
         many seeds), and each run's numbers are those of the network alone, to rounding.
-        The members must share their shape and their options (the RNN's activation).
+        Every array of their traces and gradients gets the leading axis R too (``xs`` too,
+        unless the runs share one batch). The members must share their shape and their
+        options (the RNN's activation).
 
         Parameters
         ----------
@@ -269,22 +272,15 @@ class Cell:
             name = type(self).__name__
             raise ValueError(f"{what} needs a network with a run axis ({name}.stack), got {self!r}")
 
-    def _gate_log_gains(self, trace: Any, t: int | None, j: int, what: str) -> np.ndarray:
-        """:func:`log_gains` of the sigmoid gate in block ``j`` of the pre-activations."""
-        self._one_network(what)
-        T, _, n = self._check_trace(trace)
-        return log_gains(log_sigmoid(trace.a[..., j * n : (j + 1) * n]), check_step(t, T))
-
     def jacobian_log_norms(
         self, trace: Any, t: int | None = None, ord: int | str = 2
     ) -> np.ndarray:
         r"""Log-norms of the products :math:`J_t J_{t-1} \cdots J_{t-k+1}` of the one-step
-        Jacobians of the state, for every lag k = 0..t.
+        Jacobians of the state (:math:`h_t`, or :math:`(h_t, c_t)` for the LSTM), for every
+        lag k = 0..t.
 
-        The state is :math:`h_t`, or :math:`(h_t, c_t)` for the LSTM. The running product is
-        renormalised after every factor and its scale kept as a sum of logarithms, so no
-        intermediate over- or underflows (the product of :func:`vgrad.spectral.power_norms`;
-        :doc:`/eigenvalues`).
+        Renormalised after every factor, so nothing over- or underflows
+        (:func:`vgrad.spectral.power_norms`; :doc:`/eigenvalues`).
 
         Parameters
         ----------
@@ -309,10 +305,12 @@ class Cell:
 
 class GatedCell(Cell):
     """A cell with stacked gate weights ``W_x`` (G n, d), ``W_h`` (G n, n), ``b`` (G n,) and a
-    read-out ``W_hy`` (m, n), ``b_y`` (m,); G = ``len(GATES)``."""
+    read-out ``W_hy`` (m, n), ``b_y`` (m,); G = ``len(GATES)``. Its loops keep their arrays
+    in the layout of :mod:`vgrad._runs`."""
 
-    PARAMS = ("W_x", "W_h", "b", "W_hy", "b_y")
+    PARAMS = GatedGradients.PARAMS
     GATES: ClassVar[tuple[str, ...]]
+    GRADIENTS: ClassVar[type]
 
     def __init__(
         self,
@@ -323,7 +321,7 @@ class GatedCell(Cell):
         b_y: np.ndarray,
     ) -> None:
         self.W_x, self.W_h, self.b, self.W_hy, self.b_y = check_weights(
-            W_x, W_h, b, W_hy, b_y, gates=len(self.GATES)
+            W_x, W_h, b, W_hy, b_y, self.PARAMS, len(self.GATES)
         )
 
     @classmethod
@@ -335,18 +333,32 @@ class GatedCell(Cell):
         rng: np.random.Generator,
         input_scale: float,
         recurrent_scale: float,
-        biases: dict[str, float],
+        bias: tuple[str, float],
     ) -> Any:
         """Gaussian weights (the scales of :meth:`vgrad.LSTM.random`), zero biases except
-        the gate blocks named in ``biases``."""
+        ``bias`` = (gate, value)."""
         G = len(cls.GATES)
         W_x = rng.standard_normal((G * n, d)) * (input_scale / np.sqrt(d))
         W_h = rng.standard_normal((G * n, n)) * (recurrent_scale / np.sqrt(n))
         W_hy = rng.standard_normal((m, n)) / np.sqrt(n)
         b = np.zeros(G * n)
-        for gate, value in biases.items():
-            b[gate_blocks(n, G)[cls.GATES.index(gate)]] = value
+        j = cls.GATES.index(bias[0])
+        b[j * n : (j + 1) * n] = bias[1]
         return cls(W_x, W_h, b, W_hy, np.zeros(m))
+
+    def _forward_start(self, xs: object, h0: object, work: Work | None) -> tuple[np.ndarray, ...]:
+        """Check ``xs``; return it, the columns ``hx`` (T + 1, n + d + 1, R, B) with column t
+        (h_t, x_{t+1}, 1) and h_0 filled in, the weights (W_h, W_x, b) side by side
+        (R, G n, n + d + 1), and ``a``, ``gates`` (T, G n, R, B), R = 1 for one network."""
+        runs, (d, n, _) = self.W_h.shape[:-2], self.sizes
+        xs = check_sequence(xs, d, runs)
+        T, B = xs.shape[-3:-1]
+        R, G = self.R or 1, len(self.GATES)
+        hx = columns(work, "hx", xs, n, R, T + 1)
+        hx[0, :n] = state_columns(initial_state(h0, "h0", B, n, runs), R)
+        W = np.concatenate([self.W_h, self.W_x, self.b[..., None]], axis=-1).reshape(R, G * n, -1)
+        a = work_array(work, "a", (T, G * n, R, B))
+        return xs, hx, W, a, work_array(work, "gates", (T, G * n, R, B))
 
     def _trace(self, work: Work | None, xs: np.ndarray, **arrays: np.ndarray) -> Any:
         """The trace of a forward pass from the loop's time-first arrays (``h`` among them): the
@@ -357,6 +369,44 @@ class GatedCell(Cell):
         y = readout(work, arrays["h"], self.W_hy.reshape(R, m, n), self.b_y.reshape(R, m))
         views = {k: run_first(v) if runs else run_first(v)[0] for k, v in arrays.items()}
         return self.TRACE(xs=xs, y=y if runs else y[0], **views)
+
+    def _backward_start(
+        self, trace: Any, dL_dy: object, work: Work | None
+    ) -> tuple[np.ndarray, ...]:
+        r"""Check ``dL_dy``; return, time first, the states ``h`` (T + 1, n, R, B), the
+        ``gates`` (T, G n, R, B), the columns ``hx`` (T, n + d + 1, R, B) with column t - 1
+        (h_{t-1}, x_t, 1), ``dh`` (T + 1, n, R, B) holding the direct paths
+        :math:`y_t \to h_t` (0 at :math:`h_0`), and the read-out's gradients."""
+        (T, B, n), runs, m = self._check_trace(trace), self.W_h.shape[:-2], self.W_hy.shape[-2]
+        R, G = self.R or 1, len(self.GATES)
+        dL_dy = as_float_array(dL_dy, "dL_dy", shape=(*runs, T, B, m), finite=not runs)
+        h = time_first(trace.h.reshape(R, T + 1, B, n))
+        gates = time_first(trace.gates.reshape(R, T, B, G * n))
+        hx = columns(work, "hx_back", trace.xs, n, R, T, h[:-1])
+        dh = work_array(work, "dh", (T + 1, n, R, B))
+        dW_hy = readout_backward(dL_dy.reshape(R, T, B, m), self.W_hy.reshape(R, m, n), h, dh)
+        return h, gates, hx, dh, dW_hy
+
+    def _gradients(
+        self, grad: np.ndarray, readout: tuple[np.ndarray, ...], **states: np.ndarray
+    ) -> Any:
+        """The gradients from the loop's ``grad`` (R, G n, n + d + 1), the read-out's and the
+        time-first state adjoints ``states``, run first (no run axis for one network)."""
+        grads = {**column_blocks(grad, self.W_h.shape[-1]), "W_hy": readout[0], "b_y": readout[1]}
+        grads |= {k: run_first(v) for k, v in states.items()}
+        return self.GRADIENTS(**(grads if self.R else {k: v[0] for k, v in grads.items()}))
+
+    def _gate_log_gains(self, trace: Any, t: int | None, gate: str, what: str) -> np.ndarray:
+        r"""Running sums :math:`\sum_{s=t-k+1}^{t} \log v_s` for k = 0..t, shape (t + 1, B, n),
+        of the sigmoid gate :math:`v_s` named ``gate``, from its pre-activations:
+        :math:`\log\sigma(a) = -\log(1 + e^{-a})` is finite where :math:`\sigma(a)` underflows."""
+        self._one_network(what)
+        T, _, n = self._check_trace(trace)
+        t, j = check_step(t, T), self.GATES.index(gate)
+        log_gate = -np.logaddexp(0.0, -trace.a[..., j * n : (j + 1) * n])
+        out = np.zeros((t + 1, *log_gate.shape[1:]))
+        np.cumsum(log_gate[:t][::-1], axis=0, out=out[1:])  # v_t, v_{t-1}, ..., v_1
+        return out
 
     def step_jacobians(self, trace: Any) -> np.ndarray:
         """The one-step Jacobians of the state, shape (T, B, N, N); ``[t - 1]`` is step t."""

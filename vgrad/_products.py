@@ -1,20 +1,16 @@
 r"""Norms of long products of matrices, kept in log space.
 
-Backpropagation through :math:`k` steps multiplies :math:`k` Jacobians, and their product can
-leave the float64 range in either direction long before anything interesting happens. The
-running product is therefore renormalised after every factor and its scale kept as a sum of
-logarithms:
+A product of k Jacobians can leave the float64 range long before anything interesting
+happens, so the running product is renormalised after every factor and its scale kept as a
+sum of logarithms (:doc:`/eigenvalues`):
 
 .. math::
 
     P_k = F_1 F_2 \cdots F_k = e^{s_k} Q_k, \quad \|Q_k\|_F = 1, \quad
     \log\|P_k\| = s_k + \log\|Q_k\| .
 
-The one renormalised product of the package: :meth:`vgrad.RNN.jacobian_log_norms`,
-:meth:`vgrad.LSTM.jacobian_log_norms`, :meth:`vgrad.GRU.jacobian_log_norms` and
-:func:`vgrad.spectral.power_norms` all call :func:`log_norms_of_products` (see
-:doc:`/eigenvalues`). The module also holds the package's one overflow-safe logarithm and
-its one check of a matrix-norm ``ord``.
+The cells' ``jacobian_log_norms`` and :func:`vgrad.spectral.power_norms` call
+:func:`log_norms_of_products`.
 """
 
 from __future__ import annotations
@@ -55,23 +51,10 @@ def log_norms_of_products(
 ) -> np.ndarray:
     r"""Natural-log norms of the running products :math:`P_k = F_1 F_2 \cdots F_k`.
 
-    Parameters
-    ----------
-    factors : iterable of ndarray, each of shape (*batch, N, N)
-        :math:`F_1, F_2, \dots`, in the order they multiply on the right. For
-        :math:`\partial h_t/\partial h_{t-k}` that is :math:`J_t, J_{t-1}, \dots`.
-    batch : int or tuple of int
-        Batch shape (needed for :math:`P_0 = I` when there are no factors); ``B`` or ``()``.
-    N : int
-        Matrix size.
-    ord : {2, "fro", 1, np.inf, "nuc"}
-        The matrix norm, as in :func:`numpy.linalg.norm`.
-
-    Returns
-    -------
-    ndarray, shape (K + 1, *batch)
-        Entry ``[k, ...]`` is :math:`\log\|P_k\|` (``[0]`` is the norm of the identity);
-        ``-inf`` once a product is exactly zero.
+    ``factors`` (each (*batch, N, N)) multiply on the right: :math:`J_t, J_{t-1}, \dots`
+    for :math:`\partial h_t/\partial h_{t-k}`. ``batch`` (int or tuple) gives :math:`P_0 = I`
+    its shape; ``ord`` is as in :func:`numpy.linalg.norm`. Returns (K + 1, *batch):
+    ``[k]`` is :math:`\log\|P_k\|`, ``-inf`` once a product is exactly zero.
     """
     batch = (batch,) if isinstance(batch, int) else tuple(batch)
     eye = np.eye(N)

@@ -1,20 +1,14 @@
-"""Layout and buffers of the gated cells' loops (:meth:`vgrad.LSTM.forward`, ``backward`` and
-the GRU's), for one network (R = 1) or R stacked ones.
+"""Layout and buffers of the gated cells' loops (LSTM and GRU), for one network (R = 1) or R.
 
-Those loops train R small cells at once, and at their sizes (a few thousand numbers per step)
-the cost of a numpy call, not its arithmetic, sets the pace: an arithmetic ufunc (multiply,
-add) on a strided slice costs several times more than on a contiguous block (3.3 against
-9.9 us for one gate block at R = 32, n = 16, B = 20). So they keep every array *time first,
-then the units, then run, then batch*, shape (T, k, R, B): column vectors, as on the pages.
-
-* Every block of a step, one gate's ``x[t, j*n:(j+1)*n]``, is one contiguous (n, R, B) block.
-* Run r's part of a step, ``x[t][:, r, :]``, is a (k, B) matrix with one row stride, so the
-  product of a step is one BLAS call per run, written in place.
-* The input :math:`x_t` and a constant 1 sit under :math:`h_{t-1}` in one column
-  (:func:`columns`), so one product per step gives :math:`W_h h_{t-1} + W_x x_t + b`, and the
-  same column gives all three weight gradients.
-* The traces and gradients they return are *views* (..., T, B, k), :func:`run_first`, the
-  layout of :class:`vgrad.RNN` (the run axis dropped for one network).
+At their sizes (a few thousand numbers per step) the cost of a numpy call sets the pace, and an
+arithmetic ufunc on a strided slice costs several times more than on a contiguous block (3.3
+against 9.9 us for one gate block at R = 32, n = 16, B = 20). So the loops keep every array
+*time first, then the units, then run, then batch*, (T, k, R, B): column vectors, as on the
+pages. A step's gate block is one contiguous (n, R, B) block; run r's part of a step is a
+(k, B) matrix, so a step's product is one BLAS call per run, in place; the input and a
+constant 1 sit under :math:`h_{t-1}` in one column (:func:`columns`), so one product gives
+:math:`W_h h_{t-1} + W_x x_t + b`. Traces and gradients are returned as views (..., T, B, k),
+:func:`run_first`, the layout of :class:`vgrad.RNN`.
 """
 
 from __future__ import annotations
@@ -41,9 +35,8 @@ def state_columns(state: np.ndarray, R: int) -> np.ndarray:
 
 
 def per_run(x: np.ndarray) -> np.ndarray:
-    """The (R, k, B) view of one step (k, R, B): run r's matrix, for ``np.matmul``; of every
-    step (T, k, R, B), the (T, R, k, B) view (index it by step: ``per_run(x)[t]`` is
-    ``per_run(x[t])``, made once before a loop rather than at each step)."""
+    """The (R, k, B) view of one step (k, R, B), run r's matrix for ``np.matmul``; of every
+    step (T, k, R, B), the (T, R, k, B) view (``per_run(x)[t]`` is ``per_run(x[t])``)."""
     return x.swapaxes(-3, -2)
 
 
@@ -56,10 +49,9 @@ def columns(
     steps: int,
     states: np.ndarray | None = None,
 ) -> np.ndarray:
-    """The array (steps, n + d + 1, R, B) whose column t is :math:`(\\cdot, x_{t+1}, 1)`: rows
-    :math:`n..n+d-1` hold the inputs ``xs`` ((T, B, d), shared, or (R, T, B, d)), row n + d
-    is 1, rows :math:`0..n-1` hold ``states`` ((steps, n, R, B)) if given, else are left for
-    the state the loop writes."""
+    """The array (steps, n + d + 1, R, B) whose column t is (state, x_{t+1}, 1): the inputs
+    ``xs`` ((T, B, d), or (R, T, B, d)), zero past T, and ``states`` (steps, n, R, B) if given
+    (else left for the loop to write)."""
     T, B, d = xs.shape[-3], xs.shape[-2], xs.shape[-1]
     out = work_array(work, name, (steps, n + d + 1, R, B))
     x_tf = xs.transpose(0, 2, 1)[:, :, None, :] if xs.ndim == 3 else xs.transpose(1, 3, 0, 2)
@@ -73,12 +65,9 @@ def columns(
 
 def work_array(work: Work | None, name: str, shape: tuple[int, ...]) -> np.ndarray:
     """An uninitialised float64 array of ``shape``: new if ``work`` is None, else the one kept
-    in ``work`` under ``name`` (replaced when its shape differs).
-
-    A training loop calls the passes hundreds of times with arrays of the same few MB; a
-    fresh array costs a page fault per 4 kB on first touch (glibc hands large freed blocks
-    back to the system), often more than the arithmetic done in it.
-    """
+    in ``work`` under ``name`` (replaced when its shape differs). A training loop reuses its
+    arrays: a fresh one costs a page fault per 4 kB on first touch, often more than the
+    arithmetic done in it."""
     if work is None:
         return np.empty(shape)
     arr = work.get(name)
@@ -93,11 +82,9 @@ def column_blocks(grad: np.ndarray, n: int) -> dict[str, np.ndarray]:
     return {"W_h": grad[..., :n], "W_x": grad[..., n:-1], "b": grad[..., -1]}
 
 
-def readout(
-    work: dict[str, np.ndarray] | None, h: np.ndarray, W_hy: np.ndarray, b_y: np.ndarray
-) -> np.ndarray:
-    r"""The outputs :math:`y_t = W_{hy} h_t + b_y` of every run and step, shape (R, T, B, m),
-    from the loops' states ``h`` of shape (T + 1, n, R, B); the readout of both gated cells."""
+def readout(work: Work | None, h: np.ndarray, W_hy: np.ndarray, b_y: np.ndarray) -> np.ndarray:
+    r"""The outputs :math:`y_t = W_{hy} h_t + b_y`, (R, T, B, m), of the states ``h``
+    (T + 1, n, R, B)."""
     R, m = W_hy.shape[0], W_hy.shape[1]
     T, B = h.shape[0] - 1, h.shape[3]
     y = work_array(work, "y", (R, T, B, m))
@@ -109,12 +96,9 @@ def readout(
 def readout_backward(
     dL_dy: np.ndarray, W_hy: np.ndarray, h: np.ndarray, dh: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    r""":func:`readout` backwards: writes the direct paths :math:`y_t \to h_t`,
-    :math:`W_{hy}^\top \delta^y_t`, into ``dh[1:]`` ((T + 1, n, R, B), time first) and 0 into
-    ``dh[0]`` (:math:`h_0` has no output), and returns
-    :math:`\partial\mathcal L/\partial W_{hy}` and :math:`\partial\mathcal L/\partial b_y` of
-    every run, the sums over (t, b) of :math:`\delta^y_t h_t^\top` and of :math:`\delta^y_t`,
-    from ``dL_dy`` of shape (R, T, B, m)."""
+    r""":func:`readout` backwards, from ``dL_dy`` (R, T, B, m): writes the direct paths
+    :math:`\delta^y_t W_{hy}` into ``dh[1:]`` ((T + 1, n, R, B)) and 0 into ``dh[0]``; returns
+    the sums over (t, b) of :math:`{\delta^y_t}^\top h_t^\top` and of :math:`\delta^y_t`."""
     dh[0] = 0.0
     np.matmul(
         W_hy.transpose(0, 2, 1), dL_dy.transpose(1, 0, 3, 2), out=dh[1:].transpose(0, 2, 1, 3)

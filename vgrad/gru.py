@@ -15,60 +15,33 @@ recurrent weights (PyTorch and cuDNN apply it after, to :math:`W_h h_{t-1} + b_h
 the blocks (r, z, n)). The update gate :math:`z_t` weighs the old state, so the direct
 backward path :math:`h_t \to h_{t-1}` multiplies by :math:`\operatorname{diag}(z_t)` and by no
 weight matrix: :math:`z_t` near 1 plays the part of the LSTM's forget gate. Derived in
-:doc:`/gated` (equations :eq:`gated-gru` and :eq:`gated-gru-backward`). The stacked blocks
-are named as the gates, ``GATES = ("z", "r", "h_tilde")``: the candidate's weights are
-:math:`W^{\tilde h}_x, W^{\tilde h}_h` (``W_h_tilde`` in the code), and
+:doc:`/gated` (equations :eq:`gated-gru` and :eq:`gated-gru-backward`). The candidate's
+weights :math:`W^{\tilde h}_x, W^{\tilde h}_h` are ``W_h_tilde`` in the code, and
 :math:`q_t = r_t \odot h_{t-1}` is the reset state they multiply.
-
-Many networks at once: :meth:`GRU.stack` gives every parameter a leading run axis R, and the
-same :meth:`GRU.forward` and :meth:`GRU.backward` then run R networks with one batched
-product per step (how :func:`vgrad.train_many` trains many seeds). The Jacobian methods take
-one network (``net.run(r)``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
 
 import numpy as np
 
-from ._cells import (
-    GatedCell,
-    GatedTraceBase,
-    GradientsBase,
-    check_sequence,
-    gate,
-    initial_state,
-)
-from ._runs import (
-    Work,
-    column_blocks,
-    columns,
-    per_run,
-    readout_backward,
-    run_first,
-    state_columns,
-    time_first,
-    work_array,
-)
-from ._validate import as_float_array, check_real, check_rng, check_sizes
+from ._cells import GatedCell, GatedGradients, TraceBase, gate
+from ._runs import Work, columns, per_run, work_array
+from ._validate import check_real, check_rng, check_sizes
 from .activations import _sigmoid_from_tanh
 
 __all__ = ["GRU", "GRUGradients", "GRUTrace"]
 
-PARAMS = ("W_x", "W_h", "b", "W_hy", "b_y")
+PARAMS = GatedGradients.PARAMS
 #: Order of the three blocks in the stacked ``W_x``, ``W_h``, ``b``, ``a`` and ``gates``.
 GATES = ("z", "r", "h_tilde")
 
 
 @dataclass(frozen=True)
-class GRUTrace(GatedTraceBase):
-    r"""Everything the forward pass computed, kept for the backward pass.
-
-    With a run axis (:meth:`GRU.stack`) every array has a leading axis R (``xs`` too,
-    unless the runs share one batch); the last axis is always the hidden one, so
-    ``trace.z[r]`` is the update gate of run r.
+class GRUTrace(TraceBase):
+    r"""The forward pass's arrays, kept for the backward pass; with a run axis
+    (:meth:`GRU.stack`) each has a leading axis R, and ``trace.z[r]`` is run r's update gate.
 
     Attributes
     ----------
@@ -82,11 +55,9 @@ class GRUTrace(GatedTraceBase):
     gates : ndarray, shape (T, B, 3n)
         :math:`(z_t, r_t, \tilde h_t)`; also as ``z``, ``r``, ``h_tilde`` (each (T, B, n)).
     y : ndarray, shape (T, B, m)
-        Outputs; ``y[t - 1]`` is :math:`y_t`.
+        Outputs :math:`y_t` (``y[t - 1]``).
     """
 
-    xs: np.ndarray
-    h: np.ndarray
     a: np.ndarray
     gates: np.ndarray
     y: np.ndarray
@@ -97,25 +68,10 @@ class GRUTrace(GatedTraceBase):
 
 
 @dataclass(frozen=True)
-class GRUGradients(GradientsBase):
-    r"""Gradients of a loss with respect to the parameters and to every hidden state.
-
-    Attributes
-    ----------
-    W_x, W_h, b, W_hy, b_y : ndarray
-        :math:`\partial\mathcal L/\partial \theta`, same shapes as the parameters.
-    dh : ndarray, shape (T + 1, B, n)
-        ``dh[t]`` is the total derivative :math:`\partial\mathcal L/\partial h_t` (every path).
-    """
-
-    W_x: np.ndarray
-    W_h: np.ndarray
-    b: np.ndarray
-    W_hy: np.ndarray
-    b_y: np.ndarray
-    dh: np.ndarray
-
-    PARAMS: ClassVar[tuple[str, ...]] = PARAMS
+class GRUGradients(GatedGradients):
+    r"""Gradients of a loss: ``W_x``, ``W_h``, ``b``, ``W_hy``, ``b_y`` (each
+    :math:`\partial\mathcal L/\partial \theta`, shaped as its parameter) and ``dh``
+    (T + 1, B, n), ``dh[t]`` the total derivative :math:`\partial\mathcal L/\partial h_t`."""
 
 
 class GRU(GatedCell):
@@ -125,29 +81,22 @@ class GRU(GatedCell):
 
         h_t = (1 - z_t) \odot \tilde h_t + z_t \odot h_{t-1}, \quad y_t = W_{hy} h_t + b_y .
 
-    Parameters
-    ----------
-    W_x : ndarray, shape (3n, d)
-        Input weights, blocks stacked in the order (z, r, h_tilde). Every parameter may
-        carry a leading run axis R, the same for all (:meth:`stack`): the cell is then R
-        networks, run as one.
-    W_h : ndarray, shape (3n, n)
-        Recurrent weights, same order; the candidate block multiplies
-        :math:`r_t \odot h_{t-1}`.
-    b : ndarray, shape (3n,)
-        Biases, same order; ``b[:n]`` is the update-gate bias :math:`b_z`.
-    W_hy : ndarray, shape (m, n)
-    b_y : ndarray, shape (m,)
-
-    Notes
-    -----
     :math:`h_t` is a convex combination of :math:`h_{t-1}` and a value in (-1, 1), so the
     state stays bounded and the forward pass cannot overflow. See :doc:`/gated`.
+
+    Parameters
+    ----------
+    W_x, W_h, b : ndarray, shapes (3n, d), (3n, n), (3n,)
+        Input and recurrent weights and biases, blocks stacked in the order (z, r, h_tilde);
+        ``b[:n]`` is the update-gate bias :math:`b_z`; the candidate block of ``W_h``
+        multiplies :math:`r_t \odot h_{t-1}`.
+    W_hy, b_y : ndarray, shapes (m, n), (m,)
+        The read-out. Every parameter may carry a leading run axis R (:meth:`stack`).
     """
 
-    PARAMS = PARAMS
     GATES = GATES
     TRACE = GRUTrace
+    GRADIENTS = GRUGradients
 
     @classmethod
     def random(
@@ -172,47 +121,31 @@ class GRU(GatedCell):
         update_bias = check_real(update_bias, "update_bias")
         input_scale = check_real(input_scale, "input_scale", nonnegative=True)
         recurrent_scale = check_real(recurrent_scale, "recurrent_scale", nonnegative=True)
-        return cls._random(d, n, m, rng, input_scale, recurrent_scale, {"z": update_bias})
+        return cls._random(d, n, m, rng, input_scale, recurrent_scale, ("z", update_bias))
 
     # -- forward ------------------------------------------------------------------------
 
     def forward(
         self, xs: np.ndarray, h0: np.ndarray | None = None, *, work: Work | None = None
     ) -> GRUTrace:
-        r"""Run the cell, :eq:`gated-gru` of :doc:`/gated`.
-
-        The update is evaluated as
-
-        .. math:: h_t = \tilde h_t + z_t \odot (h_{t-1} - \tilde h_t).
+        r"""Run the cell, :eq:`gated-gru` of :doc:`/gated`, with the update evaluated as
+        :math:`h_t = \tilde h_t + z_t \odot (h_{t-1} - \tilde h_t)`.
 
         Parameters
         ----------
-        xs : ndarray, shape (T, B, d), or (R, T, B, d) for a network with a run axis
-            Inputs, time first; R runs may also share one (T, B, d) batch.
-        h0 : ndarray, shape (B, n) or (n,), or (R, B, n) with a run axis, optional
-            Initial state (zeros by default); a vector is broadcast over the batch.
-        work : dict, optional
-            As in :meth:`vgrad.RNN.forward`: the trace is written into arrays kept there.
+        xs, h0, work
+            As in :meth:`vgrad.RNN.forward`.
 
         Returns
         -------
         GRUTrace
-            ``h`` (..., T + 1, B, n), ``a``, ``gates`` (..., T, B, 3n), ``y`` (..., T, B, m).
         """
-        runs, (d, n, _) = self.W_h.shape[:-2], self.sizes
-        xs = check_sequence(xs, d, runs)
-        T, B = xs.shape[-3:-1]
-        R = self.R or 1  # one network is run as R = 1
-        # Arrays (T, k, R, B), as in LSTM.forward: a step's gate block is contiguous.
-        hx = columns(work, "hx", xs, n, R, T + 1)  # column t: (h_t, x_{t+1}, 1)
-        hx[0, :n] = state_columns(initial_state(h0, "h0", B, n, runs), R)
+        xs, hx, W, a, gates = self._forward_start(xs, h0, work)
+        (T, _, R, B), n = a.shape, self.W_h.shape[-1]
         qx = columns(work, "qx", xs, n, R, T)  # column t - 1: (q_t, x_t, 1), q_t = r_t h_{t-1}
-        # (W_h, W_x, b) side by side, the rows of z and r halved (exactly), so that one tanh
-        # gives both gates, sigma(a) = 1/2 + tanh(a/2)/2, as in LSTM.forward.
-        W = np.concatenate([self.W_h, self.W_x, self.b[..., None]], axis=-1).reshape(R, 3 * n, -1)
+        # The rows of z and r halved (exactly), so that one tanh gives both gates,
+        # sigma(a) = 1/2 + tanh(a/2)/2, as in LSTM.forward.
         W_zr, W_h_tilde = 0.5 * W[:, : 2 * n], W[:, 2 * n :]
-        a = work_array(work, "a", (T, 3 * n, R, B))
-        gates = work_array(work, "gates", (T, 3 * n, R, B))
         # Views made once, indexed by step; as in LSTM.forward, gates[t] holds z_{t+1}, r_{t+1}:
         a_zr, a_h_tilde, zr = a[:, : 2 * n], a[:, 2 * n :], gates[:, : 2 * n]
         z, r, h_tilde = gates.reshape(T, 3, n, R, B).swapaxes(0, 1)  # each (T, n, R, B)
@@ -251,31 +184,21 @@ class GRU(GatedCell):
 
         Parameters
         ----------
-        trace : GRUTrace
-            The result of :meth:`forward`.
-        dL_dy : ndarray, shape (..., T, B, m)
-            :math:`\partial\mathcal L/\partial y_t`, zero where a step has no loss.
-        work : dict, optional
-            As in :meth:`forward` (``dh`` is overwritten by the next call).
+        trace, dL_dy, work
+            As in :meth:`vgrad.RNN.backward`.
 
         Returns
         -------
         GRUGradients
         """
-        (T, B, n), runs, m = self._check_trace(trace), self.W_h.shape[:-2], self.W_hy.shape[-2]
-        R = self.R or 1
-        dL_dy = as_float_array(dL_dy, "dL_dy", shape=(*runs, T, B, m), finite=not runs)
-        gates = time_first(trace.gates.reshape(R, T, B, 3 * n)).reshape(T, 3, n, R, B)
-        z, r, h = gates[:, 0], gates[:, 1], time_first(trace.h.reshape(R, T + 1, B, n))
-        D = local_slopes(gates, h, work)
-        hx = columns(work, "hx_back", trace.xs, n, R, T, h[:-1])  # column t - 1: (h_{t-1}, x_t, 1)
+        h, gates, hx, dh, readout = self._backward_start(trace, dL_dy, work)
+        T, n, R, B = dh[1:].shape
+        gates = gates.reshape(T, 3, n, R, B)
+        z, r, D = gates[:, 0], gates[:, 1], local_slopes(gates, h, work)
         qx = columns(work, "qx_back", trace.xs, n, R, T, r * h[:-1])  # column t - 1: (q_t, x_t, 1)
         W_h = self.W_h.reshape(R, 3 * n, n)
         W_zr_T = np.ascontiguousarray(W_h[:, : 2 * n].transpose(0, 2, 1))
         W_h_tilde_T = np.ascontiguousarray(W_h[:, 2 * n :].transpose(0, 2, 1))
-        dh = work_array(work, "dh", (T + 1, n, R, B))
-        # dh[0] = 0 (h_0 has no output) and the direct paths y_t -> h_t, all t at once:
-        dW_hy, db_y = readout_backward(dL_dy.reshape(R, T, B, m), self.W_hy.reshape(R, m, n), h, dh)
         delta, dq, recurrent = np.empty((3, n, R, B)), np.empty((n, R, B)), np.empty((n, R, B))
         delta_zr, delta_h_tilde = per_run(delta[:2].reshape(2 * n, R, B)), per_run(delta[2])
         grad_zr, term_zr = np.zeros((2, R, 2 * n, hx.shape[1]))  # dL/d(W_h, W_x, b) of z, r
@@ -296,8 +219,7 @@ class GRU(GatedCell):
             grad_zr += np.matmul(delta_zr, hx_rows[s], out=term_zr)
             grad_h_tilde += np.matmul(delta_h_tilde, qx_rows[s], out=term_h)
         grad = np.concatenate([grad_zr, grad_h_tilde], axis=1)
-        grads = {**column_blocks(grad, n), "W_hy": dW_hy, "b_y": db_y, "dh": run_first(dh)}
-        return GRUGradients(**(grads if runs else {k: v[0] for k, v in grads.items()}))
+        return self._gradients(grad, readout, dh=dh)
 
     # -- Jacobians ----------------------------------------------------------------------
 
@@ -322,7 +244,7 @@ class GRU(GatedCell):
         -------
         ndarray, shape (t + 1, B, n)
         """
-        return self._gate_log_gains(trace, t, GATES.index("z"), "direct_path_log_gains")
+        return self._gate_log_gains(trace, t, "z", "direct_path_log_gains")
 
     def step_jacobians(self, trace: GRUTrace) -> np.ndarray:
         r"""All one-step Jacobians :math:`\partial h_t/\partial h_{t-1}`.

@@ -17,78 +17,46 @@ direct backward path multiplies by :math:`\operatorname{diag}(f_t)` and by no we
 from the full one-step Jacobian, which also runs through :math:`h_{t-1}` and the gates.
 Derived in :doc:`/gated` (equations :eq:`gated-lstm-gates`, :eq:`gated-lstm-cell`,
 :eq:`gated-lstm-backward`, :eq:`gated-lstm-jacobian`).
-
-Many networks at once: :meth:`LSTM.stack` gives every parameter a leading run axis R, and the
-same :meth:`LSTM.forward` and :meth:`LSTM.backward` then run R networks with one batched
-product per step (how :func:`vgrad.train_many` trains many seeds). The Jacobian methods take
-one network (``net.run(r)``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
 
 import numpy as np
 
-from ._cells import (
-    GatedCell,
-    GatedTraceBase,
-    GradientsBase,
-    check_sequence,
-    gate,
-    initial_state,
-)
-from ._runs import (
-    Work,
-    column_blocks,
-    columns,
-    per_run,
-    readout_backward,
-    run_first,
-    state_columns,
-    time_first,
-    work_array,
-)
-from ._validate import as_float_array, check_real, check_rng, check_sizes
+from ._cells import GatedCell, GatedGradients, TraceBase, gate, initial_state
+from ._runs import Work, per_run, state_columns, time_first, work_array
+from ._validate import check_real, check_rng, check_sizes
 from .activations import _sigmoid_from_tanh
 
 __all__ = ["LSTM", "LSTMGradients", "LSTMTrace"]
 
-PARAMS = ("W_x", "W_h", "b", "W_hy", "b_y")
+PARAMS = GatedGradients.PARAMS
 #: Order of the four gate blocks in the stacked ``W_x``, ``W_h``, ``b``, ``a`` and ``gates``.
 GATES = ("i", "f", "g", "o")
 SIGMOIDS = [0, 1, 3]  # the blocks with a sigmoid: i, f, o
 
 
 @dataclass(frozen=True)
-class LSTMTrace(GatedTraceBase):
-    r"""Everything the forward pass computed, kept for the backward pass.
-
-    With a run axis (:meth:`LSTM.stack`) every array has a leading axis R (``xs`` too,
-    unless the runs share one batch); the last axis is always the hidden one, so
-    ``trace.f[r]`` is the forget gate of run r.
+class LSTMTrace(TraceBase):
+    r"""Everything the forward pass computed, kept for the backward pass (with a leading run
+    axis R for a stacked cell, :meth:`LSTM.stack`: ``trace.f[r]`` is run r's forget gate).
 
     Attributes
     ----------
     xs : ndarray, shape (T, B, d)
         The inputs :math:`x_1, \dots, x_T`.
-    h : ndarray, shape (T + 1, B, n)
-        Hidden states; ``h[0]`` is :math:`h_0`.
-    c : ndarray, shape (T + 1, B, n)
-        Cell states; ``c[0]`` is :math:`c_0`.
+    h, c : ndarray, shape (T + 1, B, n)
+        Hidden and cell states; ``h[0]``, ``c[0]`` are the initial ones.
     a : ndarray, shape (T, B, 4n)
-        Gate pre-activations :math:`a_t = W_x x_t + W_h h_{t-1} + b` (``a[t - 1]``), blocks
-        in the order (i, f, g, o).
+        Gate pre-activations :math:`a_t` (``a[t - 1]``), blocks in the order (i, f, g, o).
     gates : ndarray, shape (T, B, 4n)
-        :math:`(i_t, f_t, g_t, o_t)` after their nonlinearities; also as ``i``, ``f``,
-        ``g``, ``o`` (each (T, B, n)).
+        :math:`(i_t, f_t, g_t, o_t)`; also as ``i``, ``f``, ``g``, ``o`` (each (T, B, n)).
     y : ndarray, shape (T, B, m)
         Outputs; ``y[t - 1]`` is :math:`y_t`.
     """
 
-    xs: np.ndarray
-    h: np.ndarray
     c: np.ndarray
     a: np.ndarray
     gates: np.ndarray
@@ -101,7 +69,7 @@ class LSTMTrace(GatedTraceBase):
 
 
 @dataclass(frozen=True)
-class LSTMGradients(GradientsBase):
+class LSTMGradients(GatedGradients):
     r"""Gradients of a loss with respect to the parameters and to every state.
 
     Attributes
@@ -109,25 +77,15 @@ class LSTMGradients(GradientsBase):
     W_x, W_h, b, W_hy, b_y : ndarray
         :math:`\partial\mathcal L/\partial \theta`, same shapes as the parameters.
     dh : ndarray, shape (T + 1, B, n)
-        ``dh[t]`` is the total derivative :math:`\partial\mathcal L/\partial h_t`: every path from
-        :math:`h_t` to the loss (through :math:`y_t` and through the gates of step t + 1).
+        ``dh[t]`` is the total derivative :math:`\partial\mathcal L/\partial h_t` (through
+        :math:`y_t` and through the gates of step t + 1).
     dc : ndarray, shape (T + 1, B, n)
-        ``dc[t]`` is the total derivative :math:`\partial\mathcal L/\partial c_t`: every path from
-        :math:`c_t`, both the direct one through :math:`c_{t+1}` and the one through
-        :math:`h_t = o_t \odot \tanh(c_t)`. Nothing is held fixed except the past. ``dc[0]``
-        is :math:`\partial\mathcal L/\partial c_0` (the given :math:`c_0` does not feed
-        :math:`h_0`).
+        ``dc[t]`` is the total derivative :math:`\partial\mathcal L/\partial c_t`, through
+        :math:`c_{t+1}` and through :math:`h_t = o_t \odot \tanh(c_t)` (``dc[0]``: through
+        :math:`c_1` only; :math:`c_0` does not feed :math:`h_0`).
     """
 
-    W_x: np.ndarray
-    W_h: np.ndarray
-    b: np.ndarray
-    W_hy: np.ndarray
-    b_y: np.ndarray
-    dh: np.ndarray
     dc: np.ndarray
-
-    PARAMS: ClassVar[tuple[str, ...]] = PARAMS
 
 
 class LSTM(GatedCell):
@@ -138,32 +96,28 @@ class LSTM(GatedCell):
         c_t = f_t \odot c_{t-1} + i_t \odot g_t, \quad h_t = o_t \odot \tanh(c_t), \quad
         y_t = W_{hy} h_t + b_y .
 
+    Parameters as for :class:`vgrad.RNN` (copied, with an optional run axis R), but the
+    four gates' weights are stacked in the order (i, f, g, o).
+    The cell is bounded (:math:`|h_t| < 1`, :math:`|c_t| \le |c_0| + t`), so its forward pass
+    cannot overflow. See :doc:`/gated`.
+
     Parameters
     ----------
     W_x : ndarray, shape (4n, d)
-        Input weights of the four gates, stacked in the order (i, f, g, o). Every parameter
-        may carry a leading run axis R, the same for all (:meth:`stack`): the cell is then
-        R networks, run as one.
+        Input weights of the four gates.
     W_h : ndarray, shape (4n, n)
-        Recurrent weights, same order.
+        Recurrent weights.
     b : ndarray, shape (4n,)
-        Gate biases, same order; ``b[n:2n]`` is the forget-gate bias :math:`b_f`.
+        Gate biases; ``b[n:2n]`` is the forget-gate bias :math:`b_f`.
     W_hy : ndarray, shape (m, n)
         Hidden-to-output weights.
     b_y : ndarray, shape (m,)
         Output bias.
-
-    Notes
-    -----
-    The parameters are copied to float64 arrays and are plain attributes, so a training loop
-    may update them in place. The cell is bounded (:math:`|h_t| < 1`,
-    :math:`|c_t| \le |c_0| + t`), so unlike :class:`vgrad.rnn.RNN` its forward pass cannot
-    overflow. See :doc:`/gated`.
     """
 
-    PARAMS = PARAMS
     GATES = GATES
     TRACE = LSTMTrace
+    GRADIENTS = LSTMGradients
     STATE_BLOCKS = 2  # the state is (h_t, c_t)
 
     @classmethod
@@ -180,25 +134,22 @@ class LSTM(GatedCell):
     ) -> LSTM:
         r"""Random LSTM: Gaussian weights, zero biases except :math:`b_f` = ``forget_bias``.
 
-        The entries are
-
         .. math::
 
             (W_h)_{jk} \sim \mathcal N(0, \mathrm{recurrent\_scale}^2/n), \quad
             (W_x)_{jk} \sim \mathcal N(0, \mathrm{input\_scale}^2/d), \quad
-            (W_{hy})_{jk} \sim \mathcal N(0, 1/n)
+            (W_{hy})_{jk} \sim \mathcal N(0, 1/n).
 
-        (the scales are named in words: :math:`s` is a singular value on the pages). A
-        positive forget bias starts the forget gates near :math:`\sigma(b_f)`, so the cell
-        path passes about :math:`\sigma(b_f)` of the gradient per step, less on average while
-        the gate fluctuates (:doc:`/gated`; Gers, Schmidhuber & Cummins 2000).
+        A positive forget bias starts the forget gates near :math:`\sigma(b_f)`, so the cell
+        path passes about that fraction of the gradient per step, less on average while the
+        gate fluctuates (:doc:`/gated`; Gers, Schmidhuber & Cummins 2000).
         """
         d, n, m = check_sizes(d, n, m)
         rng = check_rng(rng)
         forget_bias = check_real(forget_bias, "forget_bias")
         input_scale = check_real(input_scale, "input_scale", nonnegative=True)
         recurrent_scale = check_real(recurrent_scale, "recurrent_scale", nonnegative=True)
-        return cls._random(d, n, m, rng, input_scale, recurrent_scale, {"f": forget_bias})
+        return cls._random(d, n, m, rng, input_scale, recurrent_scale, ("f", forget_bias))
 
     # -- forward ------------------------------------------------------------------------
 
@@ -214,38 +165,24 @@ class LSTM(GatedCell):
 
         Parameters
         ----------
-        xs : ndarray, shape (T, B, d), or (R, T, B, d) for a network with a run axis
-            Inputs, time first; R runs may also share one (T, B, d) batch.
-        h0, c0 : ndarray, shape (B, n) or (n,), or (R, B, n) with a run axis, optional
-            Initial hidden and cell states (zeros by default); a vector is broadcast.
-        work : dict, optional
-            As in :meth:`vgrad.RNN.forward`: the trace is written into arrays kept there.
+        xs, h0, work
+            As in :meth:`vgrad.RNN.forward`.
+        c0 : ndarray, optional
+            Initial cell state, shaped as ``h0`` (zeros by default).
 
         Returns
         -------
         LSTMTrace
-            ``h``, ``c`` (..., T + 1, B, n), ``a``, ``gates`` (..., T, B, 4n), ``y`` (..., T, B, m).
         """
-        runs, (d, n, _) = self.W_h.shape[:-2], self.sizes
-        xs = check_sequence(xs, d, runs)
-        T, B = xs.shape[-3:-1]
-        R = self.R or 1  # one network is run as R = 1
-        # The loop's arrays are (T, k, R, B) (vgrad._runs): a step's gate block is contiguous,
-        # about 3x faster per arithmetic ufunc than in rows (R, B, 4n); the trace holds
-        # (..., T, B, k) views.
-        hx = columns(work, "hx", xs, n, R, T + 1)  # column t: (h_t, x_{t+1}, 1)
-        hx[0, :n] = state_columns(initial_state(h0, "h0", B, n, runs), R)
+        xs, hx, W, a, gates = self._forward_start(xs, h0, work)
+        (T, _, R, B), n = a.shape, self.W_h.shape[-1]
         c = work_array(work, "c", (T + 1, n, R, B))
-        c[0] = state_columns(initial_state(c0, "c0", B, n, runs), R)
-        # (W_h, W_x, b) side by side, the sigmoid blocks i, f, o halved (exactly), so that one
-        # product per step gives a_t with those blocks halved and one tanh gives all four
-        # gates, sigma(a) = 1/2 + tanh(a/2)/2 (a step 1.16x faster than four separate activations,
+        c[0] = state_columns(initial_state(c0, "c0", B, n, self.W_h.shape[:-2]), R)
+        # The sigmoid blocks i, f, o of W halved (exactly), so that one product per step gives
+        # a_t with those blocks halved and one tanh gives all four gates,
+        # sigma(a) = 1/2 + tanh(a/2)/2 (a step 1.16x faster than four separate activations,
         # R = 32, n = 16, measured 2026-12-07).
-        W = np.concatenate([self.W_h, self.W_x, self.b[..., None]], axis=-1).reshape(R, 4, n, -1)
-        W[:, SIGMOIDS] *= 0.5
-        W = W.reshape(R, 4 * n, -1)
-        a = work_array(work, "a", (T, 4 * n, R, B))
-        gates = work_array(work, "gates", (T, 4 * n, R, B))
+        W.reshape(R, 4, n, -1)[:, SIGMOIDS] *= 0.5
         # Views made once and indexed by step. The loop's t is the maths' t - 1: column t of
         # hx is (h_t, x_{t+1}, 1), so gates[t] holds i_{t+1}, ..., and c[t], h[t] are c_t, h_t.
         i, f, g, o = gates.reshape(T, 4, n, R, B).swapaxes(0, 1)  # each (T, n, R, B)
@@ -287,26 +224,19 @@ class LSTM(GatedCell):
 
         Parameters
         ----------
-        trace : LSTMTrace
-            The result of :meth:`forward`.
-        dL_dy : ndarray, shape (..., T, B, m)
-            :math:`\partial\mathcal L/\partial y_t`, zero where a step has no loss.
-        work : dict, optional
-            As in :meth:`forward` (``dh`` and ``dc`` are overwritten by the next call).
+        trace, dL_dy, work
+            As in :meth:`vgrad.RNN.backward` (``dh`` and ``dc`` are overwritten by the next
+            call).
 
         Returns
         -------
         LSTMGradients
         """
-        (T, B, n), runs, m = self._check_trace(trace), self.W_h.shape[:-2], self.W_hy.shape[-2]
-        R = self.R or 1
-        dL_dy = as_float_array(dL_dy, "dL_dy", shape=(*runs, T, B, m), finite=not runs)
-        f, c, h = (time_first(v.reshape(R, -1, B, n)) for v in (trace.f, trace.c, trace.h))
-        K, D = local_slopes(time_first(trace.gates.reshape(R, T, B, 4 * n)), c, work)
-        hx = columns(work, "hx_back", trace.xs, n, R, T, h[:-1])  # column t - 1: (h_{t-1}, x_t, 1)
-        dh, dc = (work_array(work, k, (T + 1, n, R, B)) for k in ("dh", "dc"))
-        # dh[0] = 0 (h_0 has no output) and the direct paths y_t -> h_t, all t at once:
-        dW_hy, db_y = readout_backward(dL_dy.reshape(R, T, B, m), self.W_hy.reshape(R, m, n), h, dh)
+        _, gates, hx, dh, readout = self._backward_start(trace, dL_dy, work)
+        T, n, R, B = dh[1:].shape
+        f, c = (time_first(v.reshape(R, -1, B, n)) for v in (trace.f, trace.c))
+        K, D = local_slopes(gates, c, work)
+        dc = work_array(work, "dc", (T + 1, n, R, B))
         W_h_T = np.ascontiguousarray(self.W_h.reshape(R, 4 * n, n).swapaxes(1, 2))
         delta, recurrent = np.empty((4, n, R, B)), np.empty((n, R, B))
         delta_run = per_run(delta.reshape(4 * n, R, B))  # (R, 4n, B)
@@ -325,9 +255,7 @@ class LSTM(GatedCell):
             grad += np.matmul(delta_run, hx_rows[s], out=term)
             np.multiply(dc[t], f[s], out=carry_c)  # the cell path: times f_t, no matrix
         dc[0] = carry_c
-        grads = {**column_blocks(grad, n), "W_hy": dW_hy, "b_y": db_y}
-        grads |= {"dh": run_first(dh), "dc": run_first(dc)}
-        return LSTMGradients(**(grads if runs else {k: v[0] for k, v in grads.items()}))
+        return self._gradients(grad, readout, dh=dh, dc=dc)
 
     # -- Jacobians ----------------------------------------------------------------------
 
@@ -350,9 +278,9 @@ class LSTM(GatedCell):
     def cell_path_log_gains(self, trace: LSTMTrace, t: int | None = None) -> np.ndarray:
         r"""Log of the cell path over k steps, :math:`\sum_{s=t-k+1}^{t} \log f_s`, per unit.
 
-        The diagonal of :math:`\prod_s \operatorname{diag}(f_s)`, computed from the
-        pre-activations as :math:`\log\sigma(a^f_s)`, so a gate closed to below the smallest
-        float64 still has a finite logarithm. Its largest entry is the log 2-norm.
+        The diagonal of :math:`\prod_s \operatorname{diag}(f_s)`, computed as
+        :math:`\log\sigma(a^f_s)`, finite even where :math:`f_s` underflows. Its largest entry
+        is the log 2-norm.
 
         Parameters
         ----------
@@ -365,7 +293,7 @@ class LSTM(GatedCell):
         ndarray, shape (t + 1, B, n)
             Entry ``[k, b, j]``; ``[0]`` is zero.
         """
-        return self._gate_log_gains(trace, t, GATES.index("f"), "cell_path_log_gains")
+        return self._gate_log_gains(trace, t, "f", "cell_path_log_gains")
 
     def step_jacobians(self, trace: LSTMTrace) -> np.ndarray:
         r"""Full one-step Jacobians of the state :math:`(h_t, c_t)`.
@@ -390,19 +318,10 @@ class LSTM(GatedCell):
 
         where :math:`W^i_h, W^f_h, W^g_h, W^o_h` are the blocks of :math:`W_h`
         (:eq:`gated-lstm-jacobian` of :doc:`/gated`). The bottom-right block is the cell path
-        (:meth:`cell_path_jacobians`); everything else goes through the gates.
-
-        The row vector of the *partial* adjoints :math:`\bar h_t` and
-        :math:`\partial\mathcal L/\partial c_t|_{h_t}`, multiplied on the right by this
-        Jacobian, gives the one of step t - 1. For a loss at step T only,
-
-        .. math::
-
-            \left.\frac{\partial\mathcal L}{\partial c_t}\right|_{h_t}
-            = \bar c_t - \bar h_t \odot o_t \odot (1 - \tanh^2 c_t)
-            \quad (t \ge 1),
-
-        and the two adjoints coincide at t = 0. Takes one network (``net.run(r)``).
+        (:meth:`cell_path_jacobians`); everything else goes through the gates. For a loss at
+        step T only, the row :math:`(\bar h_t, \bar c_t - \bar h_t \odot K_t)` (the second
+        entry is :math:`\partial\mathcal L/\partial c_t` with :math:`h_t` held fixed) times
+        this Jacobian gives that row at step t - 1.
 
         Returns
         -------

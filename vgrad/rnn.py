@@ -5,20 +5,12 @@ r"""A vanilla recurrent network with backpropagation through time.
     h_t = \phi(W_{xh} x_t + W_{hh} h_{t-1} + b_h), \qquad y_t = W_{hy} h_t + b_y .
 
 :meth:`RNN.backward` returns every parameter gradient *and* the total loss gradient
-:math:`\partial\mathcal L/\partial h_t` for every step, because the decay of that sequence is what
-the site is about (:eq:`rnn-bptt` of :doc:`/unrolled_rnn`, :eq:`sw-outer` of
-:doc:`/shared_weights`). The one-step Jacobian :math:`J_t = \partial h_t / \partial h_{t-1}
-= \operatorname{diag}(\phi'(a_t))\, W_{hh}` (:eq:`rnn-step-jacobian`) and its products
-(:eq:`sw-product`) are available directly, with their norms computed in log space so that
-exploding regimes stay finite (:doc:`/eigenvalues`). Gradients of the loss are row vectors,
-as on :doc:`/notation`:
-:math:`\partial\mathcal L/\partial h_{t-1} = \partial\mathcal L_{t-1}/\partial h_{t-1}
-+ \partial\mathcal L/\partial h_t \, J_t`.
-
-Many networks at once: :meth:`RNN.stack` gives every parameter a leading run axis R, and the
-same :meth:`RNN.forward` and :meth:`RNN.backward` then run R networks with one batched
-product per step (how :func:`vgrad.train_many` trains 32 seeds). The Jacobian methods take
-one network (``net.run(r)``).
+:math:`\partial\mathcal L/\partial h_t` at every step, whose decay the site is about
+(:eq:`rnn-bptt` of :doc:`/unrolled_rnn`, :eq:`sw-outer` of :doc:`/shared_weights`). The
+one-step Jacobian :math:`J_t = \operatorname{diag}(\phi'(a_t))\, W_{hh}`
+(:eq:`rnn-step-jacobian`) and its products (:eq:`sw-product`) are available directly, their
+norms in log space so that exploding regimes stay finite (:doc:`/eigenvalues`). Gradients of
+the loss are row vectors (:doc:`/notation`).
 """
 
 from __future__ import annotations
@@ -34,6 +26,7 @@ from ._cells import (
     TraceBase,
     check_sequence,
     check_step,
+    check_weights,
     initial_state,
     merge_steps,
     steps_first,
@@ -50,25 +43,21 @@ PARAMS = ("W_xh", "W_hh", "b_h", "W_hy", "b_y")
 
 @dataclass(frozen=True)
 class RNNTrace(TraceBase):
-    """Everything the forward pass computed, kept for the backward pass.
-
-    With a run axis (:meth:`RNN.stack`) every array has a leading axis R (``xs`` too,
-    unless the runs share one batch).
+    r"""Everything the forward pass computed, kept for the backward pass (with a leading run
+    axis R for a stacked network, :meth:`RNN.stack`).
 
     Attributes
     ----------
     xs : ndarray, shape (T, B, d)
-        The inputs :math:`x_1, \\dots, x_T`.
+        The inputs :math:`x_1, \dots, x_T`.
     h : ndarray, shape (T + 1, B, n)
-        Hidden states; ``h[0]`` is :math:`h_0` and ``h[t]`` is :math:`h_t`.
+        Hidden states; ``h[t]`` is :math:`h_t`, ``h[0]`` the initial state.
     a : ndarray, shape (T, B, n)
-        Pre-activations; ``a[t - 1]`` is :math:`a_t = W_{xh} x_t + W_{hh} h_{t-1} + b_h`.
+        Pre-activations; ``a[t - 1]`` is :math:`a_t`.
     y : ndarray, shape (T, B, m)
         Outputs; ``y[t - 1]`` is :math:`y_t`.
     """
 
-    xs: np.ndarray
-    h: np.ndarray
     a: np.ndarray
     y: np.ndarray
 
@@ -82,8 +71,8 @@ class RNNGradients(GradientsBase):
     W_xh, W_hh, b_h, W_hy, b_y : ndarray
         :math:`\partial\mathcal L/\partial \theta`, same shapes as the parameters.
     dh : ndarray, shape (T + 1, B, n)
-        ``dh[t]`` is the *total* derivative :math:`\partial\mathcal L/\partial h_t` for
-        :math:`t = 0, \dots, T`, through every path (the output at step t and all later steps).
+        ``dh[t]`` is the *total* derivative :math:`\partial\mathcal L/\partial h_t`, through
+        every path (the output at step t and all later steps).
     """
 
     W_xh: np.ndarray
@@ -104,11 +93,14 @@ class RNN(Cell):
         a_t = W_{xh} x_t + W_{hh} h_{t-1} + b_h, \quad h_t = \phi(a_t), \quad
         y_t = W_{hy} h_t + b_y .
 
+    Every parameter may carry a leading run axis R, the same for all: the network is then R
+    networks, run as one (:meth:`stack`). The parameters are copied to float64 arrays, plain
+    attributes that a training loop may update in place.
+
     Parameters
     ----------
     W_xh : ndarray, shape (n, d)
-        Input-to-hidden weights. Every parameter may carry a leading run axis R, the same
-        for all (:meth:`stack`): the network is then R networks, run as one.
+        Input-to-hidden weights.
     W_hh : ndarray, shape (n, n)
         Hidden-to-hidden weights, shared by every step (:doc:`/shared_weights`).
     b_h : ndarray, shape (n,)
@@ -119,11 +111,6 @@ class RNN(Cell):
         Output bias.
     activation : str or Activation, default "tanh"
         :math:`\phi`: ``"identity"``, ``"sigmoid"``, ``"tanh"`` or ``"relu"``.
-
-    Notes
-    -----
-    The parameters are copied to float64 arrays; they are plain attributes, so a training
-    loop may update them in place.
     """
 
     PARAMS = PARAMS
@@ -138,20 +125,9 @@ class RNN(Cell):
         b_y: np.ndarray,
         activation: str | Activation = "tanh",
     ) -> None:
-        W_hh = as_float_array(W_hh, "W_hh", ndim=(2, 3))
-        *runs, n, n2 = W_hh.shape
-        if n != n2:
-            raise ValueError(
-                f"W_hh must be square with shape (n, n) or (R, n, n), got {W_hh.shape}"
-            )
-        W_xh = as_float_array(W_xh, "W_xh", shape=(*runs, n, None))
-        W_hy = as_float_array(W_hy, "W_hy", shape=(*runs, None, n))
-        m = W_hy.shape[-2]
-        self.W_xh = W_xh.copy()
-        self.W_hh = W_hh.copy()
-        self.b_h = as_float_array(b_h, "b_h", shape=(*runs, n)).copy()
-        self.W_hy = W_hy.copy()
-        self.b_y = as_float_array(b_y, "b_y", shape=(*runs, m)).copy()
+        self.W_xh, self.W_hh, self.b_h, self.W_hy, self.b_y = check_weights(
+            W_xh, W_hh, b_h, W_hy, b_y, PARAMS, 1
+        )
         self.activation = get_activation(activation)
 
     # -- construction -------------------------------------------------------------------
@@ -177,11 +153,11 @@ class RNN(Cell):
         ``input_scale`` :math:`/\sqrt{d}`, :math:`W_{hy}` entries :math:`\mathcal N(0, 1/n)`;
         biases are zero.
         """
-        d, n, m = check_sizes(d, n, m)
-        rng = check_rng(rng)
-        input_scale = check_real(input_scale, "input_scale", nonnegative=True)
-        W_hh = random_matrix(n, rng, rho=rho, sigma_max=sigma_max)
-        return cls._with_recurrent(W_hh, d, m, rng, activation, input_scale)
+
+        def W_hh(n: int, rng: np.random.Generator) -> np.ndarray:
+            return random_matrix(n, rng, rho=rho, sigma_max=sigma_max)
+
+        return cls._with_recurrent(d, n, m, rng, W_hh, 1.0, activation, input_scale)
 
     @classmethod
     def orthogonal(
@@ -199,11 +175,7 @@ class RNN(Cell):
 
         See :func:`RNN.random` for the other parameters.
         """
-        d, n, m = check_sizes(d, n, m)
-        rng = check_rng(rng)
-        gain = check_real(gain, "gain")
-        input_scale = check_real(input_scale, "input_scale", nonnegative=True)
-        return cls._with_recurrent(gain * orthogonal(n, rng), d, m, rng, activation, input_scale)
+        return cls._with_recurrent(d, n, m, rng, orthogonal, gain, activation, input_scale)
 
     @classmethod
     def identity(
@@ -218,15 +190,19 @@ class RNN(Cell):
         input_scale: float = 1.0,
     ) -> RNN:
         r"""Network with :math:`W_{hh} = g\,I` (with ReLU: the IRNN of Le, Jaitly & Hinton 2015)."""
+        return cls._with_recurrent(
+            d, n, m, rng, lambda n, rng: np.eye(n), gain, activation, input_scale
+        )
+
+    @classmethod
+    def _with_recurrent(cls, d, n, m, rng, W_hh, gain, activation, input_scale) -> RNN:
+        """The network with :math:`W_{hh}` = ``gain * W_hh(n, rng)``, the rest as in
+        :meth:`random`."""
         d, n, m = check_sizes(d, n, m)
         rng = check_rng(rng)
         gain = check_real(gain, "gain")
         input_scale = check_real(input_scale, "input_scale", nonnegative=True)
-        return cls._with_recurrent(gain * np.eye(n), d, m, rng, activation, input_scale)
-
-    @classmethod
-    def _with_recurrent(cls, W_hh, d, m, rng, activation, input_scale) -> RNN:
-        n = W_hh.shape[0]
+        W_hh = gain * W_hh(n, rng)
         W_xh = rng.standard_normal((n, d)) * (input_scale / np.sqrt(d))
         W_hy = rng.standard_normal((m, n)) / np.sqrt(n)
         return cls(W_xh, W_hh, np.zeros(n), W_hy, np.zeros(m), activation=activation)
@@ -244,25 +220,23 @@ class RNN(Cell):
 
         Parameters
         ----------
-        xs : ndarray, shape (T, B, d), or (R, T, B, d) for a network with a run axis
+        xs : ndarray, shape (T, B, d), or (R, T, B, d) with a run axis
             Inputs, time first; R runs may also share one (T, B, d) batch.
         h0 : ndarray, shape (B, n) or (n,), or (R, B, n) with a run axis, optional
             Initial state (zeros by default); a vector is broadcast over the batch.
         work : dict, optional
-            Arrays the caller keeps between calls (a training loop): the trace is written
-            into them, overwriting the trace of the previous call.
+            Arrays a training loop keeps between calls: the trace is written into them,
+            overwriting the previous call's.
 
         Returns
         -------
         RNNTrace
-            ``h`` (..., T + 1, B, n), ``a`` (..., T, B, n), ``y`` (..., T, B, m).
 
         Raises
         ------
         FloatingPointError
-            If the hidden state of one network overflows float64 (an exploding forward
-            pass). With a run axis nothing is raised: a run whose state overflows has
-            non-finite entries in its own slice, and the caller decides what to do.
+            If the state of one network overflows float64. With a run axis a run that
+            overflows has non-finite entries in its own slice, and nothing is raised.
         """
         runs, (d, n, m) = self.W_hh.shape[:-2], self.sizes
         xs = check_sequence(xs, d, runs)
@@ -309,19 +283,18 @@ class RNN(Cell):
         truncate: int | None = None,
         work: Work | None = None,
     ) -> RNNGradients:
-        r"""Backpropagation through time, :eq:`rnn-bptt` of :doc:`/unrolled_rnn` with gradients
-        as row vectors (:doc:`/notation`): from t = T down,
+        r"""Backpropagation through time (:eq:`rnn-bptt` of :doc:`/unrolled_rnn`), from t = T
+        down,
 
         .. math::
 
             \frac{\partial\mathcal L}{\partial h_t}
             = \frac{\partial\mathcal L_t}{\partial y_t} W_{hy} + \delta_{t+1} W_{hh},
-            \qquad
-            \delta_t = \frac{\partial\mathcal L}{\partial a_t}
-            = \frac{\partial\mathcal L}{\partial h_t} \operatorname{diag}(\phi'(a_t));
+            \qquad \delta_t = \frac{\partial\mathcal L}{\partial h_t}
+            \operatorname{diag}(\phi'(a_t)),
 
         then :math:`\partial\mathcal L/\partial W_{hh} = \sum_t \delta_t^\top h_{t-1}^\top`
-        (:eq:`sw-outer`), and the others, one product each.
+        (:eq:`sw-outer`) and the others, one product each.
 
         Parameters
         ----------
@@ -331,22 +304,14 @@ class RNN(Cell):
             :math:`\partial\mathcal L/\partial y_t`, zero where a step has no loss.
         truncate : int, optional
             Truncated BPTT: each loss term goes back through at most ``truncate`` steps
-            (1: no recurrent path; >= T: exact). ``dh[t]`` is then the truncated gradient.
+            (1: no recurrent path; >= T: exact); ``dh`` is then the truncated gradient.
         work : dict, optional
             As in :meth:`forward` (``dh`` is overwritten by the next call).
-
-        Returns
-        -------
-        RNNGradients
         """
         T, B, n = self._check_trace(trace)
         runs, m = self.W_hh.shape[:-2], self.W_hy.shape[-2]
         dL_dy = as_float_array(dL_dy, "dL_dy", shape=(*runs, T, B, m), finite=not runs)
-        delta = work_array(work, "delta", trace.a.shape)  # phi'(a_t), then delta_t in place
-        if self.activation == ACTIVATIONS["tanh"]:  # tanh'(a) = 1 - tanh(a)^2 = 1 - h^2
-            np.subtract(1.0, np.square(trace.h[..., 1:, :, :], out=delta), out=delta)
-        else:
-            delta[...] = self.activation.df(trace.a)
+        delta = self._slopes(trace, work)  # phi'(a_t), then delta_t in place
         dh = work_array(work, "dh", trace.h.shape)
         dh[..., 0, :, :] = 0.0  # h_0 has no output; the direct paths y_t -> h_t, all t at once:
         np.matmul(merge_steps(dL_dy), self.W_hy, out=merge_steps(dh[..., 1:, :, :]))
@@ -369,6 +334,15 @@ class RNN(Cell):
             b_y=ones @ G,
             dh=dh,
         )
+
+    def _slopes(self, trace: RNNTrace, work: Work | None) -> np.ndarray:
+        """:math:`\\phi'(a_t)` of every step, shape (..., T, B, n); for tanh from the stored
+        states, :math:`1 - h_t^2`, in one array (a fresh one costs its page faults)."""
+        dphi = work_array(work, "delta", trace.a.shape)
+        if self.activation == ACTIVATIONS["tanh"]:
+            return np.subtract(1.0, np.square(trace.h[..., 1:, :, :], out=dphi), out=dphi)
+        dphi[...] = self.activation.df(trace.a)
+        return dphi
 
     def _bptt_truncated(
         self, dh_out: np.ndarray, dphi: np.ndarray, truncate: int
