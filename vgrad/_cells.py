@@ -20,18 +20,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ._products import check_ord, log_norms_of_products
-from ._runs import (
-    Work,
-    column_blocks,
-    columns,
-    readout,
-    readout_backward,
-    run_first,
-    state_columns,
-    time_first,
-    work_array,
-)
-from ._validate import as_float_array, check_int
+from ._runs import Work, columns, run_first, state_columns, time_first, work_array
+from ._validate import as_float_array, check_int, check_real, check_rng, check_sizes
 
 
 def check_sequence(xs: object, d: int, runs: tuple[int, ...] = ()) -> np.ndarray:
@@ -118,9 +108,9 @@ class TraceBase:
         return self.gates[..., j * n : (j + 1) * n]
 
 
-def gate(j: int, doc: str) -> property:
+def gate(j: int) -> property:
     """A trace attribute: block ``j`` (shape (T, B, n)) of the stacked ``gates``."""
-    return property(lambda trace: trace._block(j), doc=doc)
+    return property(lambda trace: trace._block(j))
 
 
 @dataclass(frozen=True)
@@ -208,12 +198,6 @@ class Cell:
             raise ValueError(
                 f"{what} takes one network, got {self!r}; take one run with net.run(r)"
             )
-
-    def _step_jacobian(self, trace: Any, s: int) -> np.ndarray:
-        """The Jacobian of step s + 1 of the state, shape (B, N, N)."""
-        raise NotImplementedError
-
-    # -- many networks as one -----------------------------------------------------------
 
     @classmethod
     def stack(cls, nets: Sequence[Any]) -> Any:
@@ -325,25 +309,22 @@ class GatedCell(Cell):
         )
 
     @classmethod
-    def _random(
-        cls,
-        d: int,
-        n: int,
-        m: int,
-        rng: np.random.Generator,
-        input_scale: float,
-        recurrent_scale: float,
-        bias: tuple[str, float],
-    ) -> Any:
-        """Gaussian weights (the scales of :meth:`vgrad.LSTM.random`), zero biases except
-        ``bias`` = (gate, value)."""
+    def _random(cls, d, n, m, rng, input_scale, recurrent_scale, gate, name, bias) -> Any:
+        """``random`` of a gated cell: Gaussian weights (the scales of
+        :meth:`vgrad.LSTM.random`), zero biases except those of ``gate``, ``bias`` (its
+        argument ``name``)."""
+        d, n, m = check_sizes(d, n, m)
+        rng = check_rng(rng)
+        bias = check_real(bias, name)
+        input_scale = check_real(input_scale, "input_scale", nonnegative=True)
+        recurrent_scale = check_real(recurrent_scale, "recurrent_scale", nonnegative=True)
         G = len(cls.GATES)
         W_x = rng.standard_normal((G * n, d)) * (input_scale / np.sqrt(d))
         W_h = rng.standard_normal((G * n, n)) * (recurrent_scale / np.sqrt(n))
         W_hy = rng.standard_normal((m, n)) / np.sqrt(n)
         b = np.zeros(G * n)
-        j = cls.GATES.index(bias[0])
-        b[j * n : (j + 1) * n] = bias[1]
+        j = cls.GATES.index(gate)
+        b[j * n : (j + 1) * n] = bias
         return cls(W_x, W_h, b, W_hy, np.zeros(m))
 
     def _forward_start(self, xs: object, h0: object, work: Work | None) -> tuple[np.ndarray, ...]:
@@ -365,8 +346,11 @@ class GatedCell(Cell):
         read-out :math:`y_t = W_{hy} h_t + b_y`, and every array as a run-first view (the
         run axis dropped for one network)."""
         runs, (_, n, m) = self.W_hy.shape[:-2], self.sizes
-        R = self.R or 1
-        y = readout(work, arrays["h"], self.W_hy.reshape(R, m, n), self.b_y.reshape(R, m))
+        R, h = self.R or 1, arrays["h"]
+        y = work_array(work, "y", (R, h.shape[0] - 1, h.shape[3], m))
+        W_hy_T = self.W_hy.reshape(R, m, n).transpose(0, 2, 1)
+        np.matmul(h[1:].transpose(0, 2, 3, 1), W_hy_T, out=y.swapaxes(0, 1))
+        y += self.b_y.reshape(R, m)[:, None, None, :]
         views = {k: run_first(v) if runs else run_first(v)[0] for k, v in arrays.items()}
         return self.TRACE(xs=xs, y=y if runs else y[0], **views)
 
@@ -384,15 +368,21 @@ class GatedCell(Cell):
         gates = time_first(trace.gates.reshape(R, T, B, G * n))
         hx = columns(work, "hx_back", trace.xs, n, R, T, h[:-1])
         dh = work_array(work, "dh", (T + 1, n, R, B))
-        dW_hy = readout_backward(dL_dy.reshape(R, T, B, m), self.W_hy.reshape(R, m, n), h, dh)
-        return h, gates, hx, dh, dW_hy
+        dL_dy = dL_dy.reshape(R, T, B, m)
+        dh[0] = 0.0
+        W_hy_T = self.W_hy.reshape(R, m, n).transpose(0, 2, 1)
+        np.matmul(W_hy_T, dL_dy.transpose(1, 0, 3, 2), out=dh[1:].transpose(0, 2, 1, 3))
+        dW_hy = np.matmul(dL_dy.swapaxes(0, 1).swapaxes(2, 3), h[1:].transpose(0, 2, 3, 1))
+        return h, gates, hx, dh, (dW_hy.sum(axis=0), dL_dy.sum(axis=(1, 2)))
 
     def _gradients(
         self, grad: np.ndarray, readout: tuple[np.ndarray, ...], **states: np.ndarray
     ) -> Any:
         """The gradients from the loop's ``grad`` (R, G n, n + d + 1), the read-out's and the
         time-first state adjoints ``states``, run first (no run axis for one network)."""
-        grads = {**column_blocks(grad, self.W_h.shape[-1]), "W_hy": readout[0], "b_y": readout[1]}
+        n = self.W_h.shape[-1]
+        grads = {"W_x": grad[..., n:-1], "W_h": grad[..., :n], "b": grad[..., -1]}
+        grads |= {"W_hy": readout[0], "b_y": readout[1]}
         grads |= {k: run_first(v) for k, v in states.items()}
         return self.GRADIENTS(**(grads if self.R else {k: v[0] for k, v in grads.items()}))
 

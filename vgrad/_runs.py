@@ -74,35 +74,3 @@ def work_array(work: Work | None, name: str, shape: tuple[int, ...]) -> np.ndarr
     if arr is None or arr.shape != shape:
         arr = work[name] = np.empty(shape)
     return arr
-
-
-def column_blocks(grad: np.ndarray, n: int) -> dict[str, np.ndarray]:
-    """The ``W_h``, ``W_x`` and ``b`` views of a gradient laid out as :func:`columns` (its
-    last axis runs over (h, x, 1))."""
-    return {"W_h": grad[..., :n], "W_x": grad[..., n:-1], "b": grad[..., -1]}
-
-
-def readout(work: Work | None, h: np.ndarray, W_hy: np.ndarray, b_y: np.ndarray) -> np.ndarray:
-    r"""The outputs :math:`y_t = W_{hy} h_t + b_y`, (R, T, B, m), of the states ``h``
-    (T + 1, n, R, B)."""
-    R, m = W_hy.shape[0], W_hy.shape[1]
-    T, B = h.shape[0] - 1, h.shape[3]
-    y = work_array(work, "y", (R, T, B, m))
-    np.matmul(h[1:].transpose(0, 2, 3, 1), W_hy.transpose(0, 2, 1), out=y.swapaxes(0, 1))
-    y += b_y[:, None, None, :]
-    return y
-
-
-def readout_backward(
-    dL_dy: np.ndarray, W_hy: np.ndarray, h: np.ndarray, dh: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    r""":func:`readout` backwards, from ``dL_dy`` (R, T, B, m): writes the direct paths
-    :math:`\delta^y_t W_{hy}` into ``dh[1:]`` ((T + 1, n, R, B)) and 0 into ``dh[0]``; returns
-    the sums over (t, b) of :math:`{\delta^y_t}^\top h_t^\top` and of :math:`\delta^y_t`."""
-    dh[0] = 0.0
-    np.matmul(
-        W_hy.transpose(0, 2, 1), dL_dy.transpose(1, 0, 3, 2), out=dh[1:].transpose(0, 2, 1, 3)
-    )
-    h_run = h[1:].transpose(0, 2, 3, 1)  # (T, R, B, n)
-    dW_hy = np.matmul(dL_dy.swapaxes(0, 1).swapaxes(2, 3), h_run).sum(axis=0)
-    return dW_hy, dL_dy.sum(axis=(1, 2))

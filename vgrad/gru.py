@@ -10,14 +10,12 @@ r"""A gated recurrent unit and backpropagation through time.
     h_t &= (1 - z_t) \odot \tilde h_t + z_t \odot h_{t-1}, \qquad y_t = W_{hy} h_t + b_y .
     \end{aligned}
 
-This is the variant of Cho et al. (2014): the reset gate multiplies the state *before* the
-recurrent weights (PyTorch and cuDNN apply it after, to :math:`W_h h_{t-1} + b_h`, and order
-the blocks (r, z, n)). The update gate :math:`z_t` weighs the old state, so the direct
-backward path :math:`h_t \to h_{t-1}` multiplies by :math:`\operatorname{diag}(z_t)` and by no
-weight matrix: :math:`z_t` near 1 plays the part of the LSTM's forget gate. Derived in
-:doc:`/gated` (equations :eq:`gated-gru` and :eq:`gated-gru-backward`). The candidate's
-weights :math:`W^{\tilde h}_x, W^{\tilde h}_h` are ``W_h_tilde`` in the code, and
-:math:`q_t = r_t \odot h_{t-1}` is the reset state they multiply.
+The variant of Cho et al. (2014): the reset gate multiplies the state *before* the recurrent
+weights (PyTorch and cuDNN apply it after, and order the blocks (r, z, n)). The direct backward
+path :math:`h_t \to h_{t-1}` multiplies by :math:`\operatorname{diag}(z_t)` and by no weight
+matrix: :math:`z_t` near 1 plays the part of the LSTM's forget gate. Derived in :doc:`/gated`
+(:eq:`gated-gru`, :eq:`gated-gru-backward`). In the code :math:`W^{\tilde h}` is
+``W_h_tilde``, and :math:`q_t = r_t \odot h_{t-1}` is the reset state it multiplies.
 """
 
 from __future__ import annotations
@@ -28,7 +26,6 @@ import numpy as np
 
 from ._cells import GatedCell, GatedGradients, TraceBase, gate
 from ._runs import Work, columns, per_run, work_array
-from ._validate import check_real, check_rng, check_sizes
 from .activations import _sigmoid_from_tanh
 
 __all__ = ["GRU", "GRUGradients", "GRUTrace"]
@@ -40,38 +37,33 @@ GATES = ("z", "r", "h_tilde")
 
 @dataclass(frozen=True)
 class GRUTrace(TraceBase):
-    r"""The forward pass's arrays, kept for the backward pass; with a run axis
-    (:meth:`GRU.stack`) each has a leading axis R, and ``trace.z[r]`` is run r's update gate.
+    r"""Everything :meth:`GRU.forward` computed, kept for :meth:`GRU.backward`, with
+    ``xs``, ``h``, ``y`` and the run axis as in :class:`vgrad.RNNTrace` (``trace.z[r]`` is
+    run r's update gate).
 
     Attributes
     ----------
-    xs : ndarray, shape (T, B, d)
-        The inputs.
-    h : ndarray, shape (T + 1, B, n)
-        Hidden states; ``h[0]`` is :math:`h_0`.
-    a : ndarray, shape (T, B, 3n)
-        Pre-activations of :math:`(z_t, r_t, \tilde h_t)` (``a[t - 1]``); the last block
-        includes :math:`W^{\tilde h}_h (r_t \odot h_{t-1})`.
-    gates : ndarray, shape (T, B, 3n)
-        :math:`(z_t, r_t, \tilde h_t)`; also as ``z``, ``r``, ``h_tilde`` (each (T, B, n)).
-    y : ndarray, shape (T, B, m)
-        Outputs :math:`y_t` (``y[t - 1]``).
+    a, gates : ndarray, shape (T, B, 3n)
+        Pre-activations and values of :math:`(z_t, r_t, \tilde h_t)` (``[t - 1]``); the gates
+        also as ``z``, ``r``, ``h_tilde``, each (T, B, n). The last block of ``a`` includes
+        :math:`W^{\tilde h}_h (r_t \odot h_{t-1})`.
     """
 
     a: np.ndarray
     gates: np.ndarray
     y: np.ndarray
 
-    z = gate(0, r"Update gate :math:`z_t`, shape (T, B, n).")
-    r = gate(1, r"Reset gate :math:`r_t`, shape (T, B, n).")
-    h_tilde = gate(2, r"Candidate state :math:`\tilde h_t`, shape (T, B, n).")
+    z, r, h_tilde = (gate(j) for j in range(3))  # the blocks of gates, each (T, B, n)
 
 
-@dataclass(frozen=True)
 class GRUGradients(GatedGradients):
-    r"""Gradients of a loss: ``W_x``, ``W_h``, ``b``, ``W_hy``, ``b_y`` (each
-    :math:`\partial\mathcal L/\partial \theta`, shaped as its parameter) and ``dh``
-    (T + 1, B, n), ``dh[t]`` the total derivative :math:`\partial\mathcal L/\partial h_t`."""
+    """Gradients of a loss with respect to the parameters and to every hidden state.
+
+    Attributes
+    ----------
+    W_x, W_h, b, W_hy, b_y, dh : ndarray
+        As in :class:`vgrad.RNNGradients`, for this cell's parameters.
+    """
 
 
 class GRU(GatedCell):
@@ -112,18 +104,12 @@ class GRU(GatedCell):
     ) -> GRU:
         r"""Random GRU: Gaussian weights, zero biases except :math:`b_z` = ``update_bias``.
 
-        Same scales as :meth:`vgrad.lstm.LSTM.random`. A positive update bias starts
-        :math:`z_t` near :math:`\sigma(b_z)`, so the direct path keeps about that fraction of
-        the gradient per step, less on average while the gate fluctuates, as for the LSTM.
+        Same scales as :meth:`vgrad.LSTM.random`. A positive update bias starts :math:`z_t` near
+        :math:`\sigma(b_z)`, the fraction of the gradient the direct path keeps per step.
         """
-        d, n, m = check_sizes(d, n, m)
-        rng = check_rng(rng)
-        update_bias = check_real(update_bias, "update_bias")
-        input_scale = check_real(input_scale, "input_scale", nonnegative=True)
-        recurrent_scale = check_real(recurrent_scale, "recurrent_scale", nonnegative=True)
-        return cls._random(d, n, m, rng, input_scale, recurrent_scale, ("z", update_bias))
-
-    # -- forward ------------------------------------------------------------------------
+        return cls._random(
+            d, n, m, rng, input_scale, recurrent_scale, "z", "update_bias", update_bias
+        )
 
     def forward(
         self, xs: np.ndarray, h0: np.ndarray | None = None, *, work: Work | None = None
@@ -163,8 +149,6 @@ class GRU(GatedCell):
                 h_t += h_tilde[t]
         a[:, : 2 * n] *= 2.0  # a_t, exactly
         return self._trace(work, xs, h=h, a=a, gates=gates)
-
-    # -- backward -----------------------------------------------------------------------
 
     def backward(
         self, trace: GRUTrace, dL_dy: np.ndarray, *, work: Work | None = None
@@ -221,17 +205,10 @@ class GRU(GatedCell):
         grad = np.concatenate([grad_zr, grad_h_tilde], axis=1)
         return self._gradients(grad, readout, dh=dh)
 
-    # -- Jacobians ----------------------------------------------------------------------
-
     def direct_path_jacobians(self, trace: GRUTrace) -> np.ndarray:
         r"""The direct path :math:`h_t \to h_{t-1}` through the update gate,
-        :math:`\operatorname{diag}(z_t)`.
-
-        Returns
-        -------
-        ndarray, shape (T, B, n)
-            The diagonals: ``[t - 1]`` is :math:`z_t` (a copy).
-        """
+        :math:`\operatorname{diag}(z_t)`: a copy of the diagonals, (T, B, n); ``[t - 1]`` is
+        :math:`z_t`."""
         self._check_trace(trace)
         return trace.z.copy()
 
@@ -279,11 +256,10 @@ class GRU(GatedCell):
 
 
 def local_slopes(gates: np.ndarray, h: np.ndarray, work: Work | None) -> np.ndarray:
-    r"""The factors of :meth:`GRU.backward` that do not depend on the recursion, every step
-    at once, time first (``gates`` (T, 3, n, R, B), ``h`` (T + 1, n, R, B)): ``D``
-    (T, 3, n, R, B), whose blocks multiply :math:`\bar h_t`, :math:`\bar q_t` and
-    :math:`\bar h_t` into :math:`\delta^z_t`, :math:`\delta^r_t` and
-    :math:`\delta^{\tilde h}_t`,
+    r"""The factors of :meth:`GRU.backward` that do not depend on the recursion, all steps at
+    once, time first (``gates`` (T, 3, n, R, B), ``h`` (T + 1, n, R, B)): ``D``
+    (T, 3, n, R, B), whose blocks turn :math:`\bar h_t, \bar q_t, \bar h_t` into
+    :math:`\delta^z_t, \delta^r_t, \delta^{\tilde h}_t`,
 
     .. math::
 

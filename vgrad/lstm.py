@@ -9,14 +9,11 @@ r"""A long short-term memory cell (with forget gate) and backpropagation through
     y_t = W_{hy} h_t + b_y .
     \end{aligned}
 
-The cell state :math:`c_t` reaches :math:`c_{t-1}` through one elementwise product, so its
-direct backward path multiplies by :math:`\operatorname{diag}(f_t)` and by no weight matrix.
-:meth:`LSTM.backward` returns the total derivatives :math:`\partial\mathcal L/\partial h_t` and
-:math:`\partial\mathcal L/\partial c_t` at every step; :meth:`LSTM.cell_path_jacobians`,
-:meth:`LSTM.step_jacobians` and :meth:`LSTM.jacobian_log_norms` separate that direct path
-from the full one-step Jacobian, which also runs through :math:`h_{t-1}` and the gates.
-Derived in :doc:`/gated` (equations :eq:`gated-lstm-gates`, :eq:`gated-lstm-cell`,
-:eq:`gated-lstm-backward`, :eq:`gated-lstm-jacobian`).
+The cell state's direct backward path :math:`c_t \to c_{t-1}` multiplies by
+:math:`\operatorname{diag}(f_t)` and by no weight matrix; :meth:`LSTM.cell_path_jacobians`
+and :meth:`LSTM.step_jacobians` separate it from the full one-step Jacobian. Derived in
+:doc:`/gated` (:eq:`gated-lstm-gates`, :eq:`gated-lstm-cell`, :eq:`gated-lstm-backward`,
+:eq:`gated-lstm-jacobian`).
 """
 
 from __future__ import annotations
@@ -27,7 +24,6 @@ import numpy as np
 
 from ._cells import GatedCell, GatedGradients, TraceBase, gate, initial_state
 from ._runs import Work, per_run, state_columns, time_first, work_array
-from ._validate import check_real, check_rng, check_sizes
 from .activations import _sigmoid_from_tanh
 
 __all__ = ["LSTM", "LSTMGradients", "LSTMTrace"]
@@ -40,21 +36,18 @@ SIGMOIDS = [0, 1, 3]  # the blocks with a sigmoid: i, f, o
 
 @dataclass(frozen=True)
 class LSTMTrace(TraceBase):
-    r"""Everything the forward pass computed, kept for the backward pass (with a leading run
-    axis R for a stacked cell, :meth:`LSTM.stack`: ``trace.f[r]`` is run r's forget gate).
+    r"""Everything :meth:`LSTM.forward` computed, kept for :meth:`LSTM.backward`.
 
     Attributes
     ----------
-    xs : ndarray, shape (T, B, d)
-        The inputs :math:`x_1, \dots, x_T`.
-    h, c : ndarray, shape (T + 1, B, n)
-        Hidden and cell states; ``h[0]``, ``c[0]`` are the initial ones.
-    a : ndarray, shape (T, B, 4n)
-        Gate pre-activations :math:`a_t` (``a[t - 1]``), blocks in the order (i, f, g, o).
-    gates : ndarray, shape (T, B, 4n)
-        :math:`(i_t, f_t, g_t, o_t)`; also as ``i``, ``f``, ``g``, ``o`` (each (T, B, n)).
-    y : ndarray, shape (T, B, m)
-        Outputs; ``y[t - 1]`` is :math:`y_t`.
+    c : ndarray, shape (T + 1, B, n)
+        Cell states; ``c[0]`` is :math:`c_0`.
+    a, gates : ndarray, shape (T, B, 4n)
+        Pre-activations :math:`a_t` and gates :math:`(i_t, f_t, g_t, o_t)` (``[t - 1]``),
+        blocks (i, f, g, o); the gates also as ``i``, ``f``, ``g``, ``o``, each (T, B, n).
+    xs, h, y : ndarray
+        As in :class:`vgrad.RNNTrace`, and so is the run axis: ``trace.f[r]`` is run r's
+        forget gate.
     """
 
     c: np.ndarray
@@ -62,10 +55,7 @@ class LSTMTrace(TraceBase):
     gates: np.ndarray
     y: np.ndarray
 
-    i = gate(0, r"Input gate :math:`i_t`, shape (T, B, n).")
-    f = gate(1, r"Forget gate :math:`f_t`, shape (T, B, n).")
-    g = gate(2, r"Candidate :math:`g_t = \tanh(a^g_t)`, shape (T, B, n).")
-    o = gate(3, r"Output gate :math:`o_t`, shape (T, B, n).")
+    i, f, g, o = (gate(j) for j in range(4))  # the blocks of gates, each (T, B, n)
 
 
 @dataclass(frozen=True)
@@ -74,15 +64,12 @@ class LSTMGradients(GatedGradients):
 
     Attributes
     ----------
-    W_x, W_h, b, W_hy, b_y : ndarray
-        :math:`\partial\mathcal L/\partial \theta`, same shapes as the parameters.
-    dh : ndarray, shape (T + 1, B, n)
-        ``dh[t]`` is the total derivative :math:`\partial\mathcal L/\partial h_t` (through
-        :math:`y_t` and through the gates of step t + 1).
+    W_x, W_h, b, W_hy, b_y, dh : ndarray
+        As in :class:`vgrad.RNNGradients`, for this cell's parameters.
     dc : ndarray, shape (T + 1, B, n)
         ``dc[t]`` is the total derivative :math:`\partial\mathcal L/\partial c_t`, through
-        :math:`c_{t+1}` and through :math:`h_t = o_t \odot \tanh(c_t)` (``dc[0]``: through
-        :math:`c_1` only; :math:`c_0` does not feed :math:`h_0`).
+        :math:`c_{t+1}` and through :math:`h_t` (``dc[0]``: :math:`c_0` does not feed
+        :math:`h_0`).
     """
 
     dc: np.ndarray
@@ -96,23 +83,16 @@ class LSTM(GatedCell):
         c_t = f_t \odot c_{t-1} + i_t \odot g_t, \quad h_t = o_t \odot \tanh(c_t), \quad
         y_t = W_{hy} h_t + b_y .
 
-    Parameters as for :class:`vgrad.RNN` (copied, with an optional run axis R), but the
-    four gates' weights are stacked in the order (i, f, g, o).
     The cell is bounded (:math:`|h_t| < 1`, :math:`|c_t| \le |c_0| + t`), so its forward pass
     cannot overflow. See :doc:`/gated`.
 
     Parameters
     ----------
-    W_x : ndarray, shape (4n, d)
-        Input weights of the four gates.
-    W_h : ndarray, shape (4n, n)
-        Recurrent weights.
-    b : ndarray, shape (4n,)
-        Gate biases; ``b[n:2n]`` is the forget-gate bias :math:`b_f`.
-    W_hy : ndarray, shape (m, n)
-        Hidden-to-output weights.
-    b_y : ndarray, shape (m,)
-        Output bias.
+    W_x, W_h, b : ndarray, shapes (4n, d), (4n, n), (4n,)
+        Input and recurrent weights and biases of the gates, blocks stacked in the order
+        (i, f, g, o); ``b[n:2n]`` is the forget-gate bias :math:`b_f`.
+    W_hy, b_y : ndarray, shapes (m, n), (m,)
+        The read-out. Every parameter may carry a leading run axis R (:meth:`stack`).
     """
 
     GATES = GATES
@@ -140,18 +120,12 @@ class LSTM(GatedCell):
             (W_x)_{jk} \sim \mathcal N(0, \mathrm{input\_scale}^2/d), \quad
             (W_{hy})_{jk} \sim \mathcal N(0, 1/n).
 
-        A positive forget bias starts the forget gates near :math:`\sigma(b_f)`, so the cell
-        path passes about that fraction of the gradient per step, less on average while the
-        gate fluctuates (:doc:`/gated`; Gers, Schmidhuber & Cummins 2000).
+        A positive forget bias starts the forget gates near :math:`\sigma(b_f)`, the fraction
+        of the gradient the cell path passes per step (:doc:`/gated`; Gers et al. 2000).
         """
-        d, n, m = check_sizes(d, n, m)
-        rng = check_rng(rng)
-        forget_bias = check_real(forget_bias, "forget_bias")
-        input_scale = check_real(input_scale, "input_scale", nonnegative=True)
-        recurrent_scale = check_real(recurrent_scale, "recurrent_scale", nonnegative=True)
-        return cls._random(d, n, m, rng, input_scale, recurrent_scale, ("f", forget_bias))
-
-    # -- forward ------------------------------------------------------------------------
+        return cls._random(
+            d, n, m, rng, input_scale, recurrent_scale, "f", "forget_bias", forget_bias
+        )
 
     def forward(
         self,
@@ -201,8 +175,6 @@ class LSTM(GatedCell):
         a[:, : 2 * n] *= 2.0  # a_t, exactly (two slices: 9x faster than indexing blocks 0, 1, 3)
         a[:, 3 * n :] *= 2.0
         return self._trace(work, xs, h=h, c=c, a=a, gates=gates)
-
-    # -- backward -----------------------------------------------------------------------
 
     def backward(
         self, trace: LSTMTrace, dL_dy: np.ndarray, *, work: Work | None = None
@@ -257,20 +229,13 @@ class LSTM(GatedCell):
         dc[0] = carry_c
         return self._gradients(grad, readout, dh=dh, dc=dc)
 
-    # -- Jacobians ----------------------------------------------------------------------
-
     def cell_path_jacobians(self, trace: LSTMTrace) -> np.ndarray:
         r"""The direct cell path, the diagonals of :math:`\partial c_t/\partial c_{t-1}`.
 
         .. math:: \frac{\partial c_t}{\partial c_{t-1}} = \operatorname{diag}(f_t)
 
-        This is the partial derivative with :math:`h_{t-1}` held fixed: the path that skips
-        the gates' dependence on the state.
-
-        Returns
-        -------
-        ndarray, shape (T, B, n)
-            The diagonals: ``[t - 1]`` is :math:`f_t` (a copy).
+        (with :math:`h_{t-1}` held fixed). Returns a copy, (T, B, n): ``[t - 1]`` is
+        :math:`f_t`.
         """
         self._check_trace(trace)
         return trace.f.copy()
@@ -278,9 +243,8 @@ class LSTM(GatedCell):
     def cell_path_log_gains(self, trace: LSTMTrace, t: int | None = None) -> np.ndarray:
         r"""Log of the cell path over k steps, :math:`\sum_{s=t-k+1}^{t} \log f_s`, per unit.
 
-        The diagonal of :math:`\prod_s \operatorname{diag}(f_s)`, computed as
-        :math:`\log\sigma(a^f_s)`, finite even where :math:`f_s` underflows. Its largest entry
-        is the log 2-norm.
+        The diagonal of :math:`\prod_s \operatorname{diag}(f_s)` (its largest entry is the log
+        2-norm), from :math:`\log\sigma(a^f_s)`: finite even where :math:`f_s` underflows.
 
         Parameters
         ----------

@@ -43,8 +43,8 @@ PARAMS = ("W_xh", "W_hh", "b_h", "W_hy", "b_y")
 
 @dataclass(frozen=True)
 class RNNTrace(TraceBase):
-    r"""Everything the forward pass computed, kept for the backward pass (with a leading run
-    axis R for a stacked network, :meth:`RNN.stack`).
+    r"""Everything the forward pass computed, kept for the backward pass; with a run axis
+    (:meth:`RNN.stack`) each array has a leading axis R (``xs`` too, unless shared).
 
     Attributes
     ----------
@@ -93,9 +93,8 @@ class RNN(Cell):
         a_t = W_{xh} x_t + W_{hh} h_{t-1} + b_h, \quad h_t = \phi(a_t), \quad
         y_t = W_{hy} h_t + b_y .
 
-    Every parameter may carry a leading run axis R, the same for all: the network is then R
-    networks, run as one (:meth:`stack`). The parameters are copied to float64 arrays, plain
-    attributes that a training loop may update in place.
+    The parameters are copied to float64 arrays, plain attributes that a training loop may
+    update in place; each may carry a leading run axis R, the same for all (:meth:`stack`).
 
     Parameters
     ----------
@@ -129,8 +128,6 @@ class RNN(Cell):
             W_xh, W_hh, b_h, W_hy, b_y, PARAMS, 1
         )
         self.activation = get_activation(activation)
-
-    # -- construction -------------------------------------------------------------------
 
     @classmethod
     def random(
@@ -210,8 +207,6 @@ class RNN(Cell):
     def _options(self) -> dict[str, Any]:
         return {"activation": self.activation}
 
-    # -- forward ------------------------------------------------------------------------
-
     def forward(
         self, xs: np.ndarray, h0: np.ndarray | None = None, *, work: Work | None = None
     ) -> RNNTrace:
@@ -272,8 +267,6 @@ class RNN(Cell):
         np.matmul(merge_steps(h[..., 1:, :, :]), self.W_hy.swapaxes(-1, -2), out=merge_steps(y))
         y += self.b_y[..., None, None, :]
         return RNNTrace(xs=xs, h=h, a=a, y=y)
-
-    # -- backward -----------------------------------------------------------------------
 
     def backward(
         self,
@@ -367,8 +360,6 @@ class RNN(Cell):
             if e.shape[0] == 0:
                 break
         return dh, delta
-
-    # -- Jacobians ----------------------------------------------------------------------
 
     def step_jacobians(self, trace: RNNTrace) -> np.ndarray:
         r"""All one-step Jacobians :math:`\partial h_t / \partial h_{t-1}`.
