@@ -194,31 +194,29 @@ class Cell:
 
     def _one_network(self, what: str) -> None:
         """Refuse a network with a run axis where ``what`` takes one network."""
-        if self.W_hy.ndim != 2:
+        if self.R is not None:
             raise ValueError(
                 f"{what} takes one network, got {self!r}; take one run with net.run(r)"
             )
 
     @classmethod
     def stack(cls, nets: Sequence[Any]) -> Any:
-        """R cells of one kind and shape as one cell with a leading run axis.
+        """R cells of one kind and shape as one cell whose parameters have a leading run axis R.
 
-        Every parameter gets shape (R, ...): ``forward`` and ``backward`` then run all R
-        networks at once, one batched product per step (how :func:`vgrad.train_many` trains
-        many seeds), and each run's numbers are those of the network alone, to rounding.
-        Every array of their traces and gradients gets the leading axis R too (``xs`` too,
-        unless the runs share one batch). The members must share their shape and their
-        options (the RNN's activation).
+        ``forward`` and ``backward`` then run all R networks at once, one batched product per
+        step (how :func:`vgrad.train_many` trains many seeds), each run's numbers those of the
+        network alone, to rounding; every array of their traces and gradients has the leading
+        axis R too (``xs`` too, unless the runs share one batch).
 
         Parameters
         ----------
         nets : sequence of cells of this class
-            The members (copied), each without a run axis.
+            The members (copied), without a run axis, of one shape and activation.
 
         Returns
         -------
         Cell
-            A cell of the same class with a run axis; ``run(r)`` is member r again.
+            ``run(r)`` is member r again.
         """
         name = cls.__name__
         if isinstance(nets, Cell) or not isinstance(nets, Sequence) or len(nets) == 0:
@@ -252,6 +250,7 @@ class Cell:
             setattr(self, k, p[runs])
 
     def _runs_only(self, what: str) -> None:
+        """Refuse a network without a run axis where ``what`` needs one."""
         if self.R is None:
             name = type(self).__name__
             raise ValueError(f"{what} needs a network with a run axis ({name}.stack), got {self!r}")
@@ -261,9 +260,7 @@ class Cell:
     ) -> np.ndarray:
         r"""Log-norms of the products :math:`J_t J_{t-1} \cdots J_{t-k+1}` of the one-step
         Jacobians of the state (:math:`h_t`, or :math:`(h_t, c_t)` for the LSTM), for every
-        lag k = 0..t.
-
-        Renormalised after every factor, so nothing over- or underflows
+        lag k = 0..t, renormalised after every factor so that nothing over- or underflows
         (:func:`vgrad.spectral.power_norms`; :doc:`/eigenvalues`).
 
         Parameters

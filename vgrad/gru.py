@@ -213,18 +213,15 @@ class GRU(GatedCell):
         return trace.z.copy()
 
     def direct_path_log_gains(self, trace: GRUTrace, t: int | None = None) -> np.ndarray:
-        r"""Log of the direct path over k steps, :math:`\sum_{s=t-k+1}^{t} \log z_s`, per unit.
-
-        Computed as :math:`\log\sigma(a^z_s)`, finite even where :math:`z_s` underflows.
-
-        Returns
-        -------
-        ndarray, shape (t + 1, B, n)
+        r"""Log of the direct path over k = 0..t steps, :math:`\sum_{s=t-k+1}^{t} \log z_s`, per
+        unit, shape (t + 1, B, n), as :meth:`vgrad.LSTM.cell_path_log_gains` for :math:`f_s`.
         """
         return self._gate_log_gains(trace, t, "z", "direct_path_log_gains")
 
     def step_jacobians(self, trace: GRUTrace) -> np.ndarray:
-        r"""All one-step Jacobians :math:`\partial h_t/\partial h_{t-1}`.
+        r"""All one-step Jacobians :math:`J_t = \partial h_t/\partial h_{t-1}`, shape (T, B, n, n),
+        ``[t - 1]`` is :math:`J_t`; the first term is the direct path
+        (:meth:`direct_path_jacobians`):
 
         .. math::
 
@@ -233,13 +230,6 @@ class GRU(GatedCell):
               + \operatorname{diag}\big((1 - z_t) \odot (1 - \tilde h_t^2)\big)\,
                 W^{\tilde h}_h \big(\operatorname{diag}(r_t)
                 + \operatorname{diag}(h_{t-1} \odot \sigma'(a^r_t)) W^r_h\big).
-
-        The first term is the direct path (:meth:`direct_path_jacobians`).
-
-        Returns
-        -------
-        ndarray, shape (T, B, n, n)
-            ``[t - 1]`` is :math:`J_t`.
         """
         return super().step_jacobians(trace)
 

@@ -197,8 +197,7 @@ class LSTM(GatedCell):
         Parameters
         ----------
         trace, dL_dy, work
-            As in :meth:`vgrad.RNN.backward` (``dh`` and ``dc`` are overwritten by the next
-            call).
+            As in :meth:`vgrad.RNN.backward`.
 
         Returns
         -------
@@ -241,10 +240,9 @@ class LSTM(GatedCell):
         return trace.f.copy()
 
     def cell_path_log_gains(self, trace: LSTMTrace, t: int | None = None) -> np.ndarray:
-        r"""Log of the cell path over k steps, :math:`\sum_{s=t-k+1}^{t} \log f_s`, per unit.
-
-        The diagonal of :math:`\prod_s \operatorname{diag}(f_s)` (its largest entry is the log
-        2-norm), from :math:`\log\sigma(a^f_s)`: finite even where :math:`f_s` underflows.
+        r"""Log of the cell path over k = 0..t steps, :math:`\sum_{s=t-k+1}^{t} \log f_s`, per
+        unit: the diagonal of :math:`\prod_s \operatorname{diag}(f_s)` (its largest entry is
+        the log 2-norm), from :math:`\log\sigma(a^f_s)`, finite where :math:`f_s` underflows.
 
         Parameters
         ----------
@@ -260,7 +258,9 @@ class LSTM(GatedCell):
         return self._gate_log_gains(trace, t, "f", "cell_path_log_gains")
 
     def step_jacobians(self, trace: LSTMTrace) -> np.ndarray:
-        r"""Full one-step Jacobians of the state :math:`(h_t, c_t)`.
+        r"""Full one-step Jacobians of the state :math:`(h_t, c_t)`, shape (T, B, 2n, 2n), rows
+        and columns ordered (h, c); ``[t - 1]`` is step t (:eq:`gated-lstm-jacobian` of
+        :doc:`/gated`):
 
         .. math::
 
@@ -270,27 +270,16 @@ class LSTM(GatedCell):
               C_t & F_t
             \end{pmatrix},
 
-        with :math:`F_t = \operatorname{diag}(f_t)`, the diagonal matrix
-        :math:`K_t = \partial h_t/\partial c_t` of :func:`local_slopes` and
-
-        .. math::
-
             C_t = \frac{\partial c_t}{\partial h_{t-1}} =
             \operatorname{diag}(c_{t-1} \odot \sigma'(a^f_t)) W^f_h
             + \operatorname{diag}(g_t \odot \sigma'(a^i_t)) W^i_h
             + \operatorname{diag}(i_t \odot (1 - g_t^2)) W^g_h,
 
-        where :math:`W^i_h, W^f_h, W^g_h, W^o_h` are the blocks of :math:`W_h`
-        (:eq:`gated-lstm-jacobian` of :doc:`/gated`). The bottom-right block is the cell path
-        (:meth:`cell_path_jacobians`); everything else goes through the gates. For a loss at
-        step T only, the row :math:`(\bar h_t, \bar c_t - \bar h_t \odot K_t)` (the second
-        entry is :math:`\partial\mathcal L/\partial c_t` with :math:`h_t` held fixed) times
-        this Jacobian gives that row at step t - 1.
-
-        Returns
-        -------
-        ndarray, shape (T, B, 2n, 2n)
-            ``[t - 1]`` is the Jacobian of step t; rows and columns ordered (h, c).
+        with :math:`F_t = \operatorname{diag}(f_t)` (the cell path,
+        :meth:`cell_path_jacobians`), :math:`K_t = \partial h_t/\partial c_t` of
+        :func:`local_slopes` and the blocks :math:`W^i_h, W^f_h, W^g_h, W^o_h` of :math:`W_h`.
+        For a loss at step T only, the row :math:`(\bar h_t, \bar c_t - \bar h_t \odot K_t)`
+        times this Jacobian gives that row at step t - 1.
         """
         return super().step_jacobians(trace)
 

@@ -6,11 +6,9 @@ r"""A vanilla recurrent network with backpropagation through time.
 
 :meth:`RNN.backward` returns every parameter gradient *and* the total loss gradient
 :math:`\partial\mathcal L/\partial h_t` at every step, whose decay the site is about
-(:eq:`rnn-bptt` of :doc:`/unrolled_rnn`, :eq:`sw-outer` of :doc:`/shared_weights`). The
-one-step Jacobian :math:`J_t = \operatorname{diag}(\phi'(a_t))\, W_{hh}`
-(:eq:`rnn-step-jacobian`) and its products (:eq:`sw-product`) are available directly, their
-norms in log space so that exploding regimes stay finite (:doc:`/eigenvalues`). Gradients of
-the loss are row vectors (:doc:`/notation`).
+(:doc:`/unrolled_rnn`, :doc:`/shared_weights`); the one-step Jacobians and their products'
+log-norms are methods (:doc:`/eigenvalues`). Gradients of the loss are row vectors
+(:doc:`/notation`).
 """
 
 from __future__ import annotations
@@ -98,16 +96,10 @@ class RNN(Cell):
 
     Parameters
     ----------
-    W_xh : ndarray, shape (n, d)
-        Input-to-hidden weights.
-    W_hh : ndarray, shape (n, n)
-        Hidden-to-hidden weights, shared by every step (:doc:`/shared_weights`).
-    b_h : ndarray, shape (n,)
-        Hidden bias.
-    W_hy : ndarray, shape (m, n)
-        Hidden-to-output weights.
-    b_y : ndarray, shape (m,)
-        Output bias.
+    W_xh, W_hh, b_h : ndarray, shapes (n, d), (n, n), (n,)
+        Input and recurrent weights (shared by every step, :doc:`/shared_weights`), bias.
+    W_hy, b_y : ndarray, shapes (m, n), (m,)
+        The read-out.
     activation : str or Activation, default "tanh"
         :math:`\phi`: ``"identity"``, ``"sigmoid"``, ``"tanh"`` or ``"relu"``.
     """
@@ -215,13 +207,12 @@ class RNN(Cell):
 
         Parameters
         ----------
-        xs : ndarray, shape (T, B, d), or (R, T, B, d) with a run axis
-            Inputs, time first; R runs may also share one (T, B, d) batch.
-        h0 : ndarray, shape (B, n) or (n,), or (R, B, n) with a run axis, optional
-            Initial state (zeros by default); a vector is broadcast over the batch.
+        xs : ndarray, shape (T, B, d), or (R, T, B, d) with a run axis (or shared by the runs)
+            Inputs, time first.
+        h0 : ndarray, shape (B, n) or (n,), or (R, B, n), optional
+            Initial state (zeros by default).
         work : dict, optional
-            Arrays a training loop keeps between calls: the trace is written into them,
-            overwriting the previous call's.
+            Arrays a training loop keeps between calls; the trace overwrites the last one.
 
         Returns
         -------
@@ -230,8 +221,8 @@ class RNN(Cell):
         Raises
         ------
         FloatingPointError
-            If the state of one network overflows float64. With a run axis a run that
-            overflows has non-finite entries in its own slice, and nothing is raised.
+            If the state of one network overflows (with a run axis: never; the run's slice
+            holds non-finite numbers).
         """
         runs, (d, n, m) = self.W_hh.shape[:-2], self.sizes
         xs = check_sequence(xs, d, runs)
@@ -276,15 +267,13 @@ class RNN(Cell):
         truncate: int | None = None,
         work: Work | None = None,
     ) -> RNNGradients:
-        r"""Backpropagation through time (:eq:`rnn-bptt` of :doc:`/unrolled_rnn`), from t = T
-        down,
+        r"""Backpropagation through time (:eq:`rnn-bptt` of :doc:`/unrolled_rnn`), t = T down:
 
         .. math::
 
-            \frac{\partial\mathcal L}{\partial h_t}
-            = \frac{\partial\mathcal L_t}{\partial y_t} W_{hy} + \delta_{t+1} W_{hh},
-            \qquad \delta_t = \frac{\partial\mathcal L}{\partial h_t}
-            \operatorname{diag}(\phi'(a_t)),
+            \frac{\partial\mathcal L}{\partial h_t} = \frac{\partial\mathcal L_t}{\partial y_t}
+            W_{hy} + \delta_{t+1} W_{hh}, \qquad
+            \delta_t = \frac{\partial\mathcal L}{\partial h_t} \operatorname{diag}(\phi'(a_t)),
 
         then :math:`\partial\mathcal L/\partial W_{hh} = \sum_t \delta_t^\top h_{t-1}^\top`
         (:eq:`sw-outer`) and the others, one product each.
@@ -296,13 +285,15 @@ class RNN(Cell):
         dL_dy : ndarray, shape (..., T, B, m)
             :math:`\partial\mathcal L/\partial y_t`, zero where a step has no loss.
         truncate : int, optional
-            Truncated BPTT: each loss term goes back through at most ``truncate`` steps
-            (1: no recurrent path; >= T: exact); ``dh`` is then the truncated gradient.
+            Truncated BPTT: each loss term goes back at most ``truncate`` steps (1: none).
         work : dict, optional
-            As in :meth:`forward` (``dh`` is overwritten by the next call).
+            As in :meth:`forward`.
+
+        Returns
+        -------
+        RNNGradients
         """
-        T, B, n = self._check_trace(trace)
-        runs, m = self.W_hh.shape[:-2], self.W_hy.shape[-2]
+        (T, B, n), runs, m = self._check_trace(trace), self.W_hh.shape[:-2], self.W_hy.shape[-2]
         dL_dy = as_float_array(dL_dy, "dL_dy", shape=(*runs, T, B, m), finite=not runs)
         delta = self._slopes(trace, work)  # phi'(a_t), then delta_t in place
         dh = work_array(work, "dh", trace.h.shape)
@@ -347,7 +338,7 @@ class RNN(Cell):
         delta = np.zeros_like(dphi)
         dhs, deltas, dphis = steps_first(dh), steps_first(delta), steps_first(dphi)
         e = steps_first(dh_out)
-        for j in range(truncate):
+        for j in range(truncate):  # truncate < T: e never runs out of steps
             width = T - j
             dhs[1 : width + 1] += e
             step = e * dphis[:width]
@@ -357,22 +348,12 @@ class RNN(Cell):
             back = step @ self.W_hh
             dhs[0] += back[0]
             e = back[1:]
-            if e.shape[0] == 0:
-                break
         return dh, delta
 
     def step_jacobians(self, trace: RNNTrace) -> np.ndarray:
-        r"""All one-step Jacobians :math:`\partial h_t / \partial h_{t-1}`.
-
-        .. math:: J_t = \operatorname{diag}(\phi'(a_t))\, W_{hh}
-
-        (:eq:`rnn-step-jacobian` of :doc:`/unrolled_rnn`).
-
-        Returns
-        -------
-        ndarray, shape (T, B, n, n)
-            ``J[t - 1]`` is :math:`J_t`.
-        """
+        r"""All one-step Jacobians :math:`J_t = \partial h_t / \partial h_{t-1}
+        = \operatorname{diag}(\phi'(a_t))\, W_{hh}` (:eq:`rnn-step-jacobian` of
+        :doc:`/unrolled_rnn`), shape (T, B, n, n); ``J[t - 1]`` is :math:`J_t`."""
         self._one_network("step_jacobians")
         self._check_trace(trace)
         return self.activation.df(trace.a)[..., :, None] * self.W_hh
@@ -381,16 +362,8 @@ class RNN(Cell):
         r"""The product :math:`\partial h_t / \partial h_{t-k} = J_t J_{t-1} \cdots J_{t-k+1}`.
 
         :eq:`sw-product` of :doc:`/shared_weights`; with the identity activation this is
-        exactly :math:`W_{hh}^k` (:eq:`sw-power`).
-
-        Returns
-        -------
-        ndarray, shape (B, n, n)
-
-        Raises
-        ------
-        FloatingPointError
-            If the product overflows; use :meth:`jacobian_log_norms` in that regime.
+        exactly :math:`W_{hh}^k` (:eq:`sw-power`). Shape (B, n, n); raises
+        FloatingPointError if it overflows (use :meth:`jacobian_log_norms` there).
         """
         self._one_network("jacobian_product")
         t = check_step(check_int(t, "t", minimum=0), self._check_trace(trace)[0])
