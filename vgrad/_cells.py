@@ -63,9 +63,8 @@ def merge_steps(x: np.ndarray) -> np.ndarray:
 def check_weights(
     W_x: object, W_h: object, b: object, W_hy: object, b_y: object, names: Sequence[str], G: int
 ) -> tuple[np.ndarray, ...]:
-    """Validate the input weights (G n, d), recurrent weights (G n, n), bias (G n,) and the
-    read-out ``W_hy`` (m, n), ``b_y`` (m,) of a cell with G blocks, named ``names``, each with
-    the same optional leading run axis R; return float64 copies."""
+    """Validate the input (G n, d) and recurrent (G n, n) weights, bias (G n,), ``W_hy`` (m, n)
+    and ``b_y`` (m,) of a cell of G blocks (names ``names``, one run axis); copy to float64."""
     W_h = as_float_array(W_h, names[1], ndim=(2, 3))
     *runs, rows, n = W_h.shape
     if n == 0 or rows != G * n:
@@ -325,9 +324,8 @@ class GatedCell(Cell):
         return cls(W_x, W_h, b, W_hy, np.zeros(m))
 
     def _forward_start(self, xs: object, h0: object, work: Work | None) -> tuple[np.ndarray, ...]:
-        """Check ``xs``; return it, the columns ``hx`` (T + 1, n + d + 1, R, B) with column t
-        (h_t, x_{t+1}, 1) and h_0 filled in, the weights (W_h, W_x, b) side by side
-        (R, G n, n + d + 1), and ``a``, ``gates`` (T, G n, R, B), R = 1 for one network."""
+        """Check ``xs``; return it, the columns ``hx`` (column t: (h_t, x_{t+1}, 1), h_0 filled
+        in), the weights (W_h, W_x, b) side by side (R, G n, n + d + 1), ``a`` and ``gates``."""
         runs, (d, n, _) = self.W_h.shape[:-2], self.sizes
         xs = check_sequence(xs, d, runs)
         T, B = xs.shape[-3:-1]
@@ -339,9 +337,8 @@ class GatedCell(Cell):
         return xs, hx, W, a, work_array(work, "gates", (T, G * n, R, B))
 
     def _trace(self, work: Work | None, xs: np.ndarray, **arrays: np.ndarray) -> Any:
-        """The trace of a forward pass from the loop's time-first arrays (``h`` among them): the
-        read-out :math:`y_t = W_{hy} h_t + b_y`, and every array as a run-first view (the
-        run axis dropped for one network)."""
+        """The trace, from the loop's time-first ``arrays``: the read-out
+        :math:`y_t = W_{hy} h_t + b_y` and every array as a run-first view."""
         runs, (_, n, m) = self.W_hy.shape[:-2], self.sizes
         R, h = self.R or 1, arrays["h"]
         y = work_array(work, "y", (R, h.shape[0] - 1, h.shape[3], m))
@@ -354,10 +351,8 @@ class GatedCell(Cell):
     def _backward_start(
         self, trace: Any, dL_dy: object, work: Work | None
     ) -> tuple[np.ndarray, ...]:
-        r"""Check ``dL_dy``; return, time first, the states ``h`` (T + 1, n, R, B), the
-        ``gates`` (T, G n, R, B), the columns ``hx`` (T, n + d + 1, R, B) with column t - 1
-        (h_{t-1}, x_t, 1), ``dh`` (T + 1, n, R, B) holding the direct paths
-        :math:`y_t \to h_t` (0 at :math:`h_0`), and the read-out's gradients."""
+        """Check ``dL_dy``; return, time first, ``h``, ``gates``, the columns ``hx`` (column
+        t - 1: (h_{t-1}, x_t, 1)), ``dh`` holding the paths y_t -> h_t, the read-out's grads."""
         (T, B, n), runs, m = self._check_trace(trace), self.W_h.shape[:-2], self.W_hy.shape[-2]
         R, G = self.R or 1, len(self.GATES)
         dL_dy = as_float_array(dL_dy, "dL_dy", shape=(*runs, T, B, m), finite=not runs)
@@ -376,7 +371,7 @@ class GatedCell(Cell):
         self, grad: np.ndarray, readout: tuple[np.ndarray, ...], **states: np.ndarray
     ) -> Any:
         """The gradients from the loop's ``grad`` (R, G n, n + d + 1), the read-out's and the
-        time-first state adjoints ``states``, run first (no run axis for one network)."""
+        time-first state adjoints ``states``."""
         n = self.W_h.shape[-1]
         grads = {"W_x": grad[..., n:-1], "W_h": grad[..., :n], "b": grad[..., -1]}
         grads |= {"W_hy": readout[0], "b_y": readout[1]}

@@ -64,10 +64,8 @@ def columns(
 
 
 def work_array(work: Work | None, name: str, shape: tuple[int, ...]) -> np.ndarray:
-    """An uninitialised float64 array of ``shape``: new if ``work`` is None, else the one kept
-    in ``work`` under ``name`` (replaced when its shape differs). A training loop reuses its
-    arrays: a fresh one costs a page fault per 4 kB on first touch, often more than the
-    arithmetic done in it."""
+    """An uninitialised float64 array: new if ``work`` is None, else ``work[name]`` (new if its
+    shape differs). A fresh array costs a page fault per 4 kB on first touch."""
     if work is None:
         return np.empty(shape)
     arr = work.get(name)
