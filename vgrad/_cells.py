@@ -293,12 +293,7 @@ class GatedCell(Cell):
     GRADIENTS: ClassVar[type]
 
     def __init__(
-        self,
-        W_x: np.ndarray,
-        W_h: np.ndarray,
-        b: np.ndarray,
-        W_hy: np.ndarray,
-        b_y: np.ndarray,
+        self, W_x: np.ndarray, W_h: np.ndarray, b: np.ndarray, W_hy: np.ndarray, b_y: np.ndarray
     ) -> None:
         self.W_x, self.W_h, self.b, self.W_hy, self.b_y = check_weights(
             W_x, W_h, b, W_hy, b_y, self.PARAMS, len(self.GATES)

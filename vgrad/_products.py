@@ -44,10 +44,7 @@ def check_ord(ord: object, allowed: Sequence[int | float | str] = (2, "fro")) ->
 
 
 def log_norms_of_products(
-    factors: Iterable[np.ndarray],
-    batch: int | tuple[int, ...],
-    N: int,
-    ord: int | float | str = 2,
+    factors: Iterable[np.ndarray], batch: int | tuple[int, ...], N: int, ord: int | float | str = 2
 ) -> np.ndarray:
     r"""Natural-log norms of the running products :math:`P_k = F_1 F_2 \cdots F_k`.
 
