@@ -1,19 +1,12 @@
-r"""A deep feed-forward network and the backward flow of its loss gradient.
+r"""A deep feed-forward network and the backward flow of its loss gradient (:doc:`/deep_networks`).
 
 Layer :math:`l = 1, \dots, L` computes :math:`z_l = W_l y_{l-1} + b_l` and
-:math:`y_l = \phi(z_l)`, from :math:`y_0 = x`. Backpropagation runs the recursion
-:math:`\mathcal L'_{l-1} = \mathcal L'_l\, \phi'_l\, f'_l`, i.e. with row-vector gradients
-
-.. math:: \frac{\partial \mathcal L}{\partial y_{l-1}}
-   = \Bigl(\phi'(z_l) \odot \frac{\partial \mathcal L}{\partial y_l}\Bigr) W_l ,
-
-so each layer multiplies the gradient by :math:`\operatorname{diag}(\phi'(z_l)) W_l`, whose
-norm is at most :math:`\gamma\|W_l\|_2` (:math:`\gamma = 1/4` for the sigmoid). This is the
-first half of :doc:`/deep_networks`. Arrays are batched: rows are examples, and parameter
-gradients are summed over the batch.
-
-Indexing: ``trace.y[l]`` is :math:`y_l` for ``l = 0..L``; ``net.W[l - 1]``, ``net.b[l - 1]``
-and ``trace.z[l - 1]`` hold :math:`W_l`, :math:`b_l`, :math:`z_l` for ``l = 1..L``.
+:math:`y_l = \phi(z_l)`, from :math:`y_0 = x`; backpropagation multiplies the gradient by
+:math:`\operatorname{diag}(\phi'(z_l)) W_l` at each layer, a norm of at most
+:math:`\gamma\|W_l\|_2` (:math:`\gamma = 1/4` for the sigmoid). Arrays are batched (rows are
+examples; parameter gradients are summed over them). ``trace.y[l]`` is :math:`y_l` for
+``l = 0..L``; ``net.W[l - 1]``, ``net.b[l - 1]``, ``trace.z[l - 1]`` hold :math:`W_l`,
+:math:`b_l`, :math:`z_l` for ``l = 1..L``.
 """
 
 from __future__ import annotations
@@ -112,15 +105,12 @@ class DeepNet:
         gain: float | None = None,
         in_dim: int | None = None,
     ) -> DeepNet:
-        r"""``depth`` layers of ``width`` units, zero biases, weights drawn by ``init``.
-
-        * ``"standard"``: :math:`W_{ij} \sim U(-1/\sqrt{n_{in}}, 1/\sqrt{n_{in}})`, the
-          "standard initialisation" of Glorot & Bengio (2010);
-        * ``"xavier"``: :math:`U(\pm\sqrt{6/(n_{in} + n_{out})})`, their normalised one;
-        * ``"he"``: :math:`\mathcal N(0, 2/n_{in})` (He et al., 2015);
-        * ``"orthogonal"``: Haar orthogonal (needs ``in_dim == width``).
-
-        ``gain`` (default 1) multiplies every weight matrix. See :doc:`/deep_networks`.
+        r"""``depth`` layers of ``width`` units (input size ``in_dim``, default ``width``), zero
+        biases, weights drawn by ``init`` and multiplied by ``gain`` (default 1):
+        ``"standard"`` :math:`U(\pm 1/\sqrt{n_{in}})` and ``"xavier"``
+        :math:`U(\pm\sqrt{6/(n_{in} + n_{out})})` (Glorot & Bengio, 2010), ``"he"``
+        :math:`\mathcal N(0, 2/n_{in})` (He et al., 2015), ``"orthogonal"`` Haar orthogonal
+        (needs ``in_dim == width``). See :doc:`/deep_networks`.
         """
         depth = check_int(depth, "depth", minimum=1)
         width = check_int(width, "width", minimum=1)
@@ -183,8 +173,7 @@ class DeepNet:
             = \sum_b \Bigl(\phi'(z_l)\odot\frac{\partial\mathcal L}{\partial y_l}\Bigr)^\top
             y_{l-1}.
 
-        For gradients that outgrow float64 use :func:`gradient_flow`, which works in log
-        space. See :doc:`/deep_networks`.
+        Gradients that outgrow float64 need :func:`gradient_flow` (log space).
         """
         trace = self._check_trace(trace)
         dy = [as_float_array(dL_dy, "dL_dy", shape=trace.y[-1].shape)]
@@ -216,8 +205,8 @@ class GradientFlow:
 
     ``log_dy[l]`` = :math:`\log \operatorname{mean}_b \|\partial\mathcal L/\partial y_l\|`
     (``l = 0..L``); ``log_dW[l - 1]`` = :math:`\log\|\partial\mathcal L/\partial W_l\|_F`;
-    ``log_db[l - 1]`` likewise for :math:`b_l`. ``dy_norm`` etc. exponentiate them, raising
-    OverflowError if a norm is beyond float64.
+    ``log_db[l - 1]`` likewise for :math:`b_l`. The ``*_norm`` properties exponentiate them,
+    raising OverflowError beyond float64.
     """
 
     log_dy: np.ndarray
@@ -249,15 +238,11 @@ class GradientFlow:
 def gradient_flow(net: DeepNet, x: object, upstream: object) -> GradientFlow:
     r"""Per-layer gradient norms of ``net`` at input ``x``, computed in log space.
 
-    ``upstream`` is either :math:`\partial\mathcal L/\partial y_L` (array ``(B, n_L)``) or a
-    ``numpy.random.Generator`` / int seed, which draws a random unit-norm gradient per
-    example (the loss-agnostic probe used in :doc:`/deep_networks`). The backward pass is
-    linear in the upstream gradient, so it is renormalised after every layer and the scale
-    kept as a logarithm: a sigmoid net of depth 1000 gives finite logs, not zeros.
-
-    Returns
-    -------
-    GradientFlow
+    ``upstream`` is :math:`\partial\mathcal L/\partial y_L` (array ``(B, n_L)``) or a
+    ``numpy.random.Generator`` / int seed that draws a random unit-norm gradient per example
+    (the loss-agnostic probe of :doc:`/deep_networks`). The backward pass is linear in it, so
+    it is renormalised after every layer and the scale kept as a logarithm: a sigmoid net of
+    depth 1000 gives finite logs, not zeros. Returns a :class:`GradientFlow`.
     """
     if not isinstance(net, DeepNet):
         raise TypeError(f"net must be a DeepNet, got {type(net).__name__}")
