@@ -285,16 +285,12 @@ def adding_problem(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
     Parameters
     ----------
     T : int
-        Sequence length, at least 2.
-    batch : int
-        Number of sequences B.
-    rng : numpy.random.Generator or int
+        Sequence length, at least 2 (``batch`` and ``rng``: see the module).
 
     Returns
     -------
     Batch
-        ``xs`` (T, B, 2), ``target`` (B, 1), ``loss="mse"``, ``where="last"``,
-        ``baseline=1/6``.
+        ``xs`` (T, B, 2), ``target`` (B, 1), ``loss="mse"``, ``where="last"``.
     """
     T, batch, rng = _args(T, batch, rng, 2)
     values = rng.uniform(size=(T, batch))
@@ -324,14 +320,12 @@ def temporal_order(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
     ----------
     T : int
         Sequence length, at least 4 (so that the two windows are disjoint).
-    batch : int
-    rng : numpy.random.Generator or int
 
     Returns
     -------
     Batch
         ``xs`` (T, B, 6), ``target`` (B,) int in ``[0, 4)``, ``loss="cross_entropy"``,
-        ``where="last"``, ``baseline=ln 4``.
+        ``where="last"``.
     """
     T, batch, rng = _args(T, batch, rng, 4)
     w = max(1, T // 10)
@@ -357,18 +351,14 @@ def copy_memory(
     is blank for the first :math:`D + K` steps and the K data symbols for the last K, and
     every step is scored by cross-entropy (the setting of Arjovsky, Shah & Bengio, 2016, after
     Hochreiter & Schmidhuber, 1997). An input-blind predictor says "blank" with certainty on
-    the first D + K steps and guesses uniformly on the last K:
+    the first D + K steps and guesses uniformly on the last K (:doc:`/training`):
 
-    .. math:: \mathcal{L}_{\text{base}} = \frac{K \ln S}{D + 2K},
-
-    which is :math:`10 \ln 8 / (D + 20)` in the usual setting (:doc:`/training`).
+    .. math:: \mathcal{L}_{\text{base}} = \frac{K \ln S}{D + 2K}.
 
     Parameters
     ----------
     delay : int
         D >= 1: the number of steps from the last data symbol to the delimiter.
-    batch : int
-    rng : numpy.random.Generator or int
     n_memorize : int, default 10
         K, the length of the sequence to recall.
     n_symbols : int, default 8
@@ -378,7 +368,7 @@ def copy_memory(
     -------
     Batch
         ``xs`` (T, B, S + 2), ``target`` (T, B) int in ``[0, S]``, ``loss="cross_entropy"``,
-        ``where="all"``, ``n_outputs = S + 1`` (data and blank), ``baseline`` as above.
+        ``where="all"``, ``n_outputs = S + 1`` (data and blank).
     """
     delay = check_int(delay, "delay", minimum=1)
     batch = check_int(batch, "batch", minimum=1)
@@ -406,14 +396,6 @@ def empirical_baseline(batch: Batch) -> float:
     frequencies :math:`\hat p_t(c)` at each scored step (scoring
     :math:`-\frac1N \sum \ln \hat p_t(c_{t,b})`, biased low by about (classes - 1) / (2B)
     per step). With many sequences it converges to the generator's ``baseline``.
-
-    Parameters
-    ----------
-    batch : Batch
-
-    Returns
-    -------
-    float
     """
     if not isinstance(batch, Batch):
         raise TypeError(f"batch must be a vgrad Batch, got {type(batch).__name__}")
@@ -443,13 +425,15 @@ def pascanu_temporal_order(T: int, batch: int, rng: np.random.Generator | int) -
     nothing the loss sees (the recurrence is causal). The baseline is :math:`\ln 4`; a run
     succeeds at fewer than 1% wrong on fresh sequences (their criterion).
 
-    ``T`` is the shortest length, at least 10 (so that w >= 1); ``batch`` and ``rng`` as in
-    :func:`temporal_order`.
+    Parameters
+    ----------
+    T : int
+        The shortest length, at least 10 (so that w >= 1).
 
     Returns
     -------
     Batch
-        ``xs`` (T + T // 10, B, 6), ``target`` (B,), ``lengths`` (B,), ``baseline=ln 4``.
+        ``xs`` (T + T // 10, B, 6), ``target`` (B,), ``lengths`` (B,).
     """
     T, batch, rng = _args(T, batch, rng, 10)
     T_max, L = _lengths(T, batch, rng)
@@ -471,12 +455,8 @@ def pascanu_adding(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
     best blind guess is 1/2, whose error is the variance :math:`2 \cdot \frac{1}{12} / 4 =
     \frac{1}{24}`. A sequence is wrong when its squared error exceeds 0.04 (their code), that
     is ``tolerance = 0.2`` on the absolute error; the blind guess is wrong with probability
-    :math:`4 \cdot 0.3^2 = 0.36`. Arguments as in :func:`pascanu_temporal_order`.
-
-    Returns
-    -------
-    Batch
-        ``xs`` (T + T // 10, B, 2), ``target`` (B, 1), ``lengths``, ``baseline=1/24``.
+    :math:`4 \cdot 0.3^2 = 0.36`. Arguments as in :func:`pascanu_temporal_order`; returns
+    ``xs`` (T + T // 10, B, 2), ``target`` (B, 1), ``lengths`` (B,).
     """
     T, batch, rng = _args(T, batch, rng, 10)
     T_max, L = _lengths(T, batch, rng)
@@ -503,13 +483,8 @@ def hochreiter_adding(T: int, batch: int, rng: np.random.Generator | int) -> Bat
     scored by squared error; a sequence is right when the absolute error is below 0.04.
     The best blind guess is 1/2; :math:`X_1` is 0 with probability 1/10 and otherwise
     uniform, so its error is :math:`\big(\tfrac{9}{10}\cdot\tfrac13 + \tfrac13\big)/16 =
-    \tfrac{19}{480}`. ``T`` at least 22; arguments as in :func:`pascanu_temporal_order`.
-
-    Returns
-    -------
-    Batch
-        ``xs`` (T + T // 10, B, 2), ``target`` (B, 1), ``lengths``, ``baseline=19/480``,
-        ``tolerance=0.04``.
+    \tfrac{19}{480}`. Arguments as in :func:`pascanu_temporal_order` (``T`` at least 22);
+    returns ``xs`` (T + T // 10, B, 2), ``target`` (B, 1), ``lengths`` (B,).
     """
     T, batch, rng = _args(T, batch, rng, 22)  # the first T/2 - 1 steps hold the first ten
     T_max, L = _lengths(T, batch, rng)
