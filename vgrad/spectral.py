@@ -44,8 +44,7 @@ def spectral_radius(M: object) -> np.ndarray | float:
     r"""Spectral radius :math:`\rho(M) = \max_i |\lambda_i(M)|`, float or shape (...).
 
     :math:`\rho(M)^k` is the asymptotic growth rate of :math:`\|M^k\|` (Gelfand's formula),
-    but it bounds no single step: :math:`\rho(M) \le \|M\|_2`, with equality for normal
-    :math:`M` (:doc:`/eigenvalues`).
+    but it bounds no single step: :math:`\rho(M) \le \|M\|_2` (:doc:`/eigenvalues`).
     """
     M = _square(M)
     rho = np.max(np.abs(np.linalg.eigvals(M)), axis=-1)
@@ -65,30 +64,24 @@ def matrix_power_eig(M: object, p: int, *, max_cond: float = 1e8) -> np.ndarray:
     r"""Matrix power through the eigendecomposition, :math:`M^p = V \Lambda^p V^{-1}`.
 
     The identity of :doc:`/eigenvalues` behind vanishing (:math:`\rho(M) < 1`) and exploding
-    (:math:`\rho(M) > 1`) powers. It holds for diagonalisable :math:`M` and is accurate only
-    when :math:`V` is well conditioned (rounding error about
-    :math:`\epsilon\,\kappa(V)\,\rho(M)^p`). A real ``M`` gives a real result, once the
-    imaginary rounding residue is checked to be negligible.
+    (:math:`\rho(M) > 1`) powers; accurate only for well-conditioned :math:`V` (rounding
+    error about :math:`\epsilon\,\kappa(V)\,\rho(M)^p`). A real ``M`` gives a real result
+    of its shape, once the imaginary rounding residue is checked to be negligible.
 
     Parameters
     ----------
-    M : array_like, shape (n, n) or (..., n, n)
     p : int
         Non-negative exponent.
     max_cond : float, default 1e8
         Largest accepted condition number :math:`\kappa_2(V)`.
 
-    Returns
-    -------
-    ndarray, same shape as ``M``
-
     Raises
     ------
     ValueError
-        If :math:`\kappa_2(V) >` ``max_cond`` (a defective ``M`` such as ``[[1, 1], [0, 1]]``),
+        If :math:`\kappa_2(V) >` ``max_cond`` (a defective ``M`` such as ``[[1, 1], [0, 1]]``)
         or the imaginary residue is not negligible: use :func:`numpy.linalg.matrix_power`.
     OverflowError
-        If :math:`M^p` would not fit in float64; use :func:`power_norms` for log norms.
+        If :math:`M^p` would not fit in float64: use :func:`power_norms` for log norms.
     """
     M = _square(M)
     p = check_int(p, "p", minimum=0)
@@ -164,11 +157,9 @@ def random_matrix(
 
     Parameters
     ----------
-    n : int
     rng : numpy.random.Generator or int seed
     rho, sigma_max : float, optional
         Target spectral radius or largest singular value (at most one; must be > 0).
-    kind : {"gaussian", "symmetric", "orthogonal"}
     """
     n = check_int(n, "n", minimum=1)
     rng = check_rng(rng)
@@ -207,16 +198,7 @@ def nonnormal_2x2(rho: float, coupling: float) -> np.ndarray:
     :math:`c = 0.19`; :func:`nonnormal_coupling` gives the :math:`c` of a given peak
     (:doc:`/eigenvalues`).
 
-    Parameters
-    ----------
-    rho : float
-        The double eigenvalue :math:`\rho` (the diagonal).
-    coupling : float
-        The entry :math:`c` above the diagonal.
-
-    Returns
-    -------
-    ndarray of shape (2, 2)
+    ``rho`` is the double eigenvalue (the diagonal), ``coupling`` the entry :math:`c` above it.
     """
     rho = check_real(rho, "rho")
     c = check_real(coupling, "coupling")
@@ -262,7 +244,6 @@ def power_norms(M: object, p_max: int, ord: object = 2) -> np.ndarray:
 
     Parameters
     ----------
-    M : array_like, shape (n, n) or (..., n, n)
     p_max : int
     ord : {2, 1, np.inf, "fro", "nuc"}
         Matrix norm, as in :func:`numpy.linalg.norm`.
