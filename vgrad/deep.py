@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from numbers import Integral
 
 import numpy as np
@@ -27,6 +28,11 @@ __all__ = ["DeepGradients", "DeepNet", "DeepTrace", "GradientFlow", "gradient_fl
 _INITS = ("standard", "xavier", "he", "orthogonal")
 #: Activations or gradients beyond this magnitude are refused before they overflow.
 _HUGE = 1e150
+
+
+def _refuse_huge(a: np.ndarray, message: str) -> None:
+    if np.max(np.abs(a), initial=0.0) > _HUGE:
+        raise OverflowError(message)
 
 
 @dataclass(frozen=True)
@@ -48,16 +54,14 @@ class DeepGradients:
     b: tuple[np.ndarray, ...]
 
 
-def _init_weight(init: str, n_out: int, n_in: int, rng: np.random.Generator) -> np.ndarray:
-    if init == "standard":  # the "standard initialisation" of Glorot & Bengio (2010)
-        bound = 1.0 / np.sqrt(n_in)
-        return rng.uniform(-bound, bound, size=(n_out, n_in))
-    if init == "xavier":  # their "normalised initialisation"
-        bound = np.sqrt(6.0 / (n_in + n_out))
-        return rng.uniform(-bound, bound, size=(n_out, n_in))
+def _init_weight(init: str, n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarray:
+    if init == "orthogonal":
+        return orthogonal(n_in, rng)
     if init == "he":
         return rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_out, n_in))
-    return orthogonal(n_in, rng)
+    # the "standard" and the "normalised" initialisation of Glorot & Bengio (2010)
+    bound = 1.0 / np.sqrt(n_in) if init == "standard" else np.sqrt(6.0 / (n_in + n_out))
+    return rng.uniform(-bound, bound, size=(n_out, n_in))
 
 
 class DeepNet:
@@ -120,10 +124,7 @@ class DeepNet:
         in_dim = width if in_dim is None else check_int(in_dim, "in_dim", minimum=1)
         if init == "orthogonal" and in_dim != width:
             raise ValueError(f"init='orthogonal' needs in_dim == width = {width}, got {in_dim}")
-        dims = [in_dim] + [width] * depth
-        W = [
-            gain * _init_weight(init, dims[ell], dims[ell - 1], rng) for ell in range(1, depth + 1)
-        ]
+        W = [gain * _init_weight(init, *n, rng) for n in pairwise([in_dim] + [width] * depth)]
         return cls(W, [np.zeros(width) for _ in range(depth)], activation)
 
     @property
@@ -143,10 +144,7 @@ class DeepNet:
         for ell, (W_l, b_l) in enumerate(zip(self.W, self.b, strict=True), start=1):
             z.append(y[-1] @ W_l.T + b_l)
             y.append(self.activation.f(z[-1]))
-            if np.max(np.abs(z[-1]), initial=0.0) > _HUGE:  # refuse before anything overflows
-                raise OverflowError(
-                    f"pre-activations exceed {_HUGE:.0e} at layer {ell}; lower gain"
-                )
+            _refuse_huge(z[-1], f"pre-activations exceed {_HUGE:.0e} at layer {ell}; lower gain")
         return DeepTrace(tuple(y), tuple(z))
 
     def _check_trace(self, trace: object) -> DeepTrace:
@@ -179,10 +177,7 @@ class DeepNet:
         dy = [as_float_array(dL_dy, "dL_dy", shape=trace.y[-1].shape)]
         dW, db = [], []
         for ell in range(self.depth, 0, -1):
-            if np.max(np.abs(dy[0]), initial=0.0) > _HUGE:
-                raise OverflowError(
-                    f"dL/dy_{ell} exceeds {_HUGE:.0e}; use gradient_flow for log-space norms"
-                )
+            _refuse_huge(dy[0], f"dL/dy_{ell} exceeds {_HUGE:.0e}; use gradient_flow (log space)")
             dy_prev, dW_l, db_l = self._layer_backward(trace, ell, dy[0])
             dy.insert(0, dy_prev)
             dW.insert(0, dW_l)
