@@ -118,23 +118,16 @@ def numerical_gradient(
 ) -> np.ndarray:
     r"""Central-difference gradient of a scalar function, :math:`\hat g_i =
     \frac{f(x + \Delta_i e_i) - f(x - \Delta_i e_i)}{2 \Delta_i}`,
-    :math:`\Delta_i = \mathrm{eps}\max(1, |x_i|)`.
-
-    ``f`` receives a float64 work copy of ``x`` with one entry perturbed; ``x`` is not
-    modified. Costs :math:`2\,\mathrm{size}(x)` evaluations (:doc:`/deep_networks`).
+    :math:`\Delta_i = \mathrm{eps}\max(1, |x_i|)`, of ``x``'s shape (:doc:`/deep_networks`).
 
     Parameters
     ----------
     f : callable
-        ``f(x) -> float``.
+        ``f(x) -> float``, given a float64 work copy of ``x`` with one entry perturbed.
     x : array_like
-        Point of evaluation, any shape.
+        Point of evaluation, any shape; not modified.
     eps : float, optional
         Relative step, default :math:`\epsilon^{1/3} \approx 6\times10^{-6}`.
-
-    Returns
-    -------
-    ndarray, same shape as ``x``
     """
     x, eps, _, _ = _args(f, x, eps)
     return _central_differences(f, x, eps)[0]
@@ -180,27 +173,20 @@ def check_gradient(
 
         \mathrm{atol}_i = \frac{100\,\epsilon \max|f(x \pm \Delta_i e_i)|}{2\Delta_i},
 
-    so the check is as strict as the arithmetic allows at every scale. Read ``n_resolved``:
-    entries below the floor are accepted but unchecked (the module notes,
-    :doc:`/deep_networks`).
+    so the check is as strict as the arithmetic allows at every scale. Read ``n_resolved``
+    of the :class:`GradCheck` returned: entries below the floor are accepted but unchecked
+    (the module notes, :doc:`/deep_networks`).
 
     Parameters
     ----------
-    f : callable
-        ``f(x) -> float``.
-    x : array_like
+    f, x, eps
+        As in :func:`numerical_gradient`.
     analytic : array_like
         The gradient to check, same shape as ``x``.
     rtol : float, default 1e-6
         Relative tolerance; truncation error is about :math:`10^{-11}` relative.
     atol : float, optional
         Absolute tolerance replacing the noise floor.
-    eps : float, optional
-        Relative step (see :func:`numerical_gradient`).
-
-    Returns
-    -------
-    GradCheck
     """
     x, eps, analytic, rtol = _args(f, x, eps, analytic, rtol)
     numerical, scale = _central_differences(f, x, eps)
@@ -235,13 +221,8 @@ def check_directional(
     f, x, analytic, rtol, atol, eps
         As in :func:`check_gradient`.
     rng : numpy.random.Generator or int seed
-        Source of the directions.
-    n_dirs : int, default 4
-
-    Returns
-    -------
-    GradCheck
-        Entries are directions: ``numerical[j]`` is the quotient along the ``j``-th.
+        Source of the ``n_dirs`` directions; the returned :class:`GradCheck`'s entries are
+        the directions (``numerical[j]`` is the quotient along the ``j``-th).
     """
     x, eps, analytic, rtol = _args(f, x, eps, analytic, rtol)
     rng = check_rng(rng)
