@@ -129,13 +129,12 @@ class Batch:
     def loss_and_grad(self, y: np.ndarray) -> tuple[float, np.ndarray]:
         """Score outputs ``y`` of shape (T, B, m): the loss and
         :math:`\\partial \\mathcal{L}/\\partial y`."""
-        if self.lengths is not None:
-            y = as_float_array(y, "y", ndim=3)
-            loss, grad = _score_at(self._fn, y, self.lengths - 1, self.target)
-            return float(loss), grad
-        if self.loss == "mse":
-            return mse(y, self.target, where=self.where)
-        return softmax_cross_entropy(y, self.target, where=self.where)
+        if self.lengths is None:
+            fn = mse if self.loss == "mse" else softmax_cross_entropy
+            return fn(y, self.target, where=self.where)
+        y = as_float_array(y, "y", ndim=3)
+        loss, grad = _score_at(self._fn, y, self.lengths - 1, self.target)
+        return float(loss), grad
 
     def losses_and_grads(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The R losses and gradients of R runs' outputs ``y`` (R, T, B, m) on this batch,
@@ -231,9 +230,9 @@ def _one_hot(symbols: np.ndarray, size: int, lengths: np.ndarray | None = None) 
 _ONE_HOT: dict[int, np.ndarray] = {}
 
 
-def _args(T: int, batch: int, rng: object, T_min: int) -> tuple[int, int, np.random.Generator]:
-    """The generators' checked ``T`` (at least ``T_min``), ``batch`` and ``rng``."""
-    return check_int(T, "T", minimum=T_min), check_int(batch, "batch", minimum=1), check_rng(rng)
+def _args(T: int, batch: int, rng: object, T_min: int, name: str = "T") -> tuple:
+    """The generators' checked length ``T`` (at least ``T_min``), ``batch`` and ``rng``."""
+    return check_int(T, name, minimum=T_min), check_int(batch, "batch", minimum=1), check_rng(rng)
 
 
 def _lengths(T: int, batch: int, rng: np.random.Generator) -> tuple[int, np.ndarray]:
@@ -271,16 +270,16 @@ def _order_batch(symbols, t1, t2, rng, lengths=None) -> Batch:
 def adding_problem(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
     r"""The adding problem: report the sum of two marked numbers seen long ago.
 
-    Each input step carries a value :math:`u_t \sim U(0, 1)` (channel 0) and a marker
-    :math:`m_t \in \{0, 1\}` (channel 1). Exactly two steps are marked, one drawn uniformly
-    from :math:`[0, \lfloor T/2 \rfloor)` and one from :math:`[\lfloor T/2 \rfloor, T)`
-    (0-based), the variant of Le, Jaitly & Hinton (2015) of the task of Hochreiter &
-    Schmidhuber (1997). The target, scored by the squared error at the last step, is
+    Channel 0 holds values :math:`u_t \sim U(0, 1)`, channel 1 markers :math:`m_t`: 1 at one step
+    drawn uniformly from :math:`[0, \lfloor T/2 \rfloor)` and one from
+    :math:`[\lfloor T/2 \rfloor, T)` (0-based), 0 elsewhere (the variant of Le, Jaitly & Hinton,
+    2015, of the task of Hochreiter & Schmidhuber, 1997). The target, scored by the squared
+    error at the last step, is
 
-    .. math:: y^\star = \sum_t m_t u_t = u_{t_1} + u_{t_2} .
+    .. math:: y^\star = \sum_t m_t u_t = u_{t_1} + u_{t_2} ;
 
-    The best input-blind prediction is :math:`\mathbb E[y^\star] = 1`, whose mean squared error
-    is :math:`\operatorname{Var}(y^\star) = 2 \cdot \tfrac{1}{12} = \tfrac16` (:doc:`/training`).
+    the best input-blind prediction, :math:`\mathbb E[y^\star] = 1`, scores
+    :math:`\operatorname{Var}(y^\star) = 2 \cdot \tfrac{1}{12} = \tfrac16` (:doc:`/training`).
 
     Parameters
     ----------
@@ -290,7 +289,7 @@ def adding_problem(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
     Returns
     -------
     Batch
-        ``xs`` (T, B, 2), ``target`` (B, 1), ``loss="mse"``, ``where="last"``.
+        ``xs`` (T, B, 2), ``target`` (B, 1).
     """
     T, batch, rng = _args(T, batch, rng, 2)
     values = rng.uniform(size=(T, batch))
@@ -305,16 +304,15 @@ def adding_problem(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
 def temporal_order(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
     r"""The temporal-order problem: classify the order of two symbols far apart.
 
-    A sequence of one-hot symbols from :data:`ORDER_SYMBOLS` (``a b c d`` are distractors
-    drawn uniformly) holds exactly two relevant symbols, each ``X`` or ``Y`` with probability
-    1/2: one at a step drawn from the early window :math:`[w, 2w)` and one from the middle
-    window :math:`[\lfloor T/2 \rfloor, \lfloor T/2 \rfloor + w)`, with
-    :math:`w = \max(1, \lfloor T/10 \rfloor)`. For T = 100 these are steps 10-19 and 50-59,
-    close to Hochreiter & Schmidhuber (1997, task 6a: 10-20 and 50-60 in sequences of 100-110
-    steps, with start and end markers, which this version omits). The label, scored by
-    cross-entropy at the last step, is one of the four classes :data:`ORDER_CLASSES`:
-    ``2 * first + second`` with X = 0, Y = 1. The classes are equally likely, so the best
-    input-blind prediction is uniform, with cross-entropy :math:`\ln 4` (:doc:`/training`).
+    One-hot symbols from :data:`ORDER_SYMBOLS`: distractors ``a b c d`` drawn uniformly, and two
+    relevant symbols, each ``X`` or ``Y`` with probability 1/2, at a step drawn from the early
+    window :math:`[w, 2w)` and one from the middle window
+    :math:`[\lfloor T/2 \rfloor, \lfloor T/2 \rfloor + w)`, :math:`w = \max(1, \lfloor T/10
+    \rfloor)`: for T = 100, steps 10-19 and 50-59, close to Hochreiter & Schmidhuber (1997, task
+    6a: 10-20 and 50-60 in sequences of 100-110 steps, with start and end markers, omitted
+    here). The label, scored by cross-entropy at the last step, is one of :data:`ORDER_CLASSES`,
+    ``2 * first + second`` with X = 0, Y = 1; the classes are equally likely, so the best
+    input-blind prediction scores :math:`\ln 4` (:doc:`/training`).
 
     Parameters
     ----------
@@ -324,8 +322,7 @@ def temporal_order(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
     Returns
     -------
     Batch
-        ``xs`` (T, B, 6), ``target`` (B,) int in ``[0, 4)``, ``loss="cross_entropy"``,
-        ``where="last"``.
+        ``xs`` (T, B, 6), ``target`` (B,) int in ``[0, 4)``.
     """
     T, batch, rng = _args(T, batch, rng, 4)
     w = max(1, T // 10)
@@ -345,13 +342,12 @@ def copy_memory(
 ) -> Batch:
     r"""The copy-memory problem: reproduce a short sequence after a long blank delay.
 
-    Symbols ``0 .. S-1`` are data, ``S`` is the blank and ``S + 1`` the delimiter
-    (S = ``n_symbols``, K = ``n_memorize``, D = ``delay``). The input is K data symbols drawn
-    uniformly, D - 1 blanks, the delimiter, then K blanks: :math:`T = D + 2K` steps. The target
-    is blank for the first :math:`D + K` steps and the K data symbols for the last K, and
-    every step is scored by cross-entropy (the setting of Arjovsky, Shah & Bengio, 2016, after
-    Hochreiter & Schmidhuber, 1997). An input-blind predictor says "blank" with certainty on
-    the first D + K steps and guesses uniformly on the last K (:doc:`/training`):
+    Symbols ``0 .. S-1`` are data, ``S`` is the blank and ``S + 1`` the delimiter. The input is K
+    data symbols drawn uniformly, D - 1 blanks, the delimiter, then K blanks: :math:`T = D + 2K`
+    steps. The target is blank for the first :math:`D + K` steps and the K data symbols for the
+    last K, every step scored by cross-entropy (the setting of Arjovsky, Shah & Bengio, 2016,
+    after Hochreiter & Schmidhuber, 1997). An input-blind predictor says "blank" with certainty
+    on the first D + K steps and guesses uniformly on the last K (:doc:`/training`):
 
     .. math:: \mathcal{L}_{\text{base}} = \frac{K \ln S}{D + 2K}.
 
@@ -367,12 +363,9 @@ def copy_memory(
     Returns
     -------
     Batch
-        ``xs`` (T, B, S + 2), ``target`` (T, B) int in ``[0, S]``, ``loss="cross_entropy"``,
-        ``where="all"``, ``n_outputs = S + 1`` (data and blank).
+        ``xs`` (T, B, S + 2), ``target`` (T, B) int in ``[0, S]``, ``n_outputs = S + 1``.
     """
-    delay = check_int(delay, "delay", minimum=1)
-    batch = check_int(batch, "batch", minimum=1)
-    rng = check_rng(rng)
+    delay, batch, rng = _args(delay, batch, rng, 1, "delay")
     K = check_int(n_memorize, "n_memorize", minimum=1)
     S = check_int(n_symbols, "n_symbols", minimum=2)
     T = delay + 2 * K
@@ -414,16 +407,14 @@ def empirical_baseline(batch: Batch) -> float:
 def pascanu_temporal_order(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
     r"""The temporal-order problem as Pascanu, Mikolov & Bengio (2013) set it.
 
-    Each sequence b has its own length :math:`T_b` drawn uniformly from
-    :math:`[T, T + \lfloor T/10 \rfloor]`. With :math:`w = \lfloor T_b/10 \rfloor`, the first
-    relevant symbol (X or Y, probability 1/2 each) sits at a step drawn from
-    :math:`[w, 2w)` and the second from :math:`[\lfloor T_b/2 \rfloor, \lfloor T_b/2 \rfloor + w)`
-    (0-based); every other step holds a distractor ``a b c d``. The label, four classes
-    :data:`ORDER_CLASSES`, is scored by cross-entropy at the sequence's own last step
-    :math:`T_b - 1`. Pascanu et al.'s code draws one length per minibatch; here every sequence
-    draws its own and the batch is padded with zero inputs after its end, which changes
-    nothing the loss sees (the recurrence is causal). The baseline is :math:`\ln 4`; a run
-    succeeds at fewer than 1% wrong on fresh sequences (their criterion).
+    Each sequence b has its own length :math:`T_b`, drawn uniformly from
+    :math:`[T, T + \lfloor T/10 \rfloor]`; with :math:`w = \lfloor T_b/10 \rfloor`, the two
+    relevant symbols sit at steps drawn from :math:`[w, 2w)` and
+    :math:`[\lfloor T_b/2 \rfloor, \lfloor T_b/2 \rfloor + w)`, and the label (as in
+    :func:`temporal_order`) is scored at the sequence's own last step :math:`T_b - 1`. Their
+    code draws one length per minibatch; here each sequence draws its own and is padded with
+    zero inputs after its end, which the loss cannot see (the recurrence is causal). Baseline
+    :math:`\ln 4`; a run succeeds at fewer than 1% wrong on fresh sequences (their criterion).
 
     Parameters
     ----------
@@ -447,16 +438,15 @@ def pascanu_temporal_order(T: int, batch: int, rng: np.random.Generator | int) -
 def pascanu_adding(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
     r"""The adding problem as Pascanu, Mikolov & Bengio (2013) set it.
 
-    Lengths :math:`T_b \in [T, T + \lfloor T/10 \rfloor]` per sequence b (padded as in
-    :func:`pascanu_temporal_order`). Channel 0 holds values :math:`u_t \sim U(0, 1)`,
-    channel 1 the markers: one step drawn from :math:`[0, \lfloor T_b/10 \rfloor)`, one from
-    :math:`[\lfloor T_b/10 \rfloor, \lfloor T_b/10 \rfloor + \lfloor 4T_b/10 \rfloor)`. The target
-    at the last step is the *mean* of the two marked values, scored by squared error. The
-    best blind guess is 1/2, whose error is the variance :math:`2 \cdot \frac{1}{12} / 4 =
-    \frac{1}{24}`. A sequence is wrong when its squared error exceeds 0.04 (their code), that
-    is ``tolerance = 0.2`` on the absolute error; the blind guess is wrong with probability
-    :math:`4 \cdot 0.3^2 = 0.36`. Arguments as in :func:`pascanu_temporal_order`; returns
-    ``xs`` (T + T // 10, B, 2), ``target`` (B, 1), ``lengths`` (B,).
+    Lengths :math:`T_b` and padding as in :func:`pascanu_temporal_order`. Channel 0 holds values
+    :math:`u_t \sim U(0, 1)`, channel 1 the markers: one step drawn from
+    :math:`[0, \lfloor T_b/10 \rfloor)`, one from :math:`[\lfloor T_b/10 \rfloor, \lfloor T_b/10
+    \rfloor + \lfloor 4T_b/10 \rfloor)`. The target at the last step is the *mean* of the two
+    marked values, scored by squared error; the blind guess 1/2 scores :math:`2 \cdot
+    \frac{1}{12} / 4 = \frac{1}{24}`. A sequence is wrong when its squared error exceeds 0.04
+    (their code), ``tolerance = 0.2`` on the absolute error, which the blind guess exceeds with
+    probability :math:`4 \cdot 0.3^2 = 0.36`. Arguments and ``xs`` as in
+    :func:`pascanu_temporal_order` (2 channels); ``target`` (B, 1).
     """
     T, batch, rng = _args(T, batch, rng, 10)
     T_max, L = _lengths(T, batch, rng)
@@ -473,18 +463,15 @@ def pascanu_adding(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
 def hochreiter_adding(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
     r"""The adding problem of Hochreiter & Schmidhuber (1997, experiment 4).
 
-    Lengths :math:`T_b \in [T, T + \lfloor T/10 \rfloor]` per sequence b (padded as in
-    :func:`pascanu_temporal_order`). Channel 0 holds values :math:`x_t \sim U(-1, 1)`,
-    channel 1 the markers: 1 at two steps, −1 at the first and last step of the sequence, 0
-    elsewhere. The first marked step is one of the first ten, the second one of the first
-    :math:`\lfloor T/2 \rfloor - 1` steps not already marked; when step 0 is marked first,
-    its value :math:`X_1` is set to 0 in the input. The target at the last step is
-    :math:`0.5 + (X_1 + X_2)/4` (the sum of the marked input values, scaled to [0, 1]),
-    scored by squared error; a sequence is right when the absolute error is below 0.04.
-    The best blind guess is 1/2; :math:`X_1` is 0 with probability 1/10 and otherwise
-    uniform, so its error is :math:`\big(\tfrac{9}{10}\cdot\tfrac13 + \tfrac13\big)/16 =
-    \tfrac{19}{480}`. Arguments as in :func:`pascanu_temporal_order` (``T`` at least 22);
-    returns ``xs`` (T + T // 10, B, 2), ``target`` (B, 1), ``lengths`` (B,).
+    Lengths :math:`T_b` and padding as in :func:`pascanu_temporal_order` (``T`` at least 22).
+    Channel 0 holds values :math:`x_t \sim U(-1, 1)`, channel 1 the markers: 1 at two steps, −1
+    at the first and last step of the sequence, 0 elsewhere. The first marked step is one of
+    the first ten, the second one of the first :math:`\lfloor T/2 \rfloor - 1` steps not already
+    marked; when step 0 is marked first, its value :math:`X_1` is 0 in the input. The target at
+    the last step, :math:`0.5 + (X_1 + X_2)/4` (the marked sum scaled to [0, 1]), is scored by
+    squared error, right when the absolute error is below 0.04. The blind guess 1/2 scores
+    :math:`\big(\tfrac{9}{10}\cdot\tfrac13 + \tfrac13\big)/16 = \tfrac{19}{480}` (:math:`X_1`
+    is 0 with probability 1/10). Returns ``xs`` (T + T // 10, B, 2), ``target`` (B, 1).
     """
     T, batch, rng = _args(T, batch, rng, 22)  # the first T/2 - 1 steps hold the first ten
     T_max, L = _lengths(T, batch, rng)
