@@ -15,19 +15,12 @@ from typing import Any
 
 import numpy as np
 
+# fmt: off
 __all__ = [
-    "BACKWARD",
-    "FILL",
-    "FORWARD",
-    "SHARED",
-    "arrow",
-    "backward_jacobian",
-    "box",
-    "layer_row",
-    "link",
-    "tint",
-    "unrolled_rnn",
+    "BACKWARD", "FILL", "FORWARD", "SHARED", "arrow", "backward_jacobian", "box", "layer_row",
+    "link", "tint", "unrolled_rnn",
 ]
+# fmt: on
 
 FORWARD = "#333333"
 BACKWARD = "#0072B2"  # Okabe-Ito blue

@@ -15,18 +15,12 @@ import numpy as np
 from ._products import LOG_MAX, MATRIX_ORDS, check_ord, log0, log_norms_of_products
 from ._validate import as_float_array, check_choice, check_int, check_real, check_rng
 
+# fmt: off
 __all__ = [
-    "growth_rate",
-    "lyapunov_exponents",
-    "matrix_power_eig",
-    "nonnormal_2x2",
-    "nonnormal_coupling",
-    "orthogonal",
-    "power_norms",
-    "random_matrix",
-    "singular_values",
-    "spectral_radius",
+    "growth_rate", "lyapunov_exponents", "matrix_power_eig", "nonnormal_2x2", "nonnormal_coupling",
+    "orthogonal", "power_norms", "random_matrix", "singular_values", "spectral_radius",
 ]
+# fmt: on
 
 
 def _square(M: object, name: str = "M") -> np.ndarray:

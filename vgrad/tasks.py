@@ -27,19 +27,13 @@ import numpy as np
 from ._validate import as_float_array, check_choice, check_int, check_real, check_rng
 from .losses import WHERE, _mse, _softmax_cross_entropy, mse, softmax_cross_entropy
 
+# fmt: off
 __all__ = [
-    "ORDER_CLASSES",
-    "ORDER_SYMBOLS",
-    "Batch",
-    "adding_problem",
-    "copy_memory",
-    "empirical_baseline",
-    "hochreiter_adding",
-    "pascanu_adding",
-    "pascanu_temporal_order",
-    "score_runs",
-    "temporal_order",
+    "ORDER_CLASSES", "ORDER_SYMBOLS", "Batch", "adding_problem", "copy_memory",
+    "empirical_baseline", "hochreiter_adding", "pascanu_adding", "pascanu_temporal_order",
+    "score_runs", "temporal_order",
 ]
+# fmt: on
 
 LOSSES = ("mse", "cross_entropy")
 
