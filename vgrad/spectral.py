@@ -140,20 +140,19 @@ def random_matrix(
     sigma_max: float | None = None,
     kind: str = "gaussian",
 ) -> np.ndarray:
-    r"""A random ``(n, n)`` matrix, optionally rescaled to a given spectral radius or norm.
+    r"""A random ``(n, n)`` matrix of a ``kind``, optionally rescaled (:doc:`/eigenvalues`).
 
-    ``kind``: ``"gaussian"``, i.i.d. :math:`\mathcal N(0, 1/n)` entries (non-normal;
-    eigenvalues fill the unit disc and :math:`\|M\|_2 \to 2` as :math:`n \to \infty`);
-    ``"symmetric"``, :math:`(G + G^\top)/\sqrt{2}` with :math:`G` as above (normal:
-    :math:`\rho(M) = \|M\|_2`); ``"orthogonal"``, :func:`orthogonal`. Then
-    :math:`M \leftarrow \rho\, M / \rho(M)` if ``rho`` is given, or
-    :math:`M \leftarrow s_{\max} M / \|M\|_2` if ``sigma_max`` is (:doc:`/eigenvalues`).
+    ``"gaussian"``: i.i.d. :math:`\mathcal N(0, 1/n)` entries (non-normal; as
+    :math:`n \to \infty` the eigenvalues fill the unit disc and :math:`\|M\|_2 \to 2`);
+    ``"symmetric"``: :math:`(G + G^\top)/\sqrt{2}`, :math:`G` as above (normal, so
+    :math:`\rho(M) = \|M\|_2`); ``"orthogonal"``: :func:`orthogonal`. ``rng``: a
+    ``numpy.random.Generator`` or an integer seed.
 
     Parameters
     ----------
-    rng : numpy.random.Generator or int seed
     rho, sigma_max : float, optional
-        Target spectral radius or largest singular value (at most one; must be > 0).
+        At most one, > 0: rescale to :math:`M \leftarrow \rho\, M / \rho(M)` or
+        :math:`M \leftarrow s_{\max} M / \|M\|_2`.
     """
     n = check_int(n, "n", minimum=1)
     rng = check_rng(rng)
@@ -176,9 +175,9 @@ def random_matrix(
 
 
 def nonnormal_2x2(rho: float, coupling: float) -> np.ndarray:
-    r"""The non-normal matrix :math:`M = \begin{pmatrix}\rho & c\\ 0 & \rho\end{pmatrix}`.
+    r"""The non-normal matrix :math:`M = \begin{pmatrix}\rho & c\\ 0 & \rho\end{pmatrix}`,
+    ``rho`` the double eigenvalue, ``coupling`` the entry :math:`c`.
 
-    Both eigenvalues equal :math:`\rho`, yet
     :math:`M^p = \begin{pmatrix}\rho^p & p\rho^{p-1}c\\ 0 & \rho^p\end{pmatrix}`. For
     :math:`|\rho| < 1` the norm :math:`\|M^p\|_2` tends to zero (like :math:`p|\rho|^p` when
     :math:`c \ne 0`), and it first grows (transient amplification) if and only if
@@ -187,12 +186,9 @@ def nonnormal_2x2(rho: float, coupling: float) -> np.ndarray:
 
         |c| > 1 - \rho^2 ,
 
-    the condition for :math:`\|M\|_2 = \tfrac12\bigl(|c| + \sqrt{c^2 + 4\rho^2}\bigr) > 1`;
-    otherwise the norm never increases. For :math:`\rho = 0.9` the threshold is
-    :math:`c = 0.19`; :func:`nonnormal_coupling` gives the :math:`c` of a given peak
-    (:doc:`/eigenvalues`).
-
-    ``rho`` is the double eigenvalue (the diagonal), ``coupling`` the entry :math:`c` above it.
+    the condition for :math:`\|M\|_2 = \tfrac12\bigl(|c| + \sqrt{c^2 + 4\rho^2}\bigr) > 1`
+    (:math:`c = 0.19` for :math:`\rho = 0.9`); otherwise it never increases. See
+    :func:`nonnormal_coupling` and :doc:`/eigenvalues`.
     """
     rho = check_real(rho, "rho")
     c = check_real(coupling, "coupling")
@@ -200,20 +196,13 @@ def nonnormal_2x2(rho: float, coupling: float) -> np.ndarray:
 
 
 def nonnormal_coupling(rho: float, peak: float) -> float:
-    r"""Coupling :math:`c` for which :math:`\max_{p \ge 0} \|M^p\|_2 = ` ``peak``,
-    ``M = nonnormal_2x2(rho, c)``.
+    r"""Coupling :math:`c` for which :math:`\max_{p \ge 0} \|M^p\|_2 = P` (``peak``, > 1),
+    ``M = nonnormal_2x2(rho, c)``, :math:`0 \le \rho < 1` (otherwise the powers never peak).
 
-    Solving :math:`\|M^p\|_2 = P` for :math:`c` at a fixed :math:`p \ge 1` gives
-    :math:`c_p = (P - \rho^{2p}/P) / (p\rho^{p-1})`; the norm increases with :math:`c`, so
-    the answer is :math:`\min_p c_p`, attained near :math:`p^\star = 1/\ln(1/\rho)`
+    Solving :math:`\|M^p\|_2 = P` at a fixed :math:`p \ge 1` gives
+    :math:`c_p = (P - \rho^{2p}/P) / (p\rho^{p-1})`; the norm increases with :math:`c`, so the
+    answer is :math:`\min_p c_p`, attained near :math:`p^\star = 1/\ln(1/\rho)`
     (``rho=0.9, peak=20``: :math:`c \approx 5.1`, peak at :math:`p = 9` or :math:`10`).
-
-    Parameters
-    ----------
-    rho : float
-        Eigenvalue, :math:`0 \le \rho < 1` (for :math:`\rho \ge 1` the powers never peak).
-    peak : float
-        Requested :math:`\max_p \|M^p\|_2 > 1`.
     """
     rho = check_real(rho, "rho", nonnegative=True)
     if rho >= 1.0:
@@ -229,22 +218,13 @@ def nonnormal_coupling(rho: float, peak: float) -> float:
 
 
 def power_norms(M: object, p_max: int, ord: object = 2) -> np.ndarray:
-    r"""Log norms :math:`\log\|M^p\|` for :math:`p = 0, \dots, p_{\max}`, overflow-free.
+    r"""Log norms :math:`\log\|M^p\|` for :math:`p = 0, \dots, p_{\max}`, overflow-free, shape
+    (p_max + 1,) or (p_max + 1, ...).
 
-    The running power is renormalised after every product and its scale kept as a
-    logarithm (as in the cells' ``jacobian_log_norms``), so :math:`\rho = 1.5, p = 2000` is
-    finite and exact to rounding; a nilpotent power gives :math:`-\infty`
-    (:doc:`/eigenvalues`).
-
-    Parameters
-    ----------
-    p_max : int
-    ord : {2, 1, np.inf, "fro", "nuc"}
-        Matrix norm, as in :func:`numpy.linalg.norm`.
-
-    Returns
-    -------
-    ndarray of shape (p_max + 1,) or (p_max + 1, ...)
+    The running power is renormalised after every product and its scale kept as a logarithm
+    (as in the cells' ``jacobian_log_norms``), so :math:`\rho = 1.5, p = 2000` is finite and
+    exact to rounding; a nilpotent power gives :math:`-\infty` (:doc:`/eigenvalues`). ``ord``:
+    the matrix norm, ``2, 1, np.inf, "fro"`` or ``"nuc"`` (:func:`numpy.linalg.norm`).
     """
     M = _square(M)
     p_max = check_int(p_max, "p_max", minimum=0)
@@ -259,15 +239,14 @@ def lyapunov_exponents(matrices: object, k: int | None = None) -> np.ndarray:
     Discrete QR iteration: :math:`Q_0 = I_{n \times k}`, :math:`J_t Q_{t-1} = Q_t R_t`,
     :math:`\chi_i = \frac1T \sum_t \log |(R_t)_{ii}|`. :math:`T\sum_{i\le j}\chi_i` is the log
     :math:`j`-volume stretch of the first :math:`j` axes, at most :math:`\sum_{i \le j}
-    \log s_i` of the product (equal for :math:`j = n`). As :math:`T \to \infty` the
+    \log s_i` of the product (equal for :math:`j = n`); as :math:`T \to \infty` the
     :math:`\chi_i` tend to the Lyapunov exponents, :math:`\log|\lambda_i(M)|` for a constant
     :math:`M`. No product is formed, so nothing overflows (:doc:`/eigenvalues`).
 
     Parameters
     ----------
     matrices : array_like, shape (T, n, n) or (T, ..., n, n)
-        ``matrices[t - 1]`` is :math:`J_t`, applied first for ``t = 1`` (the layout of
-        ``RNN.step_jacobians``).
+        ``matrices[t - 1]`` is :math:`J_t` (the layout of ``RNN.step_jacobians``).
     k : int, optional
         Number of exponents (default ``n``).
     """
