@@ -1,8 +1,8 @@
 """The helpers the site's executed pages need besides the engine: :func:`glue` a value
 into the prose, :func:`sci` to write a number as the prose does, :func:`show` a figure with
 its alt text. A page downloaded as a notebook needs nothing but vgrad and matplotlib:
-``glue`` is myst-nb's when myst-nb is importable (the docs build) and otherwise keeps the
-values in :data:`GLUED`; ``show`` is ``plt.show()`` unless the build set the hook
+``glue`` keeps the values in :data:`GLUED` and hands them to myst-nb's where it is importable
+(the docs build); ``show`` is ``plt.show()`` unless the build set the hook
 :data:`_hook` (``docs/_ext/figures.py``). matplotlib is imported only when a figure is shown.
 """
 
@@ -30,8 +30,9 @@ def sci(x: float, digits: int = 2) -> str:
 
 def glue(name: str, variable: Any, display: bool = True) -> None:
     """Record ``variable`` under the non-empty ``name`` (the key of the page's ``{glue}``
-    roles) in :data:`GLUED`, and show it if ``display``: through ``myst_nb.glue`` where
-    myst-nb is installed, else with IPython's ``display`` (printed outside IPython)."""
+    roles) in :data:`GLUED` and, where myst-nb is installed, with ``myst_nb.glue`` for the
+    build, whatever ``display``; show it if ``display`` (without myst-nb, with IPython's
+    ``display``, printed outside IPython)."""
     if not isinstance(name, str):
         raise TypeError(f"glue: name must be a str, not {type(name).__name__}")
     if not name:
