@@ -24,7 +24,7 @@ def sci(x: float, digits: int = 2) -> str:
     '1.2 × 10⁻⁷'``, plain between 0.01 and 10⁴ (``sci(0.5) == '0.5'``)."""
     mantissa, exponent = f"{x:.{digits - 1}e}".split("e")
     if -2 <= int(exponent) < 4:  # decided after rounding: 9999 at 2 digits is 1.0 × 10⁴
-        return f"{x:.{digits}g}"
+        return f"{float(f'{x:.{digits}g}'):.{max(digits, 4)}g}"  # 1200, not g's 1.2e+03
     return f"{mantissa} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
 
 
