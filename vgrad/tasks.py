@@ -12,9 +12,9 @@ temporal order  (T, B, 6): one-hot         CE, last   :math:`\ln 4`
 copy memory     (T, B, S + 2): one-hot     CE, all    :math:`K \ln S / (D + 2K)`
 ==============  =========================  =========  ======================================
 
-Every generator takes the length ``T``, the number of sequences ``batch`` (B) and ``rng``, a
-``numpy.random.Generator`` or an integer seed, and is vectorised over the batch;
-:func:`empirical_baseline` measures the baseline on a sample.
+Every generator takes the length ``T`` (:func:`copy_memory`: the ``delay``), the number of
+sequences ``batch`` (B) and ``rng``, a ``numpy.random.Generator`` or an integer seed, and is
+vectorised over the batch; :func:`empirical_baseline` measures the baseline on a sample.
 """
 
 from __future__ import annotations
@@ -158,7 +158,7 @@ class Batch:
 
     def wrong(self, y: np.ndarray) -> np.ndarray:
         r"""Which sequences the outputs ``y`` (..., T, B, m) get wrong, boolean (..., B): the
-        largest logit is not the label, or the absolute error exceeds ``tolerance``.
+        largest logit is not the label (cross-entropy), or an absolute error exceeds ``tolerance``.
 
         The success criterion of :doc:`/remedies` is the fraction wrong on fresh sequences.
         """
