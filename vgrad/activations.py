@@ -97,8 +97,8 @@ ACTIVATIONS: dict[str, Activation] = {
 
 
 def get_activation(activation: str | Activation) -> Activation:
-    """Return the :class:`Activation` called ``activation`` (a key of ``ACTIVATIONS``), or
-    ``activation`` itself if it is one."""
+    """Return the :class:`Activation` called ``activation`` (a key of ``ACTIVATIONS``, else
+    ValueError; TypeError for a non-string), or ``activation`` itself if it is one."""
     if isinstance(activation, Activation):
         return activation
     return ACTIVATIONS[check_choice(activation, "activation", list(ACTIVATIONS))]
