@@ -171,7 +171,7 @@ class DeepNet:
             = \sum_b \Bigl(\phi'(z_l)\odot\frac{\partial\mathcal L}{\partial y_l}\Bigr)^\top
             y_{l-1}.
 
-        Gradients that outgrow float64 need :func:`gradient_flow` (log space).
+        Gradients beyond float64 need :func:`gradient_flow` (log space; :doc:`/deep_networks`).
         """
         trace = self._check_trace(trace)
         dy = [as_float_array(dL_dy, "dL_dy", shape=trace.y[-1].shape)]
