@@ -202,7 +202,8 @@ def nonnormal_coupling(rho: float, peak: float) -> float:
     Solving :math:`\|M^p\|_2 = P` at a fixed :math:`p \ge 1` gives
     :math:`c_p = (P - \rho^{2p}/P) / (p\rho^{p-1})`; the norm increases with :math:`c`, so the
     answer is :math:`\min_p c_p`, attained near :math:`p^\star = 1/\ln(1/\rho)`
-    (``rho=0.9, peak=20``: :math:`c \approx 5.1`, peak at :math:`p = 9` or :math:`10`).
+    (``rho=0.9, peak=20``: :math:`c \approx 5.1`, peak at :math:`p = 9` or :math:`10`;
+    :doc:`/eigenvalues`).
     """
     rho = check_real(rho, "rho", nonnegative=True)
     if rho >= 1.0:
