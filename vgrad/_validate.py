@@ -1,7 +1,5 @@
-"""Argument checking shared by every public function.
-
-Errors name the argument, what was expected and what was received, so that a reader who
-passes a wrong shape from a notebook learns what to fix without reading the engine.
+"""Argument checking shared by every public function: errors name the argument, what was
+expected and what was received, so that a reader learns what to fix without reading the engine.
 """
 
 from __future__ import annotations
@@ -20,11 +18,8 @@ def as_float_array(
     shape: Sequence[int | None] | None = None,
     finite: bool = True,
 ) -> np.ndarray:
-    """Return ``x`` as a float64 array after checking dtype, rank, shape and finiteness.
-
-    Integer and boolean arrays are refused rather than cast: a silently truncated weight
-    matrix is a worse surprise than an error. ``shape`` may contain ``None`` for a free axis.
-    """
+    """Return ``x`` as a float64 array after checking dtype, rank, ``shape`` (``None``: a free
+    axis) and finiteness; integer and boolean arrays are refused rather than cast."""
     if isinstance(x, np.ndarray):
         arr = x
     elif isinstance(x, Real | Sequence) and not isinstance(x, str | bytes):
@@ -34,11 +29,9 @@ def as_float_array(
             raise ValueError(f"{name} must be a rectangular array of real numbers; {exc}") from None
     else:
         raise TypeError(f"{name} must be a real floating array, got {type(x).__name__}")
-    if arr.dtype.kind == "f":
-        pass
-    elif arr.dtype.kind in "iu" and not isinstance(x, np.ndarray):
+    if arr.dtype.kind in "iu" and not isinstance(x, np.ndarray):
         arr = arr.astype(np.float64)  # plain Python numbers in a list are fine
-    else:
+    elif arr.dtype.kind != "f":
         raise TypeError(f"{name} must have a real floating dtype, got dtype {arr.dtype}")
     arr = np.asarray(arr, dtype=np.float64)
     if ndim is not None:

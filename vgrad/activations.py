@@ -1,8 +1,7 @@
 r"""Activation functions, their derivatives, and the bound :math:`\gamma = \sup_z |\phi'(z)|`.
 
-The bound enters every vanishing-gradient argument: one step of the backward recursion
-multiplies by ``diag(phi'(a)) W``, whose norm is at most ``gamma * ||W||``
-(see :doc:`/deep_networks` and :doc:`/eigenvalues`).
+One step of the backward recursion multiplies by :math:`\operatorname{diag}(\phi'(a)) W`,
+whose norm is at most :math:`\gamma \|W\|` (:doc:`/deep_networks`, :doc:`/eigenvalues`).
 """
 
 from __future__ import annotations
@@ -18,29 +17,19 @@ __all__ = ["ACTIVATIONS", "Activation", "get_activation", "sigmoid", "sigmoid_pr
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
-    r"""Logistic function :math:`\sigma(z) = 1 / (1 + e^{-z})`, without overflow.
-
-    For :math:`z < 0` it evaluates :math:`e^{z} / (1 + e^{z})`, so ``exp`` never sees a large
-    positive argument.
-    """
+    r"""Logistic function :math:`\sigma(z) = 1 / (1 + e^{-z})`, without overflow: for
+    :math:`z < 0` it evaluates :math:`e^{z} / (1 + e^{z})`."""
     z = np.asarray(z, dtype=np.float64)
     e = np.exp(-np.abs(z))
-    # The numerator is 1 where z >= 0 and e where z < 0 (e <= 1, so the larger of e and the
-    # mask): the same numbers as choosing between 1/(1+e) and e/(1+e), a few times faster
-    # than np.where over two computed branches.
+    # The numerator, 1 where z >= 0 and e <= 1 where z < 0, is the larger of e and the mask:
+    # a few times faster than np.where over the two branches, with the same numbers.
     return np.asarray(np.maximum(e, z >= 0) / (1.0 + e))
 
 
 def _sigmoid_from_tanh(t: np.ndarray) -> np.ndarray:
-    r"""Turn :math:`t = \tanh(a/2)` into :math:`\sigma(a) = \tfrac12 + \tfrac12 \tanh(a/2)`,
-    in place (two ufunc calls); returns ``t``.
-
-    The gated cells' forward passes (:meth:`vgrad.LSTM.forward`, :meth:`vgrad.GRU.forward`)
-    scale the sigmoid gates' weights by 1/2 (exactly: a power of two) and so evaluate all gates
-    of a step with one ``tanh``. The result differs from :func:`sigmoid` by at most a few
-    1e-16 absolute (``tests/test_stacked.py``), so a gate below about 1e-8 keeps fewer correct
-    digits than :func:`sigmoid` gives it, and one below about 1e-17 is 0.
-    """
+    r"""Turn :math:`t = \tanh(a/2)` into :math:`\sigma(a) = \tfrac12 + \tfrac12 \tanh(a/2)` in
+    place, for the gated cells, which evaluate all gates of a step with one ``tanh``; it
+    differs from :func:`sigmoid` by a few 1e-16 absolute (a gate below 1e-17 is 0)."""
     t *= 0.5
     t += 0.5
     return t
@@ -108,15 +97,8 @@ ACTIVATIONS: dict[str, Activation] = {
 
 
 def get_activation(activation: str | Activation) -> Activation:
-    """Return the :class:`Activation` called ``activation`` (or ``activation`` itself).
-
-    Raises
-    ------
-    ValueError
-        For a name that is not one of ``ACTIVATIONS``.
-    TypeError
-        For anything that is neither a name nor an :class:`Activation`.
-    """
+    """Return the :class:`Activation` called ``activation`` (a key of ``ACTIVATIONS``, else
+    ValueError; TypeError for a non-string), or ``activation`` itself if it is one."""
     if isinstance(activation, Activation):
         return activation
     return ACTIVATIONS[check_choice(activation, "activation", list(ACTIVATIONS))]

@@ -1,25 +1,19 @@
-r"""A deep feed-forward network and the backward flow of its loss gradient.
+r"""A deep feed-forward network and the backward flow of its loss gradient (:doc:`/deep_networks`).
 
 Layer :math:`l = 1, \dots, L` computes :math:`z_l = W_l y_{l-1} + b_l` and
-:math:`y_l = \phi(z_l)`, from :math:`y_0 = x`. Backpropagation runs the recursion
-:math:`\mathcal L'_{l-1} = \mathcal L'_l\, \phi'_l\, f'_l`, i.e. with row-vector gradients
-
-.. math:: \frac{\partial \mathcal L}{\partial y_{l-1}}
-   = \Bigl(\phi'(z_l) \odot \frac{\partial \mathcal L}{\partial y_l}\Bigr) W_l ,
-
-so each layer multiplies the gradient by :math:`\operatorname{diag}(\phi'(z_l)) W_l`, whose
-norm is at most :math:`\gamma\|W_l\|_2` (:math:`\gamma = 1/4` for the sigmoid). This is the
-first half of :doc:`/deep_networks`. Arrays are batched: rows are examples, and parameter
-gradients are summed over the batch.
-
-Indexing: ``trace.y[l]`` is :math:`y_l` for ``l = 0..L``; ``net.W[l - 1]``, ``net.b[l - 1]``
-and ``trace.z[l - 1]`` hold :math:`W_l`, :math:`b_l`, :math:`z_l` for ``l = 1..L``.
+:math:`y_l = \phi(z_l)`, from :math:`y_0 = x`; backpropagation multiplies the gradient by
+:math:`\operatorname{diag}(\phi'(z_l)) W_l` at each layer, a norm of at most
+:math:`\gamma\|W_l\|_2` (:math:`\gamma = 1/4` for the sigmoid). Arrays are batched (rows are
+examples; parameter gradients are summed over them). ``trace.y[l]`` is :math:`y_l` for
+``l = 0..L``; ``net.W[l - 1]``, ``net.b[l - 1]``, ``trace.z[l - 1]`` hold :math:`W_l`,
+:math:`b_l`, :math:`z_l` for ``l = 1..L``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from numbers import Integral
 
 import numpy as np
@@ -34,6 +28,11 @@ __all__ = ["DeepGradients", "DeepNet", "DeepTrace", "GradientFlow", "gradient_fl
 _INITS = ("standard", "xavier", "he", "orthogonal")
 #: Activations or gradients beyond this magnitude are refused before they overflow.
 _HUGE = 1e150
+
+
+def _refuse_huge(a: np.ndarray, message: str) -> None:
+    if np.max(np.abs(a), initial=0.0) > _HUGE:
+        raise OverflowError(message)
 
 
 @dataclass(frozen=True)
@@ -55,16 +54,14 @@ class DeepGradients:
     b: tuple[np.ndarray, ...]
 
 
-def _init_weight(init: str, n_out: int, n_in: int, rng: np.random.Generator) -> np.ndarray:
-    if init == "standard":  # the "standard initialisation" of Glorot & Bengio (2010)
-        bound = 1.0 / np.sqrt(n_in)
-        return rng.uniform(-bound, bound, size=(n_out, n_in))
-    if init == "xavier":  # their "normalised initialisation"
-        bound = np.sqrt(6.0 / (n_in + n_out))
-        return rng.uniform(-bound, bound, size=(n_out, n_in))
+def _init_weight(init: str, n_in: int, n_out: int, rng: np.random.Generator) -> np.ndarray:
+    if init == "orthogonal":
+        return orthogonal(n_in, rng)
     if init == "he":
         return rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_out, n_in))
-    return orthogonal(n_in, rng)
+    # the "standard" and the "normalised" initialisation of Glorot & Bengio (2010)
+    bound = 1.0 / np.sqrt(n_in) if init == "standard" else np.sqrt(6.0 / (n_in + n_out))
+    return rng.uniform(-bound, bound, size=(n_out, n_in))
 
 
 class DeepNet:
@@ -112,15 +109,12 @@ class DeepNet:
         gain: float | None = None,
         in_dim: int | None = None,
     ) -> DeepNet:
-        r"""``depth`` layers of ``width`` units, zero biases, weights drawn by ``init``.
-
-        * ``"standard"``: :math:`W_{ij} \sim U(-1/\sqrt{n_{in}}, 1/\sqrt{n_{in}})`, the
-          "standard initialisation" of Glorot & Bengio (2010);
-        * ``"xavier"``: :math:`U(\pm\sqrt{6/(n_{in} + n_{out})})`, their normalised one;
-        * ``"he"``: :math:`\mathcal N(0, 2/n_{in})` (He et al., 2015);
-        * ``"orthogonal"``: Haar orthogonal (needs ``in_dim == width``).
-
-        ``gain`` (default 1) multiplies every weight matrix. See :doc:`/deep_networks`.
+        r"""``depth`` layers of ``width`` units (input size ``in_dim``, default ``width``), zero
+        biases, weights drawn by ``init`` and multiplied by ``gain`` (default 1):
+        ``"standard"`` :math:`U(\pm 1/\sqrt{n_{in}})` and ``"xavier"``
+        :math:`U(\pm\sqrt{6/(n_{in} + n_{out})})` (Glorot & Bengio, 2010), ``"he"``
+        :math:`\mathcal N(0, 2/n_{in})` (He et al., 2015), ``"orthogonal"`` Haar orthogonal
+        (needs ``in_dim == width``). See :doc:`/deep_networks`.
         """
         depth = check_int(depth, "depth", minimum=1)
         width = check_int(width, "width", minimum=1)
@@ -130,10 +124,7 @@ class DeepNet:
         in_dim = width if in_dim is None else check_int(in_dim, "in_dim", minimum=1)
         if init == "orthogonal" and in_dim != width:
             raise ValueError(f"init='orthogonal' needs in_dim == width = {width}, got {in_dim}")
-        dims = [in_dim] + [width] * depth
-        W = [
-            gain * _init_weight(init, dims[ell], dims[ell - 1], rng) for ell in range(1, depth + 1)
-        ]
+        W = [gain * _init_weight(init, *n, rng) for n in pairwise([in_dim] + [width] * depth)]
         return cls(W, [np.zeros(width) for _ in range(depth)], activation)
 
     @property
@@ -153,10 +144,7 @@ class DeepNet:
         for ell, (W_l, b_l) in enumerate(zip(self.W, self.b, strict=True), start=1):
             z.append(y[-1] @ W_l.T + b_l)
             y.append(self.activation.f(z[-1]))
-            if np.max(np.abs(z[-1]), initial=0.0) > _HUGE:  # refuse before anything overflows
-                raise OverflowError(
-                    f"pre-activations exceed {_HUGE:.0e} at layer {ell}; lower gain"
-                )
+            _refuse_huge(z[-1], f"pre-activations exceed {_HUGE:.0e} at layer {ell}; lower gain")
         return DeepTrace(tuple(y), tuple(z))
 
     def _check_trace(self, trace: object) -> DeepTrace:
@@ -183,17 +171,13 @@ class DeepNet:
             = \sum_b \Bigl(\phi'(z_l)\odot\frac{\partial\mathcal L}{\partial y_l}\Bigr)^\top
             y_{l-1}.
 
-        For gradients that outgrow float64 use :func:`gradient_flow`, which works in log
-        space. See :doc:`/deep_networks`.
+        Gradients beyond float64 need :func:`gradient_flow` (log space; :doc:`/deep_networks`).
         """
         trace = self._check_trace(trace)
         dy = [as_float_array(dL_dy, "dL_dy", shape=trace.y[-1].shape)]
         dW, db = [], []
         for ell in range(self.depth, 0, -1):
-            if np.max(np.abs(dy[0]), initial=0.0) > _HUGE:
-                raise OverflowError(
-                    f"dL/dy_{ell} exceeds {_HUGE:.0e}; use gradient_flow for log-space norms"
-                )
+            _refuse_huge(dy[0], f"dL/dy_{ell} exceeds {_HUGE:.0e}; use gradient_flow (log space)")
             dy_prev, dW_l, db_l = self._layer_backward(trace, ell, dy[0])
             dy.insert(0, dy_prev)
             dW.insert(0, dW_l)
@@ -216,8 +200,8 @@ class GradientFlow:
 
     ``log_dy[l]`` = :math:`\log \operatorname{mean}_b \|\partial\mathcal L/\partial y_l\|`
     (``l = 0..L``); ``log_dW[l - 1]`` = :math:`\log\|\partial\mathcal L/\partial W_l\|_F`;
-    ``log_db[l - 1]`` likewise for :math:`b_l`. ``dy_norm`` etc. exponentiate them, raising
-    OverflowError if a norm is beyond float64.
+    ``log_db[l - 1]`` likewise for :math:`b_l`. The ``*_norm`` properties exponentiate them,
+    raising OverflowError beyond float64.
     """
 
     log_dy: np.ndarray
@@ -249,15 +233,11 @@ class GradientFlow:
 def gradient_flow(net: DeepNet, x: object, upstream: object) -> GradientFlow:
     r"""Per-layer gradient norms of ``net`` at input ``x``, computed in log space.
 
-    ``upstream`` is either :math:`\partial\mathcal L/\partial y_L` (array ``(B, n_L)``) or a
-    ``numpy.random.Generator`` / int seed, which draws a random unit-norm gradient per
-    example (the loss-agnostic probe used in :doc:`/deep_networks`). The backward pass is
-    linear in the upstream gradient, so it is renormalised after every layer and the scale
-    kept as a logarithm: a sigmoid net of depth 1000 gives finite logs, not zeros.
-
-    Returns
-    -------
-    GradientFlow
+    ``upstream`` is :math:`\partial\mathcal L/\partial y_L` (array ``(B, n_L)``) or a
+    ``numpy.random.Generator`` / int seed that draws a random unit-norm gradient per example
+    (the loss-agnostic probe of :doc:`/deep_networks`). The backward pass is linear in it, so
+    it is renormalised after every layer and the scale kept as a logarithm: a sigmoid net of
+    depth 1000 gives finite logs, not zeros. Returns a :class:`GradientFlow`.
     """
     if not isinstance(net, DeepNet):
         raise TypeError(f"net must be a DeepNet, got {type(net).__name__}")

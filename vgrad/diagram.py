@@ -1,12 +1,11 @@
 """Boxes and arrows for the computation graphs drawn on the site (the unrolled RNN of
 :doc:`/unrolled_rnn` and the gallery's ``plot_rnn_diagram.py``).
 
-A box is a vector of the computation, an arrow a matrix that connects two of them. Solid
-dark arrows are the forward pass; dashed blue ones the backward pass, which runs every
-forward arrow in reverse; the recurrent matrix is vermilion wherever it appears. Colours
-are Okabe & Ito's (2008), and line style carries the same information as colour. Every
-function draws on a matplotlib ``Axes`` in data coordinates; matplotlib is imported only
-when something is drawn, so ``import vgrad`` does not need it.
+A box is a vector, an arrow a matrix that connects two of them: solid dark arrows are the
+forward pass, dashed blue ones the backward pass, and the recurrent matrix is vermilion
+wherever it appears (Okabe & Ito's colours, 2008; line style carries the same information).
+Every function draws on a matplotlib ``Axes`` in data coordinates; matplotlib is imported
+only when something is drawn, so ``import vgrad`` does not need it.
 """
 
 from __future__ import annotations
@@ -16,19 +15,12 @@ from typing import Any
 
 import numpy as np
 
+# fmt: off
 __all__ = [
-    "BACKWARD",
-    "FILL",
-    "FORWARD",
-    "SHARED",
-    "arrow",
-    "backward_jacobian",
-    "box",
-    "layer_row",
-    "link",
-    "tint",
-    "unrolled_rnn",
+    "BACKWARD", "FILL", "FORWARD", "SHARED", "arrow", "backward_jacobian", "box", "layer_row",
+    "link", "tint", "unrolled_rnn",
 ]
+# fmt: on
 
 FORWARD = "#333333"
 BACKWARD = "#0072B2"  # Okabe-Ito blue
@@ -36,12 +28,26 @@ SHARED = "#D55E00"  # Okabe-Ito vermilion: W_hh
 #: Edge colour of each kind of box: inputs, hidden states, outputs, losses.
 FILL = {"x": "#B87F00", "h": "#009E73", "y": "#C86EA0", "L": "#808080"}
 BOX_W, BOX_H = 0.95, 0.72
+#: Half-width kept free around an ellipsis in a row of boxes.
+DOTS_GAP = 0.3
+_DASHED = (0, (4, 2.5))  # the backward pass's line style
+_CENTRED = {"ha": "center", "va": "center"}
+_DOTS = {**_CENTRED, "fontsize": 20, "color": "0.35"}
+_LABEL = {"fontsize": 11, "color": BACKWARD}  # a gradient's label
 
 
 def tint(hex_color: str, amount: float = 0.8) -> tuple[float, float, float]:
     """``hex_color`` mixed with white; ``amount=1`` is white."""
     rgb = np.array([int(hex_color[i : i + 2], 16) for i in (1, 3, 5)]) / 255
     return tuple(float(c) for c in rgb + (1 - rgb) * amount)
+
+
+def _rounded(ax: Any, x: float, y: float, w: float, h: float, rounding: float, **style) -> None:
+    """A rounded rectangle of size ``w`` by ``h`` centred at ``(x, y)``, above the arrows."""
+    from matplotlib.patches import FancyBboxPatch
+
+    shape = f"round,pad=0,rounding_size={rounding}"
+    ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle=shape, zorder=3, **style))
 
 
 def box(
@@ -55,23 +61,11 @@ def box(
     fontsize: float = 14,
 ) -> None:
     """A rounded box centred at ``(x, y)``, filled in the pale tint of ``FILL[kind]``."""
-    from matplotlib.patches import FancyBboxPatch
-
     if kind not in FILL:
         raise ValueError(f"box: kind must be one of {sorted(FILL)}, not {kind!r}")
-    ax.add_patch(
-        FancyBboxPatch(
-            (x - width / 2, y - height / 2),
-            width,
-            height,
-            boxstyle="round,pad=0,rounding_size=0.14",
-            facecolor=tint(FILL[kind]),
-            edgecolor=FILL[kind],
-            linewidth=1.6,
-            zorder=3,
-        )
-    )
-    ax.text(x, y, label, ha="center", va="center", fontsize=fontsize, zorder=4)
+    colour = FILL[kind]
+    _rounded(ax, x, y, width, height, 0.14, facecolor=tint(colour), edgecolor=colour, linewidth=1.6)
+    ax.text(x, y, label, **_CENTRED, fontsize=fontsize, zorder=4)
 
 
 def arrow(
@@ -92,7 +86,7 @@ def arrow(
         return
     # A dashed outline would make a ragged head: dash the shaft, then draw the head alone
     # on the last bit of the line, solid.
-    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-", linestyle=(0, (4, 2.5)), **common))
+    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-", linestyle=_DASHED, **common))
     direction = (end - start) / np.linalg.norm(end - start)
     head = FancyArrowPatch(end - 0.05 * direction, end, arrowstyle="-|>", mutation_scale=13)
     head.set(**common)
@@ -116,14 +110,18 @@ def link(
     mid = (left + right) / 2
     if forward_label is not None:
         style = {"color": SHARED} if shared else {}
-        ax.text(mid, y + 0.5, forward_label, ha="center", va="center", fontsize=12, **style)
+        ax.text(mid, y + 0.5, forward_label, **_CENTRED, fontsize=12, **style)
     if backward_label is not None:
         ax.text(mid, y - 0.42, backward_label, ha="center", va="top", fontsize=11,
                 color=BACKWARD, linespacing=1.4)  # fmt: skip
 
 
-#: Half-width kept free around an ellipsis in a row of boxes.
-DOTS_GAP = 0.3
+def _gaps(columns: list[tuple[str, float]]):
+    """For each neighbouring pair of ``columns`` (name, x): the free line between them,
+    ``(left, right, name of the right one)``, a box's half-width or ``DOTS_GAP`` away."""
+    for (name0, x0), (name1, x1) in pairwise(columns):
+        left = x0 + (DOTS_GAP if name0 == "dots" else BOX_W / 2)
+        yield left, x1 - (DOTS_GAP if name1 == "dots" else BOX_W / 2), name1
 
 
 def backward_jacobian(t: str) -> str:
@@ -135,12 +133,11 @@ def backward_jacobian(t: str) -> str:
 def unrolled_rnn(ax: Any) -> list[Any]:
     r"""Draw the recurrent network unrolled over :math:`T` steps on ``ax``.
 
-    Columns for :math:`h_0`, steps 1 and 2, an ellipsis and step :math:`T`; in each step the
-    input :math:`x_t`, the state :math:`h_t`, the output :math:`y_t` and the loss
-    :math:`\mathcal L_t`, a loss layer :math:`\mathcal L = \sum_t \mathcal L_t` on top,
-    forward arrows (the recurrence :math:`h_{t-1} \to h_t` through the shared
-    :math:`W_{hh}`) and the backward arrows of backpropagation through time, each recurrent
-    one labelled with its Jacobian :func:`backward_jacobian`.
+    Columns for :math:`h_0`, steps 1 and 2, an ellipsis and step :math:`T`, each step with
+    :math:`x_t`, :math:`h_t`, :math:`y_t` and :math:`\mathcal L_t`; a loss layer
+    :math:`\mathcal L = \sum_t \mathcal L_t` on top; the forward arrows and the backward
+    arrows of backpropagation through time, each recurrent one labelled with its Jacobian
+    :func:`backward_jacobian`.
 
     Parameters
     ----------
@@ -150,15 +147,12 @@ def unrolled_rnn(ax: Any) -> list[Any]:
     Returns
     -------
     list of matplotlib.lines.Line2D
-        Legend handles for the forward pass, the backward pass and the shared
-        :math:`W_{hh}`.
+        Legend handles: the forward pass, the backward pass, the shared :math:`W_{hh}`.
     """
     import matplotlib.pyplot as plt
-    from matplotlib.patches import FancyBboxPatch
 
     columns = [("0", 0.0), ("1", 2.9), ("2", 5.8), ("dots", 7.8), ("T", 9.8)]
     y_x, y_h, y_y, y_l, y_bar = 0.0, 2.4, 4.5, 6.0, 7.45
-    half = BOX_W / 2
     ax.set_aspect("equal")
     ax.axis("off")
 
@@ -171,8 +165,7 @@ def unrolled_rnn(ax: Any) -> list[Any]:
         # Vertical arrows run from the top of one box to the bottom of the next: forward
         # upwards, left of the column's centre; backward downwards, right of it. The input
         # has no backward arrow: nothing upstream of x_t needs its gradient.
-        rows = [y_x, y_h, y_y, y_l, y_bar]
-        for lower, upper in pairwise(rows):
+        for lower, upper in pairwise([y_x, y_h, y_y, y_l, y_bar]):
             top, bottom = lower + BOX_H / 2, upper - BOX_H / 2
             arrow(ax, (x - 0.16, top), (x - 0.16, bottom))
             if lower != y_x:
@@ -182,65 +175,34 @@ def unrolled_rnn(ax: Any) -> list[Any]:
 
     box(ax, columns[0][1], y_h, "$h_0$", "h")
     for name, x in columns[:1] + steps:
-        ax.text(
-            x + 0.26 if name != "0" else x,
-            y_h + BOX_H / 2 + (0.6 if name != "0" else 0.3),
-            rf"$\partial \mathcal{{L}}/\partial h_{name}$",
-            ha="left" if name != "0" else "center",
-            va="center",
-            fontsize=11,
-            color=BACKWARD,
-        )
+        x_text, lift, ha = (x, 0.3, "center") if name == "0" else (x + 0.26, 0.6, "left")
+        label = rf"$\partial \mathcal{{L}}/\partial h_{name}$"
+        ax.text(x_text, y_h + BOX_H / 2 + lift, label, ha=ha, va="center", **_LABEL)
     for y in (y_x, y_h, y_y, y_l):
-        ax.text(columns[3][1], y, r"$\cdots$", ha="center", va="center", fontsize=20, color="0.35")
+        ax.text(columns[3][1], y, r"$\cdots$", **_DOTS)
 
-    # the recurrence, the same W_hh on every arrow
-    for (name0, x0), (name1, x1) in pairwise(columns):
-        left = x0 + (DOTS_GAP if name0 == "dots" else half)
-        right = x1 - (DOTS_GAP if name1 == "dots" else half)
-        # every arrow into a drawn state gets its Jacobian; the one into the ellipsis does not
-        jacobian = None if name1 == "dots" else backward_jacobian(name1)
+    # the recurrence, the same W_hh on every arrow, each backward one with its Jacobian
+    for left, right, name in _gaps(columns):
+        jacobian = None if name == "dots" else backward_jacobian(name)
         link(ax, left, right, y_h, r"$W_{hh}$", jacobian, shared=True)
 
     # the loss layer
     x_first, x_last = steps[0][1], steps[-1][1]
-    ax.add_patch(
-        FancyBboxPatch(
-            (x_first - 0.9, y_bar - BOX_H / 2),
-            x_last - x_first + 1.8,
-            BOX_H,
-            boxstyle="round,pad=0,rounding_size=0.16",
-            facecolor=tint(FILL["L"], 0.7),
-            edgecolor="0.35",
-            linewidth=1.8,
-            zorder=3,
-        )
-    )
-    ax.text(
-        (x_first + x_last) / 2,
-        y_bar,
-        r"loss layer:  $\mathcal{L} = \mathcal{L}_1 + \mathcal{L}_2 + \cdots + \mathcal{L}_T$",
-        ha="center",
-        va="center",
-        fontsize=12,
-        zorder=4,
-    )
+    style = {"facecolor": tint(FILL["L"], 0.7), "edgecolor": "0.35", "linewidth": 1.8}
+    mid = (x_first + x_last) / 2
+    _rounded(ax, mid, y_bar, x_last - x_first + 1.8, BOX_H, 0.16, **style)
+    loss = r"loss layer:  $\mathcal{L} = \mathcal{L}_1 + \mathcal{L}_2 + \cdots + \mathcal{L}_T$"
+    ax.text(mid, y_bar, loss, **_CENTRED, fontsize=12, zorder=4)
 
     # the direction of time
-    ax.annotate(
-        "",
-        xy=(x_last + 0.6, -0.85),
-        xytext=(x_first - 0.6, -0.85),
-        arrowprops={"arrowstyle": "-|>", "color": "0.5", "linewidth": 1.2},
-    )
+    time = {"arrowstyle": "-|>", "color": "0.5", "linewidth": 1.2}
+    ax.annotate("", xy=(x_last + 0.6, -0.85), xytext=(x_first - 0.6, -0.85), arrowprops=time)
     ax.text(x_last + 0.75, -0.85, "time", va="center", fontsize=11, color="0.4")
 
     ax.set(xlim=(-0.7, 10.9), ylim=(-1.1, 7.95))
     return [
         plt.Line2D([], [], color=FORWARD, linewidth=1.8, label="forward pass"),
-        plt.Line2D(
-            [], [], color=BACKWARD, linewidth=1.8, linestyle=(0, (4, 2.5)), label="backward pass"
-        ),
+        plt.Line2D([], [], color=BACKWARD, linewidth=1.8, linestyle=_DASHED, label="backward pass"),
         plt.Line2D([], [], color=SHARED, linewidth=2.6, label=r"the same $W_{hh}$ at every step"),
     ]
 
@@ -259,24 +221,18 @@ def layer_row(ax: Any, kind: str) -> None:
     ax : matplotlib.axes.Axes
         Where to draw; its aspect is set equal, its frame switched off and its limits set.
     kind : {"deep", "rnn"}
-        Which network.
-
-    Raises
-    ------
-    ValueError
-        If ``kind`` is neither ``"deep"`` nor ``"rnn"``.
+        Which network (ValueError otherwise).
     """
     if kind not in ("deep", "rnn"):
         raise ValueError(f"layer_row: kind must be 'deep' or 'rnn', not {kind!r}")
-    row = [("0", 0.0), ("1", 2.9), ("dots", 4.9), ("last", 6.9)]
-    x_loss, half = 9.0, BOX_W / 2
+    last = "L" if kind == "deep" else "T"
+    row = [("0", 0.0), ("1", 2.9), ("dots", 4.9), (last, 6.9)]
+    x_loss = 9.0
     ax.set_aspect("equal")
     ax.axis("off")
-    last = "L" if kind == "deep" else "T"
     for name, x in row:
-        name = last if name == "last" else name
         if name == "dots":
-            ax.text(x, 0, r"$\cdots$", ha="center", va="center", fontsize=20, color="0.35")
+            ax.text(x, 0, r"$\cdots$", **_DOTS)
         elif kind == "deep":
             box(ax, x, 0, "$x$" if name == "0" else f"$y_{name}$", "x" if name == "0" else "h")
         else:
@@ -285,21 +241,15 @@ def layer_row(ax: Any, kind: str) -> None:
                 box(ax, x, -1.75, f"$x_{name}$", "x", height=0.6, fontsize=12)
                 arrow(ax, (x, -1.45), (x, -BOX_H / 2))
                 ax.text(x + 0.1, -1.0, "$W_{xh}$", ha="left", va="center", fontsize=11)
-    for (name0, x0), (name1, x1) in pairwise(row):
-        left = x0 + (DOTS_GAP if name0 == "dots" else half)
-        right = x1 - (DOTS_GAP if name1 == "dots" else half)
-        layer = last if name1 == "last" else name1
-        if kind == "deep":
-            forward = None if name1 == "dots" else f"$W_{layer}$"
-            backward = (
-                None
-                if name1 == "dots"
-                else rf"$\mathrm{{diag}}(\phi'(z_{layer}))$" + "\n" + rf"$\times\, W_{layer}$"
-            )
-            link(ax, left, right, 0, forward, backward)
+    for left, right, name in _gaps(row):
+        if name == "dots":
+            forward, backward = (None, None) if kind == "deep" else (r"$W_{hh}$", None)
+        elif kind == "deep":
+            forward = f"$W_{name}$"
+            backward = rf"$\mathrm{{diag}}(\phi'(z_{name}))$" + "\n" + rf"$\times\, W_{name}$"
         else:
-            backward = None if name1 == "dots" else backward_jacobian(layer)
-            link(ax, left, right, 0, r"$W_{hh}$", backward, shared=True)
+            forward, backward = r"$W_{hh}$", backward_jacobian(name)
+        link(ax, left, right, 0, forward, backward, shared=kind == "rnn")
     box(ax, x_loss, 0, r"$\mathcal{L}$", "L")
-    link(ax, row[-1][1] + half, x_loss - half, 0)
+    link(ax, row[-1][1] + BOX_W / 2, x_loss - BOX_W / 2, 0)
     ax.set(xlim=(-0.7, 9.7), ylim=(-1.55 if kind == "deep" else -2.2, 0.95))

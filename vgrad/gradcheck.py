@@ -1,24 +1,15 @@
 r"""Finite-difference gradient checks with tolerances scaled to what differences can resolve.
 
 The central difference :math:`\hat g_i = (f(x + \Delta_i e_i) - f(x - \Delta_i e_i)) /
-(2\Delta_i)` (:math:`\Delta_i` the step, not a hidden state) has two errors: truncation,
-about :math:`\Delta_i^2 |\partial_i^3 f| / 6`, and rounding, about
-:math:`\epsilon\,|f| / \Delta_i` (the two values of :math:`f` carry relative rounding error
-:math:`\epsilon`, and their difference is divided by :math:`2\Delta_i`). The step
-:math:`\Delta_i = \epsilon^{1/3}\max(1, |x_i|)` balances the two.
-
-The rounding term sets a *noise floor*: no finite difference can resolve a gradient entry
-smaller than about :math:`\epsilon |f| / \Delta_i`. Entries below it are accepted (so a correct
-vanishing gradient of :math:`10^{-12}` is not flagged because the difference is noise) but
-counted as *unresolved*, so a check that resolved nothing is visibly vacuous. The floor is
-proportional to :math:`|f|`, not to :math:`|\nabla f|`: to check a tiny gradient properly,
-check a function whose *value* is on the gradient's scale. For backpropagation that is the
-layer-local product :math:`f(\theta) = \langle \bar y, y(\theta)\rangle` with the tiny
-upstream gradient :math:`\bar y` as probe; its floor shrinks with :math:`\bar y`, and the
-chain rule then composes the checked layers exactly (see :doc:`/deep_networks`).
-
-The floor assumes ``f`` is evaluated to within about 100 ulps of its own value. A function
-that loses more by cancellation (e.g. ``(1 + tiny(x)) - 1``) needs an explicit ``atol``.
+(2\Delta_i)`, with the step :math:`\Delta_i = \epsilon^{1/3}\max(1, |x_i|)`, balances
+truncation error (about :math:`\Delta_i^2 |\partial_i^3 f| / 6`) against rounding error
+(about :math:`\epsilon\,|f| / \Delta_i`). The rounding term is a *noise floor*: entries of
+the gradient below it are accepted but counted as *unresolved*, so a check that resolved
+nothing is visibly vacuous. The floor scales with :math:`|f|`, not :math:`|\nabla f|`: to
+check a tiny gradient, check a function whose value is on its scale, such as the layer-local
+product :math:`\langle \bar y, y(\theta)\rangle` with the tiny upstream gradient
+:math:`\bar y` (:doc:`/deep_networks`). The floor assumes ``f`` is evaluated to within about
+100 ulps of its value; a function that loses more by cancellation needs an explicit ``atol``.
 """
 
 from __future__ import annotations
@@ -36,6 +27,7 @@ _EPS = float(np.finfo(np.float64).eps)
 _STEP = _EPS ** (1.0 / 3.0)
 #: Rounding of one evaluation of f is taken as at most this many ulps of |f|.
 _ULPS = 100.0
+_TINY = np.finfo(np.float64).tiny
 
 
 @dataclass(frozen=True)
@@ -49,8 +41,7 @@ class GradCheck:
     max_abs_error : float
         :math:`\max_i |\hat g_i - g_i|`.
     max_rel_error : float
-        :math:`\max_i |\hat g_i - g_i| / \max(|g_i|, \mathrm{atol}_i)`: relative to the
-        gradient where it is resolved, to the noise floor where it is not.
+        :math:`\max_i |\hat g_i - g_i| / \max(|g_i|, \mathrm{atol}_i)`.
     worst_index : tuple of int
         Index of the entry with the largest error relative to its tolerance.
     n_resolved : int
@@ -60,7 +51,7 @@ class GradCheck:
     numerical : ndarray
         The finite-difference estimate (gradient, or directional derivatives).
     atol : ndarray
-        The absolute tolerance used for each entry (the noise floor unless given).
+        The absolute tolerance of each entry (the noise floor unless given).
     """
 
     passed: bool
@@ -91,10 +82,16 @@ def _evaluate(f: Callable[[np.ndarray], object], x: np.ndarray) -> float:
     return value
 
 
-def _check_f(f: object) -> Callable[[np.ndarray], object]:
+def _args(f: object, x: object, eps: object, analytic: object = None, rtol: object = 0.0):
+    """The checks' validated ``x``, ``eps`` (default :data:`_STEP`), ``analytic`` and ``rtol``."""
     if not callable(f):
         raise TypeError(f"f must be callable, got {type(f).__name__}")
-    return f
+    x = as_float_array(x, "x")
+    if analytic is not None:
+        analytic = as_float_array(analytic, "analytic", shape=x.shape)
+    rtol = check_real(rtol, "rtol", nonnegative=True)
+    eps = _STEP if eps is None else check_real(eps, "eps", positive=True)
+    return x, eps, analytic, rtol
 
 
 def _central_differences(f, x, eps):
@@ -121,47 +118,35 @@ def numerical_gradient(
 ) -> np.ndarray:
     r"""Central-difference gradient of a scalar function, :math:`\hat g_i =
     \frac{f(x + \Delta_i e_i) - f(x - \Delta_i e_i)}{2 \Delta_i}`,
-    :math:`\Delta_i = \mathrm{eps}\max(1, |x_i|)`.
-
-    ``f`` receives a float64 work copy of ``x`` with one entry perturbed; ``x`` is not
-    modified. Costs :math:`2\,\mathrm{size}(x)` evaluations. See :doc:`/deep_networks`.
+    :math:`\Delta_i = \mathrm{eps}\max(1, |x_i|)`, of ``x``'s shape (:doc:`/deep_networks`).
 
     Parameters
     ----------
     f : callable
-        ``f(x) -> float``.
+        ``f(x) -> float``, given a float64 work copy of ``x`` with one entry perturbed.
     x : array_like
-        Point of evaluation, any shape.
+        Point of evaluation, any shape; not modified.
     eps : float, optional
         Relative step, default :math:`\epsilon^{1/3} \approx 6\times10^{-6}`.
-
-    Returns
-    -------
-    ndarray, same shape as ``x``
     """
-    f = _check_f(f)
-    x = as_float_array(x, "x")
-    eps = _STEP if eps is None else check_real(eps, "eps", positive=True)
+    x, eps, _, _ = _args(f, x, eps)
     return _central_differences(f, x, eps)[0]
 
 
-def _compare(numerical, analytic, floor, rtol, atol):
-    atol = (
-        floor
-        if atol is None
-        else np.full(analytic.shape, check_real(atol, "atol", nonnegative=True))
-    )
+def _compare(numerical, analytic, scale, rtol, atol):
+    if atol is None:
+        atol = _ULPS * _EPS * scale
+    else:
+        atol = np.full(analytic.shape, check_real(atol, "atol", nonnegative=True))
     err = np.abs(numerical - analytic)
     mag = np.abs(analytic)
     tol = atol + rtol * mag
-    ratio = err / np.maximum(tol, np.finfo(np.float64).tiny)
+    ratio = err / np.maximum(tol, _TINY)
     worst = np.unravel_index(int(np.argmax(ratio)), ratio.shape) if ratio.size else ()
     return GradCheck(
         passed=bool(np.all(err <= tol)),
         max_abs_error=float(np.max(err, initial=0.0)),
-        max_rel_error=float(
-            np.max(err / np.maximum(np.maximum(mag, atol), np.finfo(np.float64).tiny), initial=0.0)
-        ),
+        max_rel_error=float(np.max(err / np.maximum(np.maximum(mag, atol), _TINY), initial=0.0)),
         worst_index=tuple(int(i) for i in worst),
         n_resolved=int(np.count_nonzero(mag > atol)),
         size=int(analytic.size),
@@ -181,43 +166,31 @@ def check_gradient(
 ) -> GradCheck:
     r"""Compare an analytic gradient with central differences, entry by entry.
 
-    Entry :math:`i` passes if :math:`|\hat g_i - g_i| \le \mathrm{atol}_i + \mathrm{rtol}\,|g_i|`.
-    By default
+    Entry :math:`i` passes if :math:`|\hat g_i - g_i| \le \mathrm{atol}_i + \mathrm{rtol}\,|g_i|`,
+    by default with the rounding noise floor of the difference
 
     .. math::
 
         \mathrm{atol}_i = \frac{100\,\epsilon \max|f(x \pm \Delta_i e_i)|}{2\Delta_i},
 
-    the rounding noise floor of the difference, so the check is as strict as the arithmetic
-    allows at every scale: :math:`f = 10^{-12}\sum\sin x` is checked to ``rtol`` even though
-    its gradient is :math:`10^{-12}`. Read ``n_resolved``: entries below the floor are
-    accepted but unchecked (see the module notes and :doc:`/deep_networks`).
+    so the check is as strict as the arithmetic allows at every scale. Read ``n_resolved``
+    of the :class:`GradCheck` returned: entries below the floor are accepted but unchecked
+    (the module notes, :doc:`/deep_networks`).
 
     Parameters
     ----------
-    f : callable
-        ``f(x) -> float``.
-    x : array_like
+    f, x, eps
+        As in :func:`numerical_gradient`.
     analytic : array_like
         The gradient to check, same shape as ``x``.
     rtol : float, default 1e-6
         Relative tolerance; truncation error is about :math:`10^{-11}` relative.
     atol : float, optional
         Absolute tolerance replacing the noise floor.
-    eps : float, optional
-        Relative step (see :func:`numerical_gradient`).
-
-    Returns
-    -------
-    GradCheck
     """
-    f = _check_f(f)
-    x = as_float_array(x, "x")
-    analytic = as_float_array(analytic, "analytic", shape=x.shape)
-    rtol = check_real(rtol, "rtol", nonnegative=True)
-    eps = _STEP if eps is None else check_real(eps, "eps", positive=True)
+    x, eps, analytic, rtol = _args(f, x, eps, analytic, rtol)
     numerical, scale = _central_differences(f, x, eps)
-    return _compare(numerical, analytic, _ULPS * _EPS * scale, rtol, atol)
+    return _compare(numerical, analytic, scale, rtol, atol)
 
 
 def check_directional(
@@ -231,44 +204,31 @@ def check_directional(
     atol: float | None = None,
     eps: float | None = None,
 ) -> GradCheck:
-    r"""Compare directional derivatives :math:`g \cdot v` with central differences
+    r"""Compare directional derivatives :math:`g \cdot v` along random unit directions
+    :math:`v` with central differences
 
     .. math::
 
-        \frac{f(x + \Delta v) - f(x - \Delta v)}{2\Delta}
+        \frac{f(x + \Delta v) - f(x - \Delta v)}{2\Delta},
+        \qquad \Delta = \mathrm{eps}\max(1, \max_i|x_i|).
 
-    along random unit directions :math:`v`.
-
-    Costs :math:`2\,n_{\mathrm{dirs}}` evaluations whatever the size of ``x``, and sees the
-    whole gradient at once: an error in any entry shifts :math:`g \cdot v` (almost surely).
-    The step is :math:`\Delta = \mathrm{eps}\max(1, \max_i|x_i|)` and the default ``atol`` is
-    the same noise floor as in :func:`check_gradient`. See :doc:`/deep_networks`.
+    Costs :math:`2\,n_{\mathrm{dirs}}` evaluations whatever the size of ``x``; an error in any
+    entry shifts :math:`g \cdot v` (almost surely). The default ``atol`` is the noise floor
+    of :func:`check_gradient` (:doc:`/deep_networks`).
 
     Parameters
     ----------
     f, x, analytic, rtol, atol, eps
         As in :func:`check_gradient`.
     rng : numpy.random.Generator or int seed
-        Source of the directions.
-    n_dirs : int, default 4
-
-    Returns
-    -------
-    GradCheck
-        Entries are directions: ``numerical[j]`` is the difference quotient along the
-        ``j``-th direction.
+        Source of the ``n_dirs`` directions; the returned :class:`GradCheck`'s entries are
+        the directions (``numerical[j]`` is the quotient along the ``j``-th).
     """
-    f = _check_f(f)
-    x = as_float_array(x, "x")
-    analytic = as_float_array(analytic, "analytic", shape=x.shape)
+    x, eps, analytic, rtol = _args(f, x, eps, analytic, rtol)
     rng = check_rng(rng)
     n_dirs = check_int(n_dirs, "n_dirs", minimum=1)
-    rtol = check_real(rtol, "rtol", nonnegative=True)
-    eps = _STEP if eps is None else check_real(eps, "eps", positive=True)
     h = eps * max(1.0, float(np.max(np.abs(x), initial=0.0)))
-    numerical = np.empty(n_dirs)
-    projected = np.empty(n_dirs)
-    scale = np.empty(n_dirs)
+    numerical, projected, scale = np.empty(n_dirs), np.empty(n_dirs), np.empty(n_dirs)
     for j in range(n_dirs):
         v = rng.standard_normal(x.shape)
         v /= np.linalg.norm(v)
@@ -276,4 +236,4 @@ def check_directional(
         numerical[j] = (f_plus - f_minus) / (2.0 * h)
         projected[j] = float(np.sum(analytic * v))
         scale[j] = max(abs(f_plus), abs(f_minus)) / (2.0 * h)
-    return _compare(numerical, projected, _ULPS * _EPS * scale, rtol, atol)
+    return _compare(numerical, projected, scale, rtol, atol)

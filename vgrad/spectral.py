@@ -1,11 +1,10 @@
 """Eigenvalues, singular values and the growth of matrix powers and products.
 
-Backpropagation through time multiplies the gradient by one Jacobian per step, so the
-question "does it vanish or explode?" is a question about products of matrices. For a
-constant matrix the eigenvalues set the asymptotic rate (the spectral radius), the singular
-values bound every single step, and a non-normal matrix can grow for a while even when all
-its eigenvalues are inside the unit circle. Everything here is derived in :doc:`/eigenvalues`.
-
+Backpropagation through time multiplies the gradient by one Jacobian per step, so whether
+it vanishes or explodes is a question about products of matrices: the eigenvalues set the
+asymptotic rate of a constant matrix's powers, the singular values bound every single step,
+and a non-normal matrix can grow for a while with all its eigenvalues inside the unit
+circle (:doc:`/eigenvalues`). Matrix arguments are ``(n, n)`` or a batch ``(..., n, n)``.
 Norms of long products are returned as logarithms: :math:`1.5^{2000}` is not a float64.
 """
 
@@ -16,20 +15,12 @@ import numpy as np
 from ._products import LOG_MAX, MATRIX_ORDS, check_ord, log0, log_norms_of_products
 from ._validate import as_float_array, check_choice, check_int, check_real, check_rng
 
+# fmt: off
 __all__ = [
-    "growth_rate",
-    "lyapunov_exponents",
-    "matrix_power_eig",
-    "nonnormal_2x2",
-    "nonnormal_coupling",
-    "orthogonal",
-    "power_norms",
-    "random_matrix",
-    "singular_values",
-    "spectral_radius",
+    "growth_rate", "lyapunov_exponents", "matrix_power_eig", "nonnormal_2x2", "nonnormal_coupling",
+    "orthogonal", "power_norms", "random_matrix", "singular_values", "spectral_radius",
 ]
-
-_EPS = np.finfo(np.float64).eps
+# fmt: on
 
 
 def _square(M: object, name: str = "M") -> np.ndarray:
@@ -44,20 +35,10 @@ def _square(M: object, name: str = "M") -> np.ndarray:
 
 
 def spectral_radius(M: object) -> np.ndarray | float:
-    r"""Spectral radius :math:`\rho(M) = \max_i |\lambda_i(M)|`.
+    r"""Spectral radius :math:`\rho(M) = \max_i |\lambda_i(M)|`, float or shape (...).
 
     :math:`\rho(M)^k` is the asymptotic growth rate of :math:`\|M^k\|` (Gelfand's formula),
-    but it bounds no single step: :math:`\rho(M) \le \|M\|_2` with equality for normal
-    :math:`M`. See :doc:`/eigenvalues`.
-
-    Parameters
-    ----------
-    M : array_like, shape (n, n) or (..., n, n)
-        Real square matrix or batch of them.
-
-    Returns
-    -------
-    float or ndarray of shape (...)
+    but it bounds no single step: :math:`\rho(M) \le \|M\|_2` (:doc:`/eigenvalues`).
     """
     M = _square(M)
     rho = np.max(np.abs(np.linalg.eigvals(M)), axis=-1)
@@ -65,18 +46,10 @@ def spectral_radius(M: object) -> np.ndarray | float:
 
 
 def singular_values(M: object) -> np.ndarray:
-    r"""Singular values :math:`s_1 \ge \dots \ge s_n \ge 0` of ``M``.
+    r"""Singular values :math:`s_1 \ge \dots \ge s_n \ge 0` of ``M``, shape (n,) or (..., n).
 
     :math:`s_1 = \|M\|_2` bounds how much one multiplication by :math:`M` can stretch a
-    vector; see :doc:`/eigenvalues`.
-
-    Parameters
-    ----------
-    M : array_like, shape (n, n) or (..., n, n)
-
-    Returns
-    -------
-    ndarray of shape (n,) or (..., n), in descending order
+    vector (:doc:`/eigenvalues`).
     """
     return np.linalg.svd(_square(M), compute_uv=False)
 
@@ -84,33 +57,25 @@ def singular_values(M: object) -> np.ndarray:
 def matrix_power_eig(M: object, p: int, *, max_cond: float = 1e8) -> np.ndarray:
     r"""Matrix power through the eigendecomposition, :math:`M^p = V \Lambda^p V^{-1}`.
 
-    This is the identity used in :doc:`/eigenvalues` to explain why powers of :math:`M`
-    vanish when :math:`\rho(M) < 1` and explode when :math:`\rho(M) > 1`. It only holds for
-    diagonalisable :math:`M`, and it is only *accurate* when the eigenvector matrix
-    :math:`V` is well conditioned: the rounding error is about
-    :math:`\epsilon\,\kappa(V)\,\rho(M)^p`. A real ``M`` with complex eigenvalues gives a
-    real result; the imaginary rounding residue is checked to be negligible, then dropped.
+    The identity of :doc:`/eigenvalues` behind vanishing (:math:`\rho(M) < 1`) and exploding
+    (:math:`\rho(M) > 1`) powers; accurate only for well-conditioned :math:`V` (rounding
+    error about :math:`\epsilon\,\kappa(V)\,\rho(M)^p`). A real ``M`` gives a real result
+    of its shape, once the imaginary rounding residue is checked to be negligible.
 
     Parameters
     ----------
-    M : array_like, shape (n, n) or (..., n, n)
     p : int
         Non-negative exponent.
     max_cond : float, default 1e8
         Largest accepted condition number :math:`\kappa_2(V)`.
 
-    Returns
-    -------
-    ndarray, same shape as ``M``
-
     Raises
     ------
     ValueError
-        If ``M`` is defective or nearly so (:math:`\kappa_2(V) >` ``max_cond``, e.g. the
-        Jordan block ``[[1, 1], [0, 1]]``), or if the imaginary residue is not negligible.
-        Use :func:`numpy.linalg.matrix_power` for such matrices.
+        If :math:`\kappa_2(V) >` ``max_cond`` (a defective ``M`` such as ``[[1, 1], [0, 1]]``)
+        or the imaginary residue is not negligible: use :func:`numpy.linalg.matrix_power`.
     OverflowError
-        If :math:`M^p` would not fit in float64; use :func:`power_norms` for log norms.
+        If :math:`M^p` would not fit in float64: use :func:`power_norms` for log norms.
     """
     M = _square(M)
     p = check_int(p, "p", minimum=0)
@@ -139,7 +104,7 @@ def matrix_power_eig(M: object, p: int, *, max_cond: float = 1e8) -> np.ndarray:
     Mp = (V * lam[..., None, :] ** p) @ np.linalg.inv(V)
     if not np.iscomplexobj(Mp):
         return Mp
-    tol = 100.0 * n * _EPS * cond
+    tol = 100.0 * n * np.finfo(np.float64).eps * cond
     scale = np.linalg.norm(Mp, axis=(-2, -1))
     residue = np.max(np.abs(Mp.imag), axis=(-2, -1))
     if np.any(residue > tol * scale):
@@ -152,20 +117,11 @@ def matrix_power_eig(M: object, p: int, *, max_cond: float = 1e8) -> np.ndarray:
 
 
 def orthogonal(n: int, rng: object) -> np.ndarray:
-    r"""A Haar-distributed random orthogonal matrix :math:`Q` (:math:`Q^\top Q = I`).
+    r"""A Haar-distributed random orthogonal ``(n, n)`` matrix :math:`Q` (:math:`Q^\top Q = I`).
 
-    QR of a Gaussian matrix, with the signs of :math:`R`'s diagonal moved into :math:`Q` so
-    the distribution is uniform (Mezzadri 2007). All eigenvalues and all singular values of
-    :math:`Q` have modulus 1; see :doc:`/eigenvalues`.
-
-    Parameters
-    ----------
-    n : int
-    rng : numpy.random.Generator or int seed
-
-    Returns
-    -------
-    ndarray of shape (n, n)
+    QR of a Gaussian matrix, the signs of :math:`R`'s diagonal moved into :math:`Q` so the
+    distribution is uniform (Mezzadri 2007); every eigenvalue and singular value has modulus
+    1 (:doc:`/eigenvalues`). ``rng``: a ``numpy.random.Generator`` or an integer seed.
     """
     n = check_int(n, "n", minimum=1)
     rng = check_rng(rng)
@@ -184,30 +140,19 @@ def random_matrix(
     sigma_max: float | None = None,
     kind: str = "gaussian",
 ) -> np.ndarray:
-    r"""A random ``(n, n)`` matrix, optionally rescaled to a given spectral radius or norm.
+    r"""A random ``(n, n)`` matrix of a ``kind``, optionally rescaled (:doc:`/eigenvalues`).
 
-    ``kind``:
-
-    * ``"gaussian"``: i.i.d. :math:`\mathcal N(0, 1/n)` entries (non-normal; its eigenvalues
-      fill the unit disc as :math:`n \to \infty`, its :math:`\|M\|_2 \to 2`).
-    * ``"symmetric"``: :math:`(G + G^\top)/\sqrt{2}` with :math:`G` as above; normal, so
-      :math:`\rho(M) = \|M\|_2`.
-    * ``"orthogonal"``: Haar orthogonal (:func:`orthogonal`); every :math:`|\lambda| = 1`.
-
-    Then, if ``rho`` is given, :math:`M \leftarrow \rho\, M / \rho(M)`; if ``sigma_max`` is
-    given, :math:`M \leftarrow s_{\max} M / \|M\|_2`. See :doc:`/eigenvalues`.
+    ``"gaussian"``: i.i.d. :math:`\mathcal N(0, 1/n)` entries (non-normal; as
+    :math:`n \to \infty` the eigenvalues fill the unit disc and :math:`\|M\|_2 \to 2`);
+    ``"symmetric"``: :math:`(G + G^\top)/\sqrt{2}`, :math:`G` as above (normal, so
+    :math:`\rho(M) = \|M\|_2`); ``"orthogonal"``: :func:`orthogonal`. ``rng``: a
+    ``numpy.random.Generator`` or an integer seed.
 
     Parameters
     ----------
-    n : int
-    rng : numpy.random.Generator or int seed
     rho, sigma_max : float, optional
-        Target spectral radius or largest singular value (at most one; must be > 0).
-    kind : {"gaussian", "symmetric", "orthogonal"}
-
-    Returns
-    -------
-    ndarray of shape (n, n)
+        At most one, > 0: rescale to :math:`M \leftarrow \rho\, M / \rho(M)` or
+        :math:`M \leftarrow s_{\max} M / \|M\|_2`.
     """
     n = check_int(n, "n", minimum=1)
     rng = check_rng(rng)
@@ -230,44 +175,20 @@ def random_matrix(
 
 
 def nonnormal_2x2(rho: float, coupling: float) -> np.ndarray:
-    r"""The non-normal matrix :math:`M = \begin{pmatrix}\rho & c\\ 0 & \rho\end{pmatrix}`.
+    r"""The non-normal matrix :math:`M = \begin{pmatrix}\rho & c\\ 0 & \rho\end{pmatrix}`,
+    ``rho`` the double eigenvalue, ``coupling`` the entry :math:`c`.
 
-    Both eigenvalues equal :math:`\rho`, yet
-    :math:`M^p = \begin{pmatrix}\rho^p & p\rho^{p-1}c\\ 0 & \rho^p\end{pmatrix}` and
-    :math:`\|M^p\|_2 = \tfrac12\bigl(|b_p| + \sqrt{b_p^2 + 4\rho^{2p}}\bigr)`,
-    :math:`b_p = p\rho^{p-1}c`. For :math:`|\rho| < 1` the norm tends to zero (like
-    :math:`p|\rho|^p` when :math:`c \ne 0`), and it first grows (transient amplification)
-    if and only if
+    :math:`M^p = \begin{pmatrix}\rho^p & p\rho^{p-1}c\\ 0 & \rho^p\end{pmatrix}`. For
+    :math:`|\rho| < 1` the norm :math:`\|M^p\|_2` tends to zero (like :math:`p|\rho|^p` when
+    :math:`c \ne 0`), and it first grows (transient amplification) if and only if
 
     .. math::
 
-        |c| > 1 - \rho^2 .
+        |c| > 1 - \rho^2 ,
 
-    This is the condition for :math:`\|M\|_2 = \tfrac12\bigl(|c| + \sqrt{c^2 +
-    4\rho^2}\bigr) > 1`, i.e. :math:`\sqrt{c^2 + 4\rho^2} > 2 - |c|`, squared when
-    :math:`|c| < 2`. When it fails, :math:`\|M^{p+1}\|_2 \le \|M\|_2\,\|M^p\|_2 \le
-    \|M^p\|_2`: the norm never increases and never exceeds one. For :math:`\rho = 0.9`
-    the threshold is :math:`c = 0.19`. For large :math:`c` the peak is near
-    :math:`p^\star = 1/\ln(1/\rho)` with value about :math:`c / (e\,\rho\ln(1/\rho))`;
-    use :func:`nonnormal_coupling` for the exact :math:`c`. See :doc:`/eigenvalues`.
-
-    Parameters
-    ----------
-    rho : float
-        The double eigenvalue :math:`\rho` (the diagonal).
-    coupling : float
-        The entry :math:`c` above the diagonal.
-
-    Returns
-    -------
-    ndarray of shape (2, 2)
-
-    Raises
-    ------
-    TypeError
-        If ``rho`` or ``coupling`` is not a real number.
-    ValueError
-        If ``rho`` or ``coupling`` is not finite.
+    the condition for :math:`\|M\|_2 = \tfrac12\bigl(|c| + \sqrt{c^2 + 4\rho^2}\bigr) > 1`
+    (:math:`c = 0.19` for :math:`\rho = 0.9`); otherwise it never increases. See
+    :func:`nonnormal_coupling` and :doc:`/eigenvalues`.
     """
     rho = check_real(rho, "rho")
     c = check_real(coupling, "coupling")
@@ -275,20 +196,14 @@ def nonnormal_2x2(rho: float, coupling: float) -> np.ndarray:
 
 
 def nonnormal_coupling(rho: float, peak: float) -> float:
-    r"""Coupling :math:`c` for which :math:`\max_{p \ge 0} \|M^p\|_2 = ` ``peak``.
+    r"""Coupling :math:`c` for which :math:`\max_{p \ge 0} \|M^p\|_2 = P` (``peak``, > 1),
+    ``M = nonnormal_2x2(rho, c)``, :math:`0 \le \rho < 1` (otherwise the powers never peak).
 
-    ``M = nonnormal_2x2(rho, c)``. Solving :math:`\|M^p\|_2 = P` for :math:`c` at a fixed
-    integer :math:`p \ge 1` gives :math:`c_p = (P - \rho^{2p}/P) / (p\rho^{p-1})`; the norm
-    increases with :math:`c`, so the answer is :math:`\min_p c_p`, attained near
-    :math:`p^\star = 1/\ln(1/\rho)`. Example: ``rho=0.9, peak=20`` gives :math:`c \approx
-    5.1`, the peak falling at :math:`p = 9` or :math:`10`. See :doc:`/eigenvalues`.
-
-    Parameters
-    ----------
-    rho : float
-        Eigenvalue, :math:`0 \le \rho < 1` (for :math:`\rho \ge 1` the powers never peak).
-    peak : float
-        Requested :math:`\max_p \|M^p\|_2 > 1`.
+    Solving :math:`\|M^p\|_2 = P` at a fixed :math:`p \ge 1` gives
+    :math:`c_p = (P - \rho^{2p}/P) / (p\rho^{p-1})`; the norm increases with :math:`c`, so the
+    answer is :math:`\min_p c_p`, attained near :math:`p^\star = 1/\ln(1/\rho)`
+    (``rho=0.9, peak=20``: :math:`c \approx 5.1`, peak at :math:`p = 9` or :math:`10`;
+    :doc:`/eigenvalues`).
     """
     rho = check_real(rho, "rho", nonnegative=True)
     if rho >= 1.0:
@@ -304,24 +219,13 @@ def nonnormal_coupling(rho: float, peak: float) -> float:
 
 
 def power_norms(M: object, p_max: int, ord: object = 2) -> np.ndarray:
-    r"""Log norms :math:`\log\|M^p\|` for :math:`p = 0, \dots, p_{\max}`, overflow-free.
+    r"""Log norms :math:`\log\|M^p\|` for :math:`p = 0, \dots, p_{\max}`, overflow-free, shape
+    (p_max + 1,) or (p_max + 1, ...).
 
-    The running power is renormalised after every multiplication and its scale accumulated
-    as a logarithm, :math:`\log\|M^p\| = \sum_{k\le p}\log s_k + \log\|\tilde M^p\|`, so
-    :math:`\rho = 1.5, p = 2000` (a norm near :math:`10^{352}`) is finite and exact to
-    rounding (the same renormalised product as the cells' ``jacobian_log_norms``). A
-    nilpotent power gives :math:`-\infty`. See :doc:`/eigenvalues`.
-
-    Parameters
-    ----------
-    M : array_like, shape (n, n) or (..., n, n)
-    p_max : int
-    ord : {2, 1, np.inf, "fro", "nuc"}
-        Matrix norm, as in :func:`numpy.linalg.norm`.
-
-    Returns
-    -------
-    ndarray of shape (p_max + 1,) or (p_max + 1, ...)
+    The running power is renormalised after every product and its scale kept as a logarithm
+    (as in the cells' ``jacobian_log_norms``), so :math:`\rho = 1.5, p = 2000` is finite and
+    exact to rounding; a nilpotent power gives :math:`-\infty` (:doc:`/eigenvalues`). ``ord``:
+    the matrix norm, ``2, 1, np.inf, "fro"`` or ``"nuc"`` (:func:`numpy.linalg.norm`).
     """
     M = _square(M)
     p_max = check_int(p_max, "p_max", minimum=0)
@@ -331,29 +235,21 @@ def power_norms(M: object, p_max: int, ord: object = 2) -> np.ndarray:
 
 
 def lyapunov_exponents(matrices: object, k: int | None = None) -> np.ndarray:
-    r"""Average log growth rates of the product :math:`J_T \cdots J_2 J_1`.
+    r"""Average log growth rates of the product :math:`J_T \cdots J_2 J_1`, shape (..., k).
 
-    Discrete QR iteration: :math:`Q_0 = I_{n \times k}`, :math:`J_t Q_{t-1} = Q_t R_t`, and
-    :math:`\chi_i = \frac1T \sum_t \log |(R_t)_{ii}|`. Because
-    :math:`J_T\cdots J_1 Q_0 = Q_T R_T \cdots R_1`, :math:`T\sum_{i\le j}\chi_i` is exactly
-    the log :math:`j`-volume stretch of the first :math:`j` coordinate axes, never more than
-    :math:`\sum_{i \le j} \log s_i` of the product, with equality for :math:`j = n`
-    (:math:`\log|\det|`). As :math:`T \to \infty` the :math:`\chi_i` converge to the
-    Lyapunov exponents; for a constant matrix :math:`M` (normal or not) these are
-    :math:`\log|\lambda_i(M)|`, so :math:`\chi_1 = \log\rho(M)`. No product is ever
-    formed, so nothing overflows. See :doc:`/eigenvalues`.
+    Discrete QR iteration: :math:`Q_0 = I_{n \times k}`, :math:`J_t Q_{t-1} = Q_t R_t`,
+    :math:`\chi_i = \frac1T \sum_t \log |(R_t)_{ii}|`. :math:`T\sum_{i\le j}\chi_i` is the log
+    :math:`j`-volume stretch of the first :math:`j` axes, at most :math:`\sum_{i \le j}
+    \log s_i` of the product (equal for :math:`j = n`); as :math:`T \to \infty` the
+    :math:`\chi_i` tend to the Lyapunov exponents, :math:`\log|\lambda_i(M)|` for a constant
+    :math:`M`. No product is formed, so nothing overflows (:doc:`/eigenvalues`).
 
     Parameters
     ----------
     matrices : array_like, shape (T, n, n) or (T, ..., n, n)
-        ``matrices[t - 1]`` is :math:`J_t`, applied first for ``t = 1`` (the layout of
-        ``RNN.step_jacobians``).
+        ``matrices[t - 1]`` is :math:`J_t` (the layout of ``RNN.step_jacobians``).
     k : int, optional
         Number of exponents (default ``n``).
-
-    Returns
-    -------
-    ndarray of shape (k,) or (..., k)
     """
     J = as_float_array(matrices, "matrices")
     if J.ndim < 3 or J.shape[-1] != J.shape[-2] or J.shape[0] == 0 or J.shape[-1] == 0:
@@ -373,17 +269,8 @@ def lyapunov_exponents(matrices: object, k: int | None = None) -> np.ndarray:
 
 
 def growth_rate(matrices: object) -> np.ndarray | float:
-    r"""Top exponent :math:`\chi_1` of :func:`lyapunov_exponents`: the average log growth
-    per factor of :math:`\|J_T\cdots J_1 e_1\|`. Vanishing if negative, exploding if positive.
-    See :doc:`/eigenvalues`.
-
-    Parameters
-    ----------
-    matrices : array_like, shape (T, n, n) or (T, ..., n, n)
-
-    Returns
-    -------
-    float or ndarray of shape (...)
-    """
+    r"""Top exponent :math:`\chi_1` of :func:`lyapunov_exponents` (same ``matrices``): the
+    average log growth per factor of :math:`\|J_T\cdots J_1 e_1\|`, float or shape (...);
+    vanishing if negative, exploding if positive (:doc:`/eigenvalues`)."""
     lam = lyapunov_exponents(matrices, k=1)[..., 0]
     return float(lam) if lam.ndim == 0 else lam

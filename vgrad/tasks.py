@@ -12,9 +12,9 @@ temporal order  (T, B, 6): one-hot         CE, last   :math:`\ln 4`
 copy memory     (T, B, S + 2): one-hot     CE, all    :math:`K \ln S / (D + 2K)`
 ==============  =========================  =========  ======================================
 
-Every generator takes a ``numpy.random.Generator`` (or an integer seed) and is vectorised over
-the batch; :func:`empirical_baseline` measures the baseline on a sample, so the stated values
-can be checked rather than trusted.
+Every generator takes the length ``T`` (:func:`copy_memory`: the ``delay``), the number of
+sequences ``batch`` (B) and ``rng``, a ``numpy.random.Generator`` or an integer seed, and is
+vectorised over the batch; :func:`empirical_baseline` measures the baseline on a sample.
 """
 
 from __future__ import annotations
@@ -27,19 +27,13 @@ import numpy as np
 from ._validate import as_float_array, check_choice, check_int, check_real, check_rng
 from .losses import WHERE, _mse, _softmax_cross_entropy, mse, softmax_cross_entropy
 
+# fmt: off
 __all__ = [
-    "ORDER_CLASSES",
-    "ORDER_SYMBOLS",
-    "Batch",
-    "adding_problem",
-    "copy_memory",
-    "empirical_baseline",
-    "hochreiter_adding",
-    "pascanu_adding",
-    "pascanu_temporal_order",
-    "score_runs",
-    "temporal_order",
+    "ORDER_CLASSES", "ORDER_SYMBOLS", "Batch", "adding_problem", "copy_memory",
+    "empirical_baseline", "hochreiter_adding", "pascanu_adding", "pascanu_temporal_order",
+    "score_runs", "temporal_order",
 ]
+# fmt: on
 
 LOSSES = ("mse", "cross_entropy")
 
@@ -58,8 +52,8 @@ class Batch:
     xs : ndarray, shape (T, B, d)
         Inputs, time first (the layout of :meth:`vgrad.RNN.forward`).
     target : ndarray
-        Real targets of shape (B, m) for ``loss="mse"``; integer class labels of shape (B,)
-        (``where="last"``) or (T, B) (``where="all"``) for ``loss="cross_entropy"``.
+        Real targets (B, m) for ``loss="mse"``; class labels (B,) (``where="last"``) or
+        (T, B) (``where="all"``) for ``loss="cross_entropy"``.
     loss : {"mse", "cross_entropy"}
         :func:`vgrad.mse` or :func:`vgrad.softmax_cross_entropy`.
     where : {"last", "all"}
@@ -68,6 +62,10 @@ class Batch:
         The output size m a network needs for this task.
     baseline : float
         The stated loss of the best input-blind predictor (see each generator).
+    lengths : ndarray of int, shape (B,), optional
+        Each sequence's length; it is scored at its own last step (``where="last"``).
+    tolerance : float, optional
+        Largest absolute error of a right answer (squared-error tasks; see :meth:`wrong`).
     """
 
     xs: np.ndarray
@@ -118,34 +116,27 @@ class Batch:
         """Input size."""
         return self.xs.shape[2]
 
+    @property
+    def _fn(self) -> Callable:
+        return _mse if self.loss == "mse" else _softmax_cross_entropy
+
     def loss_and_grad(self, y: np.ndarray) -> tuple[float, np.ndarray]:
         """Score outputs ``y`` of shape (T, B, m): the loss and
         :math:`\\partial \\mathcal{L}/\\partial y`."""
-        if self.lengths is not None:
-            loss, grad = self._score(as_float_array(y, "y", ndim=3))
-            return float(loss), grad
-        if self.loss == "mse":
-            return mse(y, self.target, where=self.where)
-        return softmax_cross_entropy(y, self.target, where=self.where)
+        if self.lengths is None:
+            fn = mse if self.loss == "mse" else softmax_cross_entropy
+            return fn(y, self.target, where=self.where)
+        y = as_float_array(y, "y", ndim=3)
+        loss, grad = _score_at(self._fn, y, self.lengths - 1, self.target)
+        return float(loss), grad
 
     def losses_and_grads(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Score the outputs of R runs on this batch at once (:meth:`vgrad.RNN.stack`).
-
-        ``y`` has shape (R, T, B, m); returns the R losses and
-        :math:`\\partial \\mathcal{L}/\\partial y` of ``y``'s shape, each run as
-        :meth:`loss_and_grad` would score it alone.
-        """
+        """The R losses and gradients of R runs' outputs ``y`` (R, T, B, m) on this batch,
+        each run as :meth:`loss_and_grad` scores it alone (:meth:`vgrad.RNN.stack`)."""
         y = as_float_array(y, "y", ndim=4, finite=False)
         if self.lengths is not None:
-            return self._score(y)
-        fn = _mse if self.loss == "mse" else _softmax_cross_entropy
-        return fn(y, self.target, self.where)
-
-    def _score(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        # Sequence b is scored at its own last step, lengths[b] - 1; the padding after it
-        # cannot reach that output (the recurrence is causal), and gets zero gradient.
-        fn = _mse if self.loss == "mse" else _softmax_cross_entropy
-        return _score_at(fn, y, self.lengths - 1, self.target)
+            return _score_at(self._fn, y, self.lengths - 1, self.target)
+        return self._fn(y, self.target, self.where)
 
     def sequences(self, part: slice) -> Batch:
         """The batch of the sequences ``part`` selects (a slice of the batch axis)."""
@@ -166,9 +157,8 @@ class Batch:
         return np.asarray(y)[..., ends, np.arange(self.B), :]
 
     def wrong(self, y: np.ndarray) -> np.ndarray:
-        r"""Which sequences the outputs ``y`` (shape (..., T, B, m)) get wrong: for
-        classification the largest logit is not the label; for a squared-error task the
-        absolute error exceeds ``tolerance``. Boolean, shape (..., B).
+        r"""Which sequences the outputs ``y`` (..., T, B, m) get wrong, boolean (..., B): the
+        largest logit is not the label (cross-entropy), or an absolute error exceeds ``tolerance``.
 
         The success criterion of :doc:`/remedies` is the fraction wrong on fresh sequences.
         """
@@ -181,13 +171,11 @@ class Batch:
 
 
 def score_runs(batches: Sequence[Batch], y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    r"""Score R runs at once, run r's outputs ``y[r]`` on its own batch ``batches[r]``.
+    r"""Score R runs at once, run r's outputs ``y[r]`` (``y``: (R, T, B, m)) on ``batches[r]``.
 
-    ``y`` has shape (R, T, B, m). Returns the R losses and
-    :math:`\partial \mathcal{L}/\partial y` of ``y``'s shape, run r as
-    ``batches[r].loss_and_grad(y[r])`` scores it alone, in one vectorised pass when the
-    batches are of one kind (the same loss, scored steps and target shape), as the batches
-    of one task are (:func:`vgrad.train_many`).
+    Returns the R losses and :math:`\partial \mathcal{L}/\partial y`, run r as
+    ``batches[r].loss_and_grad(y[r])`` scores it alone; one vectorised pass when the batches
+    are of one kind (loss, scored steps, target shape), as one task's are.
     """
     y = as_float_array(y, "y", ndim=4, finite=False)
     if len(batches) != y.shape[0]:
@@ -197,19 +185,18 @@ def score_runs(batches: Sequence[Batch], y: np.ndarray) -> tuple[np.ndarray, np.
     if any((b.loss, b.where, b.lengths is None, b.target.shape) != kind for b in batches):
         scored = [b.losses_and_grads(y[r : r + 1]) for r, b in enumerate(batches)]
         return np.concatenate([s[0] for s in scored]), np.concatenate([s[1] for s in scored])
-    fn = _mse if first.loss == "mse" else _softmax_cross_entropy
     target = np.stack([b.target for b in batches])
     if first.lengths is None:
-        return fn(y, target, first.where)
-    return _score_at(fn, y, np.stack([b.lengths for b in batches]) - 1, target)
+        return first._fn(y, target, first.where)
+    return _score_at(first._fn, y, np.stack([b.lengths for b in batches]) - 1, target)
 
 
 def _score_at(
     fn: Callable, y: np.ndarray, ends: np.ndarray, target: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Score ``y`` (..., T, B, m) with the loss kernel ``fn`` at step ``ends[..., b]`` of each
-    sequence b (``ends`` of shape (B,), shared, or with y's leading axes); the gradient is zero
-    at every other step."""
+    sequence b; the gradient is zero at every other step (the padding after a sequence's
+    end cannot reach its output: the recurrence is causal)."""
     # Plain fancy indices over (runs..., step, sequence): take_along_axis builds the same
     # gather with several times the overhead, paid at every training step.
     runs = tuple(i[..., None] for i in np.indices(y.shape[:-3], sparse=True))
@@ -237,95 +224,106 @@ def _one_hot(symbols: np.ndarray, size: int, lengths: np.ndarray | None = None) 
 _ONE_HOT: dict[int, np.ndarray] = {}
 
 
+def _args(T: int, batch: int, rng: object, T_min: int, name: str = "T") -> tuple:
+    """The generators' checked length ``T`` (at least ``T_min``), ``batch`` and ``rng``."""
+    return check_int(T, name, minimum=T_min), check_int(batch, "batch", minimum=1), check_rng(rng)
+
+
+def _lengths(T: int, batch: int, rng: np.random.Generator) -> tuple[int, np.ndarray]:
+    """Per-sequence lengths drawn uniformly from [T, T + floor(T/10)], and that maximum."""
+    T_max = T + T // 10
+    return T_max, rng.integers(T, T_max + 1, size=batch)
+
+
+def _adding_inputs(values, t1, t2, lengths=None, markers=None) -> np.ndarray:
+    """Inputs (T, B, 2) of an adding task: the values, and the markers (default zero) set to
+    1 at steps ``t1`` and ``t2``; zero from each sequence's length on."""
+    cols = np.arange(values.shape[1])
+    markers = np.zeros(values.shape) if markers is None else markers
+    markers[t1, cols] = 1.0
+    markers[t2, cols] = 1.0
+    xs = np.stack([values, markers], axis=-1)
+    if lengths is not None:
+        xs[np.arange(len(xs))[:, None] >= lengths] = 0.0
+    return xs
+
+
+def _order_batch(symbols, t1, t2, rng, lengths=None) -> Batch:
+    """A temporal-order batch: X or Y drawn for steps ``t1`` and ``t2`` of the distractors
+    ``symbols`` (T, B), labelled ``2 * first + second``."""
+    cols = np.arange(symbols.shape[1])
+    first = rng.integers(0, 2, size=len(cols))
+    second = rng.integers(0, 2, size=len(cols))
+    symbols[t1, cols] = 4 + first
+    symbols[t2, cols] = 4 + second
+    xs = _one_hot(symbols, len(ORDER_SYMBOLS), lengths)  # zero inputs after each length
+    label = 2 * first + second
+    return Batch(xs, label, "cross_entropy", "last", 4, float(np.log(4.0)), lengths)
+
+
 def adding_problem(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
     r"""The adding problem: report the sum of two marked numbers seen long ago.
 
-    Each input step carries a value :math:`u_t \sim U(0, 1)` (channel 0) and a marker
-    :math:`m_t \in \{0, 1\}` (channel 1). Exactly two steps are marked, one drawn uniformly
-    from the first half :math:`[0, \lfloor T/2 \rfloor)` and one from the second half
-    :math:`[\lfloor T/2 \rfloor, T)` (0-based), the variant of Le, Jaitly & Hinton (2015) of
-    the task of Hochreiter & Schmidhuber (1997). The target, scored by the squared error at
-    the last step only, is
+    Channel 0 holds values :math:`u_t \sim U(0, 1)`, channel 1 markers :math:`m_t`: 1 at one step
+    drawn uniformly from :math:`[0, \lfloor T/2 \rfloor)` and one from
+    :math:`[\lfloor T/2 \rfloor, T)` (0-based), 0 elsewhere (the variant of Le, Jaitly & Hinton,
+    2015, of the task of Hochreiter & Schmidhuber, 1997). The target, scored by the squared
+    error at the last step, is
 
-    .. math:: y^\star = \sum_t m_t u_t = u_{t_1} + u_{t_2} .
+    .. math:: y^\star = \sum_t m_t u_t = u_{t_1} + u_{t_2} ;
 
-    The best input-blind prediction is :math:`\mathbb E[y^\star] = 1`, whose mean squared error
-    is :math:`\operatorname{Var}(y^\star) = 2 \cdot \tfrac{1}{12} = \tfrac16` (:doc:`/training`).
+    the best input-blind prediction, :math:`\mathbb E[y^\star] = 1`, scores
+    :math:`\operatorname{Var}(y^\star) = 2 \cdot \tfrac{1}{12} = \tfrac16` (:doc:`/training`).
 
     Parameters
     ----------
     T : int
-        Sequence length, at least 2.
-    batch : int
-        Number of sequences B.
-    rng : numpy.random.Generator or int
+        Sequence length, at least 2 (``batch`` and ``rng``: see the module).
 
     Returns
     -------
     Batch
-        ``xs`` (T, B, 2), ``target`` (B, 1), ``loss="mse"``, ``where="last"``,
-        ``baseline=1/6``.
+        ``xs`` (T, B, 2), ``target`` (B, 1).
     """
-    T = check_int(T, "T", minimum=2)
-    batch = check_int(batch, "batch", minimum=1)
-    rng = check_rng(rng)
+    T, batch, rng = _args(T, batch, rng, 2)
     values = rng.uniform(size=(T, batch))
     cols = np.arange(batch)
     t1 = rng.integers(0, T // 2, size=batch)
     t2 = rng.integers(T // 2, T, size=batch)
-    markers = np.zeros((T, batch))
-    markers[t1, cols] = 1.0
-    markers[t2, cols] = 1.0
-    xs = np.stack([values, markers], axis=-1)
     target = (values[t1, cols] + values[t2, cols])[:, None]
+    xs = _adding_inputs(values, t1, t2)
     return Batch(xs, target, "mse", "last", n_outputs=1, baseline=1.0 / 6.0)
 
 
 def temporal_order(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
     r"""The temporal-order problem: classify the order of two symbols far apart.
 
-    A sequence of one-hot symbols from :data:`ORDER_SYMBOLS` (``a b c d`` are distractors
-    drawn uniformly) holds exactly two relevant symbols, each ``X`` or ``Y`` with probability
-    1/2: one at a step drawn from the early window :math:`[w, 2w)` and one from the middle
-    window :math:`[\lfloor T/2 \rfloor, \lfloor T/2 \rfloor + w)`, with
-    :math:`w = \max(1, \lfloor T/10 \rfloor)`. For T = 100 these are steps 10-19 and 50-59,
-    close to Hochreiter & Schmidhuber (1997, task 6a: 10-20 and 50-60 in sequences of 100-110
-    steps, with start and end markers, which this version omits). The label, scored by
-    cross-entropy at the last step, is one of the four classes :data:`ORDER_CLASSES`:
-    ``2 * first + second`` with X = 0, Y = 1.
-
-    The four classes are equally likely, so the best input-blind prediction is uniform and
-    its cross-entropy is :math:`\ln 4` (:doc:`/training`).
+    One-hot symbols from :data:`ORDER_SYMBOLS`: distractors ``a b c d`` drawn uniformly, and two
+    relevant symbols, each ``X`` or ``Y`` with probability 1/2, at a step drawn from the early
+    window :math:`[w, 2w)` and one from the middle window
+    :math:`[\lfloor T/2 \rfloor, \lfloor T/2 \rfloor + w)`, :math:`w = \max(1, \lfloor T/10
+    \rfloor)`: for T = 100, steps 10-19 and 50-59, close to Hochreiter & Schmidhuber (1997, task
+    6a: 10-20 and 50-60 in sequences of 100-110 steps, with start and end markers, omitted
+    here). The label, scored by cross-entropy at the last step, is one of :data:`ORDER_CLASSES`,
+    ``2 * first + second`` with X = 0, Y = 1; the classes are equally likely, so the best
+    input-blind prediction scores :math:`\ln 4` (:doc:`/training`).
 
     Parameters
     ----------
     T : int
         Sequence length, at least 4 (so that the two windows are disjoint).
-    batch : int
-        Number of sequences B.
-    rng : numpy.random.Generator or int
 
     Returns
     -------
     Batch
-        ``xs`` (T, B, 6), ``target`` (B,) int in ``[0, 4)``, ``loss="cross_entropy"``,
-        ``where="last"``, ``baseline=ln 4``.
+        ``xs`` (T, B, 6), ``target`` (B,) int in ``[0, 4)``.
     """
-    T = check_int(T, "T", minimum=4)
-    batch = check_int(batch, "batch", minimum=1)
-    rng = check_rng(rng)
+    T, batch, rng = _args(T, batch, rng, 4)
     w = max(1, T // 10)
-    cols = np.arange(batch)
     symbols = rng.integers(0, 4, size=(T, batch))
     t1 = rng.integers(w, 2 * w, size=batch)
     t2 = rng.integers(T // 2, T // 2 + w, size=batch)
-    first = rng.integers(0, 2, size=batch)
-    second = rng.integers(0, 2, size=batch)
-    symbols[t1, cols] = 4 + first
-    symbols[t2, cols] = 4 + second
-    xs = _one_hot(symbols, len(ORDER_SYMBOLS))
-    label = 2 * first + second
-    return Batch(xs, label, "cross_entropy", "last", n_outputs=4, baseline=float(np.log(4.0)))
+    return _order_batch(symbols, t1, t2, rng)
 
 
 def copy_memory(
@@ -338,27 +336,19 @@ def copy_memory(
 ) -> Batch:
     r"""The copy-memory problem: reproduce a short sequence after a long blank delay.
 
-    Symbols ``0 .. S-1`` are data, ``S`` is the blank and ``S + 1`` the delimiter
-    (S = ``n_symbols``, K = ``n_memorize``, D = ``delay``). The input is K data symbols drawn
-    uniformly, D - 1 blanks, the delimiter, then K blanks: :math:`T = D + 2K` steps. The target
-    is blank for the first :math:`D + K` steps and the K data symbols for the last K, and
-    every step is scored by cross-entropy (the setting of Arjovsky, Shah & Bengio, 2016, after
-    Hochreiter & Schmidhuber, 1997).
+    Symbols ``0 .. S-1`` are data, ``S`` is the blank and ``S + 1`` the delimiter. The input is K
+    data symbols drawn uniformly, D - 1 blanks, the delimiter, then K blanks: :math:`T = D + 2K`
+    steps. The target is blank for the first :math:`D + K` steps and the K data symbols for the
+    last K, every step scored by cross-entropy (the setting of Arjovsky, Shah & Bengio, 2016,
+    after Hochreiter & Schmidhuber, 1997). An input-blind predictor says "blank" with certainty
+    on the first D + K steps and guesses uniformly on the last K (:doc:`/training`):
 
-    An input-blind predictor knows where the blanks are but not the data, so at best it says
-    "blank" with certainty on the first D + K steps and guesses uniformly on the last K:
-
-    .. math:: \mathcal{L}_{\text{base}} = \frac{K \ln S}{D + 2K},
-
-    which is :math:`10 \ln 8 / (D + 20)` in the usual setting (:doc:`/training`).
+    .. math:: \mathcal{L}_{\text{base}} = \frac{K \ln S}{D + 2K}.
 
     Parameters
     ----------
     delay : int
         D >= 1: the number of steps from the last data symbol to the delimiter.
-    batch : int
-        Number of sequences B.
-    rng : numpy.random.Generator or int
     n_memorize : int, default 10
         K, the length of the sequence to recall.
     n_symbols : int, default 8
@@ -367,12 +357,9 @@ def copy_memory(
     Returns
     -------
     Batch
-        ``xs`` (T, B, S + 2), ``target`` (T, B) int in ``[0, S]``, ``loss="cross_entropy"``,
-        ``where="all"``, ``n_outputs = S + 1`` (data and blank), ``baseline`` as above.
+        ``xs`` (T, B, S + 2), ``target`` (T, B) int in ``[0, S]``, ``n_outputs = S + 1``.
     """
-    delay = check_int(delay, "delay", minimum=1)
-    batch = check_int(batch, "batch", minimum=1)
-    rng = check_rng(rng)
+    delay, batch, rng = _args(delay, batch, rng, 1, "delay")
     K = check_int(n_memorize, "n_memorize", minimum=1)
     S = check_int(n_symbols, "n_symbols", minimum=2)
     T = delay + 2 * K
@@ -391,20 +378,11 @@ def copy_memory(
 def empirical_baseline(batch: Batch) -> float:
     r"""The loss of the best input-blind predictor, estimated from the targets of ``batch``.
 
-    The predictor may depend on the time step but not on the inputs. For the squared error it
-    predicts the sample mean of the target, scoring the sample variance; for cross-entropy it
-    predicts the class frequencies :math:`\hat p_t(c)` at each scored step, scoring the mean
-    entropy :math:`-\frac1N \sum \ln \hat p_t(c_{t,b})`. With many sequences this converges to
-    the ``baseline`` stated by the generator (the entropy estimate is biased low by about
-    (classes - 1) / (2B) per step).
-
-    Parameters
-    ----------
-    batch : Batch
-
-    Returns
-    -------
-    float
+    The predictor may depend on the time step but not on the inputs: for the squared error
+    it predicts the sample mean (scoring the sample variance), for cross-entropy the class
+    frequencies :math:`\hat p_t(c)` at each scored step (scoring
+    :math:`-\frac1N \sum \ln \hat p_t(c_{t,b})`, biased low by about (classes - 1) / (2B)
+    per step). With many sequences it converges to the generator's ``baseline``.
     """
     if not isinstance(batch, Batch):
         raise TypeError(f"batch must be a vgrad Batch, got {type(batch).__name__}")
@@ -420,123 +398,76 @@ def empirical_baseline(batch: Batch) -> float:
     return float(-np.mean(np.log(picked)))
 
 
-def _lengths(T: int, batch: int, rng: np.random.Generator) -> tuple[int, np.ndarray]:
-    """Per-sequence lengths drawn uniformly from [T, T + floor(T/10)], and that maximum."""
-    T_max = T + T // 10
-    return T_max, rng.integers(T, T_max + 1, size=batch)
-
-
 def pascanu_temporal_order(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
     r"""The temporal-order problem as Pascanu, Mikolov & Bengio (2013) set it.
 
-    Each sequence b has its own length :math:`T_b` drawn uniformly from
-    :math:`[T, T + \lfloor T/10 \rfloor]`. With :math:`w = \lfloor T_b/10 \rfloor`, the first
-    relevant symbol (X or Y, probability 1/2 each) sits at a step drawn from
-    :math:`[w, 2w)` and the second from :math:`[\lfloor T_b/2 \rfloor, \lfloor T_b/2 \rfloor + w)`
-    (0-based); every other step holds a distractor ``a b c d``. The label, four classes
-    :data:`ORDER_CLASSES`, is scored by cross-entropy at the sequence's own last step
-    :math:`T_b - 1`. Pascanu et al.'s code draws one length per minibatch; here every sequence
-    draws its own and the batch is padded with zero inputs after its end, which changes
-    nothing the loss sees (the recurrence is causal) and lets runs of one length range share
-    one array. The baseline is :math:`\ln 4`; a sequence is wrong when the largest output is
-    not its class, and a run succeeds at fewer than 1% wrong on fresh sequences (their
-    criterion).
+    Each sequence b has its own length :math:`T_b`, drawn uniformly from
+    :math:`[T, T + \lfloor T/10 \rfloor]`; with :math:`w = \lfloor T_b/10 \rfloor`, the two
+    relevant symbols sit at steps drawn from :math:`[w, 2w)` and
+    :math:`[\lfloor T_b/2 \rfloor, \lfloor T_b/2 \rfloor + w)`, and the label (as in
+    :func:`temporal_order`) is scored at the sequence's own last step :math:`T_b - 1`. Their
+    code draws one length per minibatch; here each sequence draws its own and is padded with
+    zero inputs after its end, which the loss cannot see (the recurrence is causal). Baseline
+    :math:`\ln 4`; a run succeeds at fewer than 1% wrong on fresh sequences (their criterion).
 
     Parameters
     ----------
     T : int
-        Shortest length, at least 10 (so that w >= 1).
-    batch : int
-    rng : numpy.random.Generator or int
+        The shortest length, at least 10 (so that w >= 1).
 
     Returns
     -------
     Batch
-        ``xs`` (T + T // 10, B, 6), ``target`` (B,), ``lengths`` (B,), ``baseline=ln 4``.
+        ``xs`` (T + T // 10, B, 6), ``target`` (B,), ``lengths`` (B,).
     """
-    T = check_int(T, "T", minimum=10)
-    batch = check_int(batch, "batch", minimum=1)
-    rng = check_rng(rng)
+    T, batch, rng = _args(T, batch, rng, 10)
     T_max, L = _lengths(T, batch, rng)
     w = L // 10
-    cols = np.arange(batch)
     symbols = rng.integers(0, 4, size=(T_max, batch))
     t1 = w + (rng.random(batch) * w).astype(np.int64)
     t2 = L // 2 + (rng.random(batch) * w).astype(np.int64)
-    first = rng.integers(0, 2, size=batch)
-    second = rng.integers(0, 2, size=batch)
-    symbols[t1, cols] = 4 + first
-    symbols[t2, cols] = 4 + second
-    xs = _one_hot(symbols, len(ORDER_SYMBOLS), L)  # zero inputs after each sequence's end
-    label = 2 * first + second
-    return Batch(
-        xs, label, "cross_entropy", "last", n_outputs=4, baseline=float(np.log(4.0)), lengths=L
-    )
+    return _order_batch(symbols, t1, t2, rng, L)
 
 
 def pascanu_adding(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
     r"""The adding problem as Pascanu, Mikolov & Bengio (2013) set it.
 
-    Lengths :math:`T_b \in [T, T + \lfloor T/10 \rfloor]` per sequence b (padded as in
-    :func:`pascanu_temporal_order`). Channel 0 holds values :math:`u_t \sim U(0, 1)`,
-    channel 1 the markers: one step drawn from :math:`[0, \lfloor T_b/10 \rfloor)`, one from
-    :math:`[\lfloor T_b/10 \rfloor, \lfloor T_b/10 \rfloor + \lfloor 4T_b/10 \rfloor)`. The target
-    at the last step is the *mean* of the two marked values, scored by squared error. The
-    best blind guess is 1/2, whose error is the variance :math:`2 \cdot \frac{1}{12} / 4 =
-    \frac{1}{24}`. A sequence is wrong when its squared error exceeds 0.04 (their code), that
-    is ``tolerance = 0.2`` on the absolute error. The blind guess 1/2 is wrong when the sum
-    of the two values is more than 0.4 from 1, with probability :math:`4 \cdot 0.3^2 = 0.36`.
-
-    Returns
-    -------
-    Batch
-        ``xs`` (T + T // 10, B, 2), ``target`` (B, 1), ``lengths``, ``baseline=1/24``.
+    Lengths :math:`T_b` and padding as in :func:`pascanu_temporal_order`. Channel 0 holds values
+    :math:`u_t \sim U(0, 1)`, channel 1 the markers: one step drawn from
+    :math:`[0, \lfloor T_b/10 \rfloor)`, one from :math:`[\lfloor T_b/10 \rfloor, \lfloor T_b/10
+    \rfloor + \lfloor 4T_b/10 \rfloor)`. The target at the last step is the *mean* of the two
+    marked values, scored by squared error; the blind guess 1/2 scores :math:`2 \cdot
+    \frac{1}{12} / 4 = \frac{1}{24}`. A sequence is wrong when its squared error exceeds 0.04
+    (their code), ``tolerance = 0.2`` on the absolute error, which the blind guess exceeds with
+    probability :math:`4 \cdot 0.3^2 = 0.36`. Arguments and ``xs`` as in
+    :func:`pascanu_temporal_order` (2 channels); ``target`` (B, 1).
     """
-    T = check_int(T, "T", minimum=10)
-    batch = check_int(batch, "batch", minimum=1)
-    rng = check_rng(rng)
+    T, batch, rng = _args(T, batch, rng, 10)
     T_max, L = _lengths(T, batch, rng)
     cols = np.arange(batch)
     values = rng.uniform(size=(T_max, batch))
     w = L // 10
     t1 = (rng.random(batch) * w).astype(np.int64)
     t2 = w + (rng.random(batch) * ((4 * L) // 10)).astype(np.int64)
-    markers = np.zeros((T_max, batch))
-    markers[t1, cols] = 1.0
-    markers[t2, cols] = 1.0
-    xs = np.stack([values, markers], axis=-1)
-    xs[np.arange(T_max)[:, None] >= L] = 0.0
     target = ((values[t1, cols] + values[t2, cols]) / 2.0)[:, None]
-    return Batch(
-        xs, target, "mse", "last", n_outputs=1, baseline=1.0 / 24.0, lengths=L, tolerance=0.2
-    )
+    xs = _adding_inputs(values, t1, t2, L)
+    return Batch(xs, target, "mse", "last", 1, 1.0 / 24.0, lengths=L, tolerance=0.2)
 
 
 def hochreiter_adding(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
     r"""The adding problem of Hochreiter & Schmidhuber (1997, experiment 4).
 
-    Lengths :math:`T_b \in [T, T + \lfloor T/10 \rfloor]` per sequence b (padded as in
-    :func:`pascanu_temporal_order`). Channel 0 holds values :math:`x_t \sim U(-1, 1)`,
-    channel 1 the markers: 1 at two steps, −1 at the first and last step of the sequence, 0
-    elsewhere. The first marked step is one of the first ten, the second one of the first
-    :math:`\lfloor T/2 \rfloor - 1` steps not already marked; when step 0 is marked first,
-    its value :math:`X_1` is set to 0 in the input. The target at the last step is
-    :math:`0.5 + (X_1 + X_2)/4` (the sum of the marked input values, scaled to [0, 1]),
-    scored by squared error; a sequence is right when the absolute error is below 0.04.
-
-    The best blind guess is 1/2; :math:`X_1` is 0 with probability 1/10 and otherwise
-    uniform, so its error is :math:`\big(\tfrac{9}{10}\cdot\tfrac13 + \tfrac13\big)/16 =
-    \tfrac{19}{480}`.
-
-    Returns
-    -------
-    Batch
-        ``xs`` (T + T // 10, B, 2), ``target`` (B, 1), ``lengths``, ``baseline=19/480``,
-        ``tolerance=0.04``.
+    Lengths :math:`T_b` and padding as in :func:`pascanu_temporal_order` (``T`` at least 22).
+    Channel 0 holds values :math:`x_t \sim U(-1, 1)`, channel 1 the markers: 1 at two steps, −1
+    at the first and last step of the sequence, 0 elsewhere. The first marked step is one of
+    the first ten, the second one of the first :math:`\lfloor T/2 \rfloor - 1` steps not already
+    marked; when step 0 is marked first, its value :math:`X_1` is 0 in the input. The target at
+    the last step, :math:`0.5 + (X_1 + X_2)/4` (the marked sum scaled to [0, 1]), is scored by
+    squared error, right when the absolute error is below 0.04. The blind guess 1/2 scores
+    :math:`\big(\tfrac{9}{10}\cdot\tfrac13 + \tfrac13\big)/16 = \tfrac{19}{480}` (:math:`X_1`
+    is 0 with probability 1/10). Returns ``xs`` (T + T // 10, B, 2), ``target`` (B, 1).
     """
-    T = check_int(T, "T", minimum=22)  # the first T/2 - 1 steps must hold the first ten
-    batch = check_int(batch, "batch", minimum=1)
-    rng = check_rng(rng)
+    T, batch, rng = _args(T, batch, rng, 22)  # the first T/2 - 1 steps hold the first ten
     T_max, L = _lengths(T, batch, rng)
     cols = np.arange(batch)
     values = rng.uniform(-1.0, 1.0, size=(T_max, batch))
@@ -547,16 +478,9 @@ def hochreiter_adding(T: int, batch: int, rng: np.random.Generator | int) -> Bat
     markers = np.zeros((T_max, batch))
     markers[0] = -1.0
     markers[L - 1, cols] = -1.0
-    markers[t1, cols] = 1.0
-    markers[t2, cols] = 1.0
     # X1 = 0 in the input itself: otherwise a marked step 0 (marked first, its value not
     # counted, or second, counted) would leave the target undecided by the inputs
     values[0, t1 == 0] = 0.0
-    xs = np.stack([values, markers], axis=-1)
-    xs[np.arange(T_max)[:, None] >= L] = 0.0
-    x1 = values[t1, cols]
-    x2 = values[t2, cols]
-    target = (0.5 + (x1 + x2) / 4.0)[:, None]
-    return Batch(
-        xs, target, "mse", "last", n_outputs=1, baseline=19.0 / 480.0, lengths=L, tolerance=0.04
-    )
+    target = (0.5 + (values[t1, cols] + values[t2, cols]) / 4.0)[:, None]
+    xs = _adding_inputs(values, t1, t2, L, markers)
+    return Batch(xs, target, "mse", "last", 1, 19.0 / 480.0, lengths=L, tolerance=0.04)
