@@ -13,9 +13,9 @@ student
 intersphinx
     Link to the Python, NumPy and Matplotlib docs (downloads their inventories, so it needs
     network at build time; off by default).
-no_preexecute, plain_kernels
-    Switch off the pages' early execution (``preexecute``) or its forked kernels
-    (``kernel_fork``), to compare build times or to debug them.
+no_preexecute
+    Switch off the pages' early execution (``preexecute``), to compare build times or to
+    debug it.
 
 Deployment: environment variables (the CI workflow sets them; CONTRIBUTING.md lists all)
 ----------------------------------------------------------------------------------------
