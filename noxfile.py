@@ -31,6 +31,7 @@ import os
 import re
 import shutil
 import subprocess
+import tomllib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -118,7 +119,7 @@ NO_DOWNLOAD = (
 )
 
 
-@nox.session(**NO_DOWNLOAD)
+@nox.session(venv_backend="venv", **NO_DOWNLOAD)
 @nox.parametrize(
     ("python", "deps"),
     [*((v, "latest") for v in PYTHONS), (LOWEST_PYTHON, "lowest")],
@@ -127,18 +128,18 @@ NO_DOWNLOAD = (
 def tests(session: nox.Session, deps: str) -> None:
     """Run the test suite on one Python, or with the lowest dependency versions.
 
-    ``tests(3.11)``, ``tests(3.12)``, ``tests(3.13)``: the newest dependencies.
-    ``tests(lowest)``: the lowest versions pyproject.toml allows for every direct dependency
-    (numpy 1.26.0, matplotlib 3.8.0, pytest 8.0, sphinx 9.0), on the oldest installed Python
-    that numpy 1.26 supports (3.11 or 3.12). ``nox -s tests -p 3.12`` runs one Python,
+    Each run takes the path a contributor takes by hand, so that it is the one tested: a
+    plain ``python -m venv`` with the pip it carries, ``pip install -e ".[test]"`` (pip builds
+    the package in isolation, with the setuptools pyproject.toml asks for, never the venv's
+    own: a stock Python 3.11 venv carries setuptools 65, which rejects the SPDX licence
+    field), then pytest. ``tests(3.11)``, ``tests(3.12)``, ``tests(3.13)``: the newest
+    dependencies. ``tests(lowest)``: every direct dependency pinned at its floor in
+    pyproject.toml (numpy 1.26, matplotlib 3.8, pytest 8, sphinx 9.0), on the oldest installed
+    Python that numpy 1.26 supports (3.11 or 3.12). ``nox -s tests -p 3.12`` runs one Python,
     ``nox -s "tests(lowest)"`` one session; arguments go to pytest, e.g. ``-- -x``.
     """
-    if deps == "lowest":
-        if session.venv_backend != "uv":
-            session.error("tests(lowest) needs uv (pip install uv): --resolution lowest-direct")
-        session.install("-e", ".[test]", "--resolution", "lowest-direct")
-    else:
-        session.install("-e", ".[test]")
+    floors = [f"{name}=={floor}" for name, floor in _floors().items()] if deps == "lowest" else []
+    session.install("-e", ".[test]", *floors)
     code = (
         "import sys, numpy, matplotlib;"
         "print(sys.version.split()[0], numpy.__version__, matplotlib.__version__)"
@@ -325,13 +326,12 @@ def docs_timing(session: nox.Session) -> None:
     session.run("python", "benchmarks/bench_docs.py", "timing", *session.posargs)
 
 
-def _numpy_floor() -> str:
-    """The lowest numpy pyproject.toml admits (its ``numpy>=X`` requirement)."""
-    text = Path(__file__).with_name("pyproject.toml").read_text()
-    match = re.search(r'"numpy>=([0-9.]+)"', text)
-    if match is None:
-        raise RuntimeError('pyproject.toml has no "numpy>=X" dependency')
-    return match[1]
+def _floors() -> dict[str, str]:
+    """The floor of every direct dependency of the package and its ``test`` extra: the X of
+    each ``name>=X`` in pyproject.toml."""
+    project = tomllib.loads(Path(__file__).with_name("pyproject.toml").read_text())["project"]
+    wanted = [*project["dependencies"], *project["optional-dependencies"]["test"]]
+    return dict(re.findall(r"^([A-Za-z0-9_.-]+)\s*>=\s*([0-9.]+)", "\n".join(wanted), re.M))
 
 
 @nox.session(python=PYTHON)
@@ -349,7 +349,7 @@ def kernels(session: nox.Session, numpy: str) -> None:
     _install_docs_env(session, "threadpoolctl")
     args = list(session.posargs)
     if numpy == "lowest":
-        session.install(f"numpy=={_numpy_floor()}")  # after the lock, replacing its numpy
+        session.install(f"numpy=={_floors()['numpy']}")  # after the lock, replacing its numpy
         if "--kernels" not in args:
             args += ["--kernels", "Haswell", "SkylakeX"]
     session.run("python", "tools/kernels.py", *args)

@@ -13,9 +13,9 @@ student
 intersphinx
     Link to the Python, NumPy and Matplotlib docs (downloads their inventories, so it needs
     network at build time; off by default).
-no_preexecute, plain_kernels
-    Switch off the pages' early execution (``preexecute``) or its forked kernels
-    (``kernel_fork``), to compare build times or to debug them.
+no_preexecute
+    Switch off the pages' early execution (``preexecute``), to compare build times or to
+    debug it.
 
 Deployment: environment variables (the CI workflow sets them; CONTRIBUTING.md lists all)
 ----------------------------------------------------------------------------------------
@@ -30,7 +30,7 @@ VGRAD_SITE_URL=https://OWNER.github.io/vgrad/
 
 Build machinery lives in ``docs/_ext/``, one extension per job: ``sitebuild`` keeps
 executed output in step with the engine; ``figure_style`` holds the two figure style sheets
-and the gallery's scraper; ``gallery_order`` reads ``gallery/ORDER.txt``;
+and the gallery's scraper; ``gallery_order`` holds the gallery's reading order;
 ``figure_marks`` gives executed pages' figures their alt text and light/dark classes;
 ``mathjax4``, ``api_links``, ``bibliography_style``, ``live_figure``; and
 ``downloads`` (the engine's wheel in the site, download headers, chapter notebooks,
@@ -64,7 +64,6 @@ import api_links  # after the sys.path change above
 import bibliography_style
 import downloads
 import figure_style
-import gallery_order
 import mathjax4
 import sitebuild
 
@@ -121,7 +120,6 @@ extensions = [
     "sphinxcontrib.bibtex",
     "sitebuild",
     "figure_marks",
-    "gallery_order",
     "api_links",
     "live_figure",
     "downloads",
@@ -283,8 +281,8 @@ sphinx_gallery_conf = {
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
     "ignore_pattern": r"__init__\.py|/_",
-    # The reading order is gallery/ORDER.txt; an example missing from it stops the build.
-    "subsection_order": gallery_order.section_paths(),
+    # Sections sort by their numbered folder names (the default); the examples within one
+    # follow docs/_ext/gallery_order.py, and one missing from it stops the build.
     "within_subsection_order": "gallery_order.NarrativeOrder",
     "nested_sections": True,
     "backreferences_dir": api_links.BACKREFERENCES_DIR,

@@ -11,7 +11,7 @@ keeps the executed pages' kernels on the site's figure style and installs the si
 rendering of their figures (``figures.py``) in them.
 
 The other build jobs have one extension each in this folder: ``figure_style`` (the two
-style sheets and the gallery's scraper), ``gallery_order`` (reading ``gallery/ORDER.txt``),
+style sheets and the gallery's scraper), ``gallery_order`` (the examples' reading order),
 ``mathjax4``, ``reading``, ``api_links`` (mini-galleries and short names),
 ``bibliography_style``, ``live_figure`` and ``downloads``. ``figures`` is no extension but
 the rendering of a figure that the scraper and the pages' kernels share.
@@ -179,12 +179,10 @@ def write_ipython_profile(ipython_dir: Path) -> Path:
             "    import importlib.util\n"
             "    import sys\n"
             "\n"
-            "    module = sys.modules.get('figures')  # a forked kernel has it from its zygote\n"
-            "    if module is None:\n"
-            f"        spec = importlib.util.spec_from_file_location('figures', {str(FIGURES)!r})\n"
-            "        module = importlib.util.module_from_spec(spec)\n"
-            "        sys.modules['figures'] = module\n"
-            "        spec.loader.exec_module(module)\n"
+            f"    spec = importlib.util.spec_from_file_location('figures', {str(FIGURES)!r})\n"
+            "    module = importlib.util.module_from_spec(spec)\n"
+            "    sys.modules['figures'] = module\n"
+            "    spec.loader.exec_module(module)\n"
             "    module.install()\n"
             "\n"
             "\n"
