@@ -107,9 +107,10 @@ class TraceBase:
         return self.gates[..., j * n : (j + 1) * n]
 
 
-def gate(j: int) -> property:
-    """A trace attribute: block ``j`` (shape (T, B, n)) of the stacked ``gates``."""
-    return property(lambda trace: trace._block(j))
+def gate(j: int, name: str) -> property:
+    """A trace attribute: block ``j`` of the stacked ``gates``, documented as ``name``."""
+    doc = f"The {name}, block {j} of ``gates``, shape (T, B, n); ``[t - 1]`` is step t."
+    return property(lambda trace: trace._block(j), doc=doc)
 
 
 @dataclass(frozen=True)

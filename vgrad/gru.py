@@ -53,7 +53,7 @@ class GRUTrace(TraceBase):
     gates: np.ndarray
     y: np.ndarray
 
-    z, r, h_tilde = (gate(j) for j in range(3))  # the blocks of gates, each (T, B, n)
+    z, r, h_tilde = map(gate, range(3), ("update gate", "reset gate", "candidate state"))
 
 
 class GRUGradients(GatedGradients):

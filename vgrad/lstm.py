@@ -55,7 +55,7 @@ class LSTMTrace(TraceBase):
     gates: np.ndarray
     y: np.ndarray
 
-    i, f, g, o = (gate(j) for j in range(4))  # the blocks of gates, each (T, B, n)
+    i, f, g, o = map(gate, range(4), ("input gate", "forget gate", "candidate", "output gate"))
 
 
 @dataclass(frozen=True)
