@@ -45,7 +45,7 @@ class LSTMTrace(TraceBase):
     a, gates : ndarray, shape (T, B, 4n)
         Pre-activations :math:`a_t` and gates :math:`(i_t, f_t, g_t, o_t)` (``[t - 1]``),
         blocks (i, f, g, o); the gates also as ``i``, ``f``, ``g``, ``o``, each (T, B, n).
-    xs, h, y : ndarray
+    xs, h, y : ndarray, shapes (T, B, d), (T + 1, B, n), (T, B, m)
         As in :class:`vgrad.RNNTrace`, and so is the run axis: ``trace.f[r]`` is run r's
         forget gate.
     """
@@ -64,7 +64,7 @@ class LSTMGradients(GatedGradients):
 
     Attributes
     ----------
-    W_x, W_h, b, W_hy, b_y, dh : ndarray
+    W_x, W_h, b, W_hy, b_y, dh : ndarray, shaped as the parameters; dh (T + 1, B, n)
         As in :class:`vgrad.RNNGradients`, for this cell's parameters.
     dc : ndarray, shape (T + 1, B, n)
         ``dc[t]`` is the total derivative :math:`\partial\mathcal L/\partial c_t`, through
