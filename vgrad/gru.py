@@ -37,9 +37,7 @@ GATES = ("z", "r", "h_tilde")
 
 @dataclass(frozen=True)
 class GRUTrace(TraceBase):
-    r"""Everything :meth:`GRU.forward` computed, kept for :meth:`GRU.backward`, with
-    ``xs``, ``h``, ``y`` and the run axis as in :class:`vgrad.RNNTrace` (``trace.z[r]`` is
-    run r's update gate).
+    r"""Everything :meth:`GRU.forward` computed, kept for :meth:`GRU.backward`.
 
     Attributes
     ----------
@@ -47,6 +45,9 @@ class GRUTrace(TraceBase):
         Pre-activations and values of :math:`(z_t, r_t, \tilde h_t)` (``[t - 1]``); the gates
         also as ``z``, ``r``, ``h_tilde``, each (T, B, n). The last block of ``a`` includes
         :math:`W^{\tilde h}_h (r_t \odot h_{t-1})`.
+    xs, h, y : ndarray, shapes (T, B, d), (T + 1, B, n), (T, B, m)
+        As in :class:`vgrad.RNNTrace`, and so is the run axis: ``trace.z[r]`` is run r's
+        update gate.
     """
 
     a: np.ndarray
@@ -61,7 +62,7 @@ class GRUGradients(GatedGradients):
 
     Attributes
     ----------
-    W_x, W_h, b, W_hy, b_y, dh : ndarray
+    W_x, W_h, b, W_hy, b_y, dh : ndarray, shaped as the parameters; dh (T + 1, B, n)
         As in :class:`vgrad.RNNGradients`, for this cell's parameters.
     """
 
