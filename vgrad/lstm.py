@@ -120,8 +120,9 @@ class LSTM(GatedCell):
             (W_x)_{jk} \sim \mathcal N(0, \mathrm{input\_scale}^2/d), \quad
             (W_{hy})_{jk} \sim \mathcal N(0, 1/n).
 
-        A positive forget bias starts the forget gates near :math:`\sigma(b_f)`, the fraction
-        of the gradient the cell path passes per step (:doc:`/gated`; Gers et al. 2000).
+        A positive forget bias starts the forget gates near :math:`\sigma(b_f)`, so the cell path
+        passes about that fraction of the gradient per step, less while the gates fluctuate
+        (:doc:`/gated`; Gers et al. 2000).
         """
         return cls._random(
             d, n, m, rng, input_scale, recurrent_scale, "f", "forget_bias", forget_bias
