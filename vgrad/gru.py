@@ -106,7 +106,8 @@ class GRU(GatedCell):
         r"""Random GRU: Gaussian weights, zero biases except :math:`b_z` = ``update_bias``.
 
         Same scales as :meth:`vgrad.LSTM.random`. A positive update bias starts :math:`z_t` near
-        :math:`\sigma(b_z)`, the fraction of the gradient the direct path keeps per step.
+        :math:`\sigma(b_z)`, so the direct path keeps about that fraction of the gradient per
+        step, less while the gates fluctuate (as for the LSTM).
         """
         return cls._random(
             d, n, m, rng, input_scale, recurrent_scale, "z", "update_bias", update_bias
