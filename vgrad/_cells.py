@@ -64,7 +64,8 @@ def check_weights(
     W_x: object, W_h: object, b: object, W_hy: object, b_y: object, names: Sequence[str], G: int
 ) -> tuple[np.ndarray, ...]:
     """Validate the input (G n, d) and recurrent (G n, n) weights, bias (G n,), ``W_hy`` (m, n)
-    and ``b_y`` (m,) of a cell of G blocks (names ``names``, one run axis); copy to float64."""
+    and ``b_y`` (m,) of a cell of G blocks, named ``names``, each with the same optional leading
+    run axis R; return float64 copies."""
     W_h = as_float_array(W_h, names[1], ndim=(2, 3))
     *runs, rows, n = W_h.shape
     if n == 0 or rows != G * n:
@@ -303,8 +304,8 @@ class GatedCell(Cell):
     @classmethod
     def _random(cls, d, n, m, rng, input_scale, recurrent_scale, gate, name, bias) -> Any:
         """``random`` of a gated cell: Gaussian weights (the scales of
-        :meth:`vgrad.LSTM.random`), zero biases except those of ``gate``, ``bias`` (its
-        argument ``name``)."""
+        :meth:`vgrad.LSTM.random`), zero biases except block ``gate``'s, set to ``bias`` (the
+        argument ``name`` of ``random``)."""
         d, n, m = check_sizes(d, n, m)
         rng = check_rng(rng)
         bias = check_real(bias, name)
