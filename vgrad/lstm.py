@@ -92,7 +92,7 @@ class LSTM(GatedCell):
         Input and recurrent weights and biases of the gates, blocks stacked in the order
         (i, f, g, o); ``b[n:2n]`` is the forget-gate bias :math:`b_f`.
     W_hy, b_y : ndarray, shapes (m, n), (m,)
-        The read-out. Every parameter may carry a leading run axis R (:meth:`stack`).
+        The read-out. All are copied to float64 and may carry a leading run axis R (:meth:`stack`).
     """
 
     GATES = GATES
