@@ -84,7 +84,7 @@ class GRU(GatedCell):
         ``b[:n]`` is the update-gate bias :math:`b_z`; the candidate block of ``W_h``
         multiplies :math:`r_t \odot h_{t-1}`.
     W_hy, b_y : ndarray, shapes (m, n), (m,)
-        The read-out. Every parameter may carry a leading run axis R (:meth:`stack`).
+        The read-out. All are copied to float64 and may carry a leading run axis R (:meth:`stack`).
     """
 
     GATES = GATES
