@@ -64,7 +64,8 @@ def check_weights(
     W_x: object, W_h: object, b: object, W_hy: object, b_y: object, names: Sequence[str], G: int
 ) -> tuple[np.ndarray, ...]:
     """Validate the input (G n, d) and recurrent (G n, n) weights, bias (G n,), ``W_hy`` (m, n)
-    and ``b_y`` (m,) of a cell of G blocks (names ``names``, one run axis); copy to float64."""
+    and ``b_y`` (m,) of a cell of G blocks, named ``names``, each with the same optional leading
+    run axis R; return float64 copies."""
     W_h = as_float_array(W_h, names[1], ndim=(2, 3))
     *runs, rows, n = W_h.shape
     if n == 0 or rows != G * n:
@@ -107,9 +108,10 @@ class TraceBase:
         return self.gates[..., j * n : (j + 1) * n]
 
 
-def gate(j: int) -> property:
-    """A trace attribute: block ``j`` (shape (T, B, n)) of the stacked ``gates``."""
-    return property(lambda trace: trace._block(j))
+def gate(j: int, name: str) -> property:
+    """A trace attribute: block ``j`` of the stacked ``gates``, documented as ``name``."""
+    doc = f"The {name}, block {j} of ``gates``, shape (T, B, n); ``[t - 1]`` is step t."
+    return property(lambda trace: trace._block(j), doc=doc)
 
 
 @dataclass(frozen=True)
@@ -205,7 +207,8 @@ class Cell:
         ``forward`` and ``backward`` then run all R networks at once, one batched product per
         step (how :func:`vgrad.train_many` trains many seeds), each run's numbers those of the
         network alone, to rounding; every array of their traces and gradients has the leading
-        axis R too (``xs`` too, unless the runs share one batch).
+        axis R too (``xs`` too, unless the runs share one batch). The Jacobian methods take one
+        network (``run(r)``).
 
         Parameters
         ----------
@@ -302,8 +305,8 @@ class GatedCell(Cell):
     @classmethod
     def _random(cls, d, n, m, rng, input_scale, recurrent_scale, gate, name, bias) -> Any:
         """``random`` of a gated cell: Gaussian weights (the scales of
-        :meth:`vgrad.LSTM.random`), zero biases except those of ``gate``, ``bias`` (its
-        argument ``name``)."""
+        :meth:`vgrad.LSTM.random`), zero biases except block ``gate``'s, set to ``bias`` (the
+        argument ``name`` of ``random``)."""
         d, n, m = check_sizes(d, n, m)
         rng = check_rng(rng)
         bias = check_real(bias, name)

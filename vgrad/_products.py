@@ -50,7 +50,7 @@ def log_norms_of_products(
 
     ``factors`` (each (*batch, N, N)) multiply on the right: :math:`J_t, J_{t-1}, \dots`
     for :math:`\partial h_t/\partial h_{t-k}`. ``batch`` (int or tuple) gives :math:`P_0 = I`
-    its shape; ``ord`` is as in :func:`numpy.linalg.norm`. Returns (K + 1, *batch):
+    its shape; ``ord`` is as in :func:`numpy.linalg.norm`. Returns (K + 1, *batch) for K factors:
     ``[k]`` is :math:`\log\|P_k\|`, ``-inf`` once a product is exactly zero.
     """
     batch = (batch,) if isinstance(batch, int) else tuple(batch)

@@ -37,9 +37,7 @@ GATES = ("z", "r", "h_tilde")
 
 @dataclass(frozen=True)
 class GRUTrace(TraceBase):
-    r"""Everything :meth:`GRU.forward` computed, kept for :meth:`GRU.backward`, with
-    ``xs``, ``h``, ``y`` and the run axis as in :class:`vgrad.RNNTrace` (``trace.z[r]`` is
-    run r's update gate).
+    r"""Everything :meth:`GRU.forward` computed, kept for :meth:`GRU.backward`.
 
     Attributes
     ----------
@@ -47,13 +45,16 @@ class GRUTrace(TraceBase):
         Pre-activations and values of :math:`(z_t, r_t, \tilde h_t)` (``[t - 1]``); the gates
         also as ``z``, ``r``, ``h_tilde``, each (T, B, n). The last block of ``a`` includes
         :math:`W^{\tilde h}_h (r_t \odot h_{t-1})`.
+    xs, h, y : ndarray, shapes (T, B, d), (T + 1, B, n), (T, B, m)
+        As in :class:`vgrad.RNNTrace`, and so is the run axis: ``trace.z[r]`` is run r's
+        update gate.
     """
 
     a: np.ndarray
     gates: np.ndarray
     y: np.ndarray
 
-    z, r, h_tilde = (gate(j) for j in range(3))  # the blocks of gates, each (T, B, n)
+    z, r, h_tilde = map(gate, range(3), ("update gate", "reset gate", "candidate state"))
 
 
 class GRUGradients(GatedGradients):
@@ -61,7 +62,7 @@ class GRUGradients(GatedGradients):
 
     Attributes
     ----------
-    W_x, W_h, b, W_hy, b_y, dh : ndarray
+    W_x, W_h, b, W_hy, b_y, dh : ndarray, shaped as the parameters; dh (T + 1, B, n)
         As in :class:`vgrad.RNNGradients`, for this cell's parameters.
     """
 
@@ -83,7 +84,7 @@ class GRU(GatedCell):
         ``b[:n]`` is the update-gate bias :math:`b_z`; the candidate block of ``W_h``
         multiplies :math:`r_t \odot h_{t-1}`.
     W_hy, b_y : ndarray, shapes (m, n), (m,)
-        The read-out. Every parameter may carry a leading run axis R (:meth:`stack`).
+        The read-out. All are copied to float64 and may carry a leading run axis R (:meth:`stack`).
     """
 
     GATES = GATES
@@ -105,7 +106,8 @@ class GRU(GatedCell):
         r"""Random GRU: Gaussian weights, zero biases except :math:`b_z` = ``update_bias``.
 
         Same scales as :meth:`vgrad.LSTM.random`. A positive update bias starts :math:`z_t` near
-        :math:`\sigma(b_z)`, the fraction of the gradient the direct path keeps per step.
+        :math:`\sigma(b_z)`, so the direct path keeps about that fraction of the gradient per
+        step, less while the gates fluctuate (as for the LSTM).
         """
         return cls._random(
             d, n, m, rng, input_scale, recurrent_scale, "z", "update_bias", update_bias

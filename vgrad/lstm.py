@@ -45,7 +45,7 @@ class LSTMTrace(TraceBase):
     a, gates : ndarray, shape (T, B, 4n)
         Pre-activations :math:`a_t` and gates :math:`(i_t, f_t, g_t, o_t)` (``[t - 1]``),
         blocks (i, f, g, o); the gates also as ``i``, ``f``, ``g``, ``o``, each (T, B, n).
-    xs, h, y : ndarray
+    xs, h, y : ndarray, shapes (T, B, d), (T + 1, B, n), (T, B, m)
         As in :class:`vgrad.RNNTrace`, and so is the run axis: ``trace.f[r]`` is run r's
         forget gate.
     """
@@ -55,7 +55,7 @@ class LSTMTrace(TraceBase):
     gates: np.ndarray
     y: np.ndarray
 
-    i, f, g, o = (gate(j) for j in range(4))  # the blocks of gates, each (T, B, n)
+    i, f, g, o = map(gate, range(4), ("input gate", "forget gate", "candidate", "output gate"))
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class LSTMGradients(GatedGradients):
 
     Attributes
     ----------
-    W_x, W_h, b, W_hy, b_y, dh : ndarray
+    W_x, W_h, b, W_hy, b_y, dh : ndarray, shaped as the parameters; dh (T + 1, B, n)
         As in :class:`vgrad.RNNGradients`, for this cell's parameters.
     dc : ndarray, shape (T + 1, B, n)
         ``dc[t]`` is the total derivative :math:`\partial\mathcal L/\partial c_t`, through
@@ -92,7 +92,7 @@ class LSTM(GatedCell):
         Input and recurrent weights and biases of the gates, blocks stacked in the order
         (i, f, g, o); ``b[n:2n]`` is the forget-gate bias :math:`b_f`.
     W_hy, b_y : ndarray, shapes (m, n), (m,)
-        The read-out. Every parameter may carry a leading run axis R (:meth:`stack`).
+        The read-out. All are copied to float64 and may carry a leading run axis R (:meth:`stack`).
     """
 
     GATES = GATES
@@ -120,8 +120,9 @@ class LSTM(GatedCell):
             (W_x)_{jk} \sim \mathcal N(0, \mathrm{input\_scale}^2/d), \quad
             (W_{hy})_{jk} \sim \mathcal N(0, 1/n).
 
-        A positive forget bias starts the forget gates near :math:`\sigma(b_f)`, the fraction
-        of the gradient the cell path passes per step (:doc:`/gated`; Gers et al. 2000).
+        A positive forget bias starts the forget gates near :math:`\sigma(b_f)`, so the cell path
+        passes about that fraction of the gradient per step, less while the gates fluctuate
+        (:doc:`/gated`; Gers et al. 2000).
         """
         return cls._random(
             d, n, m, rng, input_scale, recurrent_scale, "f", "forget_bias", forget_bias

@@ -285,9 +285,10 @@ class RNN(Cell):
         dL_dy : ndarray, shape (..., T, B, m)
             :math:`\partial\mathcal L/\partial y_t`, zero where a step has no loss.
         truncate : int, optional
-            Truncated BPTT: each loss term goes back at most ``truncate`` steps (1: none).
+            Truncated BPTT: each loss term goes back at most ``truncate - 1`` steps (1: none;
+            >= T: exact), in ``dh`` too.
         work : dict, optional
-            As in :meth:`forward`.
+            As in :meth:`forward`: the next call overwrites ``dh``.
 
         Returns
         -------
