@@ -32,14 +32,17 @@ Build machinery lives in ``docs/_ext/``, one extension per job: ``sitebuild`` ke
 executed output in step with the engine; ``figure_style`` holds the two figure style sheets
 and the gallery's scraper; ``gallery_order`` holds the gallery's reading order;
 ``figure_marks`` gives executed pages' figures their alt text and light/dark classes;
-``mathjax4``, ``api_links``, ``bibliography_style``, ``live_figure``; and
-``downloads`` (the engine's wheel in the site, download headers, chapter notebooks,
-repository links). CONTRIBUTING.md says which file to edit for what.
+``mathjax4``, ``api_links``, ``bibliography_style``, ``live_figure``; ``site_wheel`` (the
+engine's wheel in the site) and ``downloads`` (download headers, chapter notebooks). The
+repository links and the Install page's wheel name are configuration below
+(``html_theme_options``, ``html_context``, ``myst_substitutions``). CONTRIBUTING.md says
+which file to edit for what.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -62,10 +65,10 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
 
 import api_links  # after the sys.path change above
 import bibliography_style
-import downloads
 import figure_style
 import mathjax4
 import sitebuild
+from site_wheel import wheel_name
 
 import vgrad
 
@@ -122,6 +125,7 @@ extensions = [
     "figure_marks",
     "api_links",
     "live_figure",
+    "site_wheel",
     "downloads",
     "mathjax4",
     "reading",
@@ -152,10 +156,13 @@ root_doc = "index"
 
 #: The project's repository, e.g. "https://github.com/OWNER/vgrad" (GitHub or GitLab). When
 #: set, the header links to it and every page with a source in it has "Edit this page"
-#: (on branch vgrad_repository_branch); when empty, neither appears. No URL is known yet, so
-#: it comes from the environment (the CI workflow sets it from the repository it runs in).
-vgrad_repository_url = os.environ.get("VGRAD_REPOSITORY_URL", "")
+#: (on branch vgrad_repository_branch; html_theme_options and html_context below); when
+#: empty, neither appears. No URL is known yet, so it comes from the environment (the CI
+#: workflow sets it from the repository it runs in).
+vgrad_repository_url = os.environ.get("VGRAD_REPOSITORY_URL", "").strip().rstrip("/")
 vgrad_repository_branch = os.environ.get("VGRAD_REPOSITORY_BRANCH", "main")
+if vgrad_repository_url and not vgrad_repository_url.startswith(("https://", "http://")):
+    raise ValueError(f"VGRAD_REPOSITORY_URL must be an http(s) URL, not {vgrad_repository_url!r}")
 #: The page that says how to install vgrad; downloads and example pages point to it.
 vgrad_install_page = "install"
 exclude_patterns = [
@@ -297,9 +304,9 @@ sphinx_gallery_conf = {
     "abort_on_example_error": True,
     "only_warn_on_example_error": False,
     "remove_config_comments": True,
-    # The install commands (the build adds the example's address in front of them, in the
-    # notebooks and scripts readers download: docs/_ext/downloads.py).
-    "first_notebook_cell": downloads.first_notebook_cell(release),
+    # The downloaded notebooks' first cell; the build puts the example's address and the
+    # install commands in front of it (docs/_ext/downloads.py says why not here).
+    "first_notebook_cell": "%matplotlib inline",
     "plot_gallery": "False" if FAST else "True",
     "download_all_examples": True,
     "show_memory": False,
@@ -359,14 +366,40 @@ html_baseurl = os.environ.get("VGRAD_SITE_URL", "")
 #: The student edition (exercises without solutions), which the CI workflow publishes at
 #: student/ beside the site; the exercises page links to it when the site's address is known.
 vgrad_student_url = html_baseurl.rstrip("/") + "/student/" if html_baseurl else ""
+#: The Install page's (install.md) wheel name, version and clone URL. MyST substitutes
+#: nothing inside code, inline code or an HTML tag, so those snippets are substituted whole.
+WHEEL = wheel_name(release)
+CLONE_URL = vgrad_repository_url or "<repository URL>"
 myst_substitutions = {
     "student_edition": f"[the student edition]({vgrad_student_url})"
     if vgrad_student_url
-    else "the student edition"
+    else "the student edition",
+    "wheel_link": f'<a href="_downloads/{WHEEL}" download><code>{WHEEL}</code></a>',
+    "pip_install_wheel": f"```bash\npip install ./{WHEEL} matplotlib\n```",
+    "pip_install_offline": f"`pip install --no-index --find-links wheels ./{WHEEL} matplotlib`",
+    "clone_commands": f"""```bash
+git clone {CLONE_URL} vgrad && cd vgrad
+python3 -m venv .venv && . .venv/bin/activate
+pip install -e . matplotlib
+```""",
+    "bibtex": f"""```bibtex
+@misc{{vgrad,
+  author = {{{{the vgrad authors}}}},
+  title  = {{vgrad: why recurrent networks forget. Vanishing and exploding gradients,
+            computed exactly}},
+  year   = {{2026}},
+  note   = {{Version {release}}},
+}}
+```""",
 }
 if vgrad_student_url and not vgrad_student:
     tags.add("student_published")  # noqa: F821 (Sphinx defines ``tags`` in conf.py)
 html_sidebars = {"**": ["sidebar-nav-all"]}
+# The licence beside the pages, as LICENSE.txt (the footer's link, _templates/vgrad-license.html).
+_extra = sitebuild.BUILD_DIR / "extra"
+_extra.mkdir(parents=True, exist_ok=True)
+shutil.copyfile(REPO_ROOT / "LICENSE", _extra / "LICENSE.txt")
+html_extra_path = [str(_extra)]
 html_theme_options = {
     # Every page in the left sidebar; the header holds only a few fixed entry points.
     "navbar_center": ["navbar-sections"],
@@ -379,7 +412,8 @@ html_theme_options = {
     "collapse_navigation": False,
     "show_toc_level": 2,
     # The download links render only on gallery pages and executed chapters; "Edit this
-    # page" only with vgrad_repository_url set (the header's repository link likewise).
+    # page" only with vgrad_repository_url set (html_context below; the header's repository
+    # link likewise).
     "secondary_sidebar_items": [
         "page-toc",
         "sg_download_links",
@@ -399,6 +433,35 @@ html_theme_options = {
     "pygments_dark_style": "a11y-high-contrast-dark",
 }
 html_context = {"default_mode": "auto"}
+if vgrad_repository_url:
+    # pydata-sphinx-theme's icon link in the header.
+    _icon = "fa-solid fa-code-branch"
+    if "github.com" in vgrad_repository_url:
+        _icon = "fa-brands fa-github"
+    if "gitlab" in vgrad_repository_url:
+        _icon = "fa-brands fa-gitlab"
+    html_theme_options["icon_links"] = [
+        {
+            "name": "Source repository",
+            "url": vgrad_repository_url,
+            "icon": _icon,
+            "type": "fontawesome",
+        }
+    ]
+    html_theme_options["navbar_end"].append("navbar-icon-links")
+    # "Edit this page": pydata-sphinx-theme's edit URL (get_edit_provider_and_url) from this
+    # template. A gallery page opens its example's script (or its folder's README.rst), an
+    # API page (generated, not in git) the module whose docstrings it shows. Our
+    # _templates/vgrad-edit-page.html shows the link: the theme's own button says "Edit".
+    _edit = "/-/edit/" if "gitlab" in vgrad_repository_url else "/edit/"
+    _gallery = sphinx_gallery_conf["gallery_dirs"] + "/"
+    html_context["edit_page_url_template"] = (
+        f"{vgrad_repository_url}{_edit}{vgrad_repository_branch}/"
+        f"{{% if file_name.startswith('{_gallery}') %}}{{% set f = file_name[{len(_gallery)}:] %}}"
+        "gallery/{{ f[:-9] ~ 'README.rst' if f.endswith('index.rst') else f[:-4] ~ '.py' }}"
+        "{% elif file_name.startswith('api/') %}vgrad/{{ file_name.split('.')[1] }}.py"
+        "{% else %}docs/{{ file_name }}{% endif %}"
+    )
 
 copybutton_prompt_text = r">>> |\.\.\. |\$ |In \[\d*\]: | {2,5}\.\.\.: "
 copybutton_prompt_is_regexp = True

@@ -32,6 +32,7 @@ from conftest import REPO_ROOT, SITE
 
 sys.path.insert(0, str(REPO_ROOT / "docs" / "_ext"))
 import downloads  # docs/_ext, on sys.path since the line above
+import site_wheel
 import sitebuild
 
 DOWNLOADS = SITE / "_downloads"
@@ -199,10 +200,10 @@ def test_wheel_is_the_engine_of_the_site() -> None:
     """The sidecar records the wheel's hash and engine fingerprint; both are right, and the
     fingerprint is that of this tree's engine (the site is not stale)."""
     (wheel,) = WHEELS
-    record = json.loads((DOWNLOADS / downloads.WHEEL_RECORD).read_text())
+    record = json.loads((DOWNLOADS / site_wheel.WHEEL_RECORD).read_text())
     assert record["wheel"] == wheel.name
     assert record["sha256"] == hashlib.sha256(wheel.read_bytes()).hexdigest()
-    fingerprint = sitebuild.engine_hash(downloads.wheel_sources(wheel))
+    fingerprint = sitebuild.engine_hash(site_wheel.wheel_sources(wheel))
     assert record["vgrad_engine_hash"] == fingerprint
     assert fingerprint == sitebuild.engine_hash(), "the site was built from another engine"
 
