@@ -10,6 +10,12 @@ so it keeps the direction and only shortens the step. Clipping each entry to
 :math:`[-c, c]` instead can change the direction. Neither lengthens any entry, so clipping
 bounds the step of an exploding gradient and cannot restore a vanishing one
 (:doc:`/clipping`).
+
+``grads`` is a gradients object (``RNNGradients``, ``LSTMGradients``, ``GRUGradients``: its
+parameter gradients, ``params()``, are clipped together, and the state gradients ``dh``,
+``dc`` pass through untouched), an ndarray, or a non-empty sequence of ndarrays; NaN or inf
+in it is a ValueError. One network is the case R = 1 of :func:`clip_runs` and
+:func:`norms_per_run`, which :func:`vgrad.train_many` applies to R runs at once.
 """
 
 from __future__ import annotations
@@ -49,8 +55,7 @@ def _arrays(grads: object) -> list[np.ndarray]:
     else:
         raise TypeError(
             "grads must be a vgrad gradients object (RNN, LSTM or GRU), an ndarray, or a "
-            "non-empty sequence of "
-            f"ndarrays, got {type(grads).__name__}"
+            f"non-empty sequence of ndarrays, got {type(grads).__name__}"
         )
     out = []
     for name, g in items:
@@ -73,36 +78,36 @@ def _rebuild(grads: object, arrays: list[np.ndarray]) -> object:
     return type(grads)(arrays) if isinstance(grads, tuple | list) else arrays
 
 
-def global_norm(grads: object) -> float:
-    r"""Euclidean norm of all gradient entries together, :math:`\sqrt{\sum_i \|g_i\|_F^2}`.
+def _along_runs(values: float | np.ndarray, like: np.ndarray) -> float | np.ndarray:
+    """Per-run ``values`` (shape (R,)) shaped to broadcast against ``like`` (R, ...); a
+    scalar as it is."""
+    if np.ndim(values) == 0:
+        return values
+    return np.reshape(values, (-1,) + (1,) * (like.ndim - 1))
 
-    Computed with a common scale so that entries near 1e200 do not overflow when squared.
+
+def global_norm(grads: object) -> float:
+    r"""Euclidean norm of all gradient entries together, :math:`\sqrt{\sum_i \|g_i\|_F^2}`,
+    without overflow (:func:`norms_per_run`, R = 1).
 
     Parameters
     ----------
     grads : RNNGradients, LSTMGradients, GRUGradients, ndarray or sequence of ndarray
-        For a gradients object, the parameter gradients (``params()``) only.
+        As in the module docstring.
 
     Returns
     -------
     float
         :math:`\|g\|`, 0.0 for an all-zero gradient.
-
-    Raises
-    ------
-    TypeError
-        If ``grads`` is none of the kinds above, or an entry is not an ndarray.
-    ValueError
-        If ``grads`` contains NaN or inf or is not real.
     """
     return float(norms_per_run([g.reshape(1, -1) for g in _arrays(grads)])[0])
 
 
 def norms_per_run(arrays: Sequence[np.ndarray]) -> np.ndarray:
-    r""":func:`global_norm` of each run: the arrays have a leading run axis R.
+    r""":func:`global_norm` of each run of arrays of shape (R, ...).
 
     Each run's entries are divided by that run's largest magnitude before squaring, so that
-    entries near 1e200 do not overflow; :func:`global_norm` is the case R = 1.
+    entries near 1e200 do not overflow.
 
     Parameters
     ----------
@@ -122,6 +127,39 @@ def norms_per_run(arrays: Sequence[np.ndarray]) -> np.ndarray:
     return np.where(np.isfinite(peak), np.where(peak > 0, norm, 0.0), np.inf)
 
 
+def clip_runs(
+    g: dict, norm: np.ndarray, tau: np.ndarray, limit: np.ndarray
+) -> tuple[dict, np.ndarray]:
+    """Clip each run of the arrays ``g`` (R, ...), whose norms are ``norm``: by norm at
+    ``tau[r]`` and by value at ``limit[r]`` (inf where run r does not clip that way).
+
+    Returns the clipped arrays (the same arrays where nothing changes) and their norms.
+    """
+    with np.errstate(all="ignore"):
+        scale = np.where(norm > tau, tau / norm, 1.0)
+    by_value = np.isfinite(limit)
+    out = {}
+    for k, p in g.items():
+        q = p * _along_runs(scale, p) if (scale != 1.0).any() else p
+        if by_value.any():
+            q = np.clip(q, -_along_runs(limit, p), _along_runs(limit, p))
+        out[k] = q
+    clipped = np.minimum(norm, tau)
+    if by_value.any():
+        clipped = np.where(by_value, norms_per_run(list(out.values())), clipped)
+    return out, clipped
+
+
+def _clip(grads: G, tau: float, limit: float) -> Clipped:
+    """:func:`clip_runs` on one network's gradients (R = 1), returned in their own kind."""
+    arrays = dict(enumerate(g[None] for g in _arrays(grads)))
+    norm = norms_per_run(list(arrays.values()))
+    out, _ = clip_runs(arrays, norm, np.array([tau]), np.array([limit]))
+    if all(out[i] is arrays[i] for i in arrays):  # nothing clipped: ``grads`` itself
+        return Clipped(grads, float(norm[0]))
+    return Clipped(_rebuild(grads, [q[0] for q in out.values()]), float(norm[0]))
+
+
 def clip_by_norm(grads: G, threshold: float) -> Clipped:
     r"""Rescale all gradients together so that their global norm is at most ``threshold``.
 
@@ -132,8 +170,7 @@ def clip_by_norm(grads: G, threshold: float) -> Clipped:
     Parameters
     ----------
     grads : RNNGradients, LSTMGradients, GRUGradients, ndarray or sequence of ndarray
-        For a gradients object the parameter gradients (``params()``) are clipped jointly
-        and the state gradients (``dh``, ``dc``) are passed through untouched.
+        As in the module docstring.
     threshold : float
         :math:`\tau > 0`.
 
@@ -141,24 +178,9 @@ def clip_by_norm(grads: G, threshold: float) -> Clipped:
     -------
     Clipped
         ``(grads, norm)``: gradients of the same kind, and :math:`\|g\|` before clipping.
-        When :math:`\|g\| \le \tau` the very same arrays are returned, bit for bit.
-
-    Raises
-    ------
-    TypeError
-        If ``grads`` is none of the kinds above, an entry is not an ndarray, or
-        ``threshold`` is not a real number.
-    ValueError
-        If ``grads`` contains NaN or inf or is not real, or ``threshold`` is not finite
-        and positive.
+        When :math:`\|g\| \le \tau` the very same ``grads`` are returned.
     """
-    threshold = check_real(threshold, "threshold", positive=True)
-    arrays = _arrays(grads)
-    norm = global_norm(arrays)
-    if norm <= threshold:
-        return Clipped(grads, norm)
-    scale = threshold / norm
-    return Clipped(_rebuild(grads, [g * scale for g in arrays]), norm)
+    return _clip(grads, check_real(threshold, "threshold", positive=True), np.inf)
 
 
 def clip_by_value(grads: G, limit: float) -> Clipped:
@@ -171,26 +193,13 @@ def clip_by_value(grads: G, limit: float) -> Clipped:
     Parameters
     ----------
     grads : RNNGradients, LSTMGradients, GRUGradients, ndarray or sequence of ndarray
-        For a gradients object the parameter gradients (``params()``) are clipped and the
-        state gradients (``dh``, ``dc``) are passed through untouched.
+        As in the module docstring.
     limit : float
         :math:`c > 0`.
 
     Returns
     -------
     Clipped
-        ``(grads, norm)`` with the global norm before clipping.
-
-    Raises
-    ------
-    TypeError
-        If ``grads`` is none of the kinds above, an entry is not an ndarray, or
-        ``limit`` is not a real number.
-    ValueError
-        If ``grads`` contains NaN or inf or is not real, or ``limit`` is not finite
-        and positive.
+        ``(grads, norm)``: gradients of the same kind, and :math:`\|g\|` before clipping.
     """
-    limit = check_real(limit, "limit", positive=True)
-    arrays = _arrays(grads)
-    norm = global_norm(arrays)
-    return Clipped(_rebuild(grads, [np.clip(g, -limit, limit) for g in arrays]), norm)
+    return _clip(grads, np.inf, check_real(limit, "limit", positive=True))
