@@ -1,23 +1,20 @@
-r"""Stochastic gradient descent on a vanilla RNN, with optional clipping, watched step by step.
+r"""Training by minibatch gradient descent, with optional clipping, watched step by step.
 
-One step draws a fresh batch from a task (:mod:`vgrad.tasks`), runs BPTT, optionally clips,
-and updates with heavy-ball momentum :math:`\mu`:
+One step draws a fresh batch from a task (:mod:`vgrad.tasks`), runs BPTT, optionally clips
+(:mod:`vgrad.clipping`) and updates, by default with heavy-ball momentum :math:`\mu`
+(:mod:`vgrad.optim` has the other rules):
 
 .. math::
 
     v \leftarrow \mu v + \operatorname{clip}(g), \qquad \theta \leftarrow \theta - \eta\, v .
 
-Besides the loss, every step records the gradient norm before and after clipping, and every
-few steps the profile :math:`\|\partial L / \partial h_t\|` over t, which shows how much of
-the loss gradient reaches the early steps (:doc:`/training`).
+Every step records the loss and the gradient norm before and after clipping, and every few
+steps the profile :math:`\|\partial L / \partial h_t\|` over t, which shows how much of the
+loss gradient reaches the early steps (:doc:`/training`). A run that blows up is stopped, not
+crashed: the reason is recorded and the network keeps its last finite parameters.
 
-A run that blows up is stopped, not crashed: an overflow in the forward or backward pass, a
-non-finite loss or gradient, or a loss above ``max_loss`` ends the run with the reason
-recorded, and the network keeps its last finite parameters.
-
-:func:`train_many` trains R independent networks in one loop (:meth:`vgrad.RNN.stack`):
-the same updates as R calls of :func:`train`, at a fraction of the cost, so that a claim about
-training can rest on many seeds rather than on one trajectory.
+There is one loop, :func:`train_many`: R networks stacked along a run axis
+(:meth:`vgrad.RNN.stack`), each updated as if alone; :func:`train` is its case R = 1.
 """
 
 from __future__ import annotations
@@ -28,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validate import check_choice, check_int, check_real, check_rng
-from .clipping import norms_per_run
+from .clipping import _along_runs, clip_runs, norms_per_run
 from .gru import GRU, GRUTrace
 from .lstm import LSTM, LSTMTrace
 from .optim import SGD, Optimizer, get_optimizer
@@ -53,34 +50,31 @@ CLIP_KINDS = ("norm", "value")
 
 @dataclass(frozen=True)
 class TrainResult:
-    r"""What happened during :func:`train`.
+    r"""What happened during :func:`train` (S completed steps, P profiles, T steps a sequence).
 
     Attributes
     ----------
     net : RNN, LSTM or GRU
-        The trained network (a copy; the network passed in is untouched). After a divergence
-        it holds the parameters of the last finite step.
+        The trained network (a copy); after a divergence, that of the last finite step.
     loss : ndarray, shape (S,)
         Training loss of each completed step, on that step's batch, before its update.
-    grad_norm : ndarray, shape (S,)
-        Global norm of the parameter gradient before clipping.
-    grad_norm_clipped : ndarray, shape (S,)
-        Global norm of the gradient after clipping, the one that enters the momentum update
-        (equal to ``grad_norm`` without clipping).
+    grad_norm, grad_norm_clipped : ndarray, shape (S,)
+        Global norm of the parameter gradient before and after clipping (the latter enters
+        the update).
     profile_steps : ndarray of int, shape (P,)
         The steps at which a profile was taken.
     profiles : ndarray, shape (P, T + 1)
-        ``profiles[i, t]`` is the batch mean of :math:`\|\partial L / \partial h_t\|` at
-        step ``profile_steps[i]``, for t = 0..T.
+        ``profiles[i, t]``: batch mean of :math:`\|\partial L / \partial h_t\|` at step
+        ``profile_steps[i]``.
     diverged : bool
         Whether the run was stopped early.
     reason : str or None
-        Why it was stopped.
+        Why: ``"step s: "`` and the check that failed (forward pass, loss, ``max_loss``,
+        backward pass or update).
     step_stopped : int or None
-        The step that failed (no update was applied at that step); S equals it.
+        The step that failed (no update was applied at it); S equals it.
     omega : ndarray, shape (S,), or None
-        :math:`\Omega` of each completed step (:mod:`vgrad.regularizer`), when the run was
-        regularised.
+        :math:`\Omega` of each completed step (:mod:`vgrad.regularizer`), when regularised.
     """
 
     net: Net
@@ -129,17 +123,16 @@ def _draw(
     return data
 
 
-def evaluate(net: Net, batch: Batch) -> float:
-    """The loss of ``net`` on ``batch`` (no gradient), e.g. a large held-out batch.
-
-    Raises
-    ------
-    FloatingPointError
-        If the forward pass overflows.
-    """
+def _check_net_batch(net: object, batch: object) -> None:
     _check_net(net)
     if not isinstance(batch, Batch):
         raise TypeError(f"batch must be a vgrad Batch, got {type(batch).__name__}")
+
+
+def evaluate(net: Net, batch: Batch) -> float:
+    """The loss of ``net`` on ``batch`` (no gradient), e.g. a large held-out batch; an
+    overflow in the forward pass raises FloatingPointError."""
+    _check_net_batch(net, batch)
     loss, _ = batch.loss_and_grad(net.forward(batch.xs).y)
     return loss
 
@@ -149,14 +142,10 @@ def error_rate(net: Net, batch: Batch, chunk: int = 250) -> float:
     (:meth:`vgrad.tasks.Batch.wrong`), on a large held-out batch: the success criterion of
     :doc:`/remedies`.
 
-    The sequences go through the network ``chunk`` at a time. Each sequence's outputs do not
-    depend on the others in its batch, so the answer is that of one pass over all of them;
-    a pass over a few hundred keeps its trace in a few MB, which is several times faster than
-    one over thousands (whose trace the system must first hand over, page by page).
+    The sequences go through ``chunk`` at a time (the same answer, as sequences do not
+    interact): a trace of a few MB is several times faster than one of thousands.
     """
-    _check_net(net)
-    if not isinstance(batch, Batch):
-        raise TypeError(f"batch must be a vgrad Batch, got {type(batch).__name__}")
+    _check_net_batch(net, batch)
     chunk = check_int(chunk, "chunk", minimum=1)
     wrong = [
         part.wrong(net.forward(part.xs).y)
@@ -177,9 +166,7 @@ def perturb(net: Net, rel: float, rng: np.random.Generator | int) -> Net:
     rel = check_real(rel, "rel", nonnegative=True)
     rng = check_rng(rng)
     params = {k: p * (1.0 + rel * rng.standard_normal(p.shape)) for k, p in net.params().items()}
-    if isinstance(net, RNN):
-        return RNN(**params, activation=net.activation)
-    return type(net)(**params)
+    return type(net)(**params, **net._options())
 
 
 def train(
@@ -197,10 +184,8 @@ def train(
     optimizer: str | Optimizer | None = None,
     omega: float = 0.0,
 ) -> TrainResult:
-    r"""Train a copy of ``net`` by minibatch SGD with momentum and optional gradient clipping.
-
-    By default; ``optimizer`` picks RMSProp or Adam instead (:mod:`vgrad.optim`), and
-    ``omega`` adds Pascanu's regulariser (:mod:`vgrad.regularizer`).
+    r"""Train a copy of ``net`` by minibatch SGD with momentum and optional gradient clipping
+    (or another rule, :mod:`vgrad.optim`, and Pascanu's regulariser, :mod:`vgrad.regularizer`).
 
     .. math::
 
@@ -217,7 +202,7 @@ def train(
         The initial network; it is copied, not modified.
     task : callable
         ``task(batch, rng) -> Batch``, e.g. ``functools.partial(vgrad.tasks.adding_problem,
-        50)``. Called once per step for a fresh batch; its sequence length must not change.
+        50)``, called once per step; its sequence length must not change.
     steps : int
         Number of updates.
     lr : float
@@ -229,21 +214,19 @@ def train(
     momentum : float, default 0
         :math:`\mu \in [0, 1)`; 0 is plain SGD.
     clip : None, ("norm", tau) or ("value", c)
-        Norm clipping (:func:`vgrad.clip_by_norm`) or element-wise clipping
-        (:func:`vgrad.clip_by_value`) of the parameter gradient.
+        :func:`vgrad.clip_by_norm` or :func:`vgrad.clip_by_value` of the parameter gradient.
     profile_every : int, optional
         Record :math:`\|\partial L/\partial h_t\|` at steps 0, ``profile_every``, ... and at
-        the last step. ``None`` records none.
+        the last step; ``None`` records none.
     max_loss : float, default 1e6
         A loss above this stops the run as diverged.
     optimizer : None, "sgd", "rmsprop", "adam" or a rule from :mod:`vgrad.optim`
-        The update rule applied to the clipped gradient :math:`\tilde g`; None is
-        ``SGD(momentum)``. ``momentum`` belongs to SGD: give another rule its own
-        hyper-parameters, e.g. ``vgrad.optim.Adam(beta1=0.9)``.
+        The update rule applied to :math:`\tilde g`; None is ``SGD(momentum)``. A named rule
+        takes its own hyper-parameters (``momentum`` must then be 0).
     omega : float, default 0
-        :math:`\alpha \ge 0`: the gradient is that of :math:`L + \alpha\,\Omega`, with
-        :math:`\partial\tilde\Omega/\partial W_{hh}` added before clipping (the SGD-CR of
-        Pascanu et al. 2013 with clipping on). The task loss is what ``loss`` records.
+        :math:`\alpha \ge 0`: the gradient is that of :math:`L + \alpha\,\Omega`,
+        :math:`\partial\tilde\Omega/\partial W_{hh}` added before clipping (Pascanu et al.'s
+        SGD-CR with clipping on); RNN only. ``loss`` records the task loss.
 
     Returns
     -------
@@ -308,9 +291,8 @@ def train_many(
     r"""Train R networks at once: the same runs as ``[train(net, ...) for net in nets]``.
 
     Every step is one batched forward and backward pass for all runs
-    (:meth:`vgrad.RNN.stack`), and each run's update is that of :func:`train`
-    (``tests/test_stacked.py`` checks that the results agree to rounding). A run that
-    diverges stops alone, with its reason; the others go on.
+    (:meth:`vgrad.RNN.stack`), and each run's update is that of :func:`train`, to rounding.
+    A run that diverges stops alone, with its reason; the others go on.
 
     Parameters
     ----------
@@ -325,10 +307,9 @@ def train_many(
     lr, momentum : float, or a sequence of floats (one per run)
         As in :func:`train`.
     clip : None, ("norm", tau), ("value", c), or a sequence of these (one per run)
-        As in :func:`train`; one loop can train clipped and unclipped runs side by side.
+        As in :func:`train`.
     optimizer : as in :func:`train`, or a sequence of rules (one per run)
-        The runs may use different kinds of rule (:meth:`vgrad.optim.Optimizer.per_kind`)
-        and different hyper-parameters.
+        Of any kinds (:meth:`vgrad.optim.Optimizer.per_kind`).
     omega : float, or a sequence of floats (one per run)
         :math:`\alpha` of :func:`train`; 0 for the runs without the regulariser.
 
@@ -353,31 +334,22 @@ def train_many(
     )
     if (mus >= 1.0).any():
         raise ValueError(f"momentum must be < 1, got {mus.max()}")
-    if optimizer is None or isinstance(optimizer, str | Optimizer):
-        rules = [_rule(optimizer, float(mu)) for mu in mus]
-    else:
-        rules = [
-            _rule(o, float(mu))
-            for o, mu in zip(_per_run(optimizer, "optimizer", R), mus, strict=True)
-        ]
+    optimizers = _per_run(optimizer, "optimizer", R)
+    rules = [_rule(o, float(mu)) for o, mu in zip(optimizers, mus, strict=True)]
     rule = Optimizer.per_kind(rules)
     alphas = np.array([_check_omega(v, nets[0]) for v in _per_run(omega, "omega", R)])
     one_clip = clip is None or (isinstance(clip, tuple) and isinstance(clip[0], str))
     clips = [_check_clip(c) for c in ([clip] * R if one_clip else _per_run(clip, "clip", R))]
+    # Run r's batches come from rngs[source[r]]: runs given the same integer seed see the same
+    # stream of batches (as separate train(rng=seed) calls would), drawn once for all of them.
     shared = isinstance(rng, np.random.Generator | int | np.integer)
-    if shared:
-        rngs = [check_rng(rng)]
-        source = np.zeros(R, dtype=np.int64)
-    else:
-        # Runs given the same integer seed see the same stream of batches (as separate
-        # train(rng=seed) calls would), so each such stream is drawn once for all of them.
-        rngs, source, seen = [], np.empty(R, dtype=np.int64), {}
-        for r, g in enumerate(_per_run(rng, "rng", R)):
-            key = int(g) if isinstance(g, int | np.integer) else ("generator", r)
-            if key not in seen:
-                seen[key] = len(rngs)
-                rngs.append(check_rng(g, f"rng[{r}]"))
-            source[r] = seen[key]
+    rngs, source, seen = [], np.zeros(R, dtype=np.int64), {}
+    for r, g in enumerate([rng] if shared else _per_run(rng, "rng", R)):
+        key = int(g) if isinstance(g, int | np.integer) else ("generator", r)
+        if key not in seen:
+            seen[key] = len(rngs)
+            rngs.append(check_rng(g, "rng" if shared else f"rng[{r}]"))
+        source[r] = seen[key]
     if profile_every is not None:
         profile_every = check_int(profile_every, "profile_every", minimum=1)
     max_loss = check_real(max_loss, "max_loss", positive=True)
@@ -415,12 +387,12 @@ def train_many(
                 delta = slopes(stack.activation, trace.a[j], trace.h[j]) * grads.dh[j, 1:]
                 reg = omega_terms(stack.W_hh[j], grads.dh[j], delta)
                 g["W_hh"] = g["W_hh"].copy()
-                g["W_hh"][j] += _per_axis(alphas[alive][j], reg.W_hh) * reg.W_hh
+                g["W_hh"][j] += _along_runs(alphas[alive][j], reg.W_hh) * reg.W_hh
             omega_value[j] = reg.value
         norm = norms_per_run(list(g.values()))
         for i in np.flatnonzero(~np.isfinite(norm)):
             failed.setdefault(int(i), "backward pass: the gradient left the float64 range")
-        g_clip, clipped_norm = _clip_stacked(g, norm, tau[alive], limit[alive])
+        g_clip, clipped_norm = clip_runs(g, norm, tau[alive], limit[alive])
         params = stack.params()
         with np.errstate(all="ignore"):  # a failed run's slice may be non-finite: not kept
             new_p, new_state = rule.update(params, g_clip, state, step + 1, lrs[alive])
@@ -531,37 +503,11 @@ def _per_run(value: object, name: str, R: int) -> list:
     return list(value)
 
 
-def _per_axis(values: np.ndarray, like: np.ndarray) -> np.ndarray:
-    """Per-run ``values`` shaped to broadcast against a stacked array ``like``."""
-    return values.reshape((-1,) + (1,) * (like.ndim - 1))
-
-
 def _finite_per_run(arrays: dict[str, np.ndarray]) -> np.ndarray:
     R = next(iter(arrays.values())).shape[0]
     return np.logical_and.reduce(
         [np.isfinite(a.reshape(R, -1)).all(axis=1) for a in arrays.values()]
     )
-
-
-def _clip_stacked(
-    g: dict[str, np.ndarray], norm: np.ndarray, tau: np.ndarray, limit: np.ndarray
-) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Per run, :func:`vgrad.clip_by_norm` at ``tau`` or :func:`vgrad.clip_by_value` at
-    ``limit`` (inf where a run does not clip that way); the clipped gradients and their
-    norms."""
-    with np.errstate(all="ignore"):
-        scale = np.where(norm > tau, tau / norm, 1.0)
-    by_value = np.isfinite(limit)
-    out = {}
-    for k, p in g.items():
-        q = p * _per_axis(scale, p) if (scale != 1.0).any() else p
-        if by_value.any():
-            q = np.clip(q, -_per_axis(limit, p), _per_axis(limit, p))
-        out[k] = q
-    clipped = np.minimum(norm, tau)
-    if by_value.any():
-        clipped = np.where(by_value, norms_per_run(list(out.values())), clipped)
-    return out, clipped
 
 
 def _mean_norms(dh: np.ndarray) -> np.ndarray:
