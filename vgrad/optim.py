@@ -18,12 +18,10 @@ from zero state (Tieleman & Hinton 2012 for RMSProp, in the form of ``torch.opti
 Kingma & Ba 2015 for Adam). Clipping (:mod:`vgrad.clipping`) acts on :math:`\tilde g` before
 any rule, so each rule can be clipped (:doc:`/remedies`).
 
-The rules are small frozen dataclasses holding the hyper-parameters; the learning rate
-:math:`\eta` is passed separately, as in :func:`vgrad.train`. :meth:`Optimizer.update`
-works on one network's parameters or on parameters stacked along a leading run axis
-(:func:`vgrad.train_many`), where each hyper-parameter may be one value per run;
-:meth:`Optimizer.per_kind` lets runs of different rules share one stack, each kind updating
-its own runs.
+The rules are frozen dataclasses of their hyper-parameters; :math:`\eta` is passed to
+:meth:`Optimizer.update`, which works on one network's parameters or on R runs stacked along
+a leading axis (:func:`vgrad.train_many`), each hyper-parameter then one value per run
+(:meth:`Optimizer.per_kind`).
 """
 
 from __future__ import annotations
@@ -35,16 +33,9 @@ from typing import ClassVar
 import numpy as np
 
 from ._validate import check_real
+from .clipping import _along_runs as _b
 
 __all__ = ["SGD", "Adam", "Optimizer", "RMSProp", "get_optimizer"]
-
-
-def _b(value: float | np.ndarray, like: np.ndarray) -> float | np.ndarray:
-    """A hyper-parameter shaped to broadcast against ``like``: a scalar as it is, one value
-    per run (shape (R,)) along the leading axis."""
-    if np.ndim(value) == 0:
-        return value
-    return np.reshape(value, (-1,) + (1,) * (like.ndim - 1))
 
 
 @dataclass(frozen=True)
@@ -81,16 +72,12 @@ class Optimizer:
         if len(kinds) != 1:
             names = sorted(k.__name__ for k in kinds)
             raise ValueError(f"optimizer must be one kind of rule for every run, got {names}")
-        kind = kinds.pop()
         values = {k: np.array([r.hyper()[k] for r in rules]) for k in rules[0].hyper()}
-        out = object.__new__(kind)
-        for k, v in values.items():
-            object.__setattr__(out, k, v)
-        return out
+        return _unchecked(kinds.pop(), values)
 
     @staticmethod
     def per_kind(rules: Sequence[Optimizer]) -> Optimizer:
-        """One rule for runs stacked under rules of one kind or of several.
+        """One rule for a stack of runs, given one rule per run (of one kind or several).
 
         Parameters
         ----------
@@ -100,17 +87,9 @@ class Optimizer:
         Returns
         -------
         Optimizer
-            With one kind, :meth:`stacked`. With several, a rule that updates each kind's
-            runs by :meth:`stacked` of that kind's rules, on those runs alone, so that every
-            run gets the update its own rule gives it; its state holds every kind's slots
+            With one kind, :meth:`stacked`; with several, a rule that updates each kind's
+            runs by that kind's :meth:`stacked` rule, its state holding every kind's slots
             (zero, and unused, where a run's rule has none).
-
-        Raises
-        ------
-        TypeError
-            If an element of ``rules`` is not an Optimizer.
-        ValueError
-            If ``rules`` is empty.
         """
         if not len(rules):
             raise ValueError("rules must hold one rule per run, got none")
@@ -128,10 +107,17 @@ class Optimizer:
 
     def take(self, runs: np.ndarray) -> Optimizer:
         """A stacked rule restricted to the runs selected by ``runs``."""
-        out = object.__new__(type(self))
-        for k, v in self.hyper().items():
-            object.__setattr__(out, k, np.asarray(v)[runs] if np.ndim(v) else v)
-        return out
+        hyper = {k: np.asarray(v)[runs] if np.ndim(v) else v for k, v in self.hyper().items()}
+        return _unchecked(type(self), hyper)
+
+
+def _unchecked(kind: type, hyper: dict) -> Optimizer:
+    """A rule of class ``kind`` with these hyper-parameters (arrays, one value per run),
+    without the checks of its constructor."""
+    out = object.__new__(kind)
+    for k, v in hyper.items():
+        object.__setattr__(out, k, v)
+    return out
 
 
 @dataclass(frozen=True)
