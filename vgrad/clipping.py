@@ -11,11 +11,10 @@ so it keeps the direction and only shortens the step. Clipping each entry to
 bounds the step of an exploding gradient and cannot restore a vanishing one
 (:doc:`/clipping`).
 
-``grads`` is a gradients object (``RNNGradients``, ``LSTMGradients``, ``GRUGradients``: its
-parameter gradients, ``params()``, are clipped together, and the state gradients ``dh``,
-``dc`` pass through untouched), an ndarray, or a non-empty sequence of ndarrays; NaN or inf
-in it is a ValueError. One network is the case R = 1 of :func:`clip_runs` and
-:func:`norms_per_run`, which :func:`vgrad.train_many` applies to R runs at once.
+``grads`` is an ``RNNGradients``, ``LSTMGradients`` or ``GRUGradients`` (its ``params()`` are
+clipped together; ``dh``, ``dc`` pass through untouched), an ndarray, or a non-empty sequence
+of ndarrays; NaN or inf in it is a ValueError. One network is the case R = 1 of
+:func:`clip_runs` and :func:`norms_per_run`, which :func:`vgrad.train_many` applies to R runs.
 """
 
 from __future__ import annotations
@@ -88,12 +87,11 @@ def _along_runs(values: float | np.ndarray, like: np.ndarray) -> float | np.ndar
 
 def global_norm(grads: object) -> float:
     r"""Euclidean norm of all gradient entries together, :math:`\sqrt{\sum_i \|g_i\|_F^2}`,
-    without overflow (:func:`norms_per_run`, R = 1).
+    without overflow (:func:`norms_per_run`).
 
     Parameters
     ----------
     grads : RNNGradients, LSTMGradients, GRUGradients, ndarray or sequence of ndarray
-        As in the module docstring.
 
     Returns
     -------
@@ -104,20 +102,9 @@ def global_norm(grads: object) -> float:
 
 
 def norms_per_run(arrays: Sequence[np.ndarray]) -> np.ndarray:
-    r""":func:`global_norm` of each run of arrays of shape (R, ...).
-
-    Each run's entries are divided by that run's largest magnitude before squaring, so that
-    entries near 1e200 do not overflow.
-
-    Parameters
-    ----------
-    arrays : sequence of ndarray, each of shape (R, ...)
-
-    Returns
-    -------
-    ndarray, shape (R,)
-        :math:`\|g^{(r)}\|`; 0 for an all-zero run, inf for a run with a non-finite entry.
-    """
+    r"""The global norm :math:`\|g^{(r)}\|` of each run r of ``arrays`` (each (R, ...)), shape
+    (R,): 0 for an all-zero run, inf for one with a non-finite entry. Each run is divided by
+    its largest magnitude before squaring, so that entries near 1e200 do not overflow."""
     R = arrays[0].shape[0]
     flat = [a.reshape(R, -1) for a in arrays]
     with np.errstate(all="ignore"):
@@ -130,11 +117,8 @@ def norms_per_run(arrays: Sequence[np.ndarray]) -> np.ndarray:
 def clip_runs(
     g: dict, norm: np.ndarray, tau: np.ndarray, limit: np.ndarray
 ) -> tuple[dict, np.ndarray]:
-    """Clip each run of the arrays ``g`` (R, ...), whose norms are ``norm``: by norm at
-    ``tau[r]`` and by value at ``limit[r]`` (inf where run r does not clip that way).
-
-    Returns the clipped arrays (the same arrays where nothing changes) and their norms.
-    """
+    """Clip each run r of the arrays ``g`` (R, ...), of norms ``norm``, by norm at ``tau[r]``
+    or by value at ``limit[r]`` (inf: not that way); the clipped arrays and their norms."""
     with np.errstate(all="ignore"):
         scale = np.where(norm > tau, tau / norm, 1.0)
     by_value = np.isfinite(limit)
@@ -170,7 +154,6 @@ def clip_by_norm(grads: G, threshold: float) -> Clipped:
     Parameters
     ----------
     grads : RNNGradients, LSTMGradients, GRUGradients, ndarray or sequence of ndarray
-        As in the module docstring.
     threshold : float
         :math:`\tau > 0`.
 
@@ -193,7 +176,6 @@ def clip_by_value(grads: G, limit: float) -> Clipped:
     Parameters
     ----------
     grads : RNNGradients, LSTMGradients, GRUGradients, ndarray or sequence of ndarray
-        As in the module docstring.
     limit : float
         :math:`c > 0`.
 

@@ -94,15 +94,17 @@ class TrainResult:
         return self.loss.shape[0]
 
 
-def _check_clip(clip: object) -> tuple[str, float] | None:
+def _clip_limits(clip: object) -> tuple[float, float]:
+    """``(tau, c)`` of a clip setting, inf where it does not clip that way."""
     if clip is None:
-        return None
+        return np.inf, np.inf
     if not isinstance(clip, tuple) or len(clip) != 2:
         raise TypeError(
             f'clip must be None, ("norm", tau) or ("value", c), got {type(clip).__name__} {clip!r}'
         )
     kind = check_choice(clip[0], "clip[0]", CLIP_KINDS)
-    return kind, check_real(clip[1], "clip[1]", positive=True)
+    value = check_real(clip[1], "clip[1]", positive=True)
+    return (value, np.inf) if kind == "norm" else (np.inf, value)
 
 
 def _draw(
@@ -339,7 +341,8 @@ def train_many(
     rule = Optimizer.per_kind(rules)
     alphas = np.array([_check_omega(v, nets[0]) for v in _per_run(omega, "omega", R)])
     one_clip = clip is None or (isinstance(clip, tuple) and isinstance(clip[0], str))
-    clips = [_check_clip(c) for c in ([clip] * R if one_clip else _per_run(clip, "clip", R))]
+    clips = [clip] * R if one_clip else _per_run(clip, "clip", R)
+    tau, limit = np.array([_clip_limits(c) for c in clips]).T  # per run: inf for no clipping
     # Run r's batches come from rngs[source[r]]: runs given the same integer seed see the same
     # stream of batches (as separate train(rng=seed) calls would), drawn once for all of them.
     shared = isinstance(rng, np.random.Generator | int | np.integer)
@@ -354,13 +357,13 @@ def train_many(
         profile_every = check_int(profile_every, "profile_every", minimum=1)
     max_loss = check_real(max_loss, "max_loss", positive=True)
 
-    # Per-run clipping thresholds: inf where a run does not clip that way.
-    tau = np.array([c[1] if c and c[0] == "norm" else np.inf for c in clips])
-    limit = np.array([c[1] if c and c[0] == "value" else np.inf for c in clips])
     alive = np.arange(R)  # the original index of each run still in the stack
     state = rule.init(stack.params())
     work: dict[str, np.ndarray] = {}  # the arrays of one step are reused by the next
-    logs = [_Log() for _ in range(R)]
+    # Per run and completed step: the loss, the gradient norm before and after clipping, Omega.
+    record = np.zeros((R, steps, 4))
+    profiles: list[list] = [[] for _ in range(R)]  # per run: (step, profile) pairs
+    ends: dict[int, tuple] = {}  # per run: (its network, why it stopped, completed steps)
     T = None
     for step in range(steps):
         sources = (0,) if shared else np.unique(source[alive])  # unique: 5% of a small update
@@ -405,20 +408,13 @@ def train_many(
             p[keep] = new_p[k][keep]
             for slot in state:
                 state[slot][k][keep] = new_state[slot][k][keep]
-        profile = profile_every is not None and (step % profile_every == 0 or step == steps - 1)
-        for i in np.flatnonzero(ok):
-            log = logs[alive[i]]
-            log.loss.append(float(loss[i]))
-            log.norm.append(float(norm[i]))
-            log.clipped.append(float(clipped_norm[i]))
-            if regularised[i]:
-                log.omega.append(float(omega_value[i]))
-            if profile:
-                log.profile_steps.append(step)
-                log.profiles.append(_mean_norms(grads.dh[i]))
+        record[alive[ok], step] = np.stack([loss, norm, clipped_norm, omega_value], axis=1)[ok]
+        if profile_every is not None and (step % profile_every == 0 or step == steps - 1):
+            for i in np.flatnonzero(ok):
+                profiles[alive[i]].append((step, _mean_norms(grads.dh[i])))
         if failed:  # those runs end here, with the parameters of their last good step
             for i, why in failed.items():
-                logs[alive[i]].end(stack.run(i), f"step {step}: {why}")
+                ends[alive[i]] = (stack.run(i), f"step {step}: {why}", step)
             stack.keep(ok)
             state = {slot: {k: v[ok] for k, v in arrays.items()} for slot, arrays in state.items()}
             rule = rule.take(ok)
@@ -426,41 +422,26 @@ def train_many(
             if not len(alive):
                 break
     for i, r in enumerate(alive):
-        logs[r].end(stack.run(i), None)
-    for r in np.flatnonzero(alphas > 0):
-        logs[r].regularised = True
-    return [log.result(T or 0) for log in logs]
+        ends[r] = (stack.run(i), None, steps)
+    return [_result(*ends[r], record[r], profiles[r], T, alphas[r] > 0) for r in range(R)]
 
 
-class _Log:
-    """What :func:`train_many` records for one run, until it becomes a TrainResult."""
-
-    def __init__(self) -> None:
-        self.loss: list[float] = []
-        self.norm: list[float] = []
-        self.clipped: list[float] = []
-        self.profile_steps: list[int] = []
-        self.profiles: list[np.ndarray] = []
-        self.omega: list[float] = []
-        self.regularised = False
-
-    def end(self, net: Net, reason: str | None) -> None:
-        self.net, self.reason = net, reason
-
-    def result(self, T: int) -> TrainResult:
-        diverged = self.reason is not None
-        return TrainResult(
-            net=self.net,
-            loss=np.asarray(self.loss, dtype=np.float64),
-            grad_norm=np.asarray(self.norm, dtype=np.float64),
-            grad_norm_clipped=np.asarray(self.clipped, dtype=np.float64),
-            profile_steps=np.asarray(self.profile_steps, dtype=np.int64),
-            profiles=np.asarray(self.profiles, dtype=np.float64).reshape(-1, T + 1),
-            diverged=diverged,
-            reason=self.reason,
-            step_stopped=len(self.loss) if diverged else None,
-            omega=np.asarray(self.omega, dtype=np.float64) if self.regularised else None,
-        )
+def _result(
+    net: Net, reason: str | None, S: int, record: np.ndarray, profiles: list, T: int, omega: bool
+) -> TrainResult:
+    """A run's TrainResult from what :func:`train_many` recorded over its S completed steps."""
+    return TrainResult(
+        net=net,
+        loss=record[:S, 0].copy(),
+        grad_norm=record[:S, 1].copy(),
+        grad_norm_clipped=record[:S, 2].copy(),
+        profile_steps=np.array([step for step, _ in profiles], dtype=np.int64),
+        profiles=np.array([p for _, p in profiles], dtype=np.float64).reshape(-1, T + 1),
+        diverged=reason is not None,
+        reason=reason,
+        step_stopped=S if reason is not None else None,
+        omega=record[:S, 3].copy() if omega else None,
+    )
 
 
 def _stacked_loss(
