@@ -107,12 +107,7 @@ def _clip_limits(clip: object) -> tuple[float, float]:
     return (value, np.inf) if kind == "norm" else (np.inf, value)
 
 
-def _draw(
-    task: Callable[[int, np.random.Generator], Batch],
-    batch: int,
-    rng: np.random.Generator,
-    net: Net,
-) -> Batch:
+def _draw(task: Callable, batch: int, rng: np.random.Generator, net: Net) -> Batch:
     data = task(batch, rng)
     if not isinstance(data, Batch):
         raise TypeError(f"task must return a vgrad Batch, got {type(data).__name__}")
@@ -142,11 +137,8 @@ def evaluate(net: Net, batch: Batch) -> float:
 def error_rate(net: Net, batch: Batch, chunk: int = 250) -> float:
     """The fraction of ``batch``'s sequences ``net`` gets wrong
     (:meth:`vgrad.tasks.Batch.wrong`), on a large held-out batch: the success criterion of
-    :doc:`/remedies`.
-
-    The sequences go through ``chunk`` at a time (the same answer, as sequences do not
-    interact): a trace of a few MB is several times faster than one of thousands.
-    """
+    :doc:`/remedies`. The sequences go through ``chunk`` at a time (sequences do not
+    interact): a trace of a few MB is several times faster than one of thousands."""
     _check_net_batch(net, batch)
     chunk = check_int(chunk, "chunk", minimum=1)
     wrong = [
@@ -159,10 +151,8 @@ def error_rate(net: Net, batch: Batch, chunk: int = 250) -> float:
 def perturb(net: Net, rel: float, rng: np.random.Generator | int) -> Net:
     r"""A copy of ``net`` with every parameter multiplied by :math:`1 + \epsilon z`, z ~ N(0, 1).
 
-    With :math:`\epsilon` = ``rel`` = 1e-12 this is about the change a different BLAS kernel
-    or numpy version makes to a computation by rounding. Training is chaotic: such a change
-    can alter where a run ends, so a claim about one training run should be checked on a few
-    perturbed copies of its network (:doc:`/training`).
+    With :math:`\epsilon` = ``rel`` = 1e-12, about what another BLAS or numpy changes by
+    rounding; as training is chaotic, that can alter where a run ends (:doc:`/training`).
     """
     _check_net(net)
     rel = check_real(rel, "rel", nonnegative=True)
@@ -201,34 +191,30 @@ def train(
     Parameters
     ----------
     net : RNN, LSTM or GRU
-        The initial network; it is copied, not modified.
+        The initial network (copied, not modified).
     task : callable
-        ``task(batch, rng) -> Batch``, e.g. ``functools.partial(vgrad.tasks.adding_problem,
-        50)``, called once per step; its sequence length must not change.
-    steps : int
-        Number of updates.
+        ``task(batch, rng) -> Batch`` of one sequence length, called for every step, e.g.
+        ``functools.partial(vgrad.tasks.adding_problem, 50)``.
+    steps, batch : int
+        Number of updates; sequences per update.
     lr : float
         Learning rate :math:`\eta > 0`.
-    batch : int
-        Sequences per step.
     rng : numpy.random.Generator or int
         Source of every batch.
     momentum : float, default 0
-        :math:`\mu \in [0, 1)`; 0 is plain SGD.
+        :math:`\mu \in [0, 1)`.
     clip : None, ("norm", tau) or ("value", c)
         :func:`vgrad.clip_by_norm` or :func:`vgrad.clip_by_value` of the parameter gradient.
     profile_every : int, optional
-        Record :math:`\|\partial L/\partial h_t\|` at steps 0, ``profile_every``, ... and at
-        the last step; ``None`` records none.
+        Profile at steps 0, ``profile_every``, ... and the last; ``None``: never.
     max_loss : float, default 1e6
         A loss above this stops the run as diverged.
     optimizer : None, "sgd", "rmsprop", "adam" or a rule from :mod:`vgrad.optim`
-        The update rule applied to :math:`\tilde g`; None is ``SGD(momentum)``. A named rule
-        takes its own hyper-parameters (``momentum`` must then be 0).
+        The rule applied to :math:`\tilde g`; None is ``SGD(momentum)`` (``momentum`` must
+        be 0 with any other).
     omega : float, default 0
-        :math:`\alpha \ge 0`: the gradient is that of :math:`L + \alpha\,\Omega`,
-        :math:`\partial\tilde\Omega/\partial W_{hh}` added before clipping (Pascanu et al.'s
-        SGD-CR with clipping on); RNN only. ``loss`` records the task loss.
+        :math:`\alpha \ge 0` (RNN only): add :math:`\alpha\,\partial\tilde\Omega/\partial W_{hh}`
+        before clipping (Pascanu et al.'s SGD-CR); ``loss`` records the task loss alone.
 
     Returns
     -------
@@ -262,8 +248,9 @@ def _check_omega(alpha: object, net: Net) -> float:
     return alpha
 
 
-def _rule(optimizer: object, momentum: float) -> Optimizer:
+def _rule(optimizer: object, momentum: object) -> Optimizer:
     """The update rule of a run: ``SGD(momentum)`` unless another rule is named."""
+    momentum = check_real(momentum, "momentum", nonnegative=True)
     if optimizer is None:
         return SGD(momentum)
     rule = get_optimizer(optimizer)
@@ -299,21 +286,15 @@ def train_many(
     Parameters
     ----------
     nets : sequence of RNN, LSTM or GRU
-        The initial networks (copied, not modified), all of the same sizes and activation.
+        The initial networks (copied, not modified), all of one shape and activation.
     task, steps, batch, profile_every, max_loss
         As in :func:`train`.
     rng : Generator or int, or a sequence of them (one per run)
-        One source: every run sees the same batches, as ``train(net, rng=seed)`` with the
-        same seed for every net. A sequence: run r draws its batches from ``rng[r]`` (runs
+        One: every run sees the same batches. A sequence: run r draws from ``rng[r]`` (runs
         given the same integer seed see the same batches, drawn once for all of them).
-    lr, momentum : float, or a sequence of floats (one per run)
-        As in :func:`train`.
-    clip : None, ("norm", tau), ("value", c), or a sequence of these (one per run)
-        As in :func:`train`.
-    optimizer : as in :func:`train`, or a sequence of rules (one per run)
-        Of any kinds (:meth:`vgrad.optim.Optimizer.per_kind`).
-    omega : float, or a sequence of floats (one per run)
-        :math:`\alpha` of :func:`train`; 0 for the runs without the regulariser.
+    lr, momentum, clip, optimizer, omega
+        As in :func:`train`, or a sequence of them, one per run (the rules may be of
+        different kinds, :meth:`vgrad.optim.Optimizer.per_kind`).
 
     Returns
     -------
@@ -331,13 +312,8 @@ def train_many(
     steps = check_int(steps, "steps", minimum=1)
     batch = check_int(batch, "batch", minimum=1)
     lrs = np.array([check_real(v, "lr", positive=True) for v in _per_run(lr, "lr", R)])
-    mus = np.array(
-        [check_real(v, "momentum", nonnegative=True) for v in _per_run(momentum, "momentum", R)]
-    )
-    if (mus >= 1.0).any():
-        raise ValueError(f"momentum must be < 1, got {mus.max()}")
-    optimizers = _per_run(optimizer, "optimizer", R)
-    rules = [_rule(o, float(mu)) for o, mu in zip(optimizers, mus, strict=True)]
+    mus = _per_run(momentum, "momentum", R)
+    rules = [_rule(o, mu) for o, mu in zip(_per_run(optimizer, "optimizer", R), mus, strict=True)]
     rule = Optimizer.per_kind(rules)
     alphas = np.array([_check_omega(v, nets[0]) for v in _per_run(omega, "omega", R)])
     one_clip = clip is None or (isinstance(clip, tuple) and isinstance(clip[0], str))
