@@ -1,7 +1,7 @@
 r"""Update rules for training: SGD with heavy-ball momentum, RMSProp and Adam.
 
-Each rule turns the (possibly clipped) gradient :math:`\tilde g` of step :math:`t = 1, 2,
-\dots` into a parameter update, elementwise and separately for every parameter array:
+Each rule turns the (possibly clipped, :mod:`vgrad.clipping`) gradient :math:`\tilde g` of
+step :math:`t = 1, 2, \dots` into an update, elementwise, from zero state:
 
 .. math::
 
@@ -14,14 +14,10 @@ Each rule turns the (possibly clipped) gradient :math:`\tilde g` of step :math:`
         \theta &\leftarrow \theta - \eta\, \frac{m / (1 - \beta_1^t)}
         {\sqrt{s / (1 - \beta_2^t)} + \epsilon},
 
-from zero state (Tieleman & Hinton 2012 for RMSProp, in the form of ``torch.optim.RMSprop``;
-Kingma & Ba 2015 for Adam). Clipping (:mod:`vgrad.clipping`) acts on :math:`\tilde g` before
-any rule, so each rule can be clipped (:doc:`/remedies`).
-
-The rules are frozen dataclasses of their hyper-parameters; :math:`\eta` is passed to
-:meth:`Optimizer.update`, which works on one network's parameters or on R runs stacked along
-a leading axis (:func:`vgrad.train_many`), each hyper-parameter then one value per run
-(:meth:`Optimizer.per_kind`).
+(Tieleman & Hinton 2012 for RMSProp, as ``torch.optim.RMSprop``; Kingma & Ba 2015 for Adam;
+:doc:`/remedies`). A rule is a frozen dataclass of its hyper-parameters; its
+:meth:`~Optimizer.update` takes :math:`\eta` and one network's parameters, or R runs stacked
+along a leading axis with one value per run (:meth:`Optimizer.per_kind`).
 """
 
 from __future__ import annotations
@@ -77,20 +73,9 @@ class Optimizer:
 
     @staticmethod
     def per_kind(rules: Sequence[Optimizer]) -> Optimizer:
-        """One rule for a stack of runs, given one rule per run (of one kind or several).
-
-        Parameters
-        ----------
-        rules : sequence of Optimizer
-            One rule per run, in the order of the stack.
-
-        Returns
-        -------
-        Optimizer
-            With one kind, :meth:`stacked`; with several, a rule that updates each kind's
-            runs by that kind's :meth:`stacked` rule, its state holding every kind's slots
-            (zero, and unused, where a run's rule has none).
-        """
+        """One rule for a stack of runs from their ``rules``, in order: :meth:`stacked` for one
+        kind; for several, each kind's :meth:`stacked` rule updates that kind's runs, and the
+        state holds every kind's slots (zero, and unused, where a run's rule has none)."""
         if not len(rules):
             raise ValueError("rules must hold one rule per run, got none")
         for i, r in enumerate(rules):
