@@ -111,12 +111,13 @@ def omega(net: RNN, trace: RNNTrace, grads: RNNGradients, *, bound: float = 1e-1
     Parameters
     ----------
     net : RNN
+        One network, or a stack of them (:meth:`vgrad.RNN.stack`).
     trace : RNNTrace
         From ``net.forward``.
     grads : RNNGradients
         From ``net.backward(trace, dL_dy)``: its ``dh`` supplies :math:`\bar h_t`.
     bound : float, default 1e-10
-        Skip the terms whose :math:`\|\partial\mathcal L/\partial h_t\|` is below it.
+        Skip the terms whose :math:`\|\bar h_t\|` is below it.
 
     Returns
     -------
@@ -135,9 +136,8 @@ def omega(net: RNN, trace: RNNTrace, grads: RNNGradients, *, bound: float = 1e-1
             f"grads.dh has shape {grads.dh.shape} but trace.h has {trace.h.shape}: "
             "they must come from the same pass"
         )
-    return omega_terms(
-        net.W_hh, grads.dh, slopes(net.activation, trace.a, trace.h) * grads.dh[1:], bound=bound
-    )
+    delta = slopes(net.activation, trace.a, trace.h) * grads.dh[..., 1:, :, :]
+    return omega_terms(net.W_hh, grads.dh, delta, bound=bound)
 
 
 def slopes(activation, a: np.ndarray, h: np.ndarray) -> np.ndarray:
