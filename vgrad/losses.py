@@ -4,10 +4,8 @@ Each takes the outputs of every step, ``y`` of shape (T, B, m), and a ``where`` 
 steps carry a loss: ``"all"`` (a target at every step) or ``"last"`` (only :math:`y_T`, as in
 the long-memory tasks of :doc:`/training`). The returned gradient always has ``y``'s shape, with
 zeros on steps without a loss, so it can go straight into :meth:`vgrad.RNN.backward`.
-
-Internally ``y`` may have leading run axes (..., T, B, m) (:meth:`vgrad.RNN.stack`): each run
-is scored against the same targets, or against its own if they have the same leading axes
-(:func:`vgrad.tasks.score_runs`); the loss then has the leading shape.
+The private forms also take leading run axes (..., T, B, m), with shared targets or one set
+per run (:func:`vgrad.tasks.score_runs`), and return one loss per run.
 """
 
 from __future__ import annotations

@@ -1,20 +1,17 @@
-r"""Training by minibatch gradient descent, with optional clipping, watched step by step.
+r"""Training by minibatch gradient descent with optional clipping, watched step by step.
 
 One step draws a fresh batch from a task (:mod:`vgrad.tasks`), runs BPTT, optionally clips
-(:mod:`vgrad.clipping`) and updates, by default with heavy-ball momentum :math:`\mu`
-(:mod:`vgrad.optim` has the other rules):
+(:mod:`vgrad.clipping`) and updates (:mod:`vgrad.optim`), by default with heavy-ball momentum
+:math:`\mu`:
 
 .. math::
 
     v \leftarrow \mu v + \operatorname{clip}(g), \qquad \theta \leftarrow \theta - \eta\, v .
 
-Every step records the loss and the gradient norm before and after clipping, and every few
-steps the profile :math:`\|\partial L / \partial h_t\|` over t, which shows how much of the
-loss gradient reaches the early steps (:doc:`/training`). A run that blows up is stopped, not
-crashed: the reason is recorded and the network keeps its last finite parameters.
-
-There is one loop, :func:`train_many`: R networks stacked along a run axis
-(:meth:`vgrad.RNN.stack`), each updated as if alone; :func:`train` is its case R = 1.
+Each step records the loss, the gradient norm before and after clipping and, every few steps,
+the profile :math:`\|\partial L / \partial h_t\|` over t (:doc:`/training`). A run that blows up
+stops with its reason and its last finite parameters. There is one loop, :func:`train_many`,
+over R networks stacked along a run axis (:meth:`vgrad.RNN.stack`); :func:`train` is R = 1.
 """
 
 from __future__ import annotations
@@ -36,6 +33,7 @@ from .tasks import Batch, score_runs
 #: The cells that :func:`train` and :func:`train_many` train.
 CELLS = (RNN, LSTM, GRU)
 Net = RNN | LSTM | GRU
+_Trace = RNNTrace | LSTMTrace | GRUTrace
 
 
 def _check_net(net: object, name: str = "net") -> None:
@@ -420,12 +418,7 @@ def _result(
     )
 
 
-def _stacked_loss(
-    trace: RNNTrace | LSTMTrace | GRUTrace,
-    data: list[Batch],
-    max_loss: float,
-    failed: dict[int, str],
-) -> tuple[np.ndarray, np.ndarray]:
+def _stacked_loss(trace: _Trace, data: list[Batch], max_loss: float, failed: dict) -> tuple:
     """Each run's loss and dL/dy (zero for a run that failed); failures go into ``failed``."""
     R = trace.y.shape[0]
     with np.errstate(all="ignore"):  # a run with a non-finite state fails below, alone
