@@ -48,7 +48,7 @@ CLIP_KINDS = ("norm", "value")
 
 @dataclass(frozen=True)
 class TrainResult:
-    r"""What happened during :func:`train` (S completed steps, P profiles, T steps a sequence).
+    r"""What happened during :func:`train`: S completed steps, P profiles, sequences of T steps.
 
     Attributes
     ----------
