@@ -120,14 +120,9 @@ class _PerKind(Optimizer):
         new = {k: p.copy() for k, p in params.items()}
         new_state = {s: {k: v.copy() for k, v in a.items()} for s, a in state.items()}
         for rule, ix in self.parts:
-            mine = {s: {k: v[ix] for k, v in state[s].items()} for s in rule.slots}
-            p, st = rule.update(
-                {k: v[ix] for k, v in params.items()},
-                {k: v[ix] for k, v in grads.items()},
-                mine,
-                t,
-                np.asarray(lr)[ix] if np.ndim(lr) else lr,
-            )
+            mine = {s: _rows(state[s], ix) for s in rule.slots}
+            lr_ix = np.asarray(lr)[ix] if np.ndim(lr) else lr
+            p, st = rule.update(_rows(params, ix), _rows(grads, ix), mine, t, lr_ix)
             for k in new:
                 new[k][ix] = p[k]
             for s in rule.slots:
@@ -145,6 +140,10 @@ class _PerKind(Optimizer):
             if keep[ix].any()
         )
         return parts[0][0] if len(parts) == 1 else _PerKind(parts)
+
+
+def _rows(arrays: dict[str, np.ndarray], ix: np.ndarray) -> dict[str, np.ndarray]:
+    return {k: v[ix] for k, v in arrays.items()}
 
 
 @dataclass(frozen=True)
