@@ -68,19 +68,10 @@ class Omega:
 def omega_terms(
     W_hh: np.ndarray, dh: np.ndarray, delta: np.ndarray, *, bound: float = 1e-10
 ) -> Omega:
-    r""":math:`\Omega` and :math:`\partial\tilde\Omega/\partial W_{hh}` from arrays, with any
-    leading run axes (:meth:`vgrad.RNN.stack`).
-
-    Parameters
-    ----------
-    W_hh : ndarray, shape (..., n, n)
-    dh : ndarray, shape (..., T + 1, B, n)
-        :math:`\partial\mathcal L/\partial h_t` for t = 0..T.
-    delta : ndarray, shape (..., T, B, n)
-        :math:`\delta_t = \phi'(a_t) \odot \partial\mathcal L/\partial h_t` for t = 1..T.
-    bound : float
-        Terms with :math:`\|\bar h_t\| <` ``bound`` are skipped.
-    """
+    r""":math:`\Omega` and :math:`\partial\tilde\Omega/\partial W_{hh}` from ``W_hh`` (..., n, n),
+    ``dh`` (..., T + 1, B, n), :math:`\bar h_t` for t = 0..T, and ``delta`` (..., T, B, n),
+    :math:`\delta_t` for t = 1..T, with any leading run axes (:meth:`vgrad.RNN.stack`); the
+    terms with :math:`\|\bar h_t\| <` ``bound`` are skipped."""
     bound = check_real(bound, "bound", nonnegative=True)
     B = delta.shape[-2]
     u = delta @ W_hh[..., None, :, :]  # u_t = delta_t W_hh, for every t and b at once
