@@ -21,15 +21,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import NamedTuple, TypeVar
+from typing import NamedTuple
 
 import numpy as np
 
 from ._validate import as_float_array, check_real
 
 __all__ = ["Clipped", "clip_by_norm", "clip_by_value", "global_norm"]
-
-G = TypeVar("G")
 
 
 class Clipped(NamedTuple):
@@ -134,7 +132,7 @@ def clip_runs(
     return out, clipped
 
 
-def _clip(grads: G, tau: float, limit: float) -> Clipped:
+def _clip(grads: object, tau: float, limit: float) -> Clipped:
     """:func:`clip_runs` on one network's gradients (R = 1), returned in their own kind."""
     arrays = dict(enumerate(g[None] for g in _arrays(grads)))
     norm = norms_per_run(list(arrays.values()))
@@ -144,7 +142,7 @@ def _clip(grads: G, tau: float, limit: float) -> Clipped:
     return Clipped(_rebuild(grads, [q[0] for q in out.values()]), float(norm[0]))
 
 
-def clip_by_norm(grads: G, threshold: float) -> Clipped:
+def clip_by_norm(grads: object, threshold: float) -> Clipped:
     r"""Rescale all gradients together so that their global norm is at most ``threshold``.
 
     .. math::
@@ -166,7 +164,7 @@ def clip_by_norm(grads: G, threshold: float) -> Clipped:
     return _clip(grads, check_real(threshold, "threshold", positive=True), np.inf)
 
 
-def clip_by_value(grads: G, limit: float) -> Clipped:
+def clip_by_value(grads: object, limit: float) -> Clipped:
     r"""Clip every gradient entry to :math:`[-c, c]` (this can rotate the gradient).
 
     .. math::
