@@ -1,17 +1,12 @@
 r"""Training by minibatch gradient descent with optional clipping, watched step by step.
 
 One step draws a fresh batch from a task (:mod:`vgrad.tasks`), runs BPTT, optionally clips
-(:mod:`vgrad.clipping`) and updates (:mod:`vgrad.optim`), by default with heavy-ball momentum
-:math:`\mu`:
-
-.. math::
-
-    v \leftarrow \mu v + \operatorname{clip}(g), \qquad \theta \leftarrow \theta - \eta\, v .
-
-Each step records the loss, the gradient norm before and after clipping and, every few steps,
-the profile :math:`\|\partial L / \partial h_t\|` over t (:doc:`/training`). A run that blows up
-stops with its reason and its last finite parameters. There is one loop, :func:`train_many`,
-over R networks stacked along a run axis (:meth:`vgrad.RNN.stack`); :func:`train` is R = 1.
+(:mod:`vgrad.clipping`) and updates (:mod:`vgrad.optim`; by default heavy-ball momentum, as in
+:func:`train`). Each step records the loss, the gradient norm before and after clipping and,
+every few steps, the profile :math:`\|\partial L / \partial h_t\|` over t (:doc:`/training`).
+A run that blows up stops with its reason and its last finite parameters. There is one loop,
+:func:`train_many`, over R networks stacked along a run axis (:meth:`vgrad.RNN.stack`);
+:func:`train` is its case R = 1.
 """
 
 from __future__ import annotations
@@ -128,8 +123,7 @@ def evaluate(net: Net, batch: Batch) -> float:
     """The loss of ``net`` on ``batch`` (no gradient), e.g. a large held-out batch; an
     overflow in the forward pass raises FloatingPointError."""
     _check_net_batch(net, batch)
-    loss, _ = batch.loss_and_grad(net.forward(batch.xs).y)
-    return loss
+    return batch.loss_and_grad(net.forward(batch.xs).y)[0]
 
 
 def error_rate(net: Net, batch: Batch, chunk: int = 250) -> float:
