@@ -233,10 +233,7 @@ def train(
 def _check_omega(alpha: object, net: Net) -> float:
     alpha = check_real(alpha, "omega", nonnegative=True)
     if alpha > 0 and not isinstance(net, RNN):
-        raise ValueError(
-            "omega (Pascanu's regulariser) is defined for the vanilla RNN, "
-            f"not {type(net).__name__}"
-        )
+        raise ValueError(f"omega (Pascanu's regulariser) is for the RNN, not {type(net).__name__}")
     return alpha
 
 
