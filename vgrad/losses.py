@@ -11,6 +11,7 @@ per run (:func:`vgrad.tasks.score_runs`), and return one loss per run.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -21,9 +22,11 @@ __all__ = ["mse", "softmax_cross_entropy"]
 WHERE = ("all", "last")
 
 
-def _outputs(y: object, where: str) -> tuple[np.ndarray, str]:
+def _one_network(loss_fn: Callable, y: object, target: object, where: str) -> tuple:
+    """``loss_fn`` on the checked outputs ``y`` (T, B, m) of one network; the loss as a float."""
     y = as_float_array(y, "y", ndim=3)
-    return y, check_choice(where, "where", WHERE)
+    loss, dL_dy = loss_fn(y, target, check_choice(where, "where", WHERE))
+    return float(loss), dL_dy
 
 
 def mse(y: np.ndarray, target: np.ndarray, where: str = "all") -> tuple[float, np.ndarray]:
@@ -49,9 +52,7 @@ def mse(y: np.ndarray, target: np.ndarray, where: str = "all") -> tuple[float, n
     loss : float
     dL_dy : ndarray, shape (T, B, m)
     """
-    y, where = _outputs(y, where)
-    loss, dL_dy = _mse(y, target, where)
-    return float(loss), dL_dy
+    return _one_network(_mse, y, target, where)
 
 
 def _mse(y: np.ndarray, target: object, where: str) -> tuple[np.ndarray, np.ndarray]:
@@ -101,9 +102,7 @@ def softmax_cross_entropy(
     loss : float
     dL_dy : ndarray, shape (T, B, m)
     """
-    y, where = _outputs(logits, where)
-    loss, dL_dy = _softmax_cross_entropy(y, labels, where)
-    return float(loss), dL_dy
+    return _one_network(_softmax_cross_entropy, logits, labels, where)
 
 
 def _row_max(z: np.ndarray) -> np.ndarray:
