@@ -41,6 +41,13 @@ class Optimizer:
     #: The state arrays the rule keeps for each parameter, zero at the start.
     slots: ClassVar[tuple[str, ...]] = ()
 
+    def __post_init__(self) -> None:
+        """Check the hyper-parameters: ``eps`` > 0, every other one in [0, 1)."""
+        for name, value in self.hyper().items():
+            value = check_real(value, name, positive=name == "eps", nonnegative=name != "eps")
+            if name != "eps" and value >= 1.0:
+                raise ValueError(f"{name} must be < 1, got {value}")
+
     def init(self, params: dict[str, np.ndarray]) -> dict[str, dict[str, np.ndarray]]:
         """Zero state for every parameter: ``state[slot][name]``."""
         return {s: {k: np.zeros_like(p) for k, p in params.items()} for s in self.slots}
@@ -112,6 +119,9 @@ class _PerKind(Optimizer):
 
     parts: tuple[tuple[Optimizer, np.ndarray], ...]
 
+    def __post_init__(self) -> None:
+        """Nothing to check: the parts are stacked rules (:meth:`Optimizer.per_kind`)."""
+
     def init(self, params):
         slots = dict.fromkeys(s for rule, _ in self.parts for s in rule.slots)
         return {s: {k: np.zeros_like(p) for k, p in params.items()} for s in slots}
@@ -153,9 +163,6 @@ class SGD(Optimizer):
     momentum: float = 0.0
     slots: ClassVar[tuple[str, ...]] = ("v",)
 
-    def __post_init__(self) -> None:
-        _check_unit(self.momentum, "momentum")
-
     def update(self, params, grads, state, t, lr):
         v_new = {k: _b(self.momentum, p) * state["v"][k] + grads[k] for k, p in params.items()}
         new = {k: p - _b(lr, p) * v_new[k] for k, p in params.items()}
@@ -170,10 +177,6 @@ class RMSProp(Optimizer):
     decay: float = 0.99
     eps: float = 1e-8
     slots: ClassVar[tuple[str, ...]] = ("s",)
-
-    def __post_init__(self) -> None:
-        _check_unit(self.decay, "decay")
-        check_real(self.eps, "eps", positive=True)
 
     def update(self, params, grads, state, t, lr):
         s_new, new = {}, {}
@@ -193,11 +196,6 @@ class Adam(Optimizer):
     beta2: float = 0.999
     eps: float = 1e-8
     slots: ClassVar[tuple[str, ...]] = ("m", "s")
-
-    def __post_init__(self) -> None:
-        _check_unit(self.beta1, "beta1")
-        _check_unit(self.beta2, "beta2")
-        check_real(self.eps, "eps", positive=True)
 
     def update(self, params, grads, state, t, lr):
         m_new, s_new, new = {}, {}, {}
@@ -242,9 +240,3 @@ def get_optimizer(rule: str | Optimizer) -> Optimizer:
         f"optimizer must be one of {sorted(RULES)} or a vgrad.optim rule such as "
         f"Adam(beta1=0.9), got {rule!r}"
     )
-
-
-def _check_unit(value: object, name: str) -> None:
-    value = check_real(value, name, nonnegative=True)
-    if value >= 1.0:
-        raise ValueError(f"{name} must be < 1, got {value}")
