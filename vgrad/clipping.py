@@ -10,21 +10,24 @@ so it keeps the direction and only shortens the step. Clipping each entry to
 :math:`[-c, c]` instead can change the direction. Neither lengthens any entry, so clipping
 bounds the step of an exploding gradient and cannot restore a vanishing one
 (:doc:`/clipping`).
+
+``grads`` is an ``RNNGradients``, ``LSTMGradients`` or ``GRUGradients`` (its ``params()`` are
+clipped together; ``dh``, ``dc`` pass through untouched), an ndarray, or a non-empty sequence
+of ndarrays; NaN or inf in it is a ValueError. One network is the case R = 1 of
+:func:`clip_runs` and :func:`norms_per_run`, which :func:`vgrad.train_many` applies to R runs.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import NamedTuple, TypeVar
+from typing import NamedTuple
 
 import numpy as np
 
 from ._validate import as_float_array, check_real
 
 __all__ = ["Clipped", "clip_by_norm", "clip_by_value", "global_norm"]
-
-G = TypeVar("G")
 
 
 class Clipped(NamedTuple):
@@ -49,8 +52,7 @@ def _arrays(grads: object) -> list[np.ndarray]:
     else:
         raise TypeError(
             "grads must be a vgrad gradients object (RNN, LSTM or GRU), an ndarray, or a "
-            "non-empty sequence of "
-            f"ndarrays, got {type(grads).__name__}"
+            f"non-empty sequence of ndarrays, got {type(grads).__name__}"
         )
     out = []
     for name, g in items:
@@ -73,46 +75,34 @@ def _rebuild(grads: object, arrays: list[np.ndarray]) -> object:
     return type(grads)(arrays) if isinstance(grads, tuple | list) else arrays
 
 
-def global_norm(grads: object) -> float:
-    r"""Euclidean norm of all gradient entries together, :math:`\sqrt{\sum_i \|g_i\|_F^2}`.
+def _along_runs(values: float | np.ndarray, like: np.ndarray) -> float | np.ndarray:
+    """Per-run ``values`` (shape (R,)) shaped to broadcast against ``like`` (R, ...); a
+    scalar as it is."""
+    if np.ndim(values) == 0:
+        return values
+    return np.reshape(values, (-1,) + (1,) * (like.ndim - 1))
 
-    Computed with a common scale so that entries near 1e200 do not overflow when squared.
+
+def global_norm(grads: object) -> float:
+    r"""Euclidean norm of all gradient entries together, :math:`\sqrt{\sum_i \|g_i\|_F^2}`,
+    without overflow (:func:`norms_per_run`).
 
     Parameters
     ----------
     grads : RNNGradients, LSTMGradients, GRUGradients, ndarray or sequence of ndarray
-        For a gradients object, the parameter gradients (``params()``) only.
 
     Returns
     -------
     float
         :math:`\|g\|`, 0.0 for an all-zero gradient.
-
-    Raises
-    ------
-    TypeError
-        If ``grads`` is none of the kinds above, or an entry is not an ndarray.
-    ValueError
-        If ``grads`` contains NaN or inf or is not real.
     """
     return float(norms_per_run([g.reshape(1, -1) for g in _arrays(grads)])[0])
 
 
 def norms_per_run(arrays: Sequence[np.ndarray]) -> np.ndarray:
-    r""":func:`global_norm` of each run: the arrays have a leading run axis R.
-
-    Each run's entries are divided by that run's largest magnitude before squaring, so that
-    entries near 1e200 do not overflow; :func:`global_norm` is the case R = 1.
-
-    Parameters
-    ----------
-    arrays : sequence of ndarray, each of shape (R, ...)
-
-    Returns
-    -------
-    ndarray, shape (R,)
-        :math:`\|g^{(r)}\|`; 0 for an all-zero run, inf for a run with a non-finite entry.
-    """
+    r"""The global norm :math:`\|g^{(r)}\|` of each run r of ``arrays`` (each (R, ...)), shape
+    (R,): 0 for an all-zero run, inf for one with a non-finite entry. Each run is divided by
+    its largest magnitude before squaring, so that entries near 1e200 do not overflow."""
     R = arrays[0].shape[0]
     flat = [a.reshape(R, -1) for a in arrays]
     with np.errstate(all="ignore"):
@@ -122,7 +112,37 @@ def norms_per_run(arrays: Sequence[np.ndarray]) -> np.ndarray:
     return np.where(np.isfinite(peak), np.where(peak > 0, norm, 0.0), np.inf)
 
 
-def clip_by_norm(grads: G, threshold: float) -> Clipped:
+def clip_runs(
+    g: dict, norm: np.ndarray, tau: np.ndarray, limit: np.ndarray
+) -> tuple[dict, np.ndarray]:
+    """Clip each run r of the arrays ``g`` (R, ...), of norms ``norm``, by norm at ``tau[r]``
+    or by value at ``limit[r]`` (inf: not that way); the clipped arrays and their norms."""
+    with np.errstate(all="ignore"):
+        scale = np.where(norm > tau, tau / norm, 1.0)
+    by_value = np.isfinite(limit)
+    out = {}
+    for k, p in g.items():
+        q = p * _along_runs(scale, p) if (scale != 1.0).any() else p
+        if by_value.any():
+            q = np.clip(q, -_along_runs(limit, p), _along_runs(limit, p))
+        out[k] = q
+    clipped = np.minimum(norm, tau)
+    if by_value.any():
+        clipped = np.where(by_value, norms_per_run(list(out.values())), clipped)
+    return out, clipped
+
+
+def _clip(grads: object, tau: float, limit: float) -> Clipped:
+    """:func:`clip_runs` on one network's gradients (R = 1), returned in their own kind."""
+    arrays = dict(enumerate(g[None] for g in _arrays(grads)))
+    norm = norms_per_run(list(arrays.values()))
+    out, _ = clip_runs(arrays, norm, np.array([tau]), np.array([limit]))
+    if all(out[i] is arrays[i] for i in arrays):  # nothing clipped: ``grads`` itself
+        return Clipped(grads, float(norm[0]))
+    return Clipped(_rebuild(grads, [q[0] for q in out.values()]), float(norm[0]))
+
+
+def clip_by_norm(grads: object, threshold: float) -> Clipped:
     r"""Rescale all gradients together so that their global norm is at most ``threshold``.
 
     .. math::
@@ -132,8 +152,6 @@ def clip_by_norm(grads: G, threshold: float) -> Clipped:
     Parameters
     ----------
     grads : RNNGradients, LSTMGradients, GRUGradients, ndarray or sequence of ndarray
-        For a gradients object the parameter gradients (``params()``) are clipped jointly
-        and the state gradients (``dh``, ``dc``) are passed through untouched.
     threshold : float
         :math:`\tau > 0`.
 
@@ -141,27 +159,12 @@ def clip_by_norm(grads: G, threshold: float) -> Clipped:
     -------
     Clipped
         ``(grads, norm)``: gradients of the same kind, and :math:`\|g\|` before clipping.
-        When :math:`\|g\| \le \tau` the very same arrays are returned, bit for bit.
-
-    Raises
-    ------
-    TypeError
-        If ``grads`` is none of the kinds above, an entry is not an ndarray, or
-        ``threshold`` is not a real number.
-    ValueError
-        If ``grads`` contains NaN or inf or is not real, or ``threshold`` is not finite
-        and positive.
+        When :math:`\|g\| \le \tau` the very same ``grads`` are returned.
     """
-    threshold = check_real(threshold, "threshold", positive=True)
-    arrays = _arrays(grads)
-    norm = global_norm(arrays)
-    if norm <= threshold:
-        return Clipped(grads, norm)
-    scale = threshold / norm
-    return Clipped(_rebuild(grads, [g * scale for g in arrays]), norm)
+    return _clip(grads, check_real(threshold, "threshold", positive=True), np.inf)
 
 
-def clip_by_value(grads: G, limit: float) -> Clipped:
+def clip_by_value(grads: object, limit: float) -> Clipped:
     r"""Clip every gradient entry to :math:`[-c, c]` (this can rotate the gradient).
 
     .. math::
@@ -171,26 +174,12 @@ def clip_by_value(grads: G, limit: float) -> Clipped:
     Parameters
     ----------
     grads : RNNGradients, LSTMGradients, GRUGradients, ndarray or sequence of ndarray
-        For a gradients object the parameter gradients (``params()``) are clipped and the
-        state gradients (``dh``, ``dc``) are passed through untouched.
     limit : float
         :math:`c > 0`.
 
     Returns
     -------
     Clipped
-        ``(grads, norm)`` with the global norm before clipping.
-
-    Raises
-    ------
-    TypeError
-        If ``grads`` is none of the kinds above, an entry is not an ndarray, or
-        ``limit`` is not a real number.
-    ValueError
-        If ``grads`` contains NaN or inf or is not real, or ``limit`` is not finite
-        and positive.
+        ``(grads, norm)``: gradients of the same kind, and :math:`\|g\|` before clipping.
     """
-    limit = check_real(limit, "limit", positive=True)
-    arrays = _arrays(grads)
-    norm = global_norm(arrays)
-    return Clipped(_rebuild(grads, [np.clip(g, -limit, limit) for g in arrays]), norm)
+    return _clip(grads, np.inf, check_real(limit, "limit", positive=True))

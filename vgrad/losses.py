@@ -4,11 +4,14 @@ Each takes the outputs of every step, ``y`` of shape (T, B, m), and a ``where`` 
 steps carry a loss: ``"all"`` (a target at every step) or ``"last"`` (only :math:`y_T`, as in
 the long-memory tasks of :doc:`/training`). The returned gradient always has ``y``'s shape, with
 zeros on steps without a loss, so it can go straight into :meth:`vgrad.RNN.backward`.
+The private forms also take leading run axes (..., T, B, m), with shared targets or one set
+per run (:func:`vgrad.tasks.score_runs`), and return one loss per run.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -19,9 +22,11 @@ __all__ = ["mse", "softmax_cross_entropy"]
 WHERE = ("all", "last")
 
 
-def _outputs(y: object, where: str) -> tuple[np.ndarray, str]:
+def _one_network(loss_fn: Callable, y: object, target: object, where: str) -> tuple:
+    """``loss_fn`` on the checked outputs ``y`` (T, B, m) of one network; the loss as a float."""
     y = as_float_array(y, "y", ndim=3)
-    return y, check_choice(where, "where", WHERE)
+    loss, dL_dy = loss_fn(y, target, check_choice(where, "where", WHERE))
+    return float(loss), dL_dy
 
 
 def mse(y: np.ndarray, target: np.ndarray, where: str = "all") -> tuple[float, np.ndarray]:
@@ -47,31 +52,29 @@ def mse(y: np.ndarray, target: np.ndarray, where: str = "all") -> tuple[float, n
     loss : float
     dL_dy : ndarray, shape (T, B, m)
     """
-    y, where = _outputs(y, where)
-    loss, dL_dy = _mse(y, target, where)
-    return float(loss), dL_dy
+    return _one_network(_mse, y, target, where)
 
 
 def _mse(y: np.ndarray, target: object, where: str) -> tuple[np.ndarray, np.ndarray]:
-    # y has shape (..., T, B, m): any leading axes are independent runs (a stack, vgrad.LSTM.stack),
-    # each scored against the same target, or against its own if the target has the same
-    # leading axes (vgrad.tasks.score_runs); the loss has the leading shape.
     T, B, m = y.shape[-3:]
     want = (T, B, m) if where == "all" else (B, m)
     axes = tuple(range(-len(want), 0))  # the axes of one run
     if y.ndim > 3 and np.shape(target) == (*y.shape[:-3], *want):
         want = (*y.shape[:-3], *want)
     target = as_float_array(target, "target", shape=want)
-    dL_dy = np.zeros_like(y)
     diff = (y if where == "all" else y[..., -1, :, :]) - target
     N = B * m * (T if where == "all" else 1)
     loss = np.sum(diff * diff, axis=axes) / N
-    grad = (2.0 / N) * diff
+    return loss, _on_steps(y, (2.0 / N) * diff, where)
+
+
+def _on_steps(y: np.ndarray, grad: np.ndarray, where: str) -> np.ndarray:
+    """dL/dy: ``grad`` (of every step, or of the last, without its step axis), zero elsewhere."""
     if where == "all":
-        dL_dy[...] = grad
-    else:
-        dL_dy[..., -1, :, :] = grad
-    return loss, dL_dy
+        return grad
+    dL_dy = np.zeros_like(y)
+    dL_dy[..., -1, :, :] = grad
+    return dL_dy
 
 
 def softmax_cross_entropy(
@@ -99,9 +102,7 @@ def softmax_cross_entropy(
     loss : float
     dL_dy : ndarray, shape (T, B, m)
     """
-    y, where = _outputs(logits, where)
-    loss, dL_dy = _softmax_cross_entropy(y, labels, where)
-    return float(loss), dL_dy
+    return _one_network(_softmax_cross_entropy, logits, labels, where)
 
 
 def _row_max(z: np.ndarray) -> np.ndarray:
@@ -118,8 +119,6 @@ def _row_max(z: np.ndarray) -> np.ndarray:
 def _softmax_cross_entropy(
     y: np.ndarray, labels: object, where: str
 ) -> tuple[np.ndarray, np.ndarray]:
-    # As _mse: leading axes of y are independent runs, scored against shared labels or
-    # against labels with the same leading axes (one set per run).
     T, B, m = y.shape[-3:]
     labels = np.asarray(labels)
     if labels.dtype.kind not in "iu":
@@ -141,9 +140,4 @@ def _softmax_cross_entropy(
     grad = np.exp(log_p)
     grad[picked] -= 1.0
     grad /= N
-    dL_dy = np.zeros_like(y)
-    if where == "all":
-        dL_dy[...] = grad
-    else:
-        dL_dy[..., -1:, :, :] = grad
-    return loss, dL_dy
+    return loss, _on_steps(y, grad if where == "all" else grad[..., 0, :, :], where)

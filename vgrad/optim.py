@@ -1,7 +1,7 @@
 r"""Update rules for training: SGD with heavy-ball momentum, RMSProp and Adam.
 
-Each rule turns the (possibly clipped) gradient :math:`\tilde g` of step :math:`t = 1, 2,
-\dots` into a parameter update, elementwise and separately for every parameter array:
+Each rule turns the (possibly clipped, :mod:`vgrad.clipping`) gradient :math:`\tilde g` of
+step :math:`t = 1, 2, \dots` into an update, elementwise, from zero state:
 
 .. math::
 
@@ -14,16 +14,10 @@ Each rule turns the (possibly clipped) gradient :math:`\tilde g` of step :math:`
         \theta &\leftarrow \theta - \eta\, \frac{m / (1 - \beta_1^t)}
         {\sqrt{s / (1 - \beta_2^t)} + \epsilon},
 
-from zero state (Tieleman & Hinton 2012 for RMSProp, in the form of ``torch.optim.RMSprop``;
-Kingma & Ba 2015 for Adam). Clipping (:mod:`vgrad.clipping`) acts on :math:`\tilde g` before
-any rule, so each rule can be clipped (:doc:`/remedies`).
-
-The rules are small frozen dataclasses holding the hyper-parameters; the learning rate
-:math:`\eta` is passed separately, as in :func:`vgrad.train`. :meth:`Optimizer.update`
-works on one network's parameters or on parameters stacked along a leading run axis
-(:func:`vgrad.train_many`), where each hyper-parameter may be one value per run;
-:meth:`Optimizer.per_kind` lets runs of different rules share one stack, each kind updating
-its own runs.
+(Tieleman & Hinton 2012 for RMSProp, as ``torch.optim.RMSprop``; Kingma & Ba 2015 for Adam;
+:doc:`/remedies`). A rule is a frozen dataclass of its hyper-parameters; its
+:meth:`~Optimizer.update` takes :math:`\eta` and one network's parameters, or R runs stacked
+along a leading axis with one value per run (:meth:`Optimizer.per_kind`).
 """
 
 from __future__ import annotations
@@ -35,16 +29,9 @@ from typing import ClassVar
 import numpy as np
 
 from ._validate import check_real
+from .clipping import _along_runs as _b
 
 __all__ = ["SGD", "Adam", "Optimizer", "RMSProp", "get_optimizer"]
-
-
-def _b(value: float | np.ndarray, like: np.ndarray) -> float | np.ndarray:
-    """A hyper-parameter shaped to broadcast against ``like``: a scalar as it is, one value
-    per run (shape (R,)) along the leading axis."""
-    if np.ndim(value) == 0:
-        return value
-    return np.reshape(value, (-1,) + (1,) * (like.ndim - 1))
 
 
 @dataclass(frozen=True)
@@ -53,6 +40,13 @@ class Optimizer:
 
     #: The state arrays the rule keeps for each parameter, zero at the start.
     slots: ClassVar[tuple[str, ...]] = ()
+
+    def __post_init__(self) -> None:
+        """Check the hyper-parameters: ``eps`` > 0, every other one in [0, 1)."""
+        for name, value in self.hyper().items():
+            value = check_real(value, name, positive=name == "eps", nonnegative=name != "eps")
+            if name != "eps" and value >= 1.0:
+                raise ValueError(f"{name} must be < 1, got {value}")
 
     def init(self, params: dict[str, np.ndarray]) -> dict[str, dict[str, np.ndarray]]:
         """Zero state for every parameter: ``state[slot][name]``."""
@@ -81,37 +75,14 @@ class Optimizer:
         if len(kinds) != 1:
             names = sorted(k.__name__ for k in kinds)
             raise ValueError(f"optimizer must be one kind of rule for every run, got {names}")
-        kind = kinds.pop()
         values = {k: np.array([r.hyper()[k] for r in rules]) for k in rules[0].hyper()}
-        out = object.__new__(kind)
-        for k, v in values.items():
-            object.__setattr__(out, k, v)
-        return out
+        return _unchecked(kinds.pop(), values)
 
     @staticmethod
     def per_kind(rules: Sequence[Optimizer]) -> Optimizer:
-        """One rule for runs stacked under rules of one kind or of several.
-
-        Parameters
-        ----------
-        rules : sequence of Optimizer
-            One rule per run, in the order of the stack.
-
-        Returns
-        -------
-        Optimizer
-            With one kind, :meth:`stacked`. With several, a rule that updates each kind's
-            runs by :meth:`stacked` of that kind's rules, on those runs alone, so that every
-            run gets the update its own rule gives it; its state holds every kind's slots
-            (zero, and unused, where a run's rule has none).
-
-        Raises
-        ------
-        TypeError
-            If an element of ``rules`` is not an Optimizer.
-        ValueError
-            If ``rules`` is empty.
-        """
+        """One rule for a stack of runs from their ``rules``, in order: :meth:`stacked` for one
+        kind; for several, each kind's :meth:`stacked` rule updates that kind's runs, and the
+        state holds every kind's slots (zero, and unused, where a run's rule has none)."""
         if not len(rules):
             raise ValueError("rules must hold one rule per run, got none")
         for i, r in enumerate(rules):
@@ -128,10 +99,17 @@ class Optimizer:
 
     def take(self, runs: np.ndarray) -> Optimizer:
         """A stacked rule restricted to the runs selected by ``runs``."""
-        out = object.__new__(type(self))
-        for k, v in self.hyper().items():
-            object.__setattr__(out, k, np.asarray(v)[runs] if np.ndim(v) else v)
-        return out
+        hyper = {k: np.asarray(v)[runs] if np.ndim(v) else v for k, v in self.hyper().items()}
+        return _unchecked(type(self), hyper)
+
+
+def _unchecked(kind: type, hyper: dict) -> Optimizer:
+    """A rule of class ``kind`` with these hyper-parameters (arrays, one value per run),
+    without the checks of its constructor."""
+    out = object.__new__(kind)
+    for k, v in hyper.items():
+        object.__setattr__(out, k, v)
+    return out
 
 
 @dataclass(frozen=True)
@@ -141,6 +119,9 @@ class _PerKind(Optimizer):
 
     parts: tuple[tuple[Optimizer, np.ndarray], ...]
 
+    def __post_init__(self) -> None:
+        """Nothing to check: the parts are stacked rules (:meth:`Optimizer.per_kind`)."""
+
     def init(self, params):
         slots = dict.fromkeys(s for rule, _ in self.parts for s in rule.slots)
         return {s: {k: np.zeros_like(p) for k, p in params.items()} for s in slots}
@@ -149,14 +130,9 @@ class _PerKind(Optimizer):
         new = {k: p.copy() for k, p in params.items()}
         new_state = {s: {k: v.copy() for k, v in a.items()} for s, a in state.items()}
         for rule, ix in self.parts:
-            mine = {s: {k: v[ix] for k, v in state[s].items()} for s in rule.slots}
-            p, st = rule.update(
-                {k: v[ix] for k, v in params.items()},
-                {k: v[ix] for k, v in grads.items()},
-                mine,
-                t,
-                np.asarray(lr)[ix] if np.ndim(lr) else lr,
-            )
+            mine = {s: _rows(state[s], ix) for s in rule.slots}
+            lr_ix = np.asarray(lr)[ix] if np.ndim(lr) else lr
+            p, st = rule.update(_rows(params, ix), _rows(grads, ix), mine, t, lr_ix)
             for k in new:
                 new[k][ix] = p[k]
             for s in rule.slots:
@@ -176,15 +152,16 @@ class _PerKind(Optimizer):
         return parts[0][0] if len(parts) == 1 else _PerKind(parts)
 
 
+def _rows(arrays: dict[str, np.ndarray], ix: np.ndarray) -> dict[str, np.ndarray]:
+    return {k: v[ix] for k, v in arrays.items()}
+
+
 @dataclass(frozen=True)
 class SGD(Optimizer):
     r"""SGD with heavy-ball momentum :math:`\mu` (``momentum``), in [0, 1)."""
 
     momentum: float = 0.0
     slots: ClassVar[tuple[str, ...]] = ("v",)
-
-    def __post_init__(self) -> None:
-        _check_unit(self.momentum, "momentum")
 
     def update(self, params, grads, state, t, lr):
         v_new = {k: _b(self.momentum, p) * state["v"][k] + grads[k] for k, p in params.items()}
@@ -200,10 +177,6 @@ class RMSProp(Optimizer):
     decay: float = 0.99
     eps: float = 1e-8
     slots: ClassVar[tuple[str, ...]] = ("s",)
-
-    def __post_init__(self) -> None:
-        _check_unit(self.decay, "decay")
-        check_real(self.eps, "eps", positive=True)
 
     def update(self, params, grads, state, t, lr):
         s_new, new = {}, {}
@@ -223,11 +196,6 @@ class Adam(Optimizer):
     beta2: float = 0.999
     eps: float = 1e-8
     slots: ClassVar[tuple[str, ...]] = ("m", "s")
-
-    def __post_init__(self) -> None:
-        _check_unit(self.beta1, "beta1")
-        _check_unit(self.beta2, "beta2")
-        check_real(self.eps, "eps", positive=True)
 
     def update(self, params, grads, state, t, lr):
         m_new, s_new, new = {}, {}, {}
@@ -272,9 +240,3 @@ def get_optimizer(rule: str | Optimizer) -> Optimizer:
         f"optimizer must be one of {sorted(RULES)} or a vgrad.optim rule such as "
         f"Adam(beta1=0.9), got {rule!r}"
     )
-
-
-def _check_unit(value: object, name: str) -> None:
-    value = check_real(value, name, nonnegative=True)
-    if value >= 1.0:
-        raise ValueError(f"{name} must be < 1, got {value}")

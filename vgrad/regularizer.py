@@ -1,9 +1,9 @@
 r"""The regulariser :math:`\Omega` of Pascanu, Mikolov & Bengio (2013), which asks every step
-of a vanilla RNN to preserve the norm of the loss gradient it passes back.
+of a vanilla RNN to preserve the norm of the loss gradient it passes back (:doc:`/remedies`).
 
-With the row vector :math:`\bar h_t = \partial\mathcal L/\partial h_t` (the total derivative
-that :meth:`vgrad.RNN.backward` returns as ``dh``) and the one-step Jacobian
-:math:`J_t = \partial h_t/\partial h_{t-1} = \operatorname{diag}(\phi'(a_t))\,W_{hh}`,
+With :math:`\bar h_t = \partial\mathcal L/\partial h_t` (``dh`` of :meth:`vgrad.RNN.backward`,
+a row vector), :math:`J_t = \operatorname{diag}(\phi'(a_t))\,W_{hh}` and
+:math:`\delta_t = \bar h_t \odot \phi'(a_t)`,
 
 .. math::
 
@@ -11,14 +11,11 @@ that :meth:`vgrad.RNN.backward` returns as ``dh``) and the one-step Jacobian
     \Omega_t = \Big( \frac{\| \bar h_t J_t \|}{\| \bar h_t \|} - 1 \Big)^2
              = \Big( \frac{\| \delta_t W_{hh} \|}{\| \bar h_t \|} - 1 \Big)^2 ,
 
-where :math:`\delta_t = \bar h_t \odot \phi'(a_t)` is the gradient at the pre-activation,
-each term averaged over the sequences of the batch (Pascanu et al.'s index k is t - 1).
-:math:`\Omega_t = 0` exactly when step t passes the norm of :math:`\bar h_t` back to
-:math:`h_{t-1}` unchanged, for the gradient the loss actually sends.
+each term averaged over the batch (Pascanu et al.'s index k is t - 1).
 
-**The simplification.** Like Pascanu et al. (their §3.3 and their code), the
-gradient of :math:`\Omega` is taken with respect to :math:`W_{hh}` only, with
-:math:`\bar h_t` and the slopes :math:`\phi'(a_t)` held constant: the derivative of
+As in Pascanu et al. (their §3.3 and their code), the gradient is taken with respect to
+:math:`W_{hh}` only, with :math:`\bar h_t` and :math:`\phi'(a_t)` held constant: the
+derivative of
 
 .. math::
 
@@ -28,15 +25,12 @@ gradient of :math:`\Omega` is taken with respect to :math:`W_{hh}` only, with
     \frac{\partial \tilde\Omega}{\partial W} = \sum_{t, b} \delta_t^\top
         \frac{2 (r_t - 1)}{B\, \|u_t\|\, \|\bar h_t\|}\, u_t ,
 
-with :math:`u_t = \delta_t W_{hh}` and :math:`r_t = \|u_t\| / \|\bar h_t\|`.
-It is not the full derivative of :math:`\Omega`, which would also differentiate the
-gradients and states; ``tests/test_regularizer.py`` checks it against finite differences of
-exactly :math:`\tilde\Omega`. A term whose :math:`\|\bar h_t\|` is below ``bound``
-(default 1e-10, the :math:`10^{-20}` on the squared norm of Pascanu's code) is skipped: no
-gradient reaches that step, so there is no direction to preserve. Pascanu et al.'s code
-differs in two details that a weight :math:`\alpha` absorbs only in part: it uses the
-ratio of *squared* norms, and divides the sum by the number of terms kept; this module
-follows the formula of the paper. See :doc:`/remedies`.
+with :math:`u_t = \delta_t W_{hh}` and :math:`r_t = \|u_t\| / \|\bar h_t\|`
+(``tests/test_regularizer.py`` checks it against finite differences of :math:`\tilde\Omega`).
+A term whose :math:`\|\bar h_t\|` is below ``bound`` (default 1e-10, the :math:`10^{-20}` on
+the squared norm of Pascanu's code) is skipped: no gradient reaches that step. Pascanu's code
+also uses the ratio of *squared* norms and divides by the number of terms kept; this module
+follows the paper's formula.
 """
 
 from __future__ import annotations
@@ -63,7 +57,7 @@ class Omega:
     W_hh : ndarray
         :math:`\partial\tilde\Omega/\partial W_{hh}`, the shape of :math:`W_{hh}`.
     kept : float or ndarray
-        Fraction of the (k, b) terms not skipped.
+        Fraction of the (t, b) terms not skipped.
     """
 
     value: float | np.ndarray
@@ -74,19 +68,10 @@ class Omega:
 def omega_terms(
     W_hh: np.ndarray, dh: np.ndarray, delta: np.ndarray, *, bound: float = 1e-10
 ) -> Omega:
-    r""":math:`\Omega` and :math:`\partial\tilde\Omega/\partial W_{hh}` from arrays, with any
-    leading run axes (:meth:`vgrad.RNN.stack`).
-
-    Parameters
-    ----------
-    W_hh : ndarray, shape (..., n, n)
-    dh : ndarray, shape (..., T + 1, B, n)
-        :math:`\partial\mathcal L/\partial h_t` for t = 0..T.
-    delta : ndarray, shape (..., T, B, n)
-        :math:`\delta_t = \phi'(a_t) \odot \partial\mathcal L/\partial h_t` for t = 1..T.
-    bound : float
-        Terms with :math:`\|\bar h_t\| <` ``bound`` are skipped.
-    """
+    r""":math:`\Omega` and :math:`\partial\tilde\Omega/\partial W_{hh}` from ``W_hh`` (..., n, n),
+    ``dh`` (..., T + 1, B, n), :math:`\bar h_t` for t = 0..T, and ``delta`` (..., T, B, n),
+    :math:`\delta_t` for t = 1..T, with any leading run axes (:meth:`vgrad.RNN.stack`); the
+    terms with :math:`\|\bar h_t\| <` ``bound`` are skipped."""
     bound = check_real(bound, "bound", nonnegative=True)
     B = delta.shape[-2]
     u = delta @ W_hh[..., None, :, :]  # u_t = delta_t W_hh, for every t and b at once
@@ -117,12 +102,13 @@ def omega(net: RNN, trace: RNNTrace, grads: RNNGradients, *, bound: float = 1e-1
     Parameters
     ----------
     net : RNN
+        One network, or a stack of them (:meth:`vgrad.RNN.stack`).
     trace : RNNTrace
         From ``net.forward``.
     grads : RNNGradients
         From ``net.backward(trace, dL_dy)``: its ``dh`` supplies :math:`\bar h_t`.
     bound : float, default 1e-10
-        Skip the terms whose :math:`\|\partial\mathcal L/\partial h_t\|` is below it.
+        Skip the terms whose :math:`\|\bar h_t\|` is below it.
 
     Returns
     -------
@@ -141,9 +127,8 @@ def omega(net: RNN, trace: RNNTrace, grads: RNNGradients, *, bound: float = 1e-1
             f"grads.dh has shape {grads.dh.shape} but trace.h has {trace.h.shape}: "
             "they must come from the same pass"
         )
-    return omega_terms(
-        net.W_hh, grads.dh, slopes(net.activation, trace.a, trace.h) * grads.dh[1:], bound=bound
-    )
+    delta = slopes(net.activation, trace.a, trace.h) * grads.dh[..., 1:, :, :]
+    return omega_terms(net.W_hh, grads.dh, delta, bound=bound)
 
 
 def slopes(activation, a: np.ndarray, h: np.ndarray) -> np.ndarray:

@@ -1,23 +1,12 @@
-r"""Stochastic gradient descent on a vanilla RNN, with optional clipping, watched step by step.
+r"""Training by minibatch gradient descent with optional clipping, watched step by step.
 
-One step draws a fresh batch from a task (:mod:`vgrad.tasks`), runs BPTT, optionally clips,
-and updates with heavy-ball momentum :math:`\mu`:
-
-.. math::
-
-    v \leftarrow \mu v + \operatorname{clip}(g), \qquad \theta \leftarrow \theta - \eta\, v .
-
-Besides the loss, every step records the gradient norm before and after clipping, and every
-few steps the profile :math:`\|\partial L / \partial h_t\|` over t, which shows how much of
-the loss gradient reaches the early steps (:doc:`/training`).
-
-A run that blows up is stopped, not crashed: an overflow in the forward or backward pass, a
-non-finite loss or gradient, or a loss above ``max_loss`` ends the run with the reason
-recorded, and the network keeps its last finite parameters.
-
-:func:`train_many` trains R independent networks in one loop (:meth:`vgrad.RNN.stack`):
-the same updates as R calls of :func:`train`, at a fraction of the cost, so that a claim about
-training can rest on many seeds rather than on one trajectory.
+One step draws a fresh batch from a task (:mod:`vgrad.tasks`), runs BPTT, optionally clips
+(:mod:`vgrad.clipping`) and updates (:mod:`vgrad.optim`; by default heavy-ball momentum, as in
+:func:`train`). Each step records the loss, the gradient norm before and after clipping and,
+every few steps, the profile :math:`\|\partial L / \partial h_t\|` over t (:doc:`/training`).
+A run that blows up stops with its reason and its last finite parameters. There is one loop,
+:func:`train_many`, over R networks stacked along a run axis (:meth:`vgrad.RNN.stack`);
+:func:`train` is its case R = 1.
 """
 
 from __future__ import annotations
@@ -28,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validate import check_choice, check_int, check_real, check_rng
-from .clipping import norms_per_run
+from .clipping import _along_runs, clip_runs, norms_per_run
 from .gru import GRU, GRUTrace
 from .lstm import LSTM, LSTMTrace
 from .optim import SGD, Optimizer, get_optimizer
@@ -39,6 +28,7 @@ from .tasks import Batch, score_runs
 #: The cells that :func:`train` and :func:`train_many` train.
 CELLS = (RNN, LSTM, GRU)
 Net = RNN | LSTM | GRU
+_Trace = RNNTrace | LSTMTrace | GRUTrace
 
 
 def _check_net(net: object, name: str = "net") -> None:
@@ -53,34 +43,31 @@ CLIP_KINDS = ("norm", "value")
 
 @dataclass(frozen=True)
 class TrainResult:
-    r"""What happened during :func:`train`.
+    r"""What happened during :func:`train`: S completed steps, P profiles, sequences of T steps.
 
     Attributes
     ----------
     net : RNN, LSTM or GRU
-        The trained network (a copy; the network passed in is untouched). After a divergence
-        it holds the parameters of the last finite step.
+        The trained network (a copy); after a divergence, that of the last finite step.
     loss : ndarray, shape (S,)
         Training loss of each completed step, on that step's batch, before its update.
-    grad_norm : ndarray, shape (S,)
-        Global norm of the parameter gradient before clipping.
-    grad_norm_clipped : ndarray, shape (S,)
-        Global norm of the gradient after clipping, the one that enters the momentum update
-        (equal to ``grad_norm`` without clipping).
+    grad_norm, grad_norm_clipped : ndarray, shape (S,)
+        Global norm of the parameter gradient before and after clipping (the latter enters
+        the update).
     profile_steps : ndarray of int, shape (P,)
         The steps at which a profile was taken.
     profiles : ndarray, shape (P, T + 1)
-        ``profiles[i, t]`` is the batch mean of :math:`\|\partial L / \partial h_t\|` at
-        step ``profile_steps[i]``, for t = 0..T.
+        ``profiles[i, t]``: batch mean of :math:`\|\partial L / \partial h_t\|` at step
+        ``profile_steps[i]``.
     diverged : bool
         Whether the run was stopped early.
     reason : str or None
-        Why it was stopped.
+        Why: ``"step s: "`` and the check that failed (forward pass, loss, ``max_loss``,
+        backward pass or update).
     step_stopped : int or None
-        The step that failed (no update was applied at that step); S equals it.
+        The step that failed (no update was applied at it); S equals it.
     omega : ndarray, shape (S,), or None
-        :math:`\Omega` of each completed step (:mod:`vgrad.regularizer`), when the run was
-        regularised.
+        :math:`\Omega` of each completed step (:mod:`vgrad.regularizer`), when regularised.
     """
 
     net: Net
@@ -100,23 +87,20 @@ class TrainResult:
         return self.loss.shape[0]
 
 
-def _check_clip(clip: object) -> tuple[str, float] | None:
+def _clip_limits(clip: object) -> tuple[float, float]:
+    """``(tau, c)`` of a clip setting, inf where it does not clip that way."""
     if clip is None:
-        return None
+        return np.inf, np.inf
     if not isinstance(clip, tuple) or len(clip) != 2:
         raise TypeError(
             f'clip must be None, ("norm", tau) or ("value", c), got {type(clip).__name__} {clip!r}'
         )
     kind = check_choice(clip[0], "clip[0]", CLIP_KINDS)
-    return kind, check_real(clip[1], "clip[1]", positive=True)
+    value = check_real(clip[1], "clip[1]", positive=True)
+    return (value, np.inf) if kind == "norm" else (np.inf, value)
 
 
-def _draw(
-    task: Callable[[int, np.random.Generator], Batch],
-    batch: int,
-    rng: np.random.Generator,
-    net: Net,
-) -> Batch:
+def _draw(task: Callable, batch: int, rng: np.random.Generator, net: Net) -> Batch:
     data = task(batch, rng)
     if not isinstance(data, Batch):
         raise TypeError(f"task must return a vgrad Batch, got {type(data).__name__}")
@@ -129,34 +113,25 @@ def _draw(
     return data
 
 
-def evaluate(net: Net, batch: Batch) -> float:
-    """The loss of ``net`` on ``batch`` (no gradient), e.g. a large held-out batch.
-
-    Raises
-    ------
-    FloatingPointError
-        If the forward pass overflows.
-    """
+def _check_net_batch(net: object, batch: object) -> None:
     _check_net(net)
     if not isinstance(batch, Batch):
         raise TypeError(f"batch must be a vgrad Batch, got {type(batch).__name__}")
-    loss, _ = batch.loss_and_grad(net.forward(batch.xs).y)
-    return loss
+
+
+def evaluate(net: Net, batch: Batch) -> float:
+    """The loss of ``net`` on ``batch`` (no gradient), e.g. a large held-out batch; an
+    overflow in the forward pass raises FloatingPointError."""
+    _check_net_batch(net, batch)
+    return batch.loss_and_grad(net.forward(batch.xs).y)[0]
 
 
 def error_rate(net: Net, batch: Batch, chunk: int = 250) -> float:
     """The fraction of ``batch``'s sequences ``net`` gets wrong
     (:meth:`vgrad.tasks.Batch.wrong`), on a large held-out batch: the success criterion of
-    :doc:`/remedies`.
-
-    The sequences go through the network ``chunk`` at a time. Each sequence's outputs do not
-    depend on the others in its batch, so the answer is that of one pass over all of them;
-    a pass over a few hundred keeps its trace in a few MB, which is several times faster than
-    one over thousands (whose trace the system must first hand over, page by page).
-    """
-    _check_net(net)
-    if not isinstance(batch, Batch):
-        raise TypeError(f"batch must be a vgrad Batch, got {type(batch).__name__}")
+    :doc:`/remedies`. The sequences go through ``chunk`` at a time (sequences do not
+    interact): a trace of a few MB is several times faster than one of thousands."""
+    _check_net_batch(net, batch)
     chunk = check_int(chunk, "chunk", minimum=1)
     wrong = [
         part.wrong(net.forward(part.xs).y)
@@ -168,18 +143,14 @@ def error_rate(net: Net, batch: Batch, chunk: int = 250) -> float:
 def perturb(net: Net, rel: float, rng: np.random.Generator | int) -> Net:
     r"""A copy of ``net`` with every parameter multiplied by :math:`1 + \epsilon z`, z ~ N(0, 1).
 
-    With :math:`\epsilon` = ``rel`` = 1e-12 this is about the change a different BLAS kernel
-    or numpy version makes to a computation by rounding. Training is chaotic: such a change
-    can alter where a run ends, so a claim about one training run should be checked on a few
-    perturbed copies of its network (:doc:`/training`).
+    With :math:`\epsilon` = ``rel`` = 1e-12, about what another BLAS or numpy changes by
+    rounding; as training is chaotic, that can alter where a run ends (:doc:`/training`).
     """
     _check_net(net)
     rel = check_real(rel, "rel", nonnegative=True)
     rng = check_rng(rng)
     params = {k: p * (1.0 + rel * rng.standard_normal(p.shape)) for k, p in net.params().items()}
-    if isinstance(net, RNN):
-        return RNN(**params, activation=net.activation)
-    return type(net)(**params)
+    return type(net)(**params, **net._options())
 
 
 def train(
@@ -197,10 +168,8 @@ def train(
     optimizer: str | Optimizer | None = None,
     omega: float = 0.0,
 ) -> TrainResult:
-    r"""Train a copy of ``net`` by minibatch SGD with momentum and optional gradient clipping.
-
-    By default; ``optimizer`` picks RMSProp or Adam instead (:mod:`vgrad.optim`), and
-    ``omega`` adds Pascanu's regulariser (:mod:`vgrad.regularizer`).
+    r"""Train a copy of ``net`` by minibatch SGD with momentum and optional gradient clipping
+    (or another rule, :mod:`vgrad.optim`, and Pascanu's regulariser, :mod:`vgrad.regularizer`).
 
     .. math::
 
@@ -214,36 +183,30 @@ def train(
     Parameters
     ----------
     net : RNN, LSTM or GRU
-        The initial network; it is copied, not modified.
+        The initial network (copied, not modified).
     task : callable
-        ``task(batch, rng) -> Batch``, e.g. ``functools.partial(vgrad.tasks.adding_problem,
-        50)``. Called once per step for a fresh batch; its sequence length must not change.
-    steps : int
-        Number of updates.
+        ``task(batch, rng) -> Batch`` of one sequence length, called for every step, e.g.
+        ``functools.partial(vgrad.tasks.adding_problem, 50)``.
+    steps, batch : int
+        Number of updates; sequences per update.
     lr : float
         Learning rate :math:`\eta > 0`.
-    batch : int
-        Sequences per step.
     rng : numpy.random.Generator or int
         Source of every batch.
     momentum : float, default 0
-        :math:`\mu \in [0, 1)`; 0 is plain SGD.
+        :math:`\mu \in [0, 1)`.
     clip : None, ("norm", tau) or ("value", c)
-        Norm clipping (:func:`vgrad.clip_by_norm`) or element-wise clipping
-        (:func:`vgrad.clip_by_value`) of the parameter gradient.
+        :func:`vgrad.clip_by_norm` or :func:`vgrad.clip_by_value` of the parameter gradient.
     profile_every : int, optional
-        Record :math:`\|\partial L/\partial h_t\|` at steps 0, ``profile_every``, ... and at
-        the last step. ``None`` records none.
+        Profile at steps 0, ``profile_every``, ... and the last; ``None``: never.
     max_loss : float, default 1e6
         A loss above this stops the run as diverged.
     optimizer : None, "sgd", "rmsprop", "adam" or a rule from :mod:`vgrad.optim`
-        The update rule applied to the clipped gradient :math:`\tilde g`; None is
-        ``SGD(momentum)``. ``momentum`` belongs to SGD: give another rule its own
-        hyper-parameters, e.g. ``vgrad.optim.Adam(beta1=0.9)``.
+        The rule applied to :math:`\tilde g`; None is ``SGD(momentum)`` (``momentum`` must
+        be 0 with any other).
     omega : float, default 0
-        :math:`\alpha \ge 0`: the gradient is that of :math:`L + \alpha\,\Omega`, with
-        :math:`\partial\tilde\Omega/\partial W_{hh}` added before clipping (the SGD-CR of
-        Pascanu et al. 2013 with clipping on). The task loss is what ``loss`` records.
+        :math:`\alpha \ge 0` (RNN only): add :math:`\alpha\,\partial\tilde\Omega/\partial W_{hh}`
+        before clipping (Pascanu et al.'s SGD-CR); ``loss`` records the task loss alone.
 
     Returns
     -------
@@ -270,15 +233,13 @@ def train(
 def _check_omega(alpha: object, net: Net) -> float:
     alpha = check_real(alpha, "omega", nonnegative=True)
     if alpha > 0 and not isinstance(net, RNN):
-        raise ValueError(
-            "omega (Pascanu's regulariser) is defined for the vanilla RNN, "
-            f"not {type(net).__name__}"
-        )
+        raise ValueError(f"omega (Pascanu's regulariser) is for the RNN, not {type(net).__name__}")
     return alpha
 
 
-def _rule(optimizer: object, momentum: float) -> Optimizer:
+def _rule(optimizer: object, momentum: object) -> Optimizer:
     """The update rule of a run: ``SGD(momentum)`` unless another rule is named."""
+    momentum = check_real(momentum, "momentum", nonnegative=True)
     if optimizer is None:
         return SGD(momentum)
     rule = get_optimizer(optimizer)
@@ -308,29 +269,21 @@ def train_many(
     r"""Train R networks at once: the same runs as ``[train(net, ...) for net in nets]``.
 
     Every step is one batched forward and backward pass for all runs
-    (:meth:`vgrad.RNN.stack`), and each run's update is that of :func:`train`
-    (``tests/test_stacked.py`` checks that the results agree to rounding). A run that
-    diverges stops alone, with its reason; the others go on.
+    (:meth:`vgrad.RNN.stack`), and each run's update is that of :func:`train`, to rounding.
+    A run that diverges stops alone, with its reason; the others go on.
 
     Parameters
     ----------
     nets : sequence of RNN, LSTM or GRU
-        The initial networks (copied, not modified), all of the same sizes and activation.
+        The initial networks (copied, not modified), all of one shape and activation.
     task, steps, batch, profile_every, max_loss
         As in :func:`train`.
     rng : Generator or int, or a sequence of them (one per run)
-        One source: every run sees the same batches, as ``train(net, rng=seed)`` with the
-        same seed for every net. A sequence: run r draws its batches from ``rng[r]`` (runs
+        One: every run sees the same batches. A sequence: run r draws from ``rng[r]`` (runs
         given the same integer seed see the same batches, drawn once for all of them).
-    lr, momentum : float, or a sequence of floats (one per run)
-        As in :func:`train`.
-    clip : None, ("norm", tau), ("value", c), or a sequence of these (one per run)
-        As in :func:`train`; one loop can train clipped and unclipped runs side by side.
-    optimizer : as in :func:`train`, or a sequence of rules (one per run)
-        The runs may use different kinds of rule (:meth:`vgrad.optim.Optimizer.per_kind`)
-        and different hyper-parameters.
-    omega : float, or a sequence of floats (one per run)
-        :math:`\alpha` of :func:`train`; 0 for the runs without the regulariser.
+    lr, momentum, clip, optimizer, omega
+        As in :func:`train`, or a sequence of them, one per run (the rules may be of
+        different kinds, :meth:`vgrad.optim.Optimizer.per_kind`).
 
     Returns
     -------
@@ -348,47 +301,34 @@ def train_many(
     steps = check_int(steps, "steps", minimum=1)
     batch = check_int(batch, "batch", minimum=1)
     lrs = np.array([check_real(v, "lr", positive=True) for v in _per_run(lr, "lr", R)])
-    mus = np.array(
-        [check_real(v, "momentum", nonnegative=True) for v in _per_run(momentum, "momentum", R)]
-    )
-    if (mus >= 1.0).any():
-        raise ValueError(f"momentum must be < 1, got {mus.max()}")
-    if optimizer is None or isinstance(optimizer, str | Optimizer):
-        rules = [_rule(optimizer, float(mu)) for mu in mus]
-    else:
-        rules = [
-            _rule(o, float(mu))
-            for o, mu in zip(_per_run(optimizer, "optimizer", R), mus, strict=True)
-        ]
+    mus = _per_run(momentum, "momentum", R)
+    rules = [_rule(o, mu) for o, mu in zip(_per_run(optimizer, "optimizer", R), mus, strict=True)]
     rule = Optimizer.per_kind(rules)
     alphas = np.array([_check_omega(v, nets[0]) for v in _per_run(omega, "omega", R)])
     one_clip = clip is None or (isinstance(clip, tuple) and isinstance(clip[0], str))
-    clips = [_check_clip(c) for c in ([clip] * R if one_clip else _per_run(clip, "clip", R))]
+    clips = [clip] * R if one_clip else _per_run(clip, "clip", R)
+    tau, limit = np.array([_clip_limits(c) for c in clips]).T  # per run: inf for no clipping
+    # Run r's batches come from rngs[source[r]]: runs given the same integer seed see the same
+    # stream of batches (as separate train(rng=seed) calls would), drawn once for all of them.
     shared = isinstance(rng, np.random.Generator | int | np.integer)
-    if shared:
-        rngs = [check_rng(rng)]
-        source = np.zeros(R, dtype=np.int64)
-    else:
-        # Runs given the same integer seed see the same stream of batches (as separate
-        # train(rng=seed) calls would), so each such stream is drawn once for all of them.
-        rngs, source, seen = [], np.empty(R, dtype=np.int64), {}
-        for r, g in enumerate(_per_run(rng, "rng", R)):
-            key = int(g) if isinstance(g, int | np.integer) else ("generator", r)
-            if key not in seen:
-                seen[key] = len(rngs)
-                rngs.append(check_rng(g, f"rng[{r}]"))
-            source[r] = seen[key]
+    rngs, source, seen = [], np.zeros(R, dtype=np.int64), {}
+    for r, g in enumerate([rng] if shared else _per_run(rng, "rng", R)):
+        key = int(g) if isinstance(g, int | np.integer) else ("generator", r)
+        if key not in seen:
+            seen[key] = len(rngs)
+            rngs.append(check_rng(g, "rng" if shared else f"rng[{r}]"))
+        source[r] = seen[key]
     if profile_every is not None:
         profile_every = check_int(profile_every, "profile_every", minimum=1)
     max_loss = check_real(max_loss, "max_loss", positive=True)
 
-    # Per-run clipping thresholds: inf where a run does not clip that way.
-    tau = np.array([c[1] if c and c[0] == "norm" else np.inf for c in clips])
-    limit = np.array([c[1] if c and c[0] == "value" else np.inf for c in clips])
     alive = np.arange(R)  # the original index of each run still in the stack
     state = rule.init(stack.params())
     work: dict[str, np.ndarray] = {}  # the arrays of one step are reused by the next
-    logs = [_Log() for _ in range(R)]
+    # Per run and completed step: the loss, the gradient norm before and after clipping, Omega.
+    record = np.zeros((R, steps, 4))
+    profiles: list[list] = [[] for _ in range(R)]  # per run: (step, profile) pairs
+    ends: dict[int, tuple] = {}  # per run: (its network, why it stopped, completed steps)
     T = None
     for step in range(steps):
         sources = (0,) if shared else np.unique(source[alive])  # unique: 5% of a small update
@@ -415,12 +355,12 @@ def train_many(
                 delta = slopes(stack.activation, trace.a[j], trace.h[j]) * grads.dh[j, 1:]
                 reg = omega_terms(stack.W_hh[j], grads.dh[j], delta)
                 g["W_hh"] = g["W_hh"].copy()
-                g["W_hh"][j] += _per_axis(alphas[alive][j], reg.W_hh) * reg.W_hh
+                g["W_hh"][j] += _along_runs(alphas[alive][j], reg.W_hh) * reg.W_hh
             omega_value[j] = reg.value
         norm = norms_per_run(list(g.values()))
         for i in np.flatnonzero(~np.isfinite(norm)):
             failed.setdefault(int(i), "backward pass: the gradient left the float64 range")
-        g_clip, clipped_norm = _clip_stacked(g, norm, tau[alive], limit[alive])
+        g_clip, clipped_norm = clip_runs(g, norm, tau[alive], limit[alive])
         params = stack.params()
         with np.errstate(all="ignore"):  # a failed run's slice may be non-finite: not kept
             new_p, new_state = rule.update(params, g_clip, state, step + 1, lrs[alive])
@@ -433,20 +373,13 @@ def train_many(
             p[keep] = new_p[k][keep]
             for slot in state:
                 state[slot][k][keep] = new_state[slot][k][keep]
-        profile = profile_every is not None and (step % profile_every == 0 or step == steps - 1)
-        for i in np.flatnonzero(ok):
-            log = logs[alive[i]]
-            log.loss.append(float(loss[i]))
-            log.norm.append(float(norm[i]))
-            log.clipped.append(float(clipped_norm[i]))
-            if regularised[i]:
-                log.omega.append(float(omega_value[i]))
-            if profile:
-                log.profile_steps.append(step)
-                log.profiles.append(_mean_norms(grads.dh[i]))
+        record[alive[ok], step] = np.stack([loss, norm, clipped_norm, omega_value], axis=1)[ok]
+        if profile_every is not None and (step % profile_every == 0 or step == steps - 1):
+            for i in np.flatnonzero(ok):
+                profiles[alive[i]].append((step, _mean_norms(grads.dh[i])))
         if failed:  # those runs end here, with the parameters of their last good step
             for i, why in failed.items():
-                logs[alive[i]].end(stack.run(i), f"step {step}: {why}")
+                ends[alive[i]] = (stack.run(i), f"step {step}: {why}", step)
             stack.keep(ok)
             state = {slot: {k: v[ok] for k, v in arrays.items()} for slot, arrays in state.items()}
             rule = rule.take(ok)
@@ -454,49 +387,29 @@ def train_many(
             if not len(alive):
                 break
     for i, r in enumerate(alive):
-        logs[r].end(stack.run(i), None)
-    for r in np.flatnonzero(alphas > 0):
-        logs[r].regularised = True
-    return [log.result(T or 0) for log in logs]
+        ends[r] = (stack.run(i), None, steps)
+    return [_result(*ends[r], record[r], profiles[r], T, alphas[r] > 0) for r in range(R)]
 
 
-class _Log:
-    """What :func:`train_many` records for one run, until it becomes a TrainResult."""
-
-    def __init__(self) -> None:
-        self.loss: list[float] = []
-        self.norm: list[float] = []
-        self.clipped: list[float] = []
-        self.profile_steps: list[int] = []
-        self.profiles: list[np.ndarray] = []
-        self.omega: list[float] = []
-        self.regularised = False
-
-    def end(self, net: Net, reason: str | None) -> None:
-        self.net, self.reason = net, reason
-
-    def result(self, T: int) -> TrainResult:
-        diverged = self.reason is not None
-        return TrainResult(
-            net=self.net,
-            loss=np.asarray(self.loss, dtype=np.float64),
-            grad_norm=np.asarray(self.norm, dtype=np.float64),
-            grad_norm_clipped=np.asarray(self.clipped, dtype=np.float64),
-            profile_steps=np.asarray(self.profile_steps, dtype=np.int64),
-            profiles=np.asarray(self.profiles, dtype=np.float64).reshape(-1, T + 1),
-            diverged=diverged,
-            reason=self.reason,
-            step_stopped=len(self.loss) if diverged else None,
-            omega=np.asarray(self.omega, dtype=np.float64) if self.regularised else None,
-        )
+def _result(
+    net: Net, reason: str | None, S: int, record: np.ndarray, profiles: list, T: int, omega: bool
+) -> TrainResult:
+    """A run's TrainResult from what :func:`train_many` recorded over its S completed steps."""
+    return TrainResult(
+        net=net,
+        loss=record[:S, 0].copy(),
+        grad_norm=record[:S, 1].copy(),
+        grad_norm_clipped=record[:S, 2].copy(),
+        profile_steps=np.array([step for step, _ in profiles], dtype=np.int64),
+        profiles=np.array([p for _, p in profiles], dtype=np.float64).reshape(-1, T + 1),
+        diverged=reason is not None,
+        reason=reason,
+        step_stopped=S if reason is not None else None,
+        omega=record[:S, 3].copy() if omega else None,
+    )
 
 
-def _stacked_loss(
-    trace: RNNTrace | LSTMTrace | GRUTrace,
-    data: list[Batch],
-    max_loss: float,
-    failed: dict[int, str],
-) -> tuple[np.ndarray, np.ndarray]:
+def _stacked_loss(trace: _Trace, data: list[Batch], max_loss: float, failed: dict) -> tuple:
     """Each run's loss and dL/dy (zero for a run that failed); failures go into ``failed``."""
     R = trace.y.shape[0]
     with np.errstate(all="ignore"):  # a run with a non-finite state fails below, alone
@@ -531,37 +444,11 @@ def _per_run(value: object, name: str, R: int) -> list:
     return list(value)
 
 
-def _per_axis(values: np.ndarray, like: np.ndarray) -> np.ndarray:
-    """Per-run ``values`` shaped to broadcast against a stacked array ``like``."""
-    return values.reshape((-1,) + (1,) * (like.ndim - 1))
-
-
 def _finite_per_run(arrays: dict[str, np.ndarray]) -> np.ndarray:
     R = next(iter(arrays.values())).shape[0]
     return np.logical_and.reduce(
         [np.isfinite(a.reshape(R, -1)).all(axis=1) for a in arrays.values()]
     )
-
-
-def _clip_stacked(
-    g: dict[str, np.ndarray], norm: np.ndarray, tau: np.ndarray, limit: np.ndarray
-) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Per run, :func:`vgrad.clip_by_norm` at ``tau`` or :func:`vgrad.clip_by_value` at
-    ``limit`` (inf where a run does not clip that way); the clipped gradients and their
-    norms."""
-    with np.errstate(all="ignore"):
-        scale = np.where(norm > tau, tau / norm, 1.0)
-    by_value = np.isfinite(limit)
-    out = {}
-    for k, p in g.items():
-        q = p * _per_axis(scale, p) if (scale != 1.0).any() else p
-        if by_value.any():
-            q = np.clip(q, -_per_axis(limit, p), _per_axis(limit, p))
-        out[k] = q
-    clipped = np.minimum(norm, tau)
-    if by_value.any():
-        clipped = np.where(by_value, norms_per_run(list(out.values())), clipped)
-    return out, clipped
 
 
 def _mean_norms(dh: np.ndarray) -> np.ndarray:
