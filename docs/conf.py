@@ -28,15 +28,16 @@ VGRAD_SITE_URL=https://OWNER.github.io/vgrad/
     Where the site is published (``html_baseurl``): downloaded scripts and notebooks then
     link back to their page by URL; unset, they name the page's path on the site.
 
-Build machinery lives in ``docs/_ext/``, one extension per job: ``sitebuild`` keeps
-executed output in step with the engine; ``figure_style`` holds the two figure style sheets
-and the gallery's scraper; ``gallery_order`` holds the gallery's reading order;
-``figure_marks`` gives executed pages' figures their alt text and light/dark classes;
-``mathjax4``, ``api_links``, ``bibliography_style``, ``live_figure``; ``site_wheel`` (the
-engine's wheel in the site) and ``downloads`` (download headers, chapter notebooks). The
-repository links and the Install page's wheel name are configuration below
-(``html_theme_options``, ``html_context``, ``myst_substitutions``). CONTRIBUTING.md says
-which file to edit for what.
+Build machinery lives in ``docs/_ext/``, one file per job: ``sitebuild`` keeps executed
+output in step with the engine; ``figure_style`` holds the two figure style sheets and the
+gallery's scraper; ``gallery_order`` the gallery's reading order (the sort key
+``sphinx_gallery_conf`` names; no extension); ``figure_marks`` gives executed pages'
+figures their alt text and light/dark classes; ``mathjax4``, ``api_links``,
+``bibliography_style``, ``live_figure``; ``site_wheel`` (the engine's wheel in the site)
+and ``downloads`` (download headers, chapter notebooks). The repository links and the
+Install page's wheel name are configuration below (``html_theme_options``,
+``html_context``, ``myst_substitutions``). CONTRIBUTING.md says which file to edit for
+what.
 """
 
 from __future__ import annotations
