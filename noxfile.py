@@ -135,8 +135,9 @@ def tests(session: nox.Session, deps: str) -> None:
     field), then pytest. ``tests(3.11)``, ``tests(3.12)``, ``tests(3.13)``: the newest
     dependencies. ``tests(lowest)``: every direct dependency pinned at its floor in
     pyproject.toml (numpy 1.26, matplotlib 3.8, pytest 8, sphinx 9.0), on the oldest installed
-    Python that numpy 1.26 supports (3.11 or 3.12). ``nox -s tests -p 3.12`` runs one Python,
-    ``nox -s "tests(lowest)"`` one session; arguments go to pytest, e.g. ``-- -x``.
+    Python that numpy 1.26 supports (3.11 or 3.12). ``nox -s tests -p 3.12`` runs one Python
+    (``tests(lowest)`` as well when that is its Python), ``nox -s "tests(lowest)"`` one
+    session; arguments go to pytest, e.g. ``-- -x``.
     """
     floors = [f"{name}=={floor}" for name, floor in _floors().items()] if deps == "lowest" else []
     session.install("-e", ".[test]", *floors)

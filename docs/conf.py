@@ -28,15 +28,16 @@ VGRAD_SITE_URL=https://OWNER.github.io/vgrad/
     Where the site is published (``html_baseurl``): downloaded scripts and notebooks then
     link back to their page by URL; unset, they name the page's path on the site.
 
-Build machinery lives in ``docs/_ext/``, one extension per job: ``sitebuild`` keeps
-executed output in step with the engine; ``figure_style`` holds the two figure style sheets
-and the gallery's scraper; ``gallery_order`` holds the gallery's reading order;
-``figure_marks`` gives executed pages' figures their alt text and light/dark classes;
-``mathjax4``, ``api_links``, ``bibliography_style``, ``live_figure``; ``site_wheel`` (the
-engine's wheel in the site) and ``downloads`` (download headers, chapter notebooks). The
-repository links and the Install page's wheel name are configuration below
-(``html_theme_options``, ``html_context``, ``myst_substitutions``). CONTRIBUTING.md says
-which file to edit for what.
+Build machinery lives in ``docs/_ext/``, one file per job: ``sitebuild`` keeps executed
+output in step with the engine; ``figure_style`` holds the two figure style sheets and the
+gallery's scraper; ``gallery_order`` the gallery's reading order (the sort key
+``sphinx_gallery_conf`` names; no extension); ``figure_marks`` gives executed pages'
+figures their alt text and light/dark classes; ``mathjax4``, ``api_links``,
+``bibliography_style``, ``live_figure``; ``site_wheel`` (the engine's wheel in the site)
+and ``downloads`` (download headers, chapter notebooks). The repository links and the
+Install page's wheel name are configuration below (``html_theme_options``,
+``html_context``, ``myst_substitutions``). CONTRIBUTING.md says which file to edit for
+what.
 """
 
 from __future__ import annotations
@@ -155,7 +156,8 @@ if INTERSPHINX:
 root_doc = "index"
 
 #: The project's repository, e.g. "https://github.com/OWNER/vgrad" (GitHub or GitLab). When
-#: set, the header links to it and every page with a source in it has "Edit this page"
+#: set, the header links to it and every page with a source has "Edit this page", which
+#: opens the file in the repository the page is made from, or for an API page its module
 #: (on branch vgrad_repository_branch; html_theme_options and html_context below); when
 #: empty, neither appears. No URL is known yet, so it comes from the environment (the CI
 #: workflow sets it from the repository it runs in).
@@ -451,7 +453,8 @@ if vgrad_repository_url:
     html_theme_options["navbar_end"].append("navbar-icon-links")
     # "Edit this page": pydata-sphinx-theme's edit URL (get_edit_provider_and_url) from this
     # template. A gallery page opens its example's script (or its folder's README.rst), an
-    # API page (generated, not in git) the module whose docstrings it shows. Our
+    # API page (generated, not in git) the module it documents (a cell class's inherited
+    # members have their docstrings in vgrad/_cells.py). Our
     # _templates/vgrad-edit-page.html shows the link: the theme's own button says "Edit".
     _edit = "/-/edit/" if "gitlab" in vgrad_repository_url else "/edit/"
     _gallery = sphinx_gallery_conf["gallery_dirs"] + "/"

@@ -1,7 +1,7 @@
 """One job: every download says how to run it, and every chapter is a download.
 
-* **Gallery downloads.** Every gallery script, notebook and zip the site offers starts with
-  a header naming its page and the install commands (:func:`script_header`,
+* **Gallery downloads.** Every gallery script and notebook the site offers, alone or in a
+  zip, starts with a header naming its page and the install commands (:func:`script_header`,
   :func:`notebook_header`). The files are patched where readers get them, in the output's
   ``_downloads``; sphinx-gallery's own files stay as it wrote them. Each example's page also
   says, in sphinx-gallery's "download" note, where the Install page is.

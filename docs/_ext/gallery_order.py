@@ -1,8 +1,10 @@
 """The gallery's reading order: each section's examples in the order its chapter uses them.
 
 sphinx-gallery sorts the sections by folder name, and they are numbered (``01_deep_networks``).
-Within a section it can sort by file name, size, title or code length, but not by a list:
-hence :data:`ORDER`, and :class:`NarrativeOrder`, the sort key sphinx-gallery imports by name
+Within a section it can sort by file name, size, title or code length, but not by a list
+(numbered file names would sort by name, but an example's file name is also its page's
+address and the label the chapters cite it by): hence :data:`ORDER`, and
+:class:`NarrativeOrder`, the sort key sphinx-gallery imports by name
 (``within_subsection_order``; a key must be importable to be kept in Sphinx's pickled
 configuration). An example missing from the list stops the build, and
 ``tests/test_gallery_order.py`` checks the list against the scripts on disk.

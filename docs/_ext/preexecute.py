@@ -26,10 +26,11 @@ same cache myst-nb's ``cache`` mode fills. With execution off (the tag ``fast``)
 nothing; the tag ``no_preexecute`` (``sphinx-build -t no_preexecute``) turns it off.
 
 The kernels are ordinary Jupyter kernels. Forking them from one process that had already
-imported IPython, numpy, matplotlib and vgrad was tried and removed: it saved 7.5 % of a cold
-``-j 2`` build's wall time (builds with ordinary kernels took 1.08 times as long, the median
-of three alternating pairs, 74.7 s against 72.2 s; 2026-12-07), under the 15 % a piece of
-build machinery must save to be kept.
+imported IPython, numpy, matplotlib and vgrad was tried and removed: a cold ``-j 2`` build
+with ordinary kernels took 1.08 times as long as with forked ones, the median ratio of three
+alternating pairs (one pair 0.88; medians 74.7 s against 72.2 s; CPU 112.3 s against
+102.2 s; 2026-12-07): forking saved 7.5 % of the wall time by the median ratio, 3.4 % between
+the medians, under the 15 % a piece of build machinery must save to be kept.
 """
 
 from __future__ import annotations

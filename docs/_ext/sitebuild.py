@@ -10,11 +10,13 @@ with ``rebuild="env"`` so every page is re-read. It also writes the IPython prof
 keeps the executed pages' kernels on the site's figure style and installs the site's
 rendering of their figures (``figures.py``) in them.
 
-The other build jobs have one extension each in this folder: ``figure_style`` (the two
-style sheets and the gallery's scraper), ``gallery_order`` (the examples' reading order),
-``mathjax4``, ``reading``, ``api_links`` (mini-galleries and short names),
-``bibliography_style``, ``live_figure`` and ``downloads``. ``figures`` is no extension but
-the rendering of a figure that the scraper and the pages' kernels share.
+The other build jobs have one file each in this folder: the extensions ``figure_marks``,
+``mathjax4``, ``reading``, ``api_links`` (mini-galleries and short names), ``live_figure``,
+``site_wheel`` (the engine's wheel), ``downloads``, ``exercises``, ``teaching`` and
+``preexecute``; and modules ``docs/conf.py`` uses without loading them as extensions:
+``figure_style`` (the two style sheets and the gallery's scraper), ``bibliography_style``,
+``gallery_order`` (the examples' reading order, the sort key sphinx-gallery imports) and
+``figures``, the rendering of a figure that the scraper and the pages' kernels share.
 """
 
 from __future__ import annotations
