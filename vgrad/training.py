@@ -18,27 +18,26 @@ import numpy as np
 
 from ._validate import check_choice, check_int, check_real, check_rng
 from .clipping import _along_runs, clip_runs, norms_per_run
-from .gru import GRU, GRUTrace
-from .lstm import LSTM, LSTMTrace
+from .gru import GRU
+from .lstm import LSTM
 from .optim import SGD, Optimizer, get_optimizer
 from .regularizer import omega_terms, slopes
-from .rnn import RNN, RNNTrace
+from .rnn import RNN
 from .tasks import Batch, score_runs
 
 #: The cells that :func:`train` and :func:`train_many` train.
 CELLS = (RNN, LSTM, GRU)
 Net = RNN | LSTM | GRU
-_Trace = RNNTrace | LSTMTrace | GRUTrace
 
 
-def _check_net(net: object, name: str = "net") -> None:
+def _check_net(net: object, name: str = "net", batch: object = None) -> None:
     if not isinstance(net, CELLS):
         raise TypeError(f"{name} must be a vgrad RNN, LSTM or GRU, got {type(net).__name__}")
+    if batch is not None and not isinstance(batch, Batch):
+        raise TypeError(f"batch must be a vgrad Batch, got {type(batch).__name__}")
 
 
 __all__ = ["TrainResult", "error_rate", "evaluate", "perturb", "train", "train_many"]
-
-CLIP_KINDS = ("norm", "value")
 
 
 @dataclass(frozen=True)
@@ -49,23 +48,17 @@ class TrainResult:
     ----------
     net : RNN, LSTM or GRU
         The trained network (a copy); after a divergence, that of the last finite step.
-    loss : ndarray, shape (S,)
-        Training loss of each completed step, on that step's batch, before its update.
-    grad_norm, grad_norm_clipped : ndarray, shape (S,)
-        Global norm of the parameter gradient before and after clipping (the latter enters
-        the update).
+    loss, grad_norm, grad_norm_clipped : ndarray, shape (S,)
+        Per completed step, on its batch, before its update: the loss and the global gradient
+        norm before and after clipping (the latter enters the update).
     profile_steps : ndarray of int, shape (P,)
-        The steps at which a profile was taken.
+        The steps profiled.
     profiles : ndarray, shape (P, T + 1)
         ``profiles[i, t]``: batch mean of :math:`\|\partial L / \partial h_t\|` at step
         ``profile_steps[i]``.
-    diverged : bool
-        Whether the run was stopped early.
-    reason : str or None
-        Why: ``"step s: "`` and the check that failed (forward pass, loss, ``max_loss``,
-        backward pass or update).
-    step_stopped : int or None
-        The step that failed (no update was applied at it); S equals it.
+    diverged, reason, step_stopped : bool, str or None, int or None
+        Whether the run stopped early; why (``"step s: "`` and the failed check: forward
+        pass, loss, ``max_loss``, backward pass or update); that step s = S (not applied).
     omega : ndarray, shape (S,), or None
         :math:`\Omega` of each completed step (:mod:`vgrad.regularizer`), when regularised.
     """
@@ -95,7 +88,7 @@ def _clip_limits(clip: object) -> tuple[float, float]:
         raise TypeError(
             f'clip must be None, ("norm", tau) or ("value", c), got {type(clip).__name__} {clip!r}'
         )
-    kind = check_choice(clip[0], "clip[0]", CLIP_KINDS)
+    kind = check_choice(clip[0], "clip[0]", ("norm", "value"))
     value = check_real(clip[1], "clip[1]", positive=True)
     return (value, np.inf) if kind == "norm" else (np.inf, value)
 
@@ -113,16 +106,10 @@ def _draw(task: Callable, batch: int, rng: np.random.Generator, net: Net) -> Bat
     return data
 
 
-def _check_net_batch(net: object, batch: object) -> None:
-    _check_net(net)
-    if not isinstance(batch, Batch):
-        raise TypeError(f"batch must be a vgrad Batch, got {type(batch).__name__}")
-
-
 def evaluate(net: Net, batch: Batch) -> float:
     """The loss of ``net`` on ``batch`` (no gradient), e.g. a large held-out batch; an
     overflow in the forward pass raises FloatingPointError."""
-    _check_net_batch(net, batch)
+    _check_net(net, batch=batch)
     return batch.loss_and_grad(net.forward(batch.xs).y)[0]
 
 
@@ -131,7 +118,7 @@ def error_rate(net: Net, batch: Batch, chunk: int = 250) -> float:
     (:meth:`vgrad.tasks.Batch.wrong`), on a large held-out batch: the success criterion of
     :doc:`/remedies`. The sequences go through ``chunk`` at a time (sequences do not
     interact): a trace of a few MB is several times faster than one of thousands."""
-    _check_net_batch(net, batch)
+    _check_net(net, batch=batch)
     chunk = check_int(chunk, "chunk", minimum=1)
     wrong = [
         part.wrong(net.forward(part.xs).y)
@@ -187,12 +174,9 @@ def train(
     task : callable
         ``task(batch, rng) -> Batch`` of one sequence length, called for every step, e.g.
         ``functools.partial(vgrad.tasks.adding_problem, 50)``.
-    steps, batch : int
-        Number of updates; sequences per update.
-    lr : float
-        Learning rate :math:`\eta > 0`.
+    steps, batch, lr : int, int, float
+        Number of updates; sequences per update (drawn from ``rng``); :math:`\eta > 0`.
     rng : numpy.random.Generator or int
-        Source of every batch.
     momentum : float, default 0
         :math:`\mu \in [0, 1)`.
     clip : None, ("norm", tau) or ("value", c)
@@ -202,8 +186,7 @@ def train(
     max_loss : float, default 1e6
         A loss above this stops the run as diverged.
     optimizer : None, "sgd", "rmsprop", "adam" or a rule from :mod:`vgrad.optim`
-        The rule applied to :math:`\tilde g`; None is ``SGD(momentum)`` (``momentum`` must
-        be 0 with any other).
+        The rule applied to :math:`\tilde g`; None is ``SGD(momentum)`` (else momentum must be 0).
     omega : float, default 0
         :math:`\alpha \ge 0` (RNN only): add :math:`\alpha\,\partial\tilde\Omega/\partial W_{hh}`
         before clipping (Pascanu et al.'s SGD-CR); ``loss`` records the task loss alone.
@@ -228,13 +211,6 @@ def train(
         omega=omega,
     )
     return runs[0]
-
-
-def _check_omega(alpha: object, net: Net) -> float:
-    alpha = check_real(alpha, "omega", nonnegative=True)
-    if alpha > 0 and not isinstance(net, RNN):
-        raise ValueError(f"omega (Pascanu's regulariser) is for the RNN, not {type(net).__name__}")
-    return alpha
 
 
 def _rule(optimizer: object, momentum: object) -> Optimizer:
@@ -304,7 +280,12 @@ def train_many(
     mus = _per_run(momentum, "momentum", R)
     rules = [_rule(o, mu) for o, mu in zip(_per_run(optimizer, "optimizer", R), mus, strict=True)]
     rule = Optimizer.per_kind(rules)
-    alphas = np.array([_check_omega(v, nets[0]) for v in _per_run(omega, "omega", R)])
+    omegas = _per_run(omega, "omega", R)
+    alphas = np.array([check_real(a, "omega", nonnegative=True) for a in omegas])
+    if alphas.any() and not isinstance(stack, RNN):
+        raise ValueError(
+            f"omega (Pascanu's regulariser) is for the RNN, not {type(stack).__name__}"
+        )
     one_clip = clip is None or (isinstance(clip, tuple) and isinstance(clip[0], str))
     clips = [clip] * R if one_clip else _per_run(clip, "clip", R)
     tau, limit = np.array([_clip_limits(c) for c in clips]).T  # per run: inf for no clipping
@@ -334,10 +315,9 @@ def train_many(
         sources = (0,) if shared else np.unique(source[alive])  # unique: 5% of a small update
         drawn = {i: _draw(task, batch, rngs[i], nets[0]) for i in sources}
         data = [drawn[0]] if shared else [drawn[i] for i in source[alive]]
+        T = data[0].T if T is None else T
         for d in data:
-            if T is None:
-                T = d.T
-            elif d.T != T:
+            if d.T != T:
                 raise ValueError(f"task changed its sequence length from T={T} to T={d.T}")
         xs = data[0].xs if shared else np.stack([d.xs for d in data])
         with np.errstate(all="ignore"):  # a run that overflows fails alone, below
@@ -409,7 +389,7 @@ def _result(
     )
 
 
-def _stacked_loss(trace: _Trace, data: list[Batch], max_loss: float, failed: dict) -> tuple:
+def _stacked_loss(trace: object, data: list[Batch], max_loss: float, failed: dict) -> tuple:
     """Each run's loss and dL/dy (zero for a run that failed); failures go into ``failed``."""
     R = trace.y.shape[0]
     with np.errstate(all="ignore"):  # a run with a non-finite state fails below, alone
