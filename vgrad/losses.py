@@ -42,9 +42,7 @@ def mse(y: np.ndarray, target: np.ndarray, where: str = "all") -> tuple[float, n
     Parameters
     ----------
     y : ndarray, shape (T, B, m)
-        Network outputs.
-    target : ndarray
-        Shape (T, B, m) for ``where="all"``, (B, m) for ``where="last"``.
+    target : ndarray, shape (T, B, m) for ``where="all"``, (B, m) for ``"last"``
     where : {"all", "last"}
 
     Returns
@@ -93,8 +91,7 @@ def softmax_cross_entropy(
     Parameters
     ----------
     logits : ndarray, shape (T, B, m)
-    labels : ndarray of int
-        Class indices in ``[0, m)``: shape (T, B) for ``where="all"``, (B,) for ``"last"``.
+    labels : ndarray of int in [0, m), shape (T, B) for ``where="all"``, (B,) for ``"last"``
     where : {"all", "last"}
 
     Returns
@@ -106,8 +103,8 @@ def softmax_cross_entropy(
 
 
 def _row_max(z: np.ndarray) -> np.ndarray:
-    """``z.max(axis=-1, keepdims=True)``, the same numbers: for a few classes, elementwise
-    maxima of the columns are several times faster than numpy's reduction over a short axis."""
+    """``z.max(axis=-1, keepdims=True)``: for a few classes, elementwise maxima of the columns
+    are several times faster than numpy's reduction over a short axis."""
     if z.shape[-1] > 8:
         return z.max(axis=-1, keepdims=True)
     out = z[..., :1].copy()
