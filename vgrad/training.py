@@ -344,7 +344,8 @@ def train_many(
         params = stack.params()
         with np.errstate(all="ignore"):  # a failed run's slice may be non-finite: not kept
             new_p, new_state = rule.update(params, g_clip, state, step + 1, lrs[alive])
-        for i in np.flatnonzero(~_finite_per_run(new_p)):
+        finite = [np.isfinite(p.reshape(len(alive), -1)).all(axis=1) for p in new_p.values()]
+        for i in np.flatnonzero(~np.logical_and.reduce(finite)):
             failed.setdefault(int(i), "update: the parameters left the float64 range")
         ok = np.ones(len(alive), dtype=bool)
         ok[list(failed)] = False
@@ -422,13 +423,6 @@ def _per_run(value: object, name: str, R: int) -> list:
     if len(value) != R:
         raise ValueError(f"{name} must be one value or {R} values (one per run), got {len(value)}")
     return list(value)
-
-
-def _finite_per_run(arrays: dict[str, np.ndarray]) -> np.ndarray:
-    R = next(iter(arrays.values())).shape[0]
-    return np.logical_and.reduce(
-        [np.isfinite(a.reshape(R, -1)).all(axis=1) for a in arrays.values()]
-    )
 
 
 def _mean_norms(dh: np.ndarray) -> np.ndarray:
