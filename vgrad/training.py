@@ -58,7 +58,8 @@ class TrainResult:
         ``profile_steps[i]``.
     diverged, reason, step_stopped : bool, str or None, int or None
         Whether the run stopped early; why (``"step s: "`` and the failed check: forward
-        pass, loss, ``max_loss``, backward pass or update); that step s = S (not applied).
+        pass, loss, ``max_loss``, backward pass or update); that step s = S, not applied
+        (reason and step_stopped are None for a run that did not stop).
     omega : ndarray, shape (S,), or None
         :math:`\Omega` of each completed step (:mod:`vgrad.regularizer`), when regularised.
     """
