@@ -178,14 +178,12 @@ def train(
     steps, batch, lr : int, int, float
         Number of updates; sequences per update (drawn from ``rng``); :math:`\eta > 0`.
     rng : numpy.random.Generator or int
-    momentum : float, default 0
-        :math:`\mu \in [0, 1)`.
+    momentum, max_loss : float, default 0 and 1e6
+        :math:`\mu \in [0, 1)`; a loss above ``max_loss`` stops the run as diverged.
     clip : None, ("norm", tau) or ("value", c)
         :func:`vgrad.clip_by_norm` or :func:`vgrad.clip_by_value` of the parameter gradient.
     profile_every : int, optional
         Profile at steps 0, ``profile_every``, ... and the last; ``None``: never.
-    max_loss : float, default 1e6
-        A loss above this stops the run as diverged.
     optimizer : None, "sgd", "rmsprop", "adam" or a rule from :mod:`vgrad.optim`
         The rule applied to :math:`\tilde g`; None is ``SGD(momentum)`` (else momentum must be 0).
     omega : float, default 0
