@@ -1,12 +1,10 @@
 r"""Training by minibatch gradient descent with optional clipping, watched step by step.
 
 One step draws a fresh batch from a task (:mod:`vgrad.tasks`), runs BPTT, optionally clips
-(:mod:`vgrad.clipping`) and updates (:mod:`vgrad.optim`; by default heavy-ball momentum, as in
-:func:`train`). Each step records the loss, the gradient norm before and after clipping and,
-every few steps, the profile :math:`\|\partial L / \partial h_t\|` over t (:doc:`/training`).
-A run that blows up stops with its reason and its last finite parameters. There is one loop,
-:func:`train_many`, over R networks stacked along a run axis (:meth:`vgrad.RNN.stack`);
-:func:`train` is its case R = 1.
+(:mod:`vgrad.clipping`) and updates (:mod:`vgrad.optim`; by default heavy-ball momentum),
+recording what :class:`TrainResult` lists (:doc:`/training`); a run that blows up stops with its
+reason and its last finite parameters. There is one loop, :func:`train_many`, over R networks
+stacked along a run axis (:meth:`vgrad.RNN.stack`); :func:`train` is its case R = 1.
 """
 
 from __future__ import annotations
