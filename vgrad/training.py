@@ -1,7 +1,7 @@
 r"""Training by minibatch gradient descent with optional clipping, watched step by step.
 
 One step draws a fresh batch from a task (:mod:`vgrad.tasks`), runs BPTT, optionally clips
-(:mod:`vgrad.clipping`) and updates (:mod:`vgrad.optim`; by default heavy-ball momentum),
+(:mod:`vgrad.clipping`) and updates (:mod:`vgrad.optim`; by default SGD with heavy-ball momentum),
 recording what :class:`TrainResult` lists (:doc:`/training`); a run that blows up stops with its
 reason and its last finite parameters. There is one loop, :func:`train_many`, over R networks
 stacked along a run axis (:meth:`vgrad.RNN.stack`); :func:`train` is its case R = 1.
@@ -55,9 +55,9 @@ class TrainResult:
         ``profiles[i, t]``: batch mean of :math:`\|\partial L / \partial h_t\|` at step
         ``profile_steps[i]``.
     diverged, reason, step_stopped : bool, str or None, int or None
-        Whether the run stopped early; why (``"step s: "`` and the failed check: forward
-        pass, loss, ``max_loss``, backward pass or update); that step s = S, not applied
-        (reason and step_stopped are None for a run that did not stop).
+        Whether the run stopped early; why (``"step s: "`` and what failed: the forward pass,
+        backward pass or update overflowed, or the loss is not finite or above ``max_loss``);
+        that step s = S, not applied (reason and step_stopped: None if the run did not stop).
     omega : ndarray, shape (S,), or None
         :math:`\Omega` of each completed step (:mod:`vgrad.regularizer`), when regularised.
     """
