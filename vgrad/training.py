@@ -154,8 +154,9 @@ def train(
     optimizer: str | Optimizer | None = None,
     omega: float = 0.0,
 ) -> TrainResult:
-    r"""Train a copy of ``net`` by minibatch SGD with momentum and optional gradient clipping
-    (or another rule, :mod:`vgrad.optim`, and Pascanu's regulariser, :mod:`vgrad.regularizer`).
+    r"""Train a copy of ``net`` by minibatch SGD with momentum and optional gradient clipping,
+    :eq:`eq-train-update` of :doc:`/training` (or another rule, :mod:`vgrad.optim`, and
+    Pascanu's regulariser, :mod:`vgrad.regularizer`).
 
     .. math::
 
@@ -181,12 +182,12 @@ def train(
     clip : None, ("norm", tau) or ("value", c)
         :func:`vgrad.clip_by_norm` or :func:`vgrad.clip_by_value` of the parameter gradient.
     profile_every : int, optional
-        Profile at steps 0, ``profile_every``, ... and the last; ``None``: never.
+        Record ``profiles`` at steps 0, ``profile_every``, ... and the last; ``None``: never.
     optimizer : None, "sgd", "rmsprop", "adam" or a rule from :mod:`vgrad.optim`
         The rule applied to :math:`\tilde g`; None is ``SGD(momentum)`` (else momentum must be 0).
     omega : float, default 0
         :math:`\alpha \ge 0` (RNN only): add :math:`\alpha\,\partial\tilde\Omega/\partial W_{hh}`
-        before clipping (Pascanu et al.'s SGD-CR); ``loss`` records the task loss alone.
+        before clipping (if clipped, Pascanu et al.'s SGD-CR); ``loss``: the task loss alone.
 
     Returns
     -------
