@@ -115,8 +115,8 @@ def evaluate(net: Net, batch: Batch) -> float:
 def error_rate(net: Net, batch: Batch, chunk: int = 250) -> float:
     """The fraction of ``batch``'s sequences ``net`` gets wrong
     (:meth:`vgrad.tasks.Batch.wrong`), on a large held-out batch: the success criterion of
-    :doc:`/remedies`. The sequences go through ``chunk`` at a time (sequences do not
-    interact): a trace of a few MB is several times faster than one of thousands."""
+    :doc:`/remedies`. The sequences go through ``chunk`` at a time (they do not interact):
+    a few hundred (a trace of a few MB) run several times faster than thousands at once."""
     _check_net(net, batch=batch)
     chunk = check_int(chunk, "chunk", minimum=1)
     wrong = [
@@ -253,8 +253,8 @@ def train_many(
     task, steps, batch, profile_every, max_loss
         As in :func:`train`.
     rng : Generator or int, or a sequence of them (one per run)
-        One: every run sees the same batches. A sequence: run r draws from ``rng[r]`` (runs
-        given the same integer seed see the same batches, drawn once for all of them).
+        One: every run sees the same batches (as ``train`` with one seed). A sequence: run r
+        draws from ``rng[r]`` (the same integer seed gives the same batches, drawn once).
     lr, momentum, clip, optimizer, omega
         As in :func:`train`, or a sequence of them, one per run (the rules may be of
         different kinds, :meth:`vgrad.optim.Optimizer.per_kind`).
