@@ -83,7 +83,7 @@ def _along_runs(values: float | np.ndarray, like: np.ndarray) -> float | np.ndar
 
 def global_norm(grads: object) -> float:
     r"""Euclidean norm :math:`\|g\| = \sqrt{\sum_i \|g_i\|_F^2}` of all entries together, a float
-    (0.0 for an all-zero gradient), without overflow (:func:`norms_per_run`).
+    (0.0 for an all-zero gradient), :eq:`eq-clip-global`, without overflow (:func:`norms_per_run`).
 
     Parameters
     ----------
@@ -108,8 +108,9 @@ def norms_per_run(arrays: Sequence[np.ndarray]) -> np.ndarray:
 def clip_runs(
     g: dict, norm: np.ndarray, tau: np.ndarray, limit: np.ndarray
 ) -> tuple[dict, np.ndarray]:
-    """Clip each run r of the arrays ``g`` (R, ...), of norms ``norm``, by norm at ``tau[r]``
-    or by value at ``limit[r]`` (inf: not that way); the clipped arrays and their norms."""
+    """Clip each run r of the dict of arrays ``g`` (R, ...), of norms ``norm`` (R,), from
+    :func:`norms_per_run`, by norm at ``tau[r]`` or by value at ``limit[r]`` (inf: not that
+    way); the clipped dict and its norms (R,). Unchecked: :func:`vgrad.train_many`'s step."""
     with np.errstate(all="ignore"):
         scale = np.where(norm > tau, tau / norm, 1.0)
     by_value = np.isfinite(limit)
@@ -146,7 +147,7 @@ def clip_by_norm(grads: object, threshold: float) -> Clipped:
     ----------
     grads : RNNGradients, LSTMGradients, GRUGradients, ndarray or sequence of ndarray
     threshold : float
-        :math:`\tau > 0`.
+        :math:`\tau > 0`, as in :eq:`eq-clip-norm` of :doc:`/clipping`.
 
     Returns
     -------
@@ -168,11 +169,11 @@ def clip_by_value(grads: object, limit: float) -> Clipped:
     ----------
     grads : RNNGradients, LSTMGradients, GRUGradients, ndarray or sequence of ndarray
     limit : float
-        :math:`c > 0`.
+        :math:`c > 0`, as in :eq:`eq-clip-value` of :doc:`/clipping`.
 
     Returns
     -------
     Clipped
-        As :func:`clip_by_norm`.
+        ``(grads, norm)`` as :func:`clip_by_norm`, but always new arrays.
     """
     return _clip(grads, np.inf, check_real(limit, "limit", positive=True))
