@@ -17,7 +17,7 @@ step :math:`t = 1, 2, \dots` into an update, elementwise, from zero state:
 (Tieleman & Hinton 2012 for RMSProp, as ``torch.optim.RMSprop``; Kingma & Ba 2015 for Adam;
 :doc:`/remedies`). A rule is a frozen dataclass of its hyper-parameters; its
 :meth:`~Optimizer.update` takes :math:`\eta` and one network's parameters, or R runs stacked
-along a leading axis with one value per run (:meth:`Optimizer.per_kind`).
+along a leading axis, :math:`\eta` and hyper-parameters one per run (:meth:`Optimizer.per_kind`).
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ class Optimizer:
 
     @classmethod
     def stacked(cls, rules: Sequence[Optimizer]) -> Optimizer:
-        """One rule of this class whose hyper-parameters are arrays, one value per run."""
+        """The ``rules`` (of one class) as one rule, each hyper-parameter an array: one per run."""
         kinds = {type(r) for r in rules}
         if len(kinds) != 1:
             names = sorted(k.__name__ for k in kinds)
