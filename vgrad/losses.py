@@ -37,7 +37,7 @@ def mse(y: np.ndarray, target: np.ndarray, where: str = "all") -> tuple[float, n
         L = \frac{1}{N} \sum_{t, b, i} (y_{t,b,i} - \hat y_{t,b,i})^2, \qquad
         \frac{\partial\mathcal L}{\partial y} = \frac{2}{N} (y - \hat y),
 
-    where the sum runs over the counted steps and N is the number of counted entries.
+    where :math:`\hat y` is ``target``, the sum runs over the counted steps, N their entries.
 
     Parameters
     ----------
@@ -86,7 +86,8 @@ def softmax_cross_entropy(
         \frac{\partial\mathcal L}{\partial y_{t,b}} = \frac{1}{N}
         \big(\operatorname{softmax}(y_{t,b}) - e_{c_{t,b}}\big).
 
-    The log-softmax is computed after subtracting the row maximum, so large logits are safe.
+    Here y is ``logits`` and :math:`c_{t,b}` the class in ``labels``; the log-softmax subtracts
+    the row maximum first, so large logits are safe.
 
     Parameters
     ----------
