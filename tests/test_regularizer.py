@@ -91,6 +91,23 @@ def test_stacked_terms_are_each_runs_own(rng):
         np.testing.assert_allclose(got.W_hh[r], want.W_hh, rtol=1e-11, atol=1e-14)
 
 
+def test_omega_of_a_stack_is_each_runs_own(rng):
+    # omega slices the step axis of a stacked dh (dh[..., 1:, :, :], not dh[1:]): one Omega per run
+    nets = [vgrad.RNN.random(3, 5, 2, rng, rho=1.1) for _ in range(3)]
+    stack = vgrad.RNN.stack(nets)
+    xs = rng.standard_normal((8, 4, 3))
+    G = rng.standard_normal((3, 8, 4, 2))
+    trace = stack.forward(xs)
+    got = omega(stack, trace, stack.backward(trace, G))
+    assert got.value.shape == got.kept.shape == (3,)
+    for r, net in enumerate(nets):
+        alone = net.forward(xs)
+        want = omega(net, alone, net.backward(alone, G[r]))
+        assert got.value[r] == pytest.approx(want.value, rel=1e-12)
+        assert got.kept[r] == want.kept
+        np.testing.assert_allclose(got.W_hh[r], want.W_hh, rtol=1e-11, atol=1e-14)
+
+
 def test_training_with_omega_adds_alpha_times_its_gradient():
     task = functools.partial(temporal_order, 12)
     net = vgrad.RNN.random(6, 8, 4, 0, rho=1.0)

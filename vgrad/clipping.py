@@ -37,8 +37,7 @@ class Clipped(NamedTuple):
     norm: float
 
 
-def _is_grad_object(grads: object) -> bool:
-    # Gradients of RNN, LSTM and GRU alike: a dataclass whose params() names the parameters.
+def _is_grad_object(grads: object) -> bool:  # RNN, LSTM and GRU gradients: params() names them
     return dataclasses.is_dataclass(grads) and callable(getattr(grads, "params", None))
 
 
@@ -76,25 +75,19 @@ def _rebuild(grads: object, arrays: list[np.ndarray]) -> object:
 
 
 def _along_runs(values: float | np.ndarray, like: np.ndarray) -> float | np.ndarray:
-    """Per-run ``values`` (shape (R,)) shaped to broadcast against ``like`` (R, ...); a
-    scalar as it is."""
+    """Per-run ``values`` (R,) shaped to broadcast against ``like`` (R, ...); a scalar as is."""
     if np.ndim(values) == 0:
         return values
     return np.reshape(values, (-1,) + (1,) * (like.ndim - 1))
 
 
 def global_norm(grads: object) -> float:
-    r"""Euclidean norm of all gradient entries together, :math:`\sqrt{\sum_i \|g_i\|_F^2}`,
-    without overflow (:func:`norms_per_run`).
+    r"""Euclidean norm :math:`\|g\| = \sqrt{\sum_i \|g_i\|_F^2}` of all entries together, a float
+    (0.0 for an all-zero gradient), :eq:`eq-clip-global`, without overflow (:func:`norms_per_run`).
 
     Parameters
     ----------
     grads : RNNGradients, LSTMGradients, GRUGradients, ndarray or sequence of ndarray
-
-    Returns
-    -------
-    float
-        :math:`\|g\|`, 0.0 for an all-zero gradient.
     """
     return float(norms_per_run([g.reshape(1, -1) for g in _arrays(grads)])[0])
 
@@ -115,8 +108,9 @@ def norms_per_run(arrays: Sequence[np.ndarray]) -> np.ndarray:
 def clip_runs(
     g: dict, norm: np.ndarray, tau: np.ndarray, limit: np.ndarray
 ) -> tuple[dict, np.ndarray]:
-    """Clip each run r of the arrays ``g`` (R, ...), of norms ``norm``, by norm at ``tau[r]``
-    or by value at ``limit[r]`` (inf: not that way); the clipped arrays and their norms."""
+    """Clip each run r of the dict of arrays ``g`` (R, ...), of norms ``norm`` (R,), from
+    :func:`norms_per_run`, by norm at ``tau[r]`` or by value at ``limit[r]`` (inf: not that
+    way); the clipped dict and its norms (R,). Unchecked: :func:`vgrad.train_many`'s step."""
     with np.errstate(all="ignore"):
         scale = np.where(norm > tau, tau / norm, 1.0)
     by_value = np.isfinite(limit)
@@ -153,13 +147,13 @@ def clip_by_norm(grads: object, threshold: float) -> Clipped:
     ----------
     grads : RNNGradients, LSTMGradients, GRUGradients, ndarray or sequence of ndarray
     threshold : float
-        :math:`\tau > 0`.
+        :math:`\tau > 0`, as in :eq:`eq-clip-norm` of :doc:`/clipping`.
 
     Returns
     -------
     Clipped
-        ``(grads, norm)``: gradients of the same kind, and :math:`\|g\|` before clipping.
-        When :math:`\|g\| \le \tau` the very same ``grads`` are returned.
+        ``(grads, norm)``: gradients of the same kind (the very same ``grads`` when
+        :math:`\|g\| \le \tau`), and :math:`\|g\|` before clipping.
     """
     return _clip(grads, check_real(threshold, "threshold", positive=True), np.inf)
 
@@ -175,11 +169,11 @@ def clip_by_value(grads: object, limit: float) -> Clipped:
     ----------
     grads : RNNGradients, LSTMGradients, GRUGradients, ndarray or sequence of ndarray
     limit : float
-        :math:`c > 0`.
+        :math:`c > 0`, as in :eq:`eq-clip-value` of :doc:`/clipping`.
 
     Returns
     -------
     Clipped
-        ``(grads, norm)``: gradients of the same kind, and :math:`\|g\|` before clipping.
+        ``(grads, norm)`` as :func:`clip_by_norm`, but always new arrays.
     """
     return _clip(grads, np.inf, check_real(limit, "limit", positive=True))

@@ -37,14 +37,12 @@ def mse(y: np.ndarray, target: np.ndarray, where: str = "all") -> tuple[float, n
         L = \frac{1}{N} \sum_{t, b, i} (y_{t,b,i} - \hat y_{t,b,i})^2, \qquad
         \frac{\partial\mathcal L}{\partial y} = \frac{2}{N} (y - \hat y),
 
-    where the sum runs over the counted steps and N is the number of counted entries.
+    where :math:`\hat y` is ``target``, the sum runs over the counted steps, N their entries.
 
     Parameters
     ----------
     y : ndarray, shape (T, B, m)
-        Network outputs.
-    target : ndarray
-        Shape (T, B, m) for ``where="all"``, (B, m) for ``where="last"``.
+    target : ndarray, shape (T, B, m) for ``where="all"``, (B, m) for ``"last"``
     where : {"all", "last"}
 
     Returns
@@ -88,13 +86,13 @@ def softmax_cross_entropy(
         \frac{\partial\mathcal L}{\partial y_{t,b}} = \frac{1}{N}
         \big(\operatorname{softmax}(y_{t,b}) - e_{c_{t,b}}\big).
 
-    The log-softmax is computed after subtracting the row maximum, so large logits are safe.
+    Here y is ``logits`` and :math:`c_{t,b}` the class in ``labels``; the log-softmax subtracts
+    the row maximum first, so large logits are safe.
 
     Parameters
     ----------
     logits : ndarray, shape (T, B, m)
-    labels : ndarray of int
-        Class indices in ``[0, m)``: shape (T, B) for ``where="all"``, (B,) for ``"last"``.
+    labels : ndarray of int in [0, m), shape (T, B) for ``where="all"``, (B,) for ``"last"``
     where : {"all", "last"}
 
     Returns
@@ -106,8 +104,8 @@ def softmax_cross_entropy(
 
 
 def _row_max(z: np.ndarray) -> np.ndarray:
-    """``z.max(axis=-1, keepdims=True)``, the same numbers: for a few classes, elementwise
-    maxima of the columns are several times faster than numpy's reduction over a short axis."""
+    """``z.max(axis=-1, keepdims=True)``: for a few classes, elementwise maxima of the columns
+    are several times faster than numpy's reduction over a short axis."""
     if z.shape[-1] > 8:
         return z.max(axis=-1, keepdims=True)
     out = z[..., :1].copy()

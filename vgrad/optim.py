@@ -17,7 +17,7 @@ step :math:`t = 1, 2, \dots` into an update, elementwise, from zero state:
 (Tieleman & Hinton 2012 for RMSProp, as ``torch.optim.RMSprop``; Kingma & Ba 2015 for Adam;
 :doc:`/remedies`). A rule is a frozen dataclass of its hyper-parameters; its
 :meth:`~Optimizer.update` takes :math:`\eta` and one network's parameters, or R runs stacked
-along a leading axis with one value per run (:meth:`Optimizer.per_kind`).
+along a leading axis, :math:`\eta` and hyper-parameters one per run (:meth:`Optimizer.per_kind`).
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ class Optimizer:
 
     @classmethod
     def stacked(cls, rules: Sequence[Optimizer]) -> Optimizer:
-        """One rule of this class whose hyper-parameters are arrays, one value per run."""
+        """The ``rules`` (of one class) as one rule, each hyper-parameter an array: one per run."""
         kinds = {type(r) for r in rules}
         if len(kinds) != 1:
             names = sorted(k.__name__ for k in kinds)
@@ -199,30 +199,12 @@ class Adam(Optimizer):
 
     def update(self, params, grads, state, t, lr):
         m_new, s_new, new = {}, {}, {}
-        factors = {}  # per rank: the hyper-parameters shaped once, not once per array
         for k, p in params.items():
-            if p.ndim not in factors:
-                b1, b2 = _b(self.beta1, p), _b(self.beta2, p)
-                factors[p.ndim] = (b1, 1.0 - b1, 1.0 - b1**t, b2, 1.0 - b2, 1.0 - b2**t,
-                                   _b(lr, p), _b(self.eps, p))  # fmt: skip
-            b1, c1, d1, b2, c2, d2, lr_k, eps = factors[p.ndim]
-            g = grads[k]
-            # In place where a temporary would be: the same operations, in the same order,
-            # as m = b1 m + (1 - b1) g, s = b2 s + (1 - b2) g^2 and
-            # p - lr m_hat / (sqrt(s_hat) + eps).
-            m_new[k] = m = b1 * state["m"][k]
-            m += c1 * g
-            s_new[k] = s = b2 * state["s"][k]
-            gg = np.multiply(g, g)
-            gg *= c2
-            s += gg
-            step = np.divide(m, d1)
-            step *= lr_k
-            root = np.divide(s, d2)
-            np.sqrt(root, out=root)
-            root += eps
-            step /= root
-            new[k] = p - step
+            b1, b2, g = _b(self.beta1, p), _b(self.beta2, p), grads[k]
+            m_new[k] = m = b1 * state["m"][k] + (1.0 - b1) * g
+            s_new[k] = s = b2 * state["s"][k] + (1.0 - b2) * (g * g)
+            step = m / (1.0 - b1**t) * _b(lr, p)
+            new[k] = p - step / (np.sqrt(s / (1.0 - b2**t)) + _b(self.eps, p))
         return new, {"m": m_new, "s": s_new}
 
 

@@ -11,11 +11,9 @@ a row vector), :math:`J_t = \operatorname{diag}(\phi'(a_t))\,W_{hh}` and
     \Omega_t = \Big( \frac{\| \bar h_t J_t \|}{\| \bar h_t \|} - 1 \Big)^2
              = \Big( \frac{\| \delta_t W_{hh} \|}{\| \bar h_t \|} - 1 \Big)^2 ,
 
-each term averaged over the batch (Pascanu et al.'s index k is t - 1).
-
-As in Pascanu et al. (their §3.3 and their code), the gradient is taken with respect to
-:math:`W_{hh}` only, with :math:`\bar h_t` and :math:`\phi'(a_t)` held constant: the
-derivative of
+each term averaged over the batch (Pascanu et al.'s index k is t - 1). As in their §3.3 and
+code, the gradient is taken with respect to :math:`W_{hh}` only, with :math:`\bar h_t` and
+:math:`\phi'(a_t)` held constant: the derivative of
 
 .. math::
 
@@ -26,11 +24,10 @@ derivative of
         \frac{2 (r_t - 1)}{B\, \|u_t\|\, \|\bar h_t\|}\, u_t ,
 
 with :math:`u_t = \delta_t W_{hh}` and :math:`r_t = \|u_t\| / \|\bar h_t\|`
-(``tests/test_regularizer.py`` checks it against finite differences of :math:`\tilde\Omega`).
-A term whose :math:`\|\bar h_t\|` is below ``bound`` (default 1e-10, the :math:`10^{-20}` on
-the squared norm of Pascanu's code) is skipped: no gradient reaches that step. Pascanu's code
-also uses the ratio of *squared* norms and divides by the number of terms kept; this module
-follows the paper's formula.
+(checked against finite differences of :math:`\tilde\Omega` in the tests). A term whose
+:math:`\|\bar h_t\|` is below ``bound`` (default 1e-10, the :math:`10^{-20}` on the squared
+norm of Pascanu's code) is skipped: no gradient reaches that step. Unlike that code (ratio of
+*squared* norms, divided by the number of terms kept), this module follows the paper.
 """
 
 from __future__ import annotations
@@ -48,17 +45,9 @@ __all__ = ["Omega", "omega", "omega_terms"]
 
 @dataclass(frozen=True)
 class Omega:
-    r"""The value of :math:`\Omega`, its simplified gradient, and how many terms counted.
-
-    Attributes
-    ----------
-    value : float or ndarray
-        :math:`\Omega` (one per run for stacked inputs).
-    W_hh : ndarray
-        :math:`\partial\tilde\Omega/\partial W_{hh}`, the shape of :math:`W_{hh}`.
-    kept : float or ndarray
-        Fraction of the (t, b) terms not skipped.
-    """
+    r""":math:`\Omega` (``value``), :math:`\partial\tilde\Omega/\partial W_{hh}` (``W_hh``, shaped
+    as :math:`W_{hh}`) and the fraction of the (t, b) terms not skipped (``kept``); ``value``
+    and ``kept`` are floats, or one per run for stacked inputs."""
 
     value: float | np.ndarray
     W_hh: np.ndarray
@@ -103,10 +92,8 @@ def omega(net: RNN, trace: RNNTrace, grads: RNNGradients, *, bound: float = 1e-1
     ----------
     net : RNN
         One network, or a stack of them (:meth:`vgrad.RNN.stack`).
-    trace : RNNTrace
-        From ``net.forward``.
-    grads : RNNGradients
-        From ``net.backward(trace, dL_dy)``: its ``dh`` supplies :math:`\bar h_t`.
+    trace, grads : RNNTrace, RNNGradients
+        From ``net.forward`` and ``net.backward(trace, dL_dy)`` (its ``dh``: :math:`\bar h_t`).
     bound : float, default 1e-10
         Skip the terms whose :math:`\|\bar h_t\|` is below it.
 
@@ -114,14 +101,13 @@ def omega(net: RNN, trace: RNNTrace, grads: RNNGradients, *, bound: float = 1e-1
     -------
     Omega
     """
-    if not isinstance(net, RNN):
-        raise TypeError(f"net must be a vgrad RNN, got {type(net).__name__}")
-    if not isinstance(trace, RNNTrace):
-        raise TypeError(f"trace must be the RNNTrace of net.forward, got {type(trace).__name__}")
-    if not isinstance(grads, RNNGradients):
-        raise TypeError(
-            f"grads must be the RNNGradients of net.backward, got {type(grads).__name__}"
-        )
+    for name, value, kind, what in (
+        ("net", net, RNN, "a vgrad RNN"),
+        ("trace", trace, RNNTrace, "the RNNTrace of net.forward"),
+        ("grads", grads, RNNGradients, "the RNNGradients of net.backward"),
+    ):
+        if not isinstance(value, kind):
+            raise TypeError(f"{name} must be {what}, got {type(value).__name__}")
     if grads.dh.shape != trace.h.shape:
         raise ValueError(
             f"grads.dh has shape {grads.dh.shape} but trace.h has {trace.h.shape}: "

@@ -1,12 +1,10 @@
 r"""Training by minibatch gradient descent with optional clipping, watched step by step.
 
 One step draws a fresh batch from a task (:mod:`vgrad.tasks`), runs BPTT, optionally clips
-(:mod:`vgrad.clipping`) and updates (:mod:`vgrad.optim`; by default heavy-ball momentum, as in
-:func:`train`). Each step records the loss, the gradient norm before and after clipping and,
-every few steps, the profile :math:`\|\partial L / \partial h_t\|` over t (:doc:`/training`).
-A run that blows up stops with its reason and its last finite parameters. There is one loop,
-:func:`train_many`, over R networks stacked along a run axis (:meth:`vgrad.RNN.stack`);
-:func:`train` is its case R = 1.
+(:mod:`vgrad.clipping`) and updates (:mod:`vgrad.optim`; by default SGD with heavy-ball momentum),
+recording what :class:`TrainResult` lists (:doc:`/training`); a run that blows up stops with its
+reason and its last finite parameters. There is one loop, :func:`train_many`, over R networks
+stacked along a run axis (:meth:`vgrad.RNN.stack`); :func:`train` is its case R = 1.
 """
 
 from __future__ import annotations
@@ -18,27 +16,26 @@ import numpy as np
 
 from ._validate import check_choice, check_int, check_real, check_rng
 from .clipping import _along_runs, clip_runs, norms_per_run
-from .gru import GRU, GRUTrace
-from .lstm import LSTM, LSTMTrace
+from .gru import GRU
+from .lstm import LSTM
 from .optim import SGD, Optimizer, get_optimizer
 from .regularizer import omega_terms, slopes
-from .rnn import RNN, RNNTrace
+from .rnn import RNN
 from .tasks import Batch, score_runs
 
 #: The cells that :func:`train` and :func:`train_many` train.
 CELLS = (RNN, LSTM, GRU)
 Net = RNN | LSTM | GRU
-_Trace = RNNTrace | LSTMTrace | GRUTrace
 
 
-def _check_net(net: object, name: str = "net") -> None:
+def _check_net(net: object, name: str = "net", batch: object = None) -> None:
     if not isinstance(net, CELLS):
         raise TypeError(f"{name} must be a vgrad RNN, LSTM or GRU, got {type(net).__name__}")
+    if batch is not None and not isinstance(batch, Batch):
+        raise TypeError(f"batch must be a vgrad Batch, got {type(batch).__name__}")
 
 
 __all__ = ["TrainResult", "error_rate", "evaluate", "perturb", "train", "train_many"]
-
-CLIP_KINDS = ("norm", "value")
 
 
 @dataclass(frozen=True)
@@ -49,23 +46,18 @@ class TrainResult:
     ----------
     net : RNN, LSTM or GRU
         The trained network (a copy); after a divergence, that of the last finite step.
-    loss : ndarray, shape (S,)
-        Training loss of each completed step, on that step's batch, before its update.
-    grad_norm, grad_norm_clipped : ndarray, shape (S,)
-        Global norm of the parameter gradient before and after clipping (the latter enters
-        the update).
+    loss, grad_norm, grad_norm_clipped : ndarray, shape (S,)
+        Per completed step, on its batch, before its update: the loss and the global gradient
+        norm before and after clipping (the latter enters the update).
     profile_steps : ndarray of int, shape (P,)
-        The steps at which a profile was taken.
+        The steps profiled.
     profiles : ndarray, shape (P, T + 1)
         ``profiles[i, t]``: batch mean of :math:`\|\partial L / \partial h_t\|` at step
         ``profile_steps[i]``.
-    diverged : bool
-        Whether the run was stopped early.
-    reason : str or None
-        Why: ``"step s: "`` and the check that failed (forward pass, loss, ``max_loss``,
-        backward pass or update).
-    step_stopped : int or None
-        The step that failed (no update was applied at it); S equals it.
+    diverged, reason, step_stopped : bool, str or None, int or None
+        Whether the run stopped early; why (``"step s: "`` and what failed: the forward pass,
+        backward pass or update overflowed, or the loss is not finite or above ``max_loss``);
+        that step s = S, not applied (reason and step_stopped: None if the run did not stop).
     omega : ndarray, shape (S,), or None
         :math:`\Omega` of each completed step (:mod:`vgrad.regularizer`), when regularised.
     """
@@ -95,7 +87,7 @@ def _clip_limits(clip: object) -> tuple[float, float]:
         raise TypeError(
             f'clip must be None, ("norm", tau) or ("value", c), got {type(clip).__name__} {clip!r}'
         )
-    kind = check_choice(clip[0], "clip[0]", CLIP_KINDS)
+    kind = check_choice(clip[0], "clip[0]", ("norm", "value"))
     value = check_real(clip[1], "clip[1]", positive=True)
     return (value, np.inf) if kind == "norm" else (np.inf, value)
 
@@ -113,25 +105,19 @@ def _draw(task: Callable, batch: int, rng: np.random.Generator, net: Net) -> Bat
     return data
 
 
-def _check_net_batch(net: object, batch: object) -> None:
-    _check_net(net)
-    if not isinstance(batch, Batch):
-        raise TypeError(f"batch must be a vgrad Batch, got {type(batch).__name__}")
-
-
 def evaluate(net: Net, batch: Batch) -> float:
     """The loss of ``net`` on ``batch`` (no gradient), e.g. a large held-out batch; an
     overflow in the forward pass raises FloatingPointError."""
-    _check_net_batch(net, batch)
+    _check_net(net, batch=batch)
     return batch.loss_and_grad(net.forward(batch.xs).y)[0]
 
 
 def error_rate(net: Net, batch: Batch, chunk: int = 250) -> float:
     """The fraction of ``batch``'s sequences ``net`` gets wrong
     (:meth:`vgrad.tasks.Batch.wrong`), on a large held-out batch: the success criterion of
-    :doc:`/remedies`. The sequences go through ``chunk`` at a time (sequences do not
-    interact): a trace of a few MB is several times faster than one of thousands."""
-    _check_net_batch(net, batch)
+    :doc:`/remedies`. The sequences go through ``chunk`` at a time (they do not interact):
+    a few hundred (a trace of a few MB) run several times faster than thousands at once."""
+    _check_net(net, batch=batch)
     chunk = check_int(chunk, "chunk", minimum=1)
     wrong = [
         part.wrong(net.forward(part.xs).y)
@@ -168,8 +154,9 @@ def train(
     optimizer: str | Optimizer | None = None,
     omega: float = 0.0,
 ) -> TrainResult:
-    r"""Train a copy of ``net`` by minibatch SGD with momentum and optional gradient clipping
-    (or another rule, :mod:`vgrad.optim`, and Pascanu's regulariser, :mod:`vgrad.regularizer`).
+    r"""Train a copy of ``net`` by minibatch SGD with momentum and optional gradient clipping,
+    :eq:`eq-train-update` of :doc:`/training` (or another rule, :mod:`vgrad.optim`, and
+    Pascanu's regulariser, :mod:`vgrad.regularizer`).
 
     .. math::
 
@@ -187,26 +174,20 @@ def train(
     task : callable
         ``task(batch, rng) -> Batch`` of one sequence length, called for every step, e.g.
         ``functools.partial(vgrad.tasks.adding_problem, 50)``.
-    steps, batch : int
-        Number of updates; sequences per update.
-    lr : float
-        Learning rate :math:`\eta > 0`.
+    steps, batch, lr : int, int, float
+        Number of updates; sequences per update (drawn from ``rng``); :math:`\eta > 0`.
     rng : numpy.random.Generator or int
-        Source of every batch.
-    momentum : float, default 0
-        :math:`\mu \in [0, 1)`.
+    momentum, max_loss : float, default 0 and 1e6
+        :math:`\mu \in [0, 1)`; a loss above ``max_loss`` stops the run as diverged.
     clip : None, ("norm", tau) or ("value", c)
         :func:`vgrad.clip_by_norm` or :func:`vgrad.clip_by_value` of the parameter gradient.
     profile_every : int, optional
-        Profile at steps 0, ``profile_every``, ... and the last; ``None``: never.
-    max_loss : float, default 1e6
-        A loss above this stops the run as diverged.
+        Record ``profiles`` at steps 0, ``profile_every``, ... and the last; ``None``: never.
     optimizer : None, "sgd", "rmsprop", "adam" or a rule from :mod:`vgrad.optim`
-        The rule applied to :math:`\tilde g`; None is ``SGD(momentum)`` (``momentum`` must
-        be 0 with any other).
+        The rule applied to :math:`\tilde g`; None is ``SGD(momentum)`` (else momentum must be 0).
     omega : float, default 0
         :math:`\alpha \ge 0` (RNN only): add :math:`\alpha\,\partial\tilde\Omega/\partial W_{hh}`
-        before clipping (Pascanu et al.'s SGD-CR); ``loss`` records the task loss alone.
+        before clipping (if clipped, Pascanu et al.'s SGD-CR); ``loss``: the task loss alone.
 
     Returns
     -------
@@ -228,13 +209,6 @@ def train(
         omega=omega,
     )
     return runs[0]
-
-
-def _check_omega(alpha: object, net: Net) -> float:
-    alpha = check_real(alpha, "omega", nonnegative=True)
-    if alpha > 0 and not isinstance(net, RNN):
-        raise ValueError(f"omega (Pascanu's regulariser) is for the RNN, not {type(net).__name__}")
-    return alpha
 
 
 def _rule(optimizer: object, momentum: object) -> Optimizer:
@@ -279,8 +253,8 @@ def train_many(
     task, steps, batch, profile_every, max_loss
         As in :func:`train`.
     rng : Generator or int, or a sequence of them (one per run)
-        One: every run sees the same batches. A sequence: run r draws from ``rng[r]`` (runs
-        given the same integer seed see the same batches, drawn once for all of them).
+        One: every run sees the same batches (as ``train`` with one seed). A sequence: run r
+        draws from ``rng[r]`` (the same integer seed gives the same batches, drawn once).
     lr, momentum, clip, optimizer, omega
         As in :func:`train`, or a sequence of them, one per run (the rules may be of
         different kinds, :meth:`vgrad.optim.Optimizer.per_kind`).
@@ -304,7 +278,12 @@ def train_many(
     mus = _per_run(momentum, "momentum", R)
     rules = [_rule(o, mu) for o, mu in zip(_per_run(optimizer, "optimizer", R), mus, strict=True)]
     rule = Optimizer.per_kind(rules)
-    alphas = np.array([_check_omega(v, nets[0]) for v in _per_run(omega, "omega", R)])
+    omegas = _per_run(omega, "omega", R)
+    alphas = np.array([check_real(a, "omega", nonnegative=True) for a in omegas])
+    if alphas.any() and not isinstance(stack, RNN):
+        raise ValueError(
+            f"omega (Pascanu's regulariser) is for the RNN, not {type(stack).__name__}"
+        )
     one_clip = clip is None or (isinstance(clip, tuple) and isinstance(clip[0], str))
     clips = [clip] * R if one_clip else _per_run(clip, "clip", R)
     tau, limit = np.array([_clip_limits(c) for c in clips]).T  # per run: inf for no clipping
@@ -334,10 +313,9 @@ def train_many(
         sources = (0,) if shared else np.unique(source[alive])  # unique: 5% of a small update
         drawn = {i: _draw(task, batch, rngs[i], nets[0]) for i in sources}
         data = [drawn[0]] if shared else [drawn[i] for i in source[alive]]
+        T = data[0].T if T is None else T
         for d in data:
-            if T is None:
-                T = d.T
-            elif d.T != T:
+            if d.T != T:
                 raise ValueError(f"task changed its sequence length from T={T} to T={d.T}")
         xs = data[0].xs if shared else np.stack([d.xs for d in data])
         with np.errstate(all="ignore"):  # a run that overflows fails alone, below
@@ -364,7 +342,8 @@ def train_many(
         params = stack.params()
         with np.errstate(all="ignore"):  # a failed run's slice may be non-finite: not kept
             new_p, new_state = rule.update(params, g_clip, state, step + 1, lrs[alive])
-        for i in np.flatnonzero(~_finite_per_run(new_p)):
+        finite = [np.isfinite(p.reshape(len(alive), -1)).all(axis=1) for p in new_p.values()]
+        for i in np.flatnonzero(~np.logical_and.reduce(finite)):
             failed.setdefault(int(i), "update: the parameters left the float64 range")
         ok = np.ones(len(alive), dtype=bool)
         ok[list(failed)] = False
@@ -409,7 +388,7 @@ def _result(
     )
 
 
-def _stacked_loss(trace: _Trace, data: list[Batch], max_loss: float, failed: dict) -> tuple:
+def _stacked_loss(trace: object, data: list[Batch], max_loss: float, failed: dict) -> tuple:
     """Each run's loss and dL/dy (zero for a run that failed); failures go into ``failed``."""
     R = trace.y.shape[0]
     with np.errstate(all="ignore"):  # a run with a non-finite state fails below, alone
@@ -442,13 +421,6 @@ def _per_run(value: object, name: str, R: int) -> list:
     if len(value) != R:
         raise ValueError(f"{name} must be one value or {R} values (one per run), got {len(value)}")
     return list(value)
-
-
-def _finite_per_run(arrays: dict[str, np.ndarray]) -> np.ndarray:
-    R = next(iter(arrays.values())).shape[0]
-    return np.logical_and.reduce(
-        [np.isfinite(a.reshape(R, -1)).all(axis=1) for a in arrays.values()]
-    )
 
 
 def _mean_norms(dh: np.ndarray) -> np.ndarray:
