@@ -47,25 +47,14 @@ ORDER_CLASSES = ("XX", "XY", "YX", "YY")
 class Batch:
     r"""A batch of input sequences, their targets, and how to score a network's outputs.
 
-    Attributes
-    ----------
-    xs : ndarray, shape (T, B, d)
-        Inputs, time first (the layout of :meth:`vgrad.RNN.forward`).
-    target : ndarray
-        Real targets (B, m) for ``loss="mse"``; class labels (B,) (``where="last"``) or
-        (T, B) (``where="all"``) for ``loss="cross_entropy"``.
-    loss : {"mse", "cross_entropy"}
-        :func:`vgrad.mse` or :func:`vgrad.softmax_cross_entropy`.
-    where : {"last", "all"}
-        Which steps carry a loss.
-    n_outputs : int
-        The output size m a network needs for this task.
-    baseline : float
-        The stated loss of the best input-blind predictor (see each generator).
-    lengths : ndarray of int, shape (B,), optional
-        Each sequence's length; it is scored at its own last step (``where="last"``).
-    tolerance : float, optional
-        Largest absolute error of a right answer (squared-error tasks; see :meth:`wrong`).
+    ``xs`` (T, B, d): inputs, time first (the layout of :meth:`vgrad.RNN.forward`); ``target``:
+    real (B, m) for ``loss="mse"`` (:func:`vgrad.mse`), class labels (B,) (``where="last"``) or
+    (T, B) (``where="all"``: every step carries a loss) for ``loss="cross_entropy"``
+    (:func:`vgrad.softmax_cross_entropy`); ``n_outputs``: the output size m a network needs;
+    ``baseline``: the stated loss of the best input-blind predictor (see each generator);
+    ``lengths`` (B,), optional: each sequence's length, scored at its own last step
+    (``where="last"``); ``tolerance``, optional: the largest absolute error of a right answer
+    (squared-error tasks; see :meth:`wrong`).
     """
 
     xs: np.ndarray
@@ -212,16 +201,8 @@ def _one_hot(symbols: np.ndarray, size: int, lengths: np.ndarray | None = None) 
     the rows at and after step ``lengths[b]`` of sequence b are zero (padding)."""
     if lengths is not None:
         symbols = np.where(np.arange(symbols.shape[0])[:, None] >= lengths, size, symbols)
-    # Rows of an identity with a zero row appended (the padding): one take, the fastest way
-    # numpy has to build a one-hot array, which matters at one batch per training step.
-    table = _ONE_HOT.get(size)
-    if table is None:
-        table = _ONE_HOT[size] = np.eye(size + 1, size)
-        table.flags.writeable = False  # shared by every draw: take copies, nothing may write
-    return table.take(symbols, axis=0)
-
-
-_ONE_HOT: dict[int, np.ndarray] = {}
+    # rows of an identity with a zero row appended (the padding): numpy's fastest one-hot
+    return np.eye(size + 1, size).take(symbols, axis=0)
 
 
 def _args(T: int, batch: int, rng: object, T_min: int, name: str = "T") -> tuple:
@@ -274,16 +255,7 @@ def adding_problem(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
 
     the best input-blind prediction, :math:`\mathbb E[y^\star] = 1`, scores
     :math:`\operatorname{Var}(y^\star) = 2 \cdot \tfrac{1}{12} = \tfrac16` (:doc:`/training`).
-
-    Parameters
-    ----------
-    T : int
-        Sequence length, at least 2 (``batch`` and ``rng``: see the module).
-
-    Returns
-    -------
-    Batch
-        ``xs`` (T, B, 2), ``target`` (B, 1).
+    ``T`` >= 2 (``batch``, ``rng``: see the module); ``xs`` (T, B, 2), ``target`` (B, 1).
     """
     T, batch, rng = _args(T, batch, rng, 2)
     values = rng.uniform(size=(T, batch))
@@ -306,17 +278,8 @@ def temporal_order(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
     6a: 10-20 and 50-60 in sequences of 100-110 steps, with start and end markers, omitted
     here). The label, scored by cross-entropy at the last step, is one of :data:`ORDER_CLASSES`,
     ``2 * first + second`` with X = 0, Y = 1; the classes are equally likely, so the best
-    input-blind prediction scores :math:`\ln 4` (:doc:`/training`).
-
-    Parameters
-    ----------
-    T : int
-        Sequence length, at least 4 (so that the two windows are disjoint).
-
-    Returns
-    -------
-    Batch
-        ``xs`` (T, B, 6), ``target`` (B,) int in ``[0, 4)``.
+    input-blind prediction scores :math:`\ln 4` (:doc:`/training`). ``T`` >= 4 (the two
+    windows disjoint); ``xs`` (T, B, 6), ``target`` (B,) int in ``[0, 4)``.
     """
     T, batch, rng = _args(T, batch, rng, 4)
     w = max(1, T // 10)
@@ -345,19 +308,9 @@ def copy_memory(
 
     .. math:: \mathcal{L}_{\text{base}} = \frac{K \ln S}{D + 2K}.
 
-    Parameters
-    ----------
-    delay : int
-        D >= 1: the number of steps from the last data symbol to the delimiter.
-    n_memorize : int, default 10
-        K, the length of the sequence to recall.
-    n_symbols : int, default 8
-        S, the number of data symbols (at least 2).
-
-    Returns
-    -------
-    Batch
-        ``xs`` (T, B, S + 2), ``target`` (T, B) int in ``[0, S]``, ``n_outputs = S + 1``.
+    ``delay`` = D >= 1 (the steps from the last data symbol to the delimiter), ``n_memorize`` =
+    K >= 1, ``n_symbols`` = S >= 2; ``xs`` (T, B, S + 2), ``target`` (T, B) int in ``[0, S]``,
+    ``n_outputs = S + 1``.
     """
     delay, batch, rng = _args(delay, batch, rng, 1, "delay")
     K = check_int(n_memorize, "n_memorize", minimum=1)
@@ -409,16 +362,8 @@ def pascanu_temporal_order(T: int, batch: int, rng: np.random.Generator | int) -
     code draws one length per minibatch; here each sequence draws its own and is padded with
     zero inputs after its end, which the loss cannot see (the recurrence is causal). Baseline
     :math:`\ln 4`; a run succeeds at fewer than 1% wrong on fresh sequences (their criterion).
-
-    Parameters
-    ----------
-    T : int
-        The shortest length, at least 10 (so that w >= 1).
-
-    Returns
-    -------
-    Batch
-        ``xs`` (T + T // 10, B, 6), ``target`` (B,), ``lengths`` (B,).
+    ``T``, the shortest length, >= 10 (so that w >= 1); ``xs`` (T + T // 10, B, 6), ``target``
+    (B,), ``lengths`` (B,).
     """
     T, batch, rng = _args(T, batch, rng, 10)
     T_max, L = _lengths(T, batch, rng)
