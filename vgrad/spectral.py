@@ -60,22 +60,12 @@ def matrix_power_eig(M: object, p: int, *, max_cond: float = 1e8) -> np.ndarray:
     The identity of :doc:`/eigenvalues` behind vanishing (:math:`\rho(M) < 1`) and exploding
     (:math:`\rho(M) > 1`) powers; accurate only for well-conditioned :math:`V` (rounding
     error about :math:`\epsilon\,\kappa(V)\,\rho(M)^p`). A real ``M`` gives a real result
-    of its shape, once the imaginary rounding residue is checked to be negligible.
+    of its shape, once the imaginary rounding residue is checked to be negligible. ``p`` >= 0.
 
-    Parameters
-    ----------
-    p : int
-        Non-negative exponent.
-    max_cond : float, default 1e8
-        Largest accepted condition number :math:`\kappa_2(V)`.
-
-    Raises
-    ------
-    ValueError
-        If :math:`\kappa_2(V) >` ``max_cond`` (a defective ``M`` such as ``[[1, 1], [0, 1]]``)
-        or the imaginary residue is not negligible: use :func:`numpy.linalg.matrix_power`.
-    OverflowError
-        If :math:`M^p` would not fit in float64: use :func:`power_norms` for log norms.
+    Raises ValueError if :math:`\kappa_2(V) >` ``max_cond`` (a defective ``M`` such as
+    ``[[1, 1], [0, 1]]``) or the imaginary residue is not negligible (use
+    :func:`numpy.linalg.matrix_power`), OverflowError if :math:`M^p` would not fit in float64
+    (use :func:`power_norms` for log norms).
     """
     M = _square(M)
     p = check_int(p, "p", minimum=0)
@@ -129,9 +119,6 @@ def orthogonal(n: int, rng: object) -> np.ndarray:
     return Q * np.where(np.diag(R) < 0, -1.0, 1.0)
 
 
-_KINDS = ("gaussian", "symmetric", "orthogonal")
-
-
 def random_matrix(
     n: int,
     rng: object,
@@ -146,17 +133,12 @@ def random_matrix(
     :math:`n \to \infty` the eigenvalues fill the unit disc and :math:`\|M\|_2 \to 2`);
     ``"symmetric"``: :math:`(G + G^\top)/\sqrt{2}`, :math:`G` as above (normal, so
     :math:`\rho(M) = \|M\|_2`); ``"orthogonal"``: :func:`orthogonal`. ``rng``: a
-    ``numpy.random.Generator`` or an integer seed.
-
-    Parameters
-    ----------
-    rho, sigma_max : float, optional
-        At most one, > 0: rescale to :math:`M \leftarrow \rho\, M / \rho(M)` or
-        :math:`M \leftarrow s_{\max} M / \|M\|_2`.
+    ``numpy.random.Generator`` or an integer seed. ``rho`` or ``sigma_max`` (at most one, > 0):
+    :math:`M \leftarrow \rho\, M / \rho(M)` or :math:`M \leftarrow s_{\max} M / \|M\|_2`.
     """
     n = check_int(n, "n", minimum=1)
     rng = check_rng(rng)
-    kind = check_choice(kind, "kind", _KINDS)
+    kind = check_choice(kind, "kind", ("gaussian", "symmetric", "orthogonal"))
     if rho is not None and sigma_max is not None:
         raise ValueError(
             f"give at most one of rho and sigma_max, got rho={rho}, sigma_max={sigma_max}"
@@ -243,13 +225,8 @@ def lyapunov_exponents(matrices: object, k: int | None = None) -> np.ndarray:
     \log s_i` of the product (equal for :math:`j = n`); as :math:`T \to \infty` the
     :math:`\chi_i` tend to the Lyapunov exponents, :math:`\log|\lambda_i(M)|` for a constant
     :math:`M`. No product is formed, so nothing overflows (:doc:`/eigenvalues`).
-
-    Parameters
-    ----------
-    matrices : array_like, shape (T, n, n) or (T, ..., n, n)
-        ``matrices[t - 1]`` is :math:`J_t` (the layout of ``RNN.step_jacobians``).
-    k : int, optional
-        Number of exponents (default ``n``).
+    ``matrices`` (T, n, n) or (T, ..., n, n): ``matrices[t - 1]`` is :math:`J_t` (the layout of
+    ``RNN.step_jacobians``); ``k``: the number of exponents (default ``n``).
     """
     J = as_float_array(matrices, "matrices")
     if J.ndim < 3 or J.shape[-1] != J.shape[-2] or J.shape[0] == 0 or J.shape[-1] == 0:
