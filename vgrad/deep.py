@@ -67,14 +67,8 @@ def _init_weight(init: str, n_in: int, n_out: int, rng: np.random.Generator) -> 
 class DeepNet:
     r"""A stack of fully connected layers :math:`y_l = \phi(W_l y_{l-1} + b_l)`.
 
-    Parameters
-    ----------
-    W : sequence of array_like
-        ``W[l - 1]`` is :math:`W_l`, shape ``(n_l, n_{l-1})``.
-    b : sequence of array_like
-        ``b[l - 1]`` is :math:`b_l`, shape ``(n_l,)``.
-    activation : str or Activation, default "sigmoid"
-        The same :math:`\phi` in every layer. See :doc:`/deep_networks`.
+    ``W[l - 1]`` is :math:`W_l`, shape ``(n_l, n_{l-1})``; ``b[l - 1]`` is :math:`b_l`, shape
+    ``(n_l,)``; ``activation`` is the same :math:`\phi` in every layer (:doc:`/deep_networks`).
     """
 
     def __init__(
