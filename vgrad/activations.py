@@ -67,16 +67,9 @@ def _relu_prime(z: np.ndarray) -> np.ndarray:
 class Activation:
     r"""An elementwise activation :math:`\phi` with its derivative and derivative bound.
 
-    Attributes
-    ----------
-    name : str
-        Lookup name (``"identity"``, ``"sigmoid"``, ``"tanh"``, ``"relu"``).
-    f : callable
-        :math:`\phi`, applied elementwise.
-    df : callable
-        :math:`\phi'`, applied elementwise to the pre-activation.
-    gamma : float
-        :math:`\gamma = \sup_z |\phi'(z)|`; 1/4 for the sigmoid, 1 for the others.
+    ``name``: the lookup name (``"identity"``, ``"sigmoid"``, ``"tanh"``, ``"relu"``); ``f``:
+    :math:`\phi`; ``df``: :math:`\phi'`, of the pre-activation; ``gamma``:
+    :math:`\gamma = \sup_z |\phi'(z)|`, 1/4 for the sigmoid, 1 for the others.
     """
 
     name: str
