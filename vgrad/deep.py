@@ -82,11 +82,9 @@ class DeepNet:
         if len(W) != len(b):
             raise ValueError(f"W and b must have one entry per layer, got {len(W)} and {len(b)}")
         Ws, bs = [], []
-        for ell, (W_l, b_l) in enumerate(zip(W, b, strict=True), start=1):
-            n_in = Ws[-1].shape[0] if Ws else None
-            W_l = as_float_array(W_l, f"W[{ell - 1}]", shape=(None, n_in))
-            Ws.append(W_l)
-            bs.append(as_float_array(b_l, f"b[{ell - 1}]", shape=(W_l.shape[0],)))
+        for i, (W_l, b_l) in enumerate(zip(W, b, strict=True)):  # W_l: (n_l, n_{l-1})
+            Ws.append(as_float_array(W_l, f"W[{i}]", shape=(None, Ws[-1].shape[0] if i else None)))
+            bs.append(as_float_array(b_l, f"b[{i}]", shape=(Ws[-1].shape[0],)))
         self.W: tuple[np.ndarray, ...] = tuple(Ws)
         self.b: tuple[np.ndarray, ...] = tuple(bs)
         self.activation = get_activation(activation)
@@ -156,9 +154,7 @@ class DeepNet:
     def backward(self, trace: DeepTrace, dL_dy: object) -> DeepGradients:
         r"""Backpropagate :math:`\partial\mathcal L/\partial y_L` (shape ``(B, n_L)``).
 
-        .. math::
-
-            \frac{\partial\mathcal L}{\partial y_{l-1}}
+        .. math:: \frac{\partial\mathcal L}{\partial y_{l-1}}
             = \Bigl(\phi'(z_l)\odot\frac{\partial\mathcal L}{\partial y_l}\Bigr) W_l,
             \qquad
             \frac{\partial\mathcal L}{\partial W_l}

@@ -152,9 +152,7 @@ def check_gradient(
     Entry :math:`i` passes if :math:`|\hat g_i - g_i| \le \mathrm{atol}_i + \mathrm{rtol}\,|g_i|`,
     by default with the rounding noise floor of the difference
 
-    .. math::
-
-        \mathrm{atol}_i = \frac{100\,\epsilon \max|f(x \pm \Delta_i e_i)|}{2\Delta_i},
+    .. math:: \mathrm{atol}_i = \frac{100\,\epsilon \max|f(x \pm \Delta_i e_i)|}{2\Delta_i},
 
     so the check is as strict as the arithmetic allows at every scale. Read ``n_resolved``
     of the :class:`GradCheck` returned: entries below the floor are accepted but unchecked
@@ -181,9 +179,7 @@ def check_directional(
     r"""Compare directional derivatives :math:`g \cdot v` along random unit directions
     :math:`v` with central differences
 
-    .. math::
-
-        \frac{f(x + \Delta v) - f(x - \Delta v)}{2\Delta},
+    .. math:: \frac{f(x + \Delta v) - f(x - \Delta v)}{2\Delta},
         \qquad \Delta = \mathrm{eps}\max(1, \max_i|x_i|).
 
     Costs :math:`2\,n_{\mathrm{dirs}}` evaluations whatever the size of ``x``; an error in any

@@ -164,9 +164,7 @@ def nonnormal_2x2(rho: float, coupling: float) -> np.ndarray:
     :math:`|\rho| < 1` the norm :math:`\|M^p\|_2` tends to zero (like :math:`p|\rho|^p` when
     :math:`c \ne 0`), and it first grows (transient amplification) if and only if
 
-    .. math::
-
-        |c| > 1 - \rho^2 ,
+    .. math:: |c| > 1 - \rho^2 ,
 
     the condition for :math:`\|M\|_2 = \tfrac12\bigl(|c| + \sqrt{c^2 + 4\rho^2}\bigr) > 1`
     (:math:`c = 0.19` for :math:`\rho = 0.9`); otherwise it never increases. See
