@@ -210,15 +210,17 @@ def _args(T: int, batch: int, rng: object, T_min: int, name: str = "T") -> tuple
     return check_int(T, name, minimum=T_min), check_int(batch, "batch", minimum=1), check_rng(rng)
 
 
-def _lengths(T: int, batch: int, rng: np.random.Generator) -> tuple[int, np.ndarray]:
-    """Per-sequence lengths drawn uniformly from [T, T + floor(T/10)], and that maximum."""
+def _padded_args(T: int, batch: int, rng: object, T_min: int) -> tuple:
+    """:func:`_args`, then T_max = T + floor(T/10) and per-sequence lengths drawn uniformly
+    from [T, T_max]."""
+    T, batch, rng = _args(T, batch, rng, T_min)
     T_max = T + T // 10
-    return T_max, rng.integers(T, T_max + 1, size=batch)
+    return T, batch, rng, T_max, rng.integers(T, T_max + 1, size=batch)
 
 
-def _adding_inputs(values, t1, t2, lengths=None, markers=None) -> np.ndarray:
-    """Inputs (T, B, 2) of an adding task: the values, and the markers (default zero) set to
-    1 at steps ``t1`` and ``t2``; zero from each sequence's length on."""
+def _adding_inputs(values, t1, t2, lengths=None, markers=None) -> tuple:
+    """Inputs (T, B, 2) of an adding task, the values and the markers (default zero) set to 1
+    at steps ``t1`` and ``t2``, zero from each sequence's length on; and the marked sum (B,)."""
     cols = np.arange(values.shape[1])
     markers = np.zeros(values.shape) if markers is None else markers
     markers[t1, cols] = 1.0
@@ -226,7 +228,7 @@ def _adding_inputs(values, t1, t2, lengths=None, markers=None) -> np.ndarray:
     xs = np.stack([values, markers], axis=-1)
     if lengths is not None:
         xs[np.arange(len(xs))[:, None] >= lengths] = 0.0
-    return xs
+    return xs, values[t1, cols] + values[t2, cols]
 
 
 def _order_batch(symbols, t1, t2, rng, lengths=None) -> Batch:
@@ -259,12 +261,10 @@ def adding_problem(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
     """
     T, batch, rng = _args(T, batch, rng, 2)
     values = rng.uniform(size=(T, batch))
-    cols = np.arange(batch)
     t1 = rng.integers(0, T // 2, size=batch)
     t2 = rng.integers(T // 2, T, size=batch)
-    target = (values[t1, cols] + values[t2, cols])[:, None]
-    xs = _adding_inputs(values, t1, t2)
-    return Batch(xs, target, "mse", "last", n_outputs=1, baseline=1.0 / 6.0)
+    xs, marked = _adding_inputs(values, t1, t2)
+    return Batch(xs, marked[:, None], "mse", "last", n_outputs=1, baseline=1.0 / 6.0)
 
 
 def temporal_order(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
@@ -365,8 +365,7 @@ def pascanu_temporal_order(T: int, batch: int, rng: np.random.Generator | int) -
     ``T``, the shortest length, >= 10 (so that w >= 1); ``xs`` (T + T // 10, B, 6), ``target``
     (B,), ``lengths`` (B,).
     """
-    T, batch, rng = _args(T, batch, rng, 10)
-    T_max, L = _lengths(T, batch, rng)
+    T, batch, rng, T_max, L = _padded_args(T, batch, rng, 10)
     w = L // 10
     symbols = rng.integers(0, 4, size=(T_max, batch))
     t1 = w + (rng.random(batch) * w).astype(np.int64)
@@ -387,15 +386,13 @@ def pascanu_adding(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
     probability :math:`4 \cdot 0.3^2 = 0.36`. Arguments and ``xs`` as in
     :func:`pascanu_temporal_order` (2 channels); ``target`` (B, 1).
     """
-    T, batch, rng = _args(T, batch, rng, 10)
-    T_max, L = _lengths(T, batch, rng)
-    cols = np.arange(batch)
+    T, batch, rng, T_max, L = _padded_args(T, batch, rng, 10)
     values = rng.uniform(size=(T_max, batch))
     w = L // 10
     t1 = (rng.random(batch) * w).astype(np.int64)
     t2 = w + (rng.random(batch) * ((4 * L) // 10)).astype(np.int64)
-    target = ((values[t1, cols] + values[t2, cols]) / 2.0)[:, None]
-    xs = _adding_inputs(values, t1, t2, L)
+    xs, marked = _adding_inputs(values, t1, t2, L)
+    target = (marked / 2.0)[:, None]
     return Batch(xs, target, "mse", "last", 1, 1.0 / 24.0, lengths=L, tolerance=0.2)
 
 
@@ -412,9 +409,7 @@ def hochreiter_adding(T: int, batch: int, rng: np.random.Generator | int) -> Bat
     :math:`\big(\tfrac{9}{10}\cdot\tfrac13 + \tfrac13\big)/16 = \tfrac{19}{480}` (:math:`X_1`
     is 0 with probability 1/10). Returns ``xs`` (T + T // 10, B, 2), ``target`` (B, 1).
     """
-    T, batch, rng = _args(T, batch, rng, 22)  # the first T/2 - 1 steps hold the first ten
-    T_max, L = _lengths(T, batch, rng)
-    cols = np.arange(batch)
+    T, batch, rng, T_max, L = _padded_args(T, batch, rng, 22)  # T/2 - 1 steps hold the first 10
     values = rng.uniform(-1.0, 1.0, size=(T_max, batch))
     t1 = rng.integers(0, 10, size=batch)
     # the second: uniform over the first T/2 - 1 steps other than t1
@@ -422,10 +417,10 @@ def hochreiter_adding(T: int, batch: int, rng: np.random.Generator | int) -> Bat
     t2 = t2 + (t2 >= t1)
     markers = np.zeros((T_max, batch))
     markers[0] = -1.0
-    markers[L - 1, cols] = -1.0
+    markers[L - 1, np.arange(batch)] = -1.0
     # X1 = 0 in the input itself: otherwise a marked step 0 (marked first, its value not
     # counted, or second, counted) would leave the target undecided by the inputs
     values[0, t1 == 0] = 0.0
-    target = (0.5 + (values[t1, cols] + values[t2, cols]) / 4.0)[:, None]
-    xs = _adding_inputs(values, t1, t2, L, markers)
+    xs, marked = _adding_inputs(values, t1, t2, L, markers)
+    target = (0.5 + marked / 4.0)[:, None]  # the marked sum scaled to [0, 1]
     return Batch(xs, target, "mse", "last", 1, 19.0 / 480.0, lengths=L, tolerance=0.04)
