@@ -72,10 +72,7 @@ class DeepNet:
     """
 
     def __init__(
-        self,
-        W: Sequence[object],
-        b: Sequence[object],
-        activation: str | Activation = "sigmoid",
+        self, W: Sequence[object], b: Sequence[object], activation: str | Activation = "sigmoid"
     ) -> None:
         if not isinstance(W, Sequence) or not isinstance(b, Sequence) or len(W) == 0:
             raise TypeError("W and b must be non-empty sequences of arrays (one per layer)")
