@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -41,12 +42,8 @@ def sigmoid_prime(z: np.ndarray) -> np.ndarray:
     return s * (1.0 - s)
 
 
-def _identity(z: np.ndarray) -> np.ndarray:
-    return np.asarray(z, dtype=np.float64)
-
-
-def _identity_prime(z: np.ndarray) -> np.ndarray:
-    return np.ones_like(z, dtype=np.float64)
+_identity = partial(np.asarray, dtype=np.float64)
+_identity_prime = partial(np.ones_like, dtype=np.float64)
 
 
 def _tanh_prime(z: np.ndarray) -> np.ndarray:

@@ -4,9 +4,8 @@ Layer :math:`l = 1, \dots, L` computes :math:`z_l = W_l y_{l-1} + b_l` and
 :math:`y_l = \phi(z_l)`, from :math:`y_0 = x`; backpropagation multiplies the gradient by
 :math:`\operatorname{diag}(\phi'(z_l)) W_l` at each layer, a norm of at most
 :math:`\gamma\|W_l\|_2` (:math:`\gamma = 1/4` for the sigmoid). Arrays are batched (rows are
-examples; parameter gradients are summed over them). ``trace.y[l]`` is :math:`y_l` for
-``l = 0..L``; ``net.W[l - 1]``, ``net.b[l - 1]``, ``trace.z[l - 1]`` hold :math:`W_l`,
-:math:`b_l`, :math:`z_l` for ``l = 1..L``.
+examples; parameter gradients are summed over them); entry ``l - 1`` of a per-layer tuple
+belongs to layer ``l`` (:class:`DeepTrace`).
 """
 
 from __future__ import annotations

@@ -1,15 +1,14 @@
 r"""Finite-difference gradient checks with tolerances scaled to what differences can resolve.
 
-The central difference :math:`\hat g_i = (f(x + \Delta_i e_i) - f(x - \Delta_i e_i)) /
-(2\Delta_i)`, with the step :math:`\Delta_i = \epsilon^{1/3}\max(1, |x_i|)`, balances
-truncation error (about :math:`\Delta_i^2 |\partial_i^3 f| / 6`) against rounding error
-(about :math:`\epsilon\,|f| / \Delta_i`). The rounding term is a *noise floor*: entries of
-the gradient below it are accepted but counted as *unresolved*, so a check that resolved
-nothing is visibly vacuous. The floor scales with :math:`|f|`, not :math:`|\nabla f|`: to
-check a tiny gradient, check a function whose value is on its scale, such as the layer-local
-product :math:`\langle \bar y, y(\theta)\rangle` with the tiny upstream gradient
-:math:`\bar y` (:doc:`/deep_networks`). The floor assumes ``f`` is evaluated to within about
-100 ulps of its value; a function that loses more by cancellation needs an explicit ``atol``.
+The central difference of :func:`numerical_gradient`, with the step :math:`\Delta_i =
+\epsilon^{1/3}\max(1, |x_i|)`, balances truncation error (about :math:`\Delta_i^2 |\partial_i^3 f| /
+6`) against rounding error (about :math:`\epsilon\,|f| / \Delta_i`). The rounding term is a *noise
+floor*: entries of the gradient below it are accepted but counted as *unresolved*, so a check that
+resolved nothing is visibly vacuous. The floor scales with :math:`|f|`, not :math:`|\nabla f|`: to
+check a tiny gradient, check a function whose value is on its scale, such as the layer-local product
+:math:`\langle \bar y, y(\theta)\rangle` with the tiny upstream gradient :math:`\bar y`
+(:doc:`/deep_networks`). The floor assumes ``f`` is evaluated to within about 100 ulps of its value;
+a function that loses more by cancellation needs an explicit ``atol``.
 """
 
 from __future__ import annotations
