@@ -4,8 +4,8 @@ Layer :math:`l = 1, \dots, L` computes :math:`z_l = W_l y_{l-1} + b_l` and
 :math:`y_l = \phi(z_l)`, from :math:`y_0 = x`; backpropagation multiplies the gradient by
 :math:`\operatorname{diag}(\phi'(z_l)) W_l` at each layer, a norm of at most
 :math:`\gamma\|W_l\|_2` (:math:`\gamma = 1/4` for the sigmoid). Arrays are batched (rows are
-examples; parameter gradients are summed over them); entry ``l - 1`` of a per-layer tuple
-belongs to layer ``l`` (:class:`DeepTrace`).
+examples; parameter gradients are summed over them); tuples hold :math:`y_l` at index ``l``,
+and :math:`z_l, W_l, b_l` at ``l - 1``.
 """
 
 from __future__ import annotations
