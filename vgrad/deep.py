@@ -182,13 +182,9 @@ class DeepNet:
 
 @dataclass(frozen=True)
 class GradientFlow:
-    r"""Natural-log gradient norms per layer, from :func:`gradient_flow`.
-
-    ``log_dy[l]`` = :math:`\log \operatorname{mean}_b \|\partial\mathcal L/\partial y_l\|`
-    (``l = 0..L``); ``log_dW[l - 1]`` = :math:`\log\|\partial\mathcal L/\partial W_l\|_F`;
-    ``log_db[l - 1]`` likewise for :math:`b_l`. The ``*_norm`` properties exponentiate them,
-    raising OverflowError beyond float64.
-    """
+    r"""Natural-log gradient norms per layer, from :func:`gradient_flow`: ``log_dy``,
+    ``log_dW``, ``log_db`` are the logs of the ``*_norm`` properties' values, which raise
+    OverflowError beyond float64."""
 
     log_dy: np.ndarray
     log_dW: np.ndarray

@@ -184,10 +184,8 @@ def _score_at(
     fn: Callable, y: np.ndarray, ends: np.ndarray, target: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Score ``y`` (..., T, B, m) with the loss kernel ``fn`` at step ``ends[..., b]`` of each
-    sequence b; the gradient is zero at every other step (the padding after a sequence's
-    end cannot reach its output: the recurrence is causal)."""
-    # Plain fancy indices over (runs..., step, sequence): take_along_axis builds the same
-    # gather with several times the overhead, paid at every training step.
+    sequence b only (the padding after its end cannot reach it: the recurrence is causal)."""
+    # plain fancy indices: take_along_axis gathers the same at several times the cost
     runs = tuple(i[..., None] for i in np.indices(y.shape[:-3], sparse=True))
     picked = (*runs, ends, np.arange(y.shape[-2]))  # y[picked]: shape (..., B, m)
     loss, grad = fn(y[picked][..., None, :, :], target, "last")
