@@ -24,7 +24,6 @@ from .spectral import orthogonal
 
 __all__ = ["DeepGradients", "DeepNet", "DeepTrace", "GradientFlow", "gradient_flow"]
 
-_INITS = ("standard", "xavier", "he", "orthogonal")
 #: Activations or gradients beyond this magnitude are refused before they overflow.
 _HUGE = 1e150
 
@@ -107,7 +106,7 @@ class DeepNet:
         depth = check_int(depth, "depth", minimum=1)
         width = check_int(width, "width", minimum=1)
         rng = check_rng(rng)
-        init = check_choice(init, "init", _INITS)
+        init = check_choice(init, "init", ("standard", "xavier", "he", "orthogonal"))
         gain = 1.0 if gain is None else check_real(gain, "gain")
         in_dim = width if in_dim is None else check_int(in_dim, "in_dim", minimum=1)
         if init == "orthogonal" and in_dim != width:

@@ -35,8 +35,6 @@ __all__ = [
 ]
 # fmt: on
 
-LOSSES = ("mse", "cross_entropy")
-
 #: Symbols of the temporal-order problem: four distractors, then the two that matter.
 ORDER_SYMBOLS = ("a", "b", "c", "d", "X", "Y")
 #: Classes of the temporal-order problem, in label order.
@@ -69,7 +67,7 @@ class Batch:
     def __post_init__(self) -> None:
         xs = as_float_array(self.xs, "xs", ndim=3)
         object.__setattr__(self, "xs", xs)
-        check_choice(self.loss, "loss", LOSSES)
+        check_choice(self.loss, "loss", ("mse", "cross_entropy"))
         check_choice(self.where, "where", WHERE)
         check_int(self.n_outputs, "n_outputs", minimum=1)
         check_real(self.baseline, "baseline", nonnegative=True)
