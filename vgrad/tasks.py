@@ -197,8 +197,16 @@ def _one_hot(symbols: np.ndarray, size: int, lengths: np.ndarray | None = None) 
     the rows at and after step ``lengths[b]`` of sequence b are zero (padding)."""
     if lengths is not None:
         symbols = np.where(np.arange(symbols.shape[0])[:, None] >= lengths, size, symbols)
-    # rows of an identity with a zero row appended (the padding): numpy's fastest one-hot
-    return np.eye(size + 1, size).take(symbols, axis=0)
+    # Rows of an identity with a zero row appended (the padding): one take, the fastest way
+    # numpy has to build a one-hot array, which matters at one batch per training step.
+    table = _ONE_HOT.get(size)
+    if table is None:
+        table = _ONE_HOT[size] = np.eye(size + 1, size)
+        table.flags.writeable = False  # shared by every draw: take copies, nothing may write
+    return table.take(symbols, axis=0)
+
+
+_ONE_HOT: dict[int, np.ndarray] = {}
 
 
 def _args(T: int, batch: int, rng: object, T_min: int, name: str = "T") -> tuple:
