@@ -45,14 +45,14 @@ ORDER_CLASSES = ("XX", "XY", "YX", "YY")
 class Batch:
     r"""A batch of input sequences, their targets, and how to score a network's outputs.
 
-    ``xs`` (T, B, d): inputs, time first (the layout of :meth:`vgrad.RNN.forward`); ``target``:
-    real (B, m) for ``loss="mse"`` (:func:`vgrad.mse`), class labels (B,) (``where="last"``) or
-    (T, B) (``where="all"``: every step carries a loss) for ``loss="cross_entropy"``
-    (:func:`vgrad.softmax_cross_entropy`); ``n_outputs``: the output size m a network needs;
-    ``baseline``: the stated loss of the best input-blind predictor (see each generator);
-    ``lengths`` (B,), optional: each sequence's length, scored at its own last step
-    (``where="last"``); ``tolerance``, optional: the largest absolute error of a right answer
-    (squared-error tasks; see :meth:`wrong`).
+    ``xs`` (T, B, d): inputs, time first (the layout of :meth:`vgrad.RNN.forward`); ``loss``:
+    ``"mse"`` (:func:`vgrad.mse`) or ``"cross_entropy"`` (:func:`vgrad.softmax_cross_entropy`),
+    scored at the steps ``where`` names, ``"last"`` or ``"all"``; ``target``: real (B, m) for
+    ``"mse"``, class labels (B,) (``"last"``) or (T, B) (``"all"``) for ``"cross_entropy"``;
+    ``n_outputs``: the output size m a network needs; ``baseline``: the stated loss of the best
+    input-blind predictor (see each generator); ``lengths`` (B,), optional: each sequence's
+    length, scored at its own last step (``where="last"``); ``tolerance``, optional: the largest
+    absolute error of a right answer (squared-error tasks; see :meth:`wrong`).
     """
 
     xs: np.ndarray
