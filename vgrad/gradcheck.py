@@ -31,12 +31,12 @@ _TINY = np.finfo(np.float64).tiny
 
 @dataclass(frozen=True)
 class GradCheck:
-    r"""Outcome of a gradient check.
+    r"""Outcome of a gradient check: estimates :math:`\hat g_i` against analytic :math:`g_i`.
 
     ``passed``: every entry satisfies :math:`|\hat g_i - g_i| \le \mathrm{atol}_i +
     \mathrm{rtol}|g_i|`; ``max_abs_error`` :math:`\max_i |\hat g_i - g_i|`; ``max_rel_error``
-    :math:`\max_i |\hat g_i - g_i| / \max(|g_i|, \mathrm{atol}_i)`; ``worst_index``: the entry
-    with the largest error relative to its tolerance; ``n_resolved``: the entries with
+    :math:`\max_i |\hat g_i - g_i| / \max(|g_i|, \mathrm{atol}_i)`; ``worst_index``: the index of
+    the entry with the largest error relative to its tolerance; ``n_resolved``: the entries with
     :math:`|g_i| > \mathrm{atol}_i`, actually checked to ``rtol``, of ``size`` compared;
     ``numerical``: the finite-difference estimate (gradient, or directional derivatives);
     ``atol``: each entry's absolute tolerance (the noise floor unless given).
