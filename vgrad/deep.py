@@ -147,7 +147,7 @@ class DeepNet:
         return delta @ self.W[ell - 1], delta.T @ trace.y[ell - 1], delta.sum(axis=0)
 
     def backward(self, trace: DeepTrace, dL_dy: object) -> DeepGradients:
-        r"""Backpropagate :math:`\partial\mathcal L/\partial y_L` (shape ``(B, n_L)``).
+        r"""Backpropagate ``dL_dy`` = :math:`\partial\mathcal L/\partial y_L`, shape ``(B, n_L)``.
 
         .. math:: \frac{\partial\mathcal L}{\partial y_{l-1}}
             = \Bigl(\phi'(z_l)\odot\frac{\partial\mathcal L}{\partial y_l}\Bigr) W_l,
@@ -181,9 +181,9 @@ class DeepNet:
 
 @dataclass(frozen=True)
 class GradientFlow:
-    r"""Natural-log gradient norms per layer, from :func:`gradient_flow`: ``log_dy``,
-    ``log_dW``, ``log_db`` are the logs of the ``*_norm`` properties' values, which raise
-    OverflowError beyond float64."""
+    r"""Natural-log gradient norms per layer, from :func:`gradient_flow`: ``log_dy[l]``,
+    ``log_dW[l - 1]``, ``log_db[l - 1]`` are the logs of the ``*_norm`` properties' values at
+    layer :math:`l`, which raise OverflowError beyond float64."""
 
     log_dy: np.ndarray
     log_dW: np.ndarray
@@ -212,7 +212,7 @@ class GradientFlow:
 
 
 def gradient_flow(net: DeepNet, x: object, upstream: object) -> GradientFlow:
-    r"""Per-layer gradient norms of ``net`` at input ``x``, computed in log space.
+    r"""Per-layer gradient norms of ``net`` at input ``x`` ``(B, n_0)``, computed in log space.
 
     ``upstream`` is :math:`\partial\mathcal L/\partial y_L` (array ``(B, n_L)``) or a
     ``numpy.random.Generator`` / int seed that draws a random unit-norm gradient per example
