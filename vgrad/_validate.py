@@ -19,7 +19,7 @@ def as_float_array(
     finite: bool = True,
 ) -> np.ndarray:
     """Return ``x`` as a float64 array after checking dtype, rank, ``shape`` (``None``: a free
-    axis) and finiteness; integer and boolean arrays are refused rather than cast."""
+    axis) and finiteness; integer ndarrays and booleans are refused (a list of ints is cast)."""
     if isinstance(x, np.ndarray):
         arr = x
     elif isinstance(x, Real | Sequence) and not isinstance(x, str | bytes):
