@@ -19,7 +19,7 @@ def as_float_array(
     finite: bool = True,
 ) -> np.ndarray:
     """Return ``x`` as a float64 array after checking dtype, rank, ``shape`` (``None``: a free
-    axis) and finiteness; integer and boolean arrays are refused rather than cast."""
+    axis) and finiteness; integer ndarrays and booleans are refused (a list of ints is cast)."""
     if isinstance(x, np.ndarray):
         arr = x
     elif isinstance(x, Real | Sequence) and not isinstance(x, str | bytes):
@@ -66,13 +66,7 @@ def check_sizes(d: object, n: object, m: object) -> tuple[int, int, int]:
     return check_int(d, "d", minimum=1), check_int(n, "n", minimum=1), check_int(m, "m", minimum=1)
 
 
-def check_real(
-    x: object,
-    name: str,
-    *,
-    positive: bool = False,
-    nonnegative: bool = False,
-) -> float:
+def check_real(x: object, name: str, *, positive: bool = False, nonnegative: bool = False) -> float:
     """Return ``x`` as a finite ``float``, optionally requiring a sign."""
     if isinstance(x, bool) or not isinstance(x, Real):
         raise TypeError(f"{name} must be a real number, got {type(x).__name__} {x!r}")

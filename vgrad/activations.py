@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -41,12 +42,8 @@ def sigmoid_prime(z: np.ndarray) -> np.ndarray:
     return s * (1.0 - s)
 
 
-def _identity(z: np.ndarray) -> np.ndarray:
-    return np.asarray(z, dtype=np.float64)
-
-
-def _identity_prime(z: np.ndarray) -> np.ndarray:
-    return np.ones_like(z, dtype=np.float64)
+_identity = partial(np.asarray, dtype=np.float64)
+_identity_prime = partial(np.ones_like, dtype=np.float64)
 
 
 def _tanh_prime(z: np.ndarray) -> np.ndarray:
@@ -67,16 +64,9 @@ def _relu_prime(z: np.ndarray) -> np.ndarray:
 class Activation:
     r"""An elementwise activation :math:`\phi` with its derivative and derivative bound.
 
-    Attributes
-    ----------
-    name : str
-        Lookup name (``"identity"``, ``"sigmoid"``, ``"tanh"``, ``"relu"``).
-    f : callable
-        :math:`\phi`, applied elementwise.
-    df : callable
-        :math:`\phi'`, applied elementwise to the pre-activation.
-    gamma : float
-        :math:`\gamma = \sup_z |\phi'(z)|`; 1/4 for the sigmoid, 1 for the others.
+    ``name``: the lookup name (``"identity"``, ``"sigmoid"``, ``"tanh"``, ``"relu"``); ``f``:
+    :math:`\phi`; ``df``: :math:`\phi'`, of the pre-activation; ``gamma``:
+    :math:`\gamma = \sup_z |\phi'(z)|`, 1/4 for the sigmoid, 1 for the others.
     """
 
     name: str

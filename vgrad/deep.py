@@ -4,9 +4,8 @@ Layer :math:`l = 1, \dots, L` computes :math:`z_l = W_l y_{l-1} + b_l` and
 :math:`y_l = \phi(z_l)`, from :math:`y_0 = x`; backpropagation multiplies the gradient by
 :math:`\operatorname{diag}(\phi'(z_l)) W_l` at each layer, a norm of at most
 :math:`\gamma\|W_l\|_2` (:math:`\gamma = 1/4` for the sigmoid). Arrays are batched (rows are
-examples; parameter gradients are summed over them). ``trace.y[l]`` is :math:`y_l` for
-``l = 0..L``; ``net.W[l - 1]``, ``net.b[l - 1]``, ``trace.z[l - 1]`` hold :math:`W_l`,
-:math:`b_l`, :math:`z_l` for ``l = 1..L``.
+examples; parameter gradients are summed over them); tuples hold :math:`y_l` at index ``l``,
+and :math:`z_l, W_l, b_l` at ``l - 1``.
 """
 
 from __future__ import annotations
@@ -25,7 +24,6 @@ from .spectral import orthogonal
 
 __all__ = ["DeepGradients", "DeepNet", "DeepTrace", "GradientFlow", "gradient_flow"]
 
-_INITS = ("standard", "xavier", "he", "orthogonal")
 #: Activations or gradients beyond this magnitude are refused before they overflow.
 _HUGE = 1e150
 
@@ -67,32 +65,21 @@ def _init_weight(init: str, n_in: int, n_out: int, rng: np.random.Generator) -> 
 class DeepNet:
     r"""A stack of fully connected layers :math:`y_l = \phi(W_l y_{l-1} + b_l)`.
 
-    Parameters
-    ----------
-    W : sequence of array_like
-        ``W[l - 1]`` is :math:`W_l`, shape ``(n_l, n_{l-1})``.
-    b : sequence of array_like
-        ``b[l - 1]`` is :math:`b_l`, shape ``(n_l,)``.
-    activation : str or Activation, default "sigmoid"
-        The same :math:`\phi` in every layer. See :doc:`/deep_networks`.
+    ``W[l - 1]`` is :math:`W_l`, shape ``(n_l, n_{l-1})``; ``b[l - 1]`` is :math:`b_l`, shape
+    ``(n_l,)``; ``activation`` is the same :math:`\phi` in every layer (:doc:`/deep_networks`).
     """
 
     def __init__(
-        self,
-        W: Sequence[object],
-        b: Sequence[object],
-        activation: str | Activation = "sigmoid",
+        self, W: Sequence[object], b: Sequence[object], activation: str | Activation = "sigmoid"
     ) -> None:
         if not isinstance(W, Sequence) or not isinstance(b, Sequence) or len(W) == 0:
             raise TypeError("W and b must be non-empty sequences of arrays (one per layer)")
         if len(W) != len(b):
             raise ValueError(f"W and b must have one entry per layer, got {len(W)} and {len(b)}")
         Ws, bs = [], []
-        for ell, (W_l, b_l) in enumerate(zip(W, b, strict=True), start=1):
-            n_in = Ws[-1].shape[0] if Ws else None
-            W_l = as_float_array(W_l, f"W[{ell - 1}]", shape=(None, n_in))
-            Ws.append(W_l)
-            bs.append(as_float_array(b_l, f"b[{ell - 1}]", shape=(W_l.shape[0],)))
+        for i, (W_l, b_l) in enumerate(zip(W, b, strict=True)):  # W_l: (n_l, n_{l-1})
+            Ws.append(as_float_array(W_l, f"W[{i}]", shape=(None, Ws[-1].shape[0] if i else None)))
+            bs.append(as_float_array(b_l, f"b[{i}]", shape=(Ws[-1].shape[0],)))
         self.W: tuple[np.ndarray, ...] = tuple(Ws)
         self.b: tuple[np.ndarray, ...] = tuple(bs)
         self.activation = get_activation(activation)
@@ -119,7 +106,7 @@ class DeepNet:
         depth = check_int(depth, "depth", minimum=1)
         width = check_int(width, "width", minimum=1)
         rng = check_rng(rng)
-        init = check_choice(init, "init", _INITS)
+        init = check_choice(init, "init", ("standard", "xavier", "he", "orthogonal"))
         gain = 1.0 if gain is None else check_real(gain, "gain")
         in_dim = width if in_dim is None else check_int(in_dim, "in_dim", minimum=1)
         if init == "orthogonal" and in_dim != width:
@@ -160,11 +147,9 @@ class DeepNet:
         return delta @ self.W[ell - 1], delta.T @ trace.y[ell - 1], delta.sum(axis=0)
 
     def backward(self, trace: DeepTrace, dL_dy: object) -> DeepGradients:
-        r"""Backpropagate :math:`\partial\mathcal L/\partial y_L` (shape ``(B, n_L)``).
+        r"""Backpropagate ``dL_dy`` = :math:`\partial\mathcal L/\partial y_L`, shape ``(B, n_L)``.
 
-        .. math::
-
-            \frac{\partial\mathcal L}{\partial y_{l-1}}
+        .. math:: \frac{\partial\mathcal L}{\partial y_{l-1}}
             = \Bigl(\phi'(z_l)\odot\frac{\partial\mathcal L}{\partial y_l}\Bigr) W_l,
             \qquad
             \frac{\partial\mathcal L}{\partial W_l}
@@ -196,13 +181,9 @@ class DeepNet:
 
 @dataclass(frozen=True)
 class GradientFlow:
-    r"""Natural-log gradient norms per layer, from :func:`gradient_flow`.
-
-    ``log_dy[l]`` = :math:`\log \operatorname{mean}_b \|\partial\mathcal L/\partial y_l\|`
-    (``l = 0..L``); ``log_dW[l - 1]`` = :math:`\log\|\partial\mathcal L/\partial W_l\|_F`;
-    ``log_db[l - 1]`` likewise for :math:`b_l`. The ``*_norm`` properties exponentiate them,
-    raising OverflowError beyond float64.
-    """
+    r"""Natural-log gradient norms per layer, from :func:`gradient_flow`: ``log_dy[l]``,
+    ``log_dW[l - 1]``, ``log_db[l - 1]`` are the logs of the ``*_norm`` properties' values at
+    layer :math:`l`, which raise OverflowError beyond float64."""
 
     log_dy: np.ndarray
     log_dW: np.ndarray
@@ -231,7 +212,7 @@ class GradientFlow:
 
 
 def gradient_flow(net: DeepNet, x: object, upstream: object) -> GradientFlow:
-    r"""Per-layer gradient norms of ``net`` at input ``x``, computed in log space.
+    r"""Per-layer gradient norms of ``net`` at input ``x`` ``(B, n_0)``, computed in log space.
 
     ``upstream`` is :math:`\partial\mathcal L/\partial y_L` (array ``(B, n_L)``) or a
     ``numpy.random.Generator`` / int seed that draws a random unit-norm gradient per example

@@ -137,17 +137,9 @@ def unrolled_rnn(ax: Any) -> list[Any]:
     :math:`x_t`, :math:`h_t`, :math:`y_t` and :math:`\mathcal L_t`; a loss layer
     :math:`\mathcal L = \sum_t \mathcal L_t` on top; the forward arrows and the backward
     arrows of backpropagation through time, each recurrent one labelled with its Jacobian
-    :func:`backward_jacobian`.
-
-    Parameters
-    ----------
-    ax : matplotlib.axes.Axes
-        Where to draw; its aspect is set equal, its frame switched off and its limits set.
-
-    Returns
-    -------
-    list of matplotlib.lines.Line2D
-        Legend handles: the forward pass, the backward pass, the shared :math:`W_{hh}`.
+    :func:`backward_jacobian`. The aspect of ``ax`` is set equal, its frame switched off and
+    its limits set. Returns the legend handles (``Line2D``): the forward pass, the backward
+    pass, the shared :math:`W_{hh}`.
     """
     import matplotlib.pyplot as plt
 
@@ -214,14 +206,8 @@ def layer_row(ax: Any, kind: str) -> None:
     :math:`W_l` on every forward arrow and :math:`\mathrm{diag}(\phi'(z_l))\, W_l` on every
     backward one. ``kind="rnn"``: the states :math:`h_0, h_1, \dots, h_T`, each fed its
     input :math:`x_t` through :math:`W_{xh}`, the shared :math:`W_{hh}` on every forward
-    arrow and the step Jacobian :func:`backward_jacobian` on every backward one.
-
-    Parameters
-    ----------
-    ax : matplotlib.axes.Axes
-        Where to draw; its aspect is set equal, its frame switched off and its limits set.
-    kind : {"deep", "rnn"}
-        Which network (ValueError otherwise).
+    arrow and the step Jacobian :func:`backward_jacobian` on every backward one (another
+    ``kind``: ValueError). ``ax`` is set up as by :func:`unrolled_rnn`.
     """
     if kind not in ("deep", "rnn"):
         raise ValueError(f"layer_row: kind must be 'deep' or 'rnn', not {kind!r}")

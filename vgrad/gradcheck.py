@@ -1,15 +1,14 @@
 r"""Finite-difference gradient checks with tolerances scaled to what differences can resolve.
 
-The central difference :math:`\hat g_i = (f(x + \Delta_i e_i) - f(x - \Delta_i e_i)) /
-(2\Delta_i)`, with the step :math:`\Delta_i = \epsilon^{1/3}\max(1, |x_i|)`, balances
-truncation error (about :math:`\Delta_i^2 |\partial_i^3 f| / 6`) against rounding error
-(about :math:`\epsilon\,|f| / \Delta_i`). The rounding term is a *noise floor*: entries of
-the gradient below it are accepted but counted as *unresolved*, so a check that resolved
-nothing is visibly vacuous. The floor scales with :math:`|f|`, not :math:`|\nabla f|`: to
-check a tiny gradient, check a function whose value is on its scale, such as the layer-local
-product :math:`\langle \bar y, y(\theta)\rangle` with the tiny upstream gradient
-:math:`\bar y` (:doc:`/deep_networks`). The floor assumes ``f`` is evaluated to within about
-100 ulps of its value; a function that loses more by cancellation needs an explicit ``atol``.
+The central difference of :func:`numerical_gradient`, with the step :math:`\Delta_i =
+\epsilon^{1/3}\max(1, |x_i|)`, balances truncation error (about :math:`\Delta_i^2 |\partial_i^3 f| /
+6`) against rounding error (about :math:`\epsilon\,|f| / \Delta_i`). The rounding term is a *noise
+floor*: entries of the gradient below it are accepted but counted as *unresolved*, so a check that
+resolved nothing is visibly vacuous. The floor scales with :math:`|f|`, not :math:`|\nabla f|`: to
+check a tiny gradient, check a function whose value is on its scale, such as the layer-local product
+:math:`\langle \bar y, y(\theta)\rangle` with the tiny upstream gradient :math:`\bar y`
+(:doc:`/deep_networks`). The floor assumes ``f`` is evaluated to within about 100 ulps of its value;
+a function that loses more by cancellation needs an explicit ``atol``.
 """
 
 from __future__ import annotations
@@ -32,26 +31,15 @@ _TINY = np.finfo(np.float64).tiny
 
 @dataclass(frozen=True)
 class GradCheck:
-    r"""Outcome of a gradient check.
+    r"""Outcome of a gradient check: estimates :math:`\hat g_i` against analytic :math:`g_i`.
 
-    Attributes
-    ----------
-    passed : bool
-        Every entry satisfies :math:`|\hat g_i - g_i| \le \mathrm{atol}_i + \mathrm{rtol}|g_i|`.
-    max_abs_error : float
-        :math:`\max_i |\hat g_i - g_i|`.
-    max_rel_error : float
-        :math:`\max_i |\hat g_i - g_i| / \max(|g_i|, \mathrm{atol}_i)`.
-    worst_index : tuple of int
-        Index of the entry with the largest error relative to its tolerance.
-    n_resolved : int
-        Entries with :math:`|g_i| > \mathrm{atol}_i`, i.e. actually checked to ``rtol``.
-    size : int
-        Number of entries compared.
-    numerical : ndarray
-        The finite-difference estimate (gradient, or directional derivatives).
-    atol : ndarray
-        The absolute tolerance of each entry (the noise floor unless given).
+    ``passed``: every entry satisfies :math:`|\hat g_i - g_i| \le \mathrm{atol}_i +
+    \mathrm{rtol}|g_i|`; ``max_abs_error`` :math:`\max_i |\hat g_i - g_i|`; ``max_rel_error``
+    :math:`\max_i |\hat g_i - g_i| / \max(|g_i|, \mathrm{atol}_i)`; ``worst_index``: the index of
+    the entry with the largest error relative to its tolerance; ``n_resolved``: the entries with
+    :math:`|g_i| > \mathrm{atol}_i`, actually checked to ``rtol``, of ``size`` compared;
+    ``numerical``: the finite-difference estimate (gradient, or directional derivatives);
+    ``atol``: each entry's absolute tolerance (the noise floor unless given).
     """
 
     passed: bool
@@ -120,14 +108,8 @@ def numerical_gradient(
     \frac{f(x + \Delta_i e_i) - f(x - \Delta_i e_i)}{2 \Delta_i}`,
     :math:`\Delta_i = \mathrm{eps}\max(1, |x_i|)`, of ``x``'s shape (:doc:`/deep_networks`).
 
-    Parameters
-    ----------
-    f : callable
-        ``f(x) -> float``, given a float64 work copy of ``x`` with one entry perturbed.
-    x : array_like
-        Point of evaluation, any shape; not modified.
-    eps : float, optional
-        Relative step, default :math:`\epsilon^{1/3} \approx 6\times10^{-6}`.
+    ``f(x) -> float`` is given a float64 work copy of ``x`` (any shape; not modified) with one
+    entry perturbed; ``eps`` defaults to :math:`\epsilon^{1/3} \approx 6\times10^{-6}`.
     """
     x, eps, _, _ = _args(f, x, eps)
     return _central_differences(f, x, eps)[0]
@@ -169,24 +151,13 @@ def check_gradient(
     Entry :math:`i` passes if :math:`|\hat g_i - g_i| \le \mathrm{atol}_i + \mathrm{rtol}\,|g_i|`,
     by default with the rounding noise floor of the difference
 
-    .. math::
-
-        \mathrm{atol}_i = \frac{100\,\epsilon \max|f(x \pm \Delta_i e_i)|}{2\Delta_i},
+    .. math:: \mathrm{atol}_i = \frac{100\,\epsilon \max|f(x \pm \Delta_i e_i)|}{2\Delta_i},
 
     so the check is as strict as the arithmetic allows at every scale. Read ``n_resolved``
     of the :class:`GradCheck` returned: entries below the floor are accepted but unchecked
-    (the module notes, :doc:`/deep_networks`).
-
-    Parameters
-    ----------
-    f, x, eps
-        As in :func:`numerical_gradient`.
-    analytic : array_like
-        The gradient to check, same shape as ``x``.
-    rtol : float, default 1e-6
-        Relative tolerance; truncation error is about :math:`10^{-11}` relative.
-    atol : float, optional
-        Absolute tolerance replacing the noise floor.
+    (the module notes, :doc:`/deep_networks`). ``f, x, eps`` as in :func:`numerical_gradient`;
+    ``analytic``: the gradient to check, of ``x``'s shape; ``rtol``: relative tolerance
+    (truncation error is about :math:`10^{-11}` relative); ``atol`` replaces the noise floor.
     """
     x, eps, analytic, rtol = _args(f, x, eps, analytic, rtol)
     numerical, scale = _central_differences(f, x, eps)
@@ -207,22 +178,14 @@ def check_directional(
     r"""Compare directional derivatives :math:`g \cdot v` along random unit directions
     :math:`v` with central differences
 
-    .. math::
-
-        \frac{f(x + \Delta v) - f(x - \Delta v)}{2\Delta},
+    .. math:: \frac{f(x + \Delta v) - f(x - \Delta v)}{2\Delta},
         \qquad \Delta = \mathrm{eps}\max(1, \max_i|x_i|).
 
     Costs :math:`2\,n_{\mathrm{dirs}}` evaluations whatever the size of ``x``; an error in any
     entry shifts :math:`g \cdot v` (almost surely). The default ``atol`` is the noise floor
-    of :func:`check_gradient` (:doc:`/deep_networks`).
-
-    Parameters
-    ----------
-    f, x, analytic, rtol, atol, eps
-        As in :func:`check_gradient`.
-    rng : numpy.random.Generator or int seed
-        Source of the ``n_dirs`` directions; the returned :class:`GradCheck`'s entries are
-        the directions (``numerical[j]`` is the quotient along the ``j``-th).
+    of :func:`check_gradient` (:doc:`/deep_networks`), whose arguments it shares; ``rng`` (a
+    Generator or an int seed) draws the ``n_dirs`` directions, the entries of the returned
+    :class:`GradCheck` (``numerical[j]`` is the quotient along the ``j``-th).
     """
     x, eps, analytic, rtol = _args(f, x, eps, analytic, rtol)
     rng = check_rng(rng)

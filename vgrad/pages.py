@@ -1,9 +1,7 @@
 """The helpers the site's executed pages need besides the engine: :func:`glue` a value
 into the prose, :func:`sci` to write a number as the prose does, :func:`show` a figure with
-its alt text. A page downloaded as a notebook needs nothing but vgrad and matplotlib:
-``glue`` keeps the values in :data:`GLUED` and hands them to myst-nb's where it is importable
-(the docs build); ``show`` is ``plt.show()`` unless the build set the hook
-:data:`_hook` (``docs/_ext/figures.py``). matplotlib is imported only when a figure is shown.
+its alt text. A page downloaded as a notebook needs nothing but vgrad and matplotlib, which
+is imported only when a figure is shown.
 """
 
 from __future__ import annotations

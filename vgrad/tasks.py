@@ -35,8 +35,6 @@ __all__ = [
 ]
 # fmt: on
 
-LOSSES = ("mse", "cross_entropy")
-
 #: Symbols of the temporal-order problem: four distractors, then the two that matter.
 ORDER_SYMBOLS = ("a", "b", "c", "d", "X", "Y")
 #: Classes of the temporal-order problem, in label order.
@@ -47,25 +45,14 @@ ORDER_CLASSES = ("XX", "XY", "YX", "YY")
 class Batch:
     r"""A batch of input sequences, their targets, and how to score a network's outputs.
 
-    Attributes
-    ----------
-    xs : ndarray, shape (T, B, d)
-        Inputs, time first (the layout of :meth:`vgrad.RNN.forward`).
-    target : ndarray
-        Real targets (B, m) for ``loss="mse"``; class labels (B,) (``where="last"``) or
-        (T, B) (``where="all"``) for ``loss="cross_entropy"``.
-    loss : {"mse", "cross_entropy"}
-        :func:`vgrad.mse` or :func:`vgrad.softmax_cross_entropy`.
-    where : {"last", "all"}
-        Which steps carry a loss.
-    n_outputs : int
-        The output size m a network needs for this task.
-    baseline : float
-        The stated loss of the best input-blind predictor (see each generator).
-    lengths : ndarray of int, shape (B,), optional
-        Each sequence's length; it is scored at its own last step (``where="last"``).
-    tolerance : float, optional
-        Largest absolute error of a right answer (squared-error tasks; see :meth:`wrong`).
+    ``xs`` (T, B, d): inputs, time first (the layout of :meth:`vgrad.RNN.forward`); ``loss``:
+    ``"mse"`` (:func:`vgrad.mse`) or ``"cross_entropy"`` (:func:`vgrad.softmax_cross_entropy`),
+    scored at the steps ``where`` names, ``"last"`` or ``"all"``; ``target``: real (B, m) for
+    ``"mse"``, class labels (B,) (``"last"``) or (T, B) (``"all"``) for ``"cross_entropy"``;
+    ``n_outputs``: the output size m a network needs; ``baseline``: the stated loss of the best
+    input-blind predictor (see each generator); ``lengths`` (B,), optional: each sequence's
+    length, scored at its own last step (``where="last"``); ``tolerance``, optional: the largest
+    absolute error of a right answer (squared-error tasks; see :meth:`wrong`).
     """
 
     xs: np.ndarray
@@ -80,7 +67,7 @@ class Batch:
     def __post_init__(self) -> None:
         xs = as_float_array(self.xs, "xs", ndim=3)
         object.__setattr__(self, "xs", xs)
-        check_choice(self.loss, "loss", LOSSES)
+        check_choice(self.loss, "loss", ("mse", "cross_entropy"))
         check_choice(self.where, "where", WHERE)
         check_int(self.n_outputs, "n_outputs", minimum=1)
         check_real(self.baseline, "baseline", nonnegative=True)
@@ -195,10 +182,8 @@ def _score_at(
     fn: Callable, y: np.ndarray, ends: np.ndarray, target: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Score ``y`` (..., T, B, m) with the loss kernel ``fn`` at step ``ends[..., b]`` of each
-    sequence b; the gradient is zero at every other step (the padding after a sequence's
-    end cannot reach its output: the recurrence is causal)."""
-    # Plain fancy indices over (runs..., step, sequence): take_along_axis builds the same
-    # gather with several times the overhead, paid at every training step.
+    sequence b only (the padding after its end cannot reach it: the recurrence is causal)."""
+    # plain fancy indices: take_along_axis gathers the same at several times the cost
     runs = tuple(i[..., None] for i in np.indices(y.shape[:-3], sparse=True))
     picked = (*runs, ends, np.arange(y.shape[-2]))  # y[picked]: shape (..., B, m)
     loss, grad = fn(y[picked][..., None, :, :], target, "last")
@@ -229,15 +214,17 @@ def _args(T: int, batch: int, rng: object, T_min: int, name: str = "T") -> tuple
     return check_int(T, name, minimum=T_min), check_int(batch, "batch", minimum=1), check_rng(rng)
 
 
-def _lengths(T: int, batch: int, rng: np.random.Generator) -> tuple[int, np.ndarray]:
-    """Per-sequence lengths drawn uniformly from [T, T + floor(T/10)], and that maximum."""
+def _padded_args(T: int, batch: int, rng: object, T_min: int) -> tuple:
+    """:func:`_args`, then T_max = T + floor(T/10) and per-sequence lengths drawn uniformly
+    from [T, T_max]."""
+    T, batch, rng = _args(T, batch, rng, T_min)
     T_max = T + T // 10
-    return T_max, rng.integers(T, T_max + 1, size=batch)
+    return T, batch, rng, T_max, rng.integers(T, T_max + 1, size=batch)
 
 
-def _adding_inputs(values, t1, t2, lengths=None, markers=None) -> np.ndarray:
-    """Inputs (T, B, 2) of an adding task: the values, and the markers (default zero) set to
-    1 at steps ``t1`` and ``t2``; zero from each sequence's length on."""
+def _adding_inputs(values, t1, t2, lengths=None, markers=None) -> tuple:
+    """Inputs (T, B, 2) of an adding task, the values and the markers (default zero) set to 1
+    at steps ``t1`` and ``t2``, zero from each sequence's length on; and the marked sum (B,)."""
     cols = np.arange(values.shape[1])
     markers = np.zeros(values.shape) if markers is None else markers
     markers[t1, cols] = 1.0
@@ -245,7 +232,7 @@ def _adding_inputs(values, t1, t2, lengths=None, markers=None) -> np.ndarray:
     xs = np.stack([values, markers], axis=-1)
     if lengths is not None:
         xs[np.arange(len(xs))[:, None] >= lengths] = 0.0
-    return xs
+    return xs, values[t1, cols] + values[t2, cols]
 
 
 def _order_batch(symbols, t1, t2, rng, lengths=None) -> Batch:
@@ -274,25 +261,14 @@ def adding_problem(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
 
     the best input-blind prediction, :math:`\mathbb E[y^\star] = 1`, scores
     :math:`\operatorname{Var}(y^\star) = 2 \cdot \tfrac{1}{12} = \tfrac16` (:doc:`/training`).
-
-    Parameters
-    ----------
-    T : int
-        Sequence length, at least 2 (``batch`` and ``rng``: see the module).
-
-    Returns
-    -------
-    Batch
-        ``xs`` (T, B, 2), ``target`` (B, 1).
+    ``T`` >= 2 (``batch``, ``rng``: see the module); ``xs`` (T, B, 2), ``target`` (B, 1).
     """
     T, batch, rng = _args(T, batch, rng, 2)
     values = rng.uniform(size=(T, batch))
-    cols = np.arange(batch)
     t1 = rng.integers(0, T // 2, size=batch)
     t2 = rng.integers(T // 2, T, size=batch)
-    target = (values[t1, cols] + values[t2, cols])[:, None]
-    xs = _adding_inputs(values, t1, t2)
-    return Batch(xs, target, "mse", "last", n_outputs=1, baseline=1.0 / 6.0)
+    xs, marked = _adding_inputs(values, t1, t2)
+    return Batch(xs, marked[:, None], "mse", "last", n_outputs=1, baseline=1.0 / 6.0)
 
 
 def temporal_order(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
@@ -306,17 +282,8 @@ def temporal_order(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
     6a: 10-20 and 50-60 in sequences of 100-110 steps, with start and end markers, omitted
     here). The label, scored by cross-entropy at the last step, is one of :data:`ORDER_CLASSES`,
     ``2 * first + second`` with X = 0, Y = 1; the classes are equally likely, so the best
-    input-blind prediction scores :math:`\ln 4` (:doc:`/training`).
-
-    Parameters
-    ----------
-    T : int
-        Sequence length, at least 4 (so that the two windows are disjoint).
-
-    Returns
-    -------
-    Batch
-        ``xs`` (T, B, 6), ``target`` (B,) int in ``[0, 4)``.
+    input-blind prediction scores :math:`\ln 4` (:doc:`/training`). ``T`` >= 4 (the two
+    windows disjoint); ``xs`` (T, B, 6), ``target`` (B,) int in ``[0, 4)``.
     """
     T, batch, rng = _args(T, batch, rng, 4)
     w = max(1, T // 10)
@@ -345,19 +312,9 @@ def copy_memory(
 
     .. math:: \mathcal{L}_{\text{base}} = \frac{K \ln S}{D + 2K}.
 
-    Parameters
-    ----------
-    delay : int
-        D >= 1: the number of steps from the last data symbol to the delimiter.
-    n_memorize : int, default 10
-        K, the length of the sequence to recall.
-    n_symbols : int, default 8
-        S, the number of data symbols (at least 2).
-
-    Returns
-    -------
-    Batch
-        ``xs`` (T, B, S + 2), ``target`` (T, B) int in ``[0, S]``, ``n_outputs = S + 1``.
+    ``delay`` = D >= 1 (the steps from the last data symbol to the delimiter), ``n_memorize`` =
+    K >= 1, ``n_symbols`` = S >= 2; ``xs`` (T, B, S + 2), ``target`` (T, B) int in ``[0, S]``,
+    ``n_outputs = S + 1``.
     """
     delay, batch, rng = _args(delay, batch, rng, 1, "delay")
     K = check_int(n_memorize, "n_memorize", minimum=1)
@@ -409,19 +366,10 @@ def pascanu_temporal_order(T: int, batch: int, rng: np.random.Generator | int) -
     code draws one length per minibatch; here each sequence draws its own and is padded with
     zero inputs after its end, which the loss cannot see (the recurrence is causal). Baseline
     :math:`\ln 4`; a run succeeds at fewer than 1% wrong on fresh sequences (their criterion).
-
-    Parameters
-    ----------
-    T : int
-        The shortest length, at least 10 (so that w >= 1).
-
-    Returns
-    -------
-    Batch
-        ``xs`` (T + T // 10, B, 6), ``target`` (B,), ``lengths`` (B,).
+    ``T``, the shortest length, >= 10 (so that w >= 1); ``xs`` (T + T // 10, B, 6), ``target``
+    (B,), ``lengths`` (B,).
     """
-    T, batch, rng = _args(T, batch, rng, 10)
-    T_max, L = _lengths(T, batch, rng)
+    T, batch, rng, T_max, L = _padded_args(T, batch, rng, 10)
     w = L // 10
     symbols = rng.integers(0, 4, size=(T_max, batch))
     t1 = w + (rng.random(batch) * w).astype(np.int64)
@@ -442,15 +390,13 @@ def pascanu_adding(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
     probability :math:`4 \cdot 0.3^2 = 0.36`. Arguments and ``xs`` as in
     :func:`pascanu_temporal_order` (2 channels); ``target`` (B, 1).
     """
-    T, batch, rng = _args(T, batch, rng, 10)
-    T_max, L = _lengths(T, batch, rng)
-    cols = np.arange(batch)
+    T, batch, rng, T_max, L = _padded_args(T, batch, rng, 10)
     values = rng.uniform(size=(T_max, batch))
     w = L // 10
     t1 = (rng.random(batch) * w).astype(np.int64)
     t2 = w + (rng.random(batch) * ((4 * L) // 10)).astype(np.int64)
-    target = ((values[t1, cols] + values[t2, cols]) / 2.0)[:, None]
-    xs = _adding_inputs(values, t1, t2, L)
+    xs, marked = _adding_inputs(values, t1, t2, L)
+    target = (marked / 2.0)[:, None]
     return Batch(xs, target, "mse", "last", 1, 1.0 / 24.0, lengths=L, tolerance=0.2)
 
 
@@ -467,9 +413,7 @@ def hochreiter_adding(T: int, batch: int, rng: np.random.Generator | int) -> Bat
     :math:`\big(\tfrac{9}{10}\cdot\tfrac13 + \tfrac13\big)/16 = \tfrac{19}{480}` (:math:`X_1`
     is 0 with probability 1/10). Returns ``xs`` (T + T // 10, B, 2), ``target`` (B, 1).
     """
-    T, batch, rng = _args(T, batch, rng, 22)  # the first T/2 - 1 steps hold the first ten
-    T_max, L = _lengths(T, batch, rng)
-    cols = np.arange(batch)
+    T, batch, rng, T_max, L = _padded_args(T, batch, rng, 22)  # T/2 - 1 steps hold the first 10
     values = rng.uniform(-1.0, 1.0, size=(T_max, batch))
     t1 = rng.integers(0, 10, size=batch)
     # the second: uniform over the first T/2 - 1 steps other than t1
@@ -477,10 +421,10 @@ def hochreiter_adding(T: int, batch: int, rng: np.random.Generator | int) -> Bat
     t2 = t2 + (t2 >= t1)
     markers = np.zeros((T_max, batch))
     markers[0] = -1.0
-    markers[L - 1, cols] = -1.0
+    markers[L - 1, np.arange(batch)] = -1.0
     # X1 = 0 in the input itself: otherwise a marked step 0 (marked first, its value not
     # counted, or second, counted) would leave the target undecided by the inputs
     values[0, t1 == 0] = 0.0
-    target = (0.5 + (values[t1, cols] + values[t2, cols]) / 4.0)[:, None]
-    xs = _adding_inputs(values, t1, t2, L, markers)
+    xs, marked = _adding_inputs(values, t1, t2, L, markers)
+    target = (0.5 + marked / 4.0)[:, None]  # the marked sum scaled to [0, 1]
     return Batch(xs, target, "mse", "last", 1, 19.0 / 480.0, lengths=L, tolerance=0.04)
