@@ -14,7 +14,7 @@ bounds the step of an exploding gradient and cannot restore a vanishing one
 ``grads`` is an ``RNNGradients``, ``LSTMGradients`` or ``GRUGradients`` (its ``params()`` are
 clipped together; ``dh``, ``dc`` pass through untouched), an ndarray, or a non-empty sequence
 of ndarrays; NaN or inf in it is a ValueError. One network is the case R = 1 of
-:func:`clip_runs` and :func:`norms_per_run`, which :func:`vgrad.train_many` applies to R runs.
+``_clip_runs`` and :func:`norms_per_run`, which :func:`vgrad.train_many` applies to R runs.
 """
 
 from __future__ import annotations
@@ -96,6 +96,8 @@ def norms_per_run(arrays: Sequence[np.ndarray]) -> np.ndarray:
     r"""The global norm :math:`\|g^{(r)}\|` of each run r of ``arrays`` (each (R, ...)), shape
     (R,): 0 for an all-zero run, inf for one with a non-finite entry. Each run is divided by
     its largest magnitude before squaring, so that entries near 1e200 do not overflow."""
+    if not arrays:
+        raise ValueError("arrays must be a non-empty sequence of (R, ...) arrays")
     R = arrays[0].shape[0]
     flat = [a.reshape(R, -1) for a in arrays]
     with np.errstate(all="ignore"):
@@ -105,7 +107,7 @@ def norms_per_run(arrays: Sequence[np.ndarray]) -> np.ndarray:
     return np.where(np.isfinite(peak), np.where(peak > 0, norm, 0.0), np.inf)
 
 
-def clip_runs(
+def _clip_runs(
     g: dict, norm: np.ndarray, tau: np.ndarray, limit: np.ndarray
 ) -> tuple[dict, np.ndarray]:
     """Clip each run r of the dict of arrays ``g`` (R, ...), of norms ``norm`` (R,), from
@@ -127,10 +129,10 @@ def clip_runs(
 
 
 def _clip(grads: object, tau: float, limit: float) -> Clipped:
-    """:func:`clip_runs` on one network's gradients (R = 1), returned in their own kind."""
+    """``_clip_runs`` on one network's gradients (R = 1), returned in their own kind."""
     arrays = dict(enumerate(g[None] for g in _arrays(grads)))
     norm = norms_per_run(list(arrays.values()))
-    out, _ = clip_runs(arrays, norm, np.array([tau]), np.array([limit]))
+    out, _ = _clip_runs(arrays, norm, np.array([tau]), np.array([limit]))
     if all(out[i] is arrays[i] for i in arrays):  # nothing clipped: ``grads`` itself
         return Clipped(grads, float(norm[0]))
     return Clipped(_rebuild(grads, [q[0] for q in out.values()]), float(norm[0]))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._validate import check_choice, check_int, check_real, check_rng
-from .clipping import _along_runs, clip_runs, norms_per_run
+from .clipping import _along_runs, _clip_runs, norms_per_run
 from .gru import GRU
 from .lstm import LSTM
 from .optim import SGD, Optimizer, get_optimizer
@@ -338,7 +338,7 @@ def train_many(
         norm = norms_per_run(list(g.values()))
         for i in np.flatnonzero(~np.isfinite(norm)):
             failed.setdefault(int(i), "backward pass: the gradient left the float64 range")
-        g_clip, clipped_norm = clip_runs(g, norm, tau[alive], limit[alive])
+        g_clip, clipped_norm = _clip_runs(g, norm, tau[alive], limit[alive])
         params = stack.params()
         with np.errstate(all="ignore"):  # a failed run's slice may be non-finite: not kept
             new_p, new_state = rule.update(params, g_clip, state, step + 1, lrs[alive])
