@@ -143,9 +143,9 @@ class Cell:
     """Parameters, copies, sizes, trace checks and the run axis (``stack``, ``run``, ``keep``)
     of a recurrent cell with a linear read-out.
 
-    A subclass names its parameters in ``PARAMS`` (input weights, recurrent weights, bias,
-    read-out ``W_hy``, ``b_y``), its trace class in ``TRACE``, the state size in units of n in
-    ``STATE_BLOCKS`` (1 for h, 2 for the LSTM's (h, c)), and defines ``_step_jacobian``.
+    A subclass names its parameters (input, recurrent weights, bias, ``W_hy``, ``b_y``) in
+    ``PARAMS``, its trace class in ``TRACE``, the state size in units of n in ``STATE_BLOCKS``
+    (1 for h, 2 for the LSTM's (h, c)), and defines ``_step_jacobian``.
     """
 
     PARAMS: ClassVar[tuple[str, ...]]
@@ -202,23 +202,15 @@ class Cell:
 
     @classmethod
     def stack(cls, nets: Sequence[Any]) -> Any:
-        """R cells of one kind and shape as one cell whose parameters have a leading run axis R.
+        """R cells of one kind and shape (``nets``, copied, without a run axis, of one shape and
+        activation) as one cell whose parameters have a leading run axis R; ``run(r)`` is member
+        r again.
 
         ``forward`` and ``backward`` then run all R networks at once, one batched product per
         step (how :func:`vgrad.train_many` trains many seeds), each run's numbers those of the
         network alone, to rounding; every array of their traces and gradients has the leading
         axis R too (``xs`` too, unless the runs share one batch). The Jacobian methods take one
         network (``run(r)``).
-
-        Parameters
-        ----------
-        nets : sequence of cells of this class
-            The members (copied), without a run axis, of one shape and activation.
-
-        Returns
-        -------
-        Cell
-            ``run(r)`` is member r again.
         """
         name = cls.__name__
         if isinstance(nets, Cell) or not isinstance(nets, Sequence) or len(nets) == 0:
@@ -265,18 +257,9 @@ class Cell:
         lag k = 0..t, renormalised after every factor so that nothing over- or underflows
         (:func:`vgrad.spectral.power_norms`; :doc:`/eigenvalues`).
 
-        Parameters
-        ----------
-        trace : the trace returned by ``forward``
-        t : int, optional
-            The later time step (default T).
-        ord : {2, "fro"}
-            Spectral norm (largest singular value) or Frobenius norm.
-
-        Returns
-        -------
-        ndarray, shape (t + 1, B)
-            Entry ``[k, b]``; ``-inf`` where the product is exactly zero (dead ReLUs).
+        Returns an array (t + 1, B), entry ``[k, b]``, ``-inf`` where the product is exactly zero
+        (dead ReLUs), for the ``trace`` of ``forward``, the later time step ``t`` (default T) and
+        ``ord`` 2 (spectral norm, the largest singular value) or ``"fro"`` (Frobenius norm).
         """
         self._one_network("jacobian_log_norms")
         T, B, n = self._check_trace(trace)
