@@ -117,17 +117,8 @@ class GRU(GatedCell):
         self, xs: np.ndarray, h0: np.ndarray | None = None, *, work: Work | None = None
     ) -> GRUTrace:
         r"""Run the cell, :eq:`gated-gru` of :doc:`/gated`, with the update evaluated as
-        :math:`h_t = \tilde h_t + z_t \odot (h_{t-1} - \tilde h_t)`.
-
-        Parameters
-        ----------
-        xs, h0, work
-            As in :meth:`vgrad.RNN.forward`.
-
-        Returns
-        -------
-        GRUTrace
-        """
+        :math:`h_t = \tilde h_t + z_t \odot (h_{t-1} - \tilde h_t)`; ``xs``, ``h0``, ``work`` as
+        in :meth:`vgrad.RNN.forward`."""
         xs, hx, W, a, gates = self._forward_start(xs, h0, work)
         (T, _, R, B), n = a.shape, self.W_h.shape[-1]
         qx = columns(work, "qx", xs, n, R, T)  # column t - 1: (q_t, x_t, 1), q_t = r_t h_{t-1}
@@ -155,7 +146,8 @@ class GRU(GatedCell):
     def backward(
         self, trace: GRUTrace, dL_dy: np.ndarray, *, work: Work | None = None
     ) -> GRUGradients:
-        r"""Backpropagation through time, :eq:`gated-gru-backward` of :doc:`/gated`.
+        r"""Backpropagation through time, :eq:`gated-gru-backward` of :doc:`/gated`; ``trace``,
+        ``dL_dy``, ``work`` as in :meth:`vgrad.RNN.backward`.
 
         From the last step down, with the total derivatives (rows) :math:`\bar h_t, \bar q_t` by
         :math:`h_t` and :math:`q_t = r_t \odot h_{t-1}`, and :math:`D_t` of :func:`local_slopes`:
@@ -167,15 +159,6 @@ class GRU(GatedCell):
             \bar q_t = \delta^{\tilde h}_t W^{\tilde h}_h, \quad \delta^r_t = \bar q_t \odot D^r_t,
             \\ \bar h_{t-1} = \frac{\partial\mathcal L_{t-1}}{\partial y_{t-1}} W_{hy}
             + \bar h_t \odot z_t + \bar q_t \odot r_t + \delta^z_t W^z_h + \delta^r_t W^r_h.
-
-        Parameters
-        ----------
-        trace, dL_dy, work
-            As in :meth:`vgrad.RNN.backward`.
-
-        Returns
-        -------
-        GRUGradients
         """
         h, gates, hx, dh, readout = self._backward_start(trace, dL_dy, work)
         T, n, R, B = dh[1:].shape

@@ -136,27 +136,16 @@ class LSTM(GatedCell):
         *,
         work: Work | None = None,
     ) -> LSTMTrace:
-        r"""Run the cell, :eq:`gated-lstm-gates` and :eq:`gated-lstm-cell` of :doc:`/gated`.
-
-        Parameters
-        ----------
-        xs, h0, work
-            As in :meth:`vgrad.RNN.forward`.
-        c0 : ndarray, optional
-            Initial cell state, shaped as ``h0`` (zeros by default).
-
-        Returns
-        -------
-        LSTMTrace
-        """
+        r"""Run the cell, :eq:`gated-lstm-gates` and :eq:`gated-lstm-cell` of :doc:`/gated`;
+        ``xs``, ``h0``, ``work`` as in :meth:`vgrad.RNN.forward`, ``c0`` the initial cell state,
+        shaped as ``h0`` (zeros by default)."""
         xs, hx, W, a, gates = self._forward_start(xs, h0, work)
         (T, _, R, B), n = a.shape, self.W_h.shape[-1]
         c = work_array(work, "c", (T + 1, n, R, B))
         c[0] = state_columns(initial_state(c0, "c0", B, n, self.W_h.shape[:-2]), R)
-        # The sigmoid blocks i, f, o of W halved (exactly), so that one product per step gives
-        # a_t with those blocks halved and one tanh gives all four gates,
-        # sigma(a) = 1/2 + tanh(a/2)/2 (a step 1.16x faster than four separate activations,
-        # R = 32, n = 16, measured 2026-12-07).
+        # The sigmoid blocks i, f, o of W halved (exactly): one product per step and one tanh
+        # give all four gates, sigma(a) = 1/2 + tanh(a/2)/2 (a step 1.16x faster than four
+        # separate activations, R = 32, n = 16, measured 2026-12-07).
         W.reshape(R, 4, n, -1)[:, SIGMOIDS] *= 0.5
         # Views made once and indexed by step. The loop's t is the maths' t - 1: column t of
         # hx is (h_t, x_{t+1}, 1), so gates[t] holds i_{t+1}, ..., and c[t], h[t] are c_t, h_t.
@@ -180,7 +169,8 @@ class LSTM(GatedCell):
     def backward(
         self, trace: LSTMTrace, dL_dy: np.ndarray, *, work: Work | None = None
     ) -> LSTMGradients:
-        r"""Backpropagation through time, :eq:`gated-lstm-backward` of :doc:`/gated`.
+        r"""Backpropagation through time, :eq:`gated-lstm-backward` of :doc:`/gated`; ``trace``,
+        ``dL_dy``, ``work`` as in :meth:`vgrad.RNN.backward`.
 
         From the last step down, with row vectors :math:`\bar h_t, \bar c_t` for the total
         derivatives of the loss by :math:`h_t, c_t`, and the slopes :math:`K_t, D_t` of
@@ -194,15 +184,6 @@ class LSTM(GatedCell):
             \delta_t = (\bar c_t, \bar c_t, \bar c_t, \bar h_t) \odot D_t, \qquad
             \frac{\partial\mathcal L}{\partial (W_h, W_x, b)}
             = \sum_t \delta_t^\top (h_{t-1}, x_t, 1).
-
-        Parameters
-        ----------
-        trace, dL_dy, work
-            As in :meth:`vgrad.RNN.backward`.
-
-        Returns
-        -------
-        LSTMGradients
         """
         _, gates, hx, dh, readout = self._backward_start(trace, dL_dy, work)
         T, n, R, B = dh[1:].shape
@@ -230,13 +211,9 @@ class LSTM(GatedCell):
         return self._gradients(grad, readout, dh=dh, dc=dc)
 
     def cell_path_jacobians(self, trace: LSTMTrace) -> np.ndarray:
-        r"""The direct cell path, the diagonals of :math:`\partial c_t/\partial c_{t-1}`.
-
-        .. math:: \frac{\partial c_t}{\partial c_{t-1}} = \operatorname{diag}(f_t)
-
-        (with :math:`h_{t-1}` held fixed). Returns a copy, (T, B, n): ``[t - 1]`` is
-        :math:`f_t`.
-        """
+        r"""The direct cell path, the diagonals of :math:`\partial c_t/\partial c_{t-1}
+        = \operatorname{diag}(f_t)` (with :math:`h_{t-1}` held fixed): a copy, (T, B, n);
+        ``[t - 1]`` is :math:`f_t`."""
         self._check_trace(trace)
         return trace.f.copy()
 
@@ -244,17 +221,8 @@ class LSTM(GatedCell):
         r"""Log of the cell path over k = 0..t steps, :math:`\sum_{s=t-k+1}^{t} \log f_s`, per
         unit: the diagonal of :math:`\prod_s \operatorname{diag}(f_s)` (its largest entry is
         the log 2-norm), from :math:`\log\sigma(a^f_s)`, finite where :math:`f_s` underflows.
-
-        Parameters
-        ----------
-        trace : LSTMTrace
-        t : int, optional
-            The later time step (default T).
-
-        Returns
-        -------
-        ndarray, shape (t + 1, B, n)
-            Entry ``[k, b, j]``; ``[0]`` is zero.
+        Returns an array (t + 1, B, n), entry ``[k, b, j]``, ``[0]`` zero, for the later time
+        step ``t`` (default T).
         """
         return self._gate_log_gains(trace, t, "f", "cell_path_log_gains")
 
