@@ -20,8 +20,55 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ._products import check_ord, log_norms_of_products
-from ._runs import Work, columns, run_first, state_columns, time_first, work_array
 from ._validate import as_float_array, check_int, check_real, check_rng, check_sizes
+
+#: Arrays a training loop keeps between calls of a forward or backward pass, by name.
+Work = dict[str, np.ndarray]
+
+
+def run_first(x: np.ndarray) -> np.ndarray:
+    """The view (R, T, B, k) of a time-first array (T, k, R, B)."""
+    return x.transpose(2, 0, 3, 1)
+
+
+def per_run(x: np.ndarray) -> np.ndarray:
+    """The (R, k, B) view of one step (k, R, B), run r's matrix for ``np.matmul``; of every
+    step (T, k, R, B), the (T, R, k, B) view (``per_run(x)[t]`` is ``per_run(x[t])``)."""
+    return x.swapaxes(-3, -2)
+
+
+def columns(
+    work: Work | None,
+    name: str,
+    xs: np.ndarray,
+    n: int,
+    R: int,
+    steps: int,
+    states: np.ndarray | None = None,
+) -> np.ndarray:
+    """The array (steps, n + d + 1, R, B) whose column t is (state, x_{t+1}, 1): the inputs
+    ``xs`` ((T, B, d), or (R, T, B, d)), zero past T, and ``states`` (steps, n, R, B) if given
+    (else left for the loop to write)."""
+    T, B, d = xs.shape[-3], xs.shape[-2], xs.shape[-1]
+    out = work_array(work, name, (steps, n + d + 1, R, B))
+    x_tf = xs.transpose(0, 2, 1)[:, :, None, :] if xs.ndim == 3 else xs.transpose(1, 3, 0, 2)
+    out[:T, n : n + d] = x_tf
+    out[T:, n : n + d] = 0.0
+    out[:, n + d] = 1.0
+    if states is not None:
+        out[:, :n] = states
+    return out
+
+
+def work_array(work: Work | None, name: str, shape: tuple[int, ...]) -> np.ndarray:
+    """An uninitialised float64 array: new if ``work`` is None, else ``work[name]`` (new if its
+    shape differs). A fresh array costs a page fault per 4 kB on first touch."""
+    if work is None:
+        return np.empty(shape)
+    arr = work.get(name)
+    if arr is None or arr.shape != shape:
+        arr = work[name] = np.empty(shape)
+    return arr
 
 
 def check_sequence(xs: object, d: int, runs: tuple[int, ...] = ()) -> np.ndarray:
@@ -271,8 +318,19 @@ class Cell:
 
 class GatedCell(Cell):
     """A cell with stacked gate weights ``W_x`` (G n, d), ``W_h`` (G n, n), ``b`` (G n,) and a
-    read-out ``W_hy`` (m, n), ``b_y`` (m,); G = ``len(GATES)``. Its loops keep their arrays
-    in the layout of :mod:`vgrad._runs`."""
+    read-out ``W_hy`` (m, n), ``b_y`` (m,); G = ``len(GATES)``.
+
+    Its loops' layout: at their sizes (a few thousand numbers per step) the cost of a numpy
+    call sets the pace, and an arithmetic ufunc on a strided slice costs several times more
+    than on a contiguous block (3.3 against 9.9 us for one gate block at R = 32, n = 16,
+    B = 20). So the loops keep every array *time first, then the units, then run, then batch*,
+    (T, k, R, B): column vectors, as on the pages. A step's gate block is one contiguous
+    (n, R, B) block; run r's part of a step is a (k, B) matrix, so a step's product is one
+    BLAS call per run, in place; the input and a constant 1 sit under :math:`h_{t-1}` in one
+    column (:func:`columns`), so one product gives :math:`W_h h_{t-1} + W_x x_t + b`. Traces
+    and gradients are returned as views (..., T, B, k), :func:`run_first`, the layout of
+    :class:`vgrad.RNN`.
+    """
 
     PARAMS = GatedGradients.PARAMS
     GATES: ClassVar[tuple[str, ...]]
@@ -312,10 +370,20 @@ class GatedCell(Cell):
         T, B = xs.shape[-3:-1]
         R, G = self.R or 1, len(self.GATES)
         hx = columns(work, "hx", xs, n, R, T + 1)
-        hx[0, :n] = state_columns(initial_state(h0, "h0", B, n, runs), R)
+        hx[0, :n] = self._initial_columns(h0, "h0", B)
         W = np.concatenate([self.W_h, self.W_x, self.b[..., None]], axis=-1).reshape(R, G * n, -1)
         a = work_array(work, "a", (T, G * n, R, B))
         return xs, hx, W, a, work_array(work, "gates", (T, G * n, R, B))
+
+    def _initial_columns(self, value: object, name: str, B: int) -> np.ndarray:
+        """The initial state ``value`` (:func:`initial_state`) as the loops' columns (n, R, B)."""
+        n, R = self.W_h.shape[-1], self.R or 1
+        state = initial_state(value, name, B, n, self.W_h.shape[:-2])
+        return state.reshape(R, B, n).transpose(2, 0, 1)
+
+    def _time_first(self, x: np.ndarray) -> np.ndarray:
+        """The view (T, k, R, B) of an array (..., T, B, k) of a trace: :func:`run_first` undone."""
+        return x.reshape(self.R or 1, *x.shape[-3:]).transpose(1, 3, 0, 2)
 
     def _trace(self, work: Work | None, xs: np.ndarray, **arrays: np.ndarray) -> Any:
         """The trace, from the loop's time-first ``arrays``: the read-out
@@ -335,10 +403,9 @@ class GatedCell(Cell):
         """Check ``dL_dy``; return, time first, ``h``, ``gates``, the columns ``hx`` (column
         t - 1: (h_{t-1}, x_t, 1)), ``dh`` holding the paths y_t -> h_t, the read-out's grads."""
         (T, B, n), runs, m = self._check_trace(trace), self.W_h.shape[:-2], self.W_hy.shape[-2]
-        R, G = self.R or 1, len(self.GATES)
+        R = self.R or 1
         dL_dy = as_float_array(dL_dy, "dL_dy", shape=(*runs, T, B, m), finite=not runs)
-        h = time_first(trace.h.reshape(R, T + 1, B, n))
-        gates = time_first(trace.gates.reshape(R, T, B, G * n))
+        h, gates = self._time_first(trace.h), self._time_first(trace.gates)
         hx = columns(work, "hx_back", trace.xs, n, R, T, h[:-1])
         dh = work_array(work, "dh", (T + 1, n, R, B))
         dL_dy = dL_dy.reshape(R, T, B, m)

@@ -24,8 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._cells import GatedCell, GatedGradients, TraceBase, gate
-from ._runs import Work, columns, per_run, work_array
+from ._cells import GatedCell, GatedGradients, TraceBase, Work, columns, gate, per_run, work_array
 from .activations import _sigmoid_from_tanh
 
 __all__ = ["GRU", "GRUGradients", "GRUTrace"]

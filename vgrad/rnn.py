@@ -22,14 +22,15 @@ from ._cells import (
     Cell,
     GradientsBase,
     TraceBase,
+    Work,
     check_sequence,
     check_step,
     check_weights,
     initial_state,
     merge_steps,
     steps_first,
+    work_array,
 )
-from ._runs import Work, work_array
 from ._validate import as_float_array, check_int, check_real, check_rng, check_sizes
 from .activations import ACTIVATIONS, Activation, get_activation
 from .spectral import orthogonal, random_matrix
