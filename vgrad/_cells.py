@@ -37,29 +37,6 @@ def per_run(x: np.ndarray) -> np.ndarray:
     return x.swapaxes(-3, -2)
 
 
-def columns(
-    work: Work | None,
-    name: str,
-    xs: np.ndarray,
-    n: int,
-    R: int,
-    steps: int,
-    states: np.ndarray | None = None,
-) -> np.ndarray:
-    """The array (steps, n + d + 1, R, B) whose column t is (state, x_{t+1}, 1): the inputs
-    ``xs`` ((T, B, d), or (R, T, B, d)), zero past T, and ``states`` (steps, n, R, B) if given
-    (else left for the loop to write)."""
-    T, B, d = xs.shape[-3], xs.shape[-2], xs.shape[-1]
-    out = work_array(work, name, (steps, n + d + 1, R, B))
-    x_tf = xs.transpose(0, 2, 1)[:, :, None, :] if xs.ndim == 3 else xs.transpose(1, 3, 0, 2)
-    out[:T, n : n + d] = x_tf
-    out[T:, n : n + d] = 0.0
-    out[:, n + d] = 1.0
-    if states is not None:
-        out[:, :n] = states
-    return out
-
-
 def work_array(work: Work | None, name: str, shape: tuple[int, ...]) -> np.ndarray:
     """An uninitialised float64 array: new if ``work`` is None, else ``work[name]`` (new if its
     shape differs). A fresh array costs a page fault per 4 kB on first touch."""
@@ -327,7 +304,7 @@ class GatedCell(Cell):
     (T, k, R, B): column vectors, as on the pages. A step's gate block is one contiguous
     (n, R, B) block; run r's part of a step is a (k, B) matrix, so a step's product is one
     BLAS call per run, in place; the input and a constant 1 sit under :math:`h_{t-1}` in one
-    column (:func:`columns`), so one product gives :math:`W_h h_{t-1} + W_x x_t + b`. Traces
+    column (:meth:`_columns`), so one product gives :math:`W_h h_{t-1} + W_x x_t + b`. Traces
     and gradients are returned as views (..., T, B, k), :func:`run_first`, the layout of
     :class:`vgrad.RNN`.
     """
@@ -369,11 +346,25 @@ class GatedCell(Cell):
         xs = check_sequence(xs, d, runs)
         T, B = xs.shape[-3:-1]
         R, G = self.R or 1, len(self.GATES)
-        hx = columns(work, "hx", xs, n, R, T + 1)
+        hx = self._columns(work, "hx", xs, T + 1)
         hx[0, :n] = self._initial_columns(h0, "h0", B)
         W = np.concatenate([self.W_h, self.W_x, self.b[..., None]], axis=-1).reshape(R, G * n, -1)
         a = work_array(work, "a", (T, G * n, R, B))
         return xs, hx, W, a, work_array(work, "gates", (T, G * n, R, B))
+
+    def _columns(self, work, name, xs, steps, states=None) -> np.ndarray:
+        """The array (steps, n + d + 1, R, B) whose column t is (state, x_{t+1}, 1): the inputs
+        ``xs`` ((T, B, d), or (R, T, B, d)), zero past T, and ``states`` (steps, n, R, B) if given
+        (else left for the loop to write)."""
+        (T, B, d), n = xs.shape[-3:], self.W_h.shape[-1]
+        out = work_array(work, name, (steps, n + d + 1, self.R or 1, B))
+        x_tf = xs.transpose(0, 2, 1)[:, :, None, :] if xs.ndim == 3 else xs.transpose(1, 3, 0, 2)
+        out[:T, n : n + d] = x_tf
+        out[T:, n : n + d] = 0.0
+        out[:, n + d] = 1.0
+        if states is not None:
+            out[:, :n] = states
+        return out
 
     def _initial_columns(self, value: object, name: str, B: int) -> np.ndarray:
         """The initial state ``value`` (:func:`initial_state`) as the loops' columns (n, R, B)."""
@@ -406,7 +397,7 @@ class GatedCell(Cell):
         R = self.R or 1
         dL_dy = as_float_array(dL_dy, "dL_dy", shape=(*runs, T, B, m), finite=not runs)
         h, gates = self._time_first(trace.h), self._time_first(trace.gates)
-        hx = columns(work, "hx_back", trace.xs, n, R, T, h[:-1])
+        hx = self._columns(work, "hx_back", trace.xs, T, h[:-1])
         dh = work_array(work, "dh", (T + 1, n, R, B))
         dL_dy = dL_dy.reshape(R, T, B, m)
         dh[0] = 0.0

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._cells import GatedCell, GatedGradients, TraceBase, Work, columns, gate, per_run, work_array
+from ._cells import GatedCell, GatedGradients, TraceBase, Work, gate, per_run, work_array
 from .activations import _sigmoid_from_tanh
 
 __all__ = ["GRU", "GRUGradients", "GRUTrace"]
@@ -120,7 +120,7 @@ class GRU(GatedCell):
         in :meth:`vgrad.RNN.forward`."""
         xs, hx, W, a, gates = self._forward_start(xs, h0, work)
         (T, _, R, B), n = a.shape, self.W_h.shape[-1]
-        qx = columns(work, "qx", xs, n, R, T)  # column t - 1: (q_t, x_t, 1), q_t = r_t h_{t-1}
+        qx = self._columns(work, "qx", xs, T)  # column t - 1: (q_t, x_t, 1), q_t = r_t h_{t-1}
         # The rows of z and r halved (exactly), so that one tanh gives both gates,
         # sigma(a) = 1/2 + tanh(a/2)/2, as in LSTM.forward.
         W_zr, W_h_tilde = 0.5 * W[:, : 2 * n], W[:, 2 * n :]
@@ -163,7 +163,7 @@ class GRU(GatedCell):
         T, n, R, B = dh[1:].shape
         gates = gates.reshape(T, 3, n, R, B)
         z, r, D = gates[:, 0], gates[:, 1], local_slopes(gates, h, work)
-        qx = columns(work, "qx_back", trace.xs, n, R, T, r * h[:-1])  # column t - 1: (q_t, x_t, 1)
+        qx = self._columns(work, "qx_back", trace.xs, T, r * h[:-1])  # column t - 1: (q_t, x_t, 1)
         W_h = self.W_h.reshape(R, 3 * n, n)
         W_zr_T = np.ascontiguousarray(W_h[:, : 2 * n].transpose(0, 2, 1))
         W_h_tilde_T = np.ascontiguousarray(W_h[:, 2 * n :].transpose(0, 2, 1))
