@@ -217,9 +217,13 @@ class Cell:
             )
         return T, B, n
 
-    def _one_network(self, what: str) -> None:
-        """Refuse a network with a run axis where ``what`` takes one network."""
-        if self.R is not None:
+    def _one_network(self, what: str, runs: bool = False) -> None:
+        """Refuse a network with a run axis where ``what`` takes one network (``runs``: one
+        without where it needs a run axis)."""
+        if runs and self.R is None:
+            stack = f"{type(self).__name__}.stack"
+            raise ValueError(f"{what} needs a network with a run axis ({stack}), got {self!r}")
+        if not runs and self.R is not None:
             raise ValueError(
                 f"{what} takes one network, got {self!r}; take one run with net.run(r)"
             )
@@ -258,20 +262,14 @@ class Cell:
 
     def run(self, r: int) -> Any:
         """Run ``r`` of a network with a run axis, as a network of its own (a copy)."""
-        self._runs_only("run")
+        self._one_network("run", runs=True)
         return type(self)(**{k: p[r] for k, p in self.params().items()}, **self._options())
 
     def keep(self, runs: np.ndarray) -> None:
         """Keep only the runs selected by ``runs`` (a boolean mask or indices)."""
-        self._runs_only("keep")
+        self._one_network("keep", runs=True)
         for k, p in self.params().items():
             setattr(self, k, p[runs])
-
-    def _runs_only(self, what: str) -> None:
-        """Refuse a network without a run axis where ``what`` needs one."""
-        if self.R is None:
-            name = type(self).__name__
-            raise ValueError(f"{what} needs a network with a run axis ({name}.stack), got {self!r}")
 
     def jacobian_log_norms(
         self, trace: Any, t: int | None = None, ord: int | str = 2
@@ -297,16 +295,15 @@ class GatedCell(Cell):
     """A cell with stacked gate weights ``W_x`` (G n, d), ``W_h`` (G n, n), ``b`` (G n,) and a
     read-out ``W_hy`` (m, n), ``b_y`` (m,); G = ``len(GATES)``.
 
-    Its loops' layout: at their sizes (a few thousand numbers per step) the cost of a numpy
-    call sets the pace, and an arithmetic ufunc on a strided slice costs several times more
-    than on a contiguous block (3.3 against 9.9 us for one gate block at R = 32, n = 16,
-    B = 20). So the loops keep every array *time first, then the units, then run, then batch*,
-    (T, k, R, B): column vectors, as on the pages. A step's gate block is one contiguous
-    (n, R, B) block; run r's part of a step is a (k, B) matrix, so a step's product is one
-    BLAS call per run, in place; the input and a constant 1 sit under :math:`h_{t-1}` in one
-    column (:meth:`_columns`), so one product gives :math:`W_h h_{t-1} + W_x x_t + b`. Traces
-    and gradients are returned as views (..., T, B, k), :func:`run_first`, the layout of
-    :class:`vgrad.RNN`.
+    Its loops keep every array *time first, then the units, then run, then batch*, (T, k, R, B):
+    column vectors, as on the pages. At their sizes the cost of a numpy call sets the pace, and
+    an arithmetic ufunc on a strided slice costs several times more than on a contiguous block
+    (3.3 against 9.9 us for one gate block at R = 32, n = 16, B = 20); here a step's gate block
+    is one contiguous (n, R, B) block, and run r's part of a step a (k, B) matrix, so a step's
+    product is one BLAS call per run, in place. The input and a constant 1 sit under
+    :math:`h_{t-1}` in one column (:meth:`_columns`): one product gives
+    :math:`W_h h_{t-1} + W_x x_t + b`. Traces and gradients are returned as views (..., T, B, k)
+    (:func:`run_first`), the layout of :class:`vgrad.RNN`.
     """
 
     PARAMS = GatedGradients.PARAMS

@@ -78,12 +78,11 @@ class GRU(GatedCell):
 
     Parameters
     ----------
-    W_x, W_h, b : ndarray, shapes (3n, d), (3n, n), (3n,)
-        Input and recurrent weights and biases, blocks stacked in the order (z, r, h_tilde);
-        ``b[:n]`` is the update-gate bias :math:`b_z`; the candidate block of ``W_h``
-        multiplies :math:`r_t \odot h_{t-1}`.
-    W_hy, b_y : ndarray, shapes (m, n), (m,)
-        The read-out. All are copied to float64 and may carry a leading run axis R (:meth:`stack`).
+    W_x, W_h, b, W_hy, b_y : ndarray, shapes (3n, d), (3n, n), (3n,), (m, n), (m,)
+        Input and recurrent weights and biases, blocks stacked in the order (z, r, h_tilde)
+        (``b[:n]`` is the update-gate bias :math:`b_z`; the candidate block of ``W_h``
+        multiplies :math:`r_t \odot h_{t-1}`), and the read-out; all copied to float64, each
+        with a leading run axis R or none (:meth:`stack`).
     """
 
     GATES = GATES

@@ -30,7 +30,6 @@ __all__ = ["LSTM", "LSTMGradients", "LSTMTrace"]
 PARAMS = GatedGradients.PARAMS
 #: Order of the four gate blocks in the stacked ``W_x``, ``W_h``, ``b``, ``a`` and ``gates``.
 GATES = ("i", "f", "g", "o")
-SIGMOIDS = [0, 1, 3]  # the blocks with a sigmoid: i, f, o
 
 
 @dataclass(frozen=True)
@@ -87,11 +86,10 @@ class LSTM(GatedCell):
 
     Parameters
     ----------
-    W_x, W_h, b : ndarray, shapes (4n, d), (4n, n), (4n,)
+    W_x, W_h, b, W_hy, b_y : ndarray, shapes (4n, d), (4n, n), (4n,), (m, n), (m,)
         Input and recurrent weights and biases of the gates, blocks stacked in the order
-        (i, f, g, o); ``b[n:2n]`` is the forget-gate bias :math:`b_f`.
-    W_hy, b_y : ndarray, shapes (m, n), (m,)
-        The read-out. All are copied to float64 and may carry a leading run axis R (:meth:`stack`).
+        (i, f, g, o) (``b[n:2n]`` is the forget-gate bias :math:`b_f`), and the read-out; all
+        copied to float64, each with a leading run axis R or none (:meth:`stack`).
     """
 
     GATES = GATES
@@ -145,7 +143,7 @@ class LSTM(GatedCell):
         # The sigmoid blocks i, f, o of W halved (exactly): one product per step and one tanh
         # give all four gates, sigma(a) = 1/2 + tanh(a/2)/2 (a step 1.16x faster than four
         # separate activations, R = 32, n = 16, measured 2026-12-07).
-        W.reshape(R, 4, n, -1)[:, SIGMOIDS] *= 0.5
+        W.reshape(R, 4, n, -1)[:, [0, 1, 3]] *= 0.5
         # Views made once and indexed by step. The loop's t is the maths' t - 1: column t of
         # hx is (h_t, x_{t+1}, 1), so gates[t] holds i_{t+1}, ..., and c[t], h[t] are c_t, h_t.
         i, f, g, o = gates.reshape(T, 4, n, R, B).swapaxes(0, 1)  # each (T, n, R, B)
