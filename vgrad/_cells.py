@@ -3,12 +3,7 @@
 :class:`vgrad.RNN`, :class:`vgrad.LSTM` and :class:`vgrad.GRU` take inputs time first,
 (T, B, d), and report the same errors. :class:`Cell` holds what does not depend on a cell's
 equations; each cell's forward pass, backward pass and Jacobians stay in its own module.
-
-The run axis: every parameter of a cell may carry a leading axis R (:meth:`Cell.stack`).
-``forward`` and ``backward`` then run R networks at once, one batched product per step (how
-:func:`vgrad.train_many` trains many seeds), and every array of their traces and gradients
-has the leading axis R too (``xs`` too, unless the runs share one batch). The Jacobian
-methods take one network (``net.run(r)``).
+Every parameter of a cell may carry a leading run axis R: see :meth:`Cell.stack`.
 """
 
 from __future__ import annotations

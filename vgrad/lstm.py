@@ -66,8 +66,7 @@ class LSTMGradients(GatedGradients):
         As in :class:`vgrad.RNNGradients`, for this cell's parameters.
     dc : ndarray, shape (T + 1, B, n)
         ``dc[t]`` is the total derivative :math:`\partial\mathcal L/\partial c_t`, through
-        :math:`c_{t+1}` and through :math:`h_t` (``dc[0]``: :math:`c_0` does not feed
-        :math:`h_0`).
+        :math:`c_{t+1}` and through :math:`h_t` (``dc[0]``: through :math:`c_1` only).
     """
 
     dc: np.ndarray
