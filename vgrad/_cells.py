@@ -69,8 +69,7 @@ def initial_state(
 
 
 def steps_first(x: np.ndarray) -> np.ndarray:
-    """The view (T, ..., B, k) of an array (..., T, B, k): ``steps_first(h)[t]`` is step t
-    of every run."""
+    """The view (T, ..., B, k) of an array (..., T, B, k): ``[t]`` is step t of every run."""
     return x.swapaxes(0, x.ndim - 3)  # a no-op view for one network; 10x cheaper than moveaxis
 
 
@@ -197,8 +196,7 @@ class Cell:
         return f"{type(self).__name__}({runs}d={d}, n={n}, m={m}{options})"
 
     def _check_trace(self, trace: object) -> tuple[int, int, int]:
-        """Check that ``trace`` came from this kind of cell with this hidden size;
-        return its ``(T, B, n)``."""
+        """Check ``trace``'s kind, hidden size and run axis against this cell; return (T, B, n)."""
         if not isinstance(trace, self.TRACE):
             raise TypeError(
                 f"trace must be the {self.TRACE.__name__} returned by "
@@ -314,9 +312,8 @@ class GatedCell(Cell):
 
     @classmethod
     def _random(cls, d, n, m, rng, input_scale, recurrent_scale, gate, name, bias) -> Any:
-        """``random`` of a gated cell: Gaussian weights (the scales of
-        :meth:`vgrad.LSTM.random`), zero biases except block ``gate``'s, set to ``bias`` (the
-        argument ``name`` of ``random``)."""
+        """``random`` of a gated cell (:meth:`vgrad.LSTM.random`): block ``gate`` of ``b`` is
+        ``bias``, checked as the argument ``name``."""
         d, n, m = check_sizes(d, n, m)
         rng = check_rng(rng)
         bias = check_real(bias, name)
