@@ -211,8 +211,8 @@ class Cell:
         return T, B, n
 
     def _one_network(self, what: str, runs: bool = False) -> None:
-        """Refuse a network with a run axis where ``what`` takes one network (``runs``: one
-        without where it needs a run axis)."""
+        """Refuse a network with a run axis where ``what`` takes one network (with ``runs``:
+        refuse one without a run axis, where ``what`` needs one)."""
         if runs and self.R is None:
             stack = f"{type(self).__name__}.stack"
             raise ValueError(f"{what} needs a network with a run axis ({stack}), got {self!r}")
