@@ -223,9 +223,9 @@ class Cell:
 
     @classmethod
     def stack(cls, nets: Sequence[Any]) -> Any:
-        """R cells of one kind and shape (``nets``, copied, without a run axis, of one shape and
-        activation) as one cell whose parameters have a leading run axis R; ``run(r)`` is member
-        r again.
+        """The R cells ``nets`` (of this class, without a run axis, of one shape and activation)
+        as one cell whose parameters, copied, have a leading run axis R; ``run(r)`` is member r
+        again.
 
         ``forward`` and ``backward`` then run all R networks at once, one batched product per
         step (how :func:`vgrad.train_many` trains many seeds), each run's numbers those of the
