@@ -265,7 +265,7 @@ class RNN(Cell):
         ----------
         trace : RNNTrace
             The result of :meth:`forward`.
-        dL_dy : ndarray, shape (..., T, B, m)
+        dL_dy : ndarray, shape (T, B, m), or (R, T, B, m) with a run axis
             :math:`\partial\mathcal L/\partial y_t`, zero where a step has no loss.
         truncate : int, optional
             Truncated BPTT: each loss term goes back at most ``truncate - 1`` steps (1: none;
