@@ -65,7 +65,7 @@ class RNNGradients(GradientsBase):
     ----------
     W_xh, W_hh, b_h, W_hy, b_y : ndarray
         :math:`\partial\mathcal L/\partial \theta`, same shapes as the parameters.
-    dh : ndarray, shape (T + 1, B, n)
+    dh : ndarray, shape (T + 1, B, n), or (R, T + 1, B, n) with a run axis
         ``dh[t]`` is the *total* derivative :math:`\partial\mathcal L/\partial h_t`, through
         every path (the output at step t and all later steps).
     """
