@@ -24,8 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._cells import GatedCell, GatedGradients, TraceBase, gate
-from ._runs import Work, columns, per_run, work_array
+from ._cells import GatedCell, GatedGradients, TraceBase, Work, gate, per_run, work_array
 from .activations import _sigmoid_from_tanh
 
 __all__ = ["GRU", "GRUGradients", "GRUTrace"]
@@ -79,12 +78,11 @@ class GRU(GatedCell):
 
     Parameters
     ----------
-    W_x, W_h, b : ndarray, shapes (3n, d), (3n, n), (3n,)
-        Input and recurrent weights and biases, blocks stacked in the order (z, r, h_tilde);
-        ``b[:n]`` is the update-gate bias :math:`b_z`; the candidate block of ``W_h``
-        multiplies :math:`r_t \odot h_{t-1}`.
-    W_hy, b_y : ndarray, shapes (m, n), (m,)
-        The read-out. All are copied to float64 and may carry a leading run axis R (:meth:`stack`).
+    W_x, W_h, b, W_hy, b_y : ndarray, shapes (3n, d), (3n, n), (3n,), (m, n), (m,)
+        Input and recurrent weights and biases, blocks stacked in the order (z, r, h_tilde)
+        (``b[:n]`` is the update-gate bias :math:`b_z`; the candidate block of ``W_h``
+        multiplies :math:`r_t \odot h_{t-1}`), and the read-out; all copied to float64, each
+        with a leading run axis R or none (:meth:`stack`).
     """
 
     GATES = GATES
@@ -117,20 +115,11 @@ class GRU(GatedCell):
         self, xs: np.ndarray, h0: np.ndarray | None = None, *, work: Work | None = None
     ) -> GRUTrace:
         r"""Run the cell, :eq:`gated-gru` of :doc:`/gated`, with the update evaluated as
-        :math:`h_t = \tilde h_t + z_t \odot (h_{t-1} - \tilde h_t)`.
-
-        Parameters
-        ----------
-        xs, h0, work
-            As in :meth:`vgrad.RNN.forward`.
-
-        Returns
-        -------
-        GRUTrace
-        """
+        :math:`h_t = \tilde h_t + z_t \odot (h_{t-1} - \tilde h_t)`; ``xs``, ``h0``, ``work`` as
+        in :meth:`vgrad.RNN.forward`."""
         xs, hx, W, a, gates = self._forward_start(xs, h0, work)
         (T, _, R, B), n = a.shape, self.W_h.shape[-1]
-        qx = columns(work, "qx", xs, n, R, T)  # column t - 1: (q_t, x_t, 1), q_t = r_t h_{t-1}
+        qx = self._columns(work, "qx", xs, T)  # column t - 1: (q_t, x_t, 1), q_t = r_t h_{t-1}
         # The rows of z and r halved (exactly), so that one tanh gives both gates,
         # sigma(a) = 1/2 + tanh(a/2)/2, as in LSTM.forward.
         W_zr, W_h_tilde = 0.5 * W[:, : 2 * n], W[:, 2 * n :]
@@ -155,7 +144,8 @@ class GRU(GatedCell):
     def backward(
         self, trace: GRUTrace, dL_dy: np.ndarray, *, work: Work | None = None
     ) -> GRUGradients:
-        r"""Backpropagation through time, :eq:`gated-gru-backward` of :doc:`/gated`.
+        r"""Backpropagation through time, :eq:`gated-gru-backward` of :doc:`/gated`; ``trace``,
+        ``dL_dy``, ``work`` as in :meth:`vgrad.RNN.backward`.
 
         From the last step down, with the total derivatives (rows) :math:`\bar h_t, \bar q_t` by
         :math:`h_t` and :math:`q_t = r_t \odot h_{t-1}`, and :math:`D_t` of :func:`local_slopes`:
@@ -167,21 +157,12 @@ class GRU(GatedCell):
             \bar q_t = \delta^{\tilde h}_t W^{\tilde h}_h, \quad \delta^r_t = \bar q_t \odot D^r_t,
             \\ \bar h_{t-1} = \frac{\partial\mathcal L_{t-1}}{\partial y_{t-1}} W_{hy}
             + \bar h_t \odot z_t + \bar q_t \odot r_t + \delta^z_t W^z_h + \delta^r_t W^r_h.
-
-        Parameters
-        ----------
-        trace, dL_dy, work
-            As in :meth:`vgrad.RNN.backward`.
-
-        Returns
-        -------
-        GRUGradients
         """
         h, gates, hx, dh, readout = self._backward_start(trace, dL_dy, work)
         T, n, R, B = dh[1:].shape
         gates = gates.reshape(T, 3, n, R, B)
         z, r, D = gates[:, 0], gates[:, 1], local_slopes(gates, h, work)
-        qx = columns(work, "qx_back", trace.xs, n, R, T, r * h[:-1])  # column t - 1: (q_t, x_t, 1)
+        qx = self._columns(work, "qx_back", trace.xs, T, r * h[:-1])  # column t - 1: (q_t, x_t, 1)
         W_h = self.W_h.reshape(R, 3 * n, n)
         W_zr_T = np.ascontiguousarray(W_h[:, : 2 * n].transpose(0, 2, 1))
         W_h_tilde_T = np.ascontiguousarray(W_h[:, 2 * n :].transpose(0, 2, 1))

@@ -22,8 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._cells import GatedCell, GatedGradients, TraceBase, gate, initial_state
-from ._runs import Work, per_run, state_columns, time_first, work_array
+from ._cells import GatedCell, GatedGradients, TraceBase, Work, gate, per_run, work_array
 from .activations import _sigmoid_from_tanh
 
 __all__ = ["LSTM", "LSTMGradients", "LSTMTrace"]
@@ -31,7 +30,6 @@ __all__ = ["LSTM", "LSTMGradients", "LSTMTrace"]
 PARAMS = GatedGradients.PARAMS
 #: Order of the four gate blocks in the stacked ``W_x``, ``W_h``, ``b``, ``a`` and ``gates``.
 GATES = ("i", "f", "g", "o")
-SIGMOIDS = [0, 1, 3]  # the blocks with a sigmoid: i, f, o
 
 
 @dataclass(frozen=True)
@@ -68,8 +66,7 @@ class LSTMGradients(GatedGradients):
         As in :class:`vgrad.RNNGradients`, for this cell's parameters.
     dc : ndarray, shape (T + 1, B, n)
         ``dc[t]`` is the total derivative :math:`\partial\mathcal L/\partial c_t`, through
-        :math:`c_{t+1}` and through :math:`h_t` (``dc[0]``: :math:`c_0` does not feed
-        :math:`h_0`).
+        :math:`c_{t+1}` and through :math:`h_t` (``dc[0]``: through :math:`c_1` only).
     """
 
     dc: np.ndarray
@@ -88,11 +85,10 @@ class LSTM(GatedCell):
 
     Parameters
     ----------
-    W_x, W_h, b : ndarray, shapes (4n, d), (4n, n), (4n,)
+    W_x, W_h, b, W_hy, b_y : ndarray, shapes (4n, d), (4n, n), (4n,), (m, n), (m,)
         Input and recurrent weights and biases of the gates, blocks stacked in the order
-        (i, f, g, o); ``b[n:2n]`` is the forget-gate bias :math:`b_f`.
-    W_hy, b_y : ndarray, shapes (m, n), (m,)
-        The read-out. All are copied to float64 and may carry a leading run axis R (:meth:`stack`).
+        (i, f, g, o) (``b[n:2n]`` is the forget-gate bias :math:`b_f`), and the read-out; all
+        copied to float64, each with a leading run axis R or none (:meth:`stack`).
     """
 
     GATES = GATES
@@ -136,28 +132,17 @@ class LSTM(GatedCell):
         *,
         work: Work | None = None,
     ) -> LSTMTrace:
-        r"""Run the cell, :eq:`gated-lstm-gates` and :eq:`gated-lstm-cell` of :doc:`/gated`.
-
-        Parameters
-        ----------
-        xs, h0, work
-            As in :meth:`vgrad.RNN.forward`.
-        c0 : ndarray, optional
-            Initial cell state, shaped as ``h0`` (zeros by default).
-
-        Returns
-        -------
-        LSTMTrace
-        """
+        r"""Run the cell, :eq:`gated-lstm-gates` and :eq:`gated-lstm-cell` of :doc:`/gated`;
+        ``xs``, ``h0``, ``work`` as in :meth:`vgrad.RNN.forward`, ``c0`` the initial cell state,
+        shaped as ``h0`` (zeros by default)."""
         xs, hx, W, a, gates = self._forward_start(xs, h0, work)
         (T, _, R, B), n = a.shape, self.W_h.shape[-1]
         c = work_array(work, "c", (T + 1, n, R, B))
-        c[0] = state_columns(initial_state(c0, "c0", B, n, self.W_h.shape[:-2]), R)
-        # The sigmoid blocks i, f, o of W halved (exactly), so that one product per step gives
-        # a_t with those blocks halved and one tanh gives all four gates,
-        # sigma(a) = 1/2 + tanh(a/2)/2 (a step 1.16x faster than four separate activations,
-        # R = 32, n = 16, measured 2026-12-07).
-        W.reshape(R, 4, n, -1)[:, SIGMOIDS] *= 0.5
+        c[0] = self._initial_columns(c0, "c0", B)
+        # The sigmoid blocks i, f, o of W halved (exactly): one product per step and one tanh
+        # give all four gates, sigma(a) = 1/2 + tanh(a/2)/2 (a step 1.16x faster than four
+        # separate activations, R = 32, n = 16, measured 2026-12-07).
+        W.reshape(R, 4, n, -1)[:, [0, 1, 3]] *= 0.5
         # Views made once and indexed by step. The loop's t is the maths' t - 1: column t of
         # hx is (h_t, x_{t+1}, 1), so gates[t] holds i_{t+1}, ..., and c[t], h[t] are c_t, h_t.
         i, f, g, o = gates.reshape(T, 4, n, R, B).swapaxes(0, 1)  # each (T, n, R, B)
@@ -180,7 +165,8 @@ class LSTM(GatedCell):
     def backward(
         self, trace: LSTMTrace, dL_dy: np.ndarray, *, work: Work | None = None
     ) -> LSTMGradients:
-        r"""Backpropagation through time, :eq:`gated-lstm-backward` of :doc:`/gated`.
+        r"""Backpropagation through time, :eq:`gated-lstm-backward` of :doc:`/gated`; ``trace``,
+        ``dL_dy``, ``work`` as in :meth:`vgrad.RNN.backward`.
 
         From the last step down, with row vectors :math:`\bar h_t, \bar c_t` for the total
         derivatives of the loss by :math:`h_t, c_t`, and the slopes :math:`K_t, D_t` of
@@ -194,19 +180,10 @@ class LSTM(GatedCell):
             \delta_t = (\bar c_t, \bar c_t, \bar c_t, \bar h_t) \odot D_t, \qquad
             \frac{\partial\mathcal L}{\partial (W_h, W_x, b)}
             = \sum_t \delta_t^\top (h_{t-1}, x_t, 1).
-
-        Parameters
-        ----------
-        trace, dL_dy, work
-            As in :meth:`vgrad.RNN.backward`.
-
-        Returns
-        -------
-        LSTMGradients
         """
         _, gates, hx, dh, readout = self._backward_start(trace, dL_dy, work)
         T, n, R, B = dh[1:].shape
-        f, c = (time_first(v.reshape(R, -1, B, n)) for v in (trace.f, trace.c))
+        f, c = self._time_first(trace.f), self._time_first(trace.c)
         K, D = local_slopes(gates, c, work)
         dc = work_array(work, "dc", (T + 1, n, R, B))
         W_h_T = np.ascontiguousarray(self.W_h.reshape(R, 4 * n, n).swapaxes(1, 2))
@@ -230,13 +207,9 @@ class LSTM(GatedCell):
         return self._gradients(grad, readout, dh=dh, dc=dc)
 
     def cell_path_jacobians(self, trace: LSTMTrace) -> np.ndarray:
-        r"""The direct cell path, the diagonals of :math:`\partial c_t/\partial c_{t-1}`.
-
-        .. math:: \frac{\partial c_t}{\partial c_{t-1}} = \operatorname{diag}(f_t)
-
-        (with :math:`h_{t-1}` held fixed). Returns a copy, (T, B, n): ``[t - 1]`` is
-        :math:`f_t`.
-        """
+        r"""The direct cell path, the diagonals of :math:`\partial c_t/\partial c_{t-1}
+        = \operatorname{diag}(f_t)` (with :math:`h_{t-1}` held fixed): a copy, (T, B, n);
+        ``[t - 1]`` is :math:`f_t`."""
         self._check_trace(trace)
         return trace.f.copy()
 
@@ -244,17 +217,8 @@ class LSTM(GatedCell):
         r"""Log of the cell path over k = 0..t steps, :math:`\sum_{s=t-k+1}^{t} \log f_s`, per
         unit: the diagonal of :math:`\prod_s \operatorname{diag}(f_s)` (its largest entry is
         the log 2-norm), from :math:`\log\sigma(a^f_s)`, finite where :math:`f_s` underflows.
-
-        Parameters
-        ----------
-        trace : LSTMTrace
-        t : int, optional
-            The later time step (default T).
-
-        Returns
-        -------
-        ndarray, shape (t + 1, B, n)
-            Entry ``[k, b, j]``; ``[0]`` is zero.
+        Returns an array (t + 1, B, n), entry ``[k, b, j]``, ``[0]`` zero, for the later time
+        step ``t`` (default T).
         """
         return self._gate_log_gains(trace, t, "f", "cell_path_log_gains")
 

@@ -22,14 +22,15 @@ from ._cells import (
     Cell,
     GradientsBase,
     TraceBase,
+    Work,
     check_sequence,
     check_step,
     check_weights,
     initial_state,
     merge_steps,
     steps_first,
+    work_array,
 )
-from ._runs import Work, work_array
 from ._validate import as_float_array, check_int, check_real, check_rng, check_sizes
 from .activations import ACTIVATIONS, Activation, get_activation
 from .spectral import orthogonal, random_matrix
@@ -46,14 +47,10 @@ class RNNTrace(TraceBase):
 
     Attributes
     ----------
-    xs : ndarray, shape (T, B, d)
-        The inputs :math:`x_1, \dots, x_T`.
-    h : ndarray, shape (T + 1, B, n)
-        Hidden states; ``h[t]`` is :math:`h_t`, ``h[0]`` the initial state.
-    a : ndarray, shape (T, B, n)
-        Pre-activations; ``a[t - 1]`` is :math:`a_t`.
-    y : ndarray, shape (T, B, m)
-        Outputs; ``y[t - 1]`` is :math:`y_t`.
+    xs, h, a, y : ndarray, shapes (T, B, d), (T + 1, B, n), (T, B, n), (T, B, m)
+        Inputs, hidden states, pre-activations and outputs: ``xs[t - 1]`` is :math:`x_t`,
+        ``h[t]`` is :math:`h_t` (``h[0]`` the initial state), ``a[t - 1]`` is :math:`a_t`,
+        ``y[t - 1]`` is :math:`y_t`.
     """
 
     a: np.ndarray
@@ -68,7 +65,7 @@ class RNNGradients(GradientsBase):
     ----------
     W_xh, W_hh, b_h, W_hy, b_y : ndarray
         :math:`\partial\mathcal L/\partial \theta`, same shapes as the parameters.
-    dh : ndarray, shape (T + 1, B, n)
+    dh : ndarray, shape (T + 1, B, n), or (R, T + 1, B, n) with a run axis
         ``dh[t]`` is the *total* derivative :math:`\partial\mathcal L/\partial h_t`, through
         every path (the output at step t and all later steps).
     """
@@ -91,15 +88,12 @@ class RNN(Cell):
         a_t = W_{xh} x_t + W_{hh} h_{t-1} + b_h, \quad h_t = \phi(a_t), \quad
         y_t = W_{hy} h_t + b_y .
 
-    The parameters are copied to float64 arrays, plain attributes that a training loop may
-    update in place; each may carry a leading run axis R, the same for all (:meth:`stack`).
-
     Parameters
     ----------
-    W_xh, W_hh, b_h : ndarray, shapes (n, d), (n, n), (n,)
-        Input and recurrent weights (shared by every step, :doc:`/shared_weights`), bias.
-    W_hy, b_y : ndarray, shapes (m, n), (m,)
-        The read-out.
+    W_xh, W_hh, b_h, W_hy, b_y : ndarray, shapes (n, d), (n, n), (n,), (m, n), (m,)
+        Input and recurrent weights (shared by every step, :doc:`/shared_weights`), bias and
+        read-out; copied to float64 attributes that a training loop may update in place, each
+        with a leading run axis R or none, the same for all (:meth:`stack`).
     activation : str or Activation, default "tanh"
         :math:`\phi`: ``"identity"``, ``"sigmoid"``, ``"tanh"`` or ``"relu"``.
     """
@@ -160,10 +154,8 @@ class RNN(Cell):
         activation: str | Activation = "tanh",
         input_scale: float = 1.0,
     ) -> RNN:
-        r"""Network with :math:`W_{hh} = g\,Q`, Q Haar-orthogonal: every singular value is g.
-
-        See :func:`RNN.random` for the other parameters.
-        """
+        r"""Network with :math:`W_{hh} = g\,Q`, Q Haar-orthogonal: every singular value is g;
+        the other parameters as in :func:`RNN.random`."""
         return cls._with_recurrent(d, n, m, rng, orthogonal, gain, activation, input_scale)
 
     @classmethod
@@ -185,8 +177,7 @@ class RNN(Cell):
 
     @classmethod
     def _with_recurrent(cls, d, n, m, rng, W_hh, gain, activation, input_scale) -> RNN:
-        """The network with :math:`W_{hh}` = ``gain * W_hh(n, rng)``, the rest as in
-        :meth:`random`."""
+        """The network with :math:`W_{hh}` = ``gain * W_hh(n, rng)``, the rest as ``random``."""
         d, n, m = check_sizes(d, n, m)
         rng = check_rng(rng)
         gain = check_real(gain, "gain")
@@ -203,7 +194,9 @@ class RNN(Cell):
         self, xs: np.ndarray, h0: np.ndarray | None = None, *, work: Work | None = None
     ) -> RNNTrace:
         r"""Run the recurrence :math:`a_t = W_{xh} x_t + W_{hh} h_{t-1} + b_h`,
-        :math:`h_t = \phi(a_t)`, :math:`y_t = W_{hy} h_t + b_y` (:doc:`/unrolled_rnn`).
+        :math:`h_t = \phi(a_t)`, :math:`y_t = W_{hy} h_t + b_y` (:doc:`/unrolled_rnn`); raise
+        FloatingPointError if the state of one network overflows (with a run axis, never: the
+        run's slice holds non-finite numbers).
 
         Parameters
         ----------
@@ -213,16 +206,6 @@ class RNN(Cell):
             Initial state (zeros by default).
         work : dict, optional
             Arrays a training loop keeps between calls; the trace overwrites the last one.
-
-        Returns
-        -------
-        RNNTrace
-
-        Raises
-        ------
-        FloatingPointError
-            If the state of one network overflows (with a run axis: never; the run's slice
-            holds non-finite numbers).
         """
         runs, (d, n, m) = self.W_hh.shape[:-2], self.sizes
         xs = check_sequence(xs, d, runs)
@@ -282,17 +265,13 @@ class RNN(Cell):
         ----------
         trace : RNNTrace
             The result of :meth:`forward`.
-        dL_dy : ndarray, shape (..., T, B, m)
+        dL_dy : ndarray, shape (T, B, m), or (R, T, B, m) with a run axis
             :math:`\partial\mathcal L/\partial y_t`, zero where a step has no loss.
         truncate : int, optional
             Truncated BPTT: each loss term goes back at most ``truncate - 1`` steps (1: none;
             >= T: exact), in ``dh`` too.
         work : dict, optional
             As in :meth:`forward`: the next call overwrites ``dh``.
-
-        Returns
-        -------
-        RNNGradients
         """
         (T, B, n), runs, m = self._check_trace(trace), self.W_hh.shape[:-2], self.W_hy.shape[-2]
         dL_dy = as_float_array(dL_dy, "dL_dy", shape=(*runs, T, B, m), finite=not runs)
@@ -321,8 +300,7 @@ class RNN(Cell):
         )
 
     def _slopes(self, trace: RNNTrace, work: Work | None) -> np.ndarray:
-        """:math:`\\phi'(a_t)` of every step, shape (..., T, B, n); for tanh from the stored
-        states, :math:`1 - h_t^2`, in one array (a fresh one costs its page faults)."""
+        """:math:`\\phi'(a_t)` of every step, (..., T, B, n); for tanh :math:`1 - h_t^2`."""
         dphi = work_array(work, "delta", trace.a.shape)
         if self.activation == ACTIVATIONS["tanh"]:
             return np.subtract(1.0, np.square(trace.h[..., 1:, :, :], out=dphi), out=dphi)
