@@ -330,8 +330,8 @@ class RNN(Cell):
         return dh, delta
 
     def step_jacobians(self, trace: RNNTrace) -> np.ndarray:
-        r"""All one-step Jacobians :math:`J_t = \partial h_t / \partial h_{t-1}
-        = \operatorname{diag}(\phi'(a_t))\, W_{hh}` (:eq:`rnn-step-jacobian` of
+        r"""All one-step Jacobians :math:`J_t = \partial h_t / \partial h_{t-1}`, which are
+        :math:`\operatorname{diag}(\phi'(a_t))\, W_{hh}` (:eq:`rnn-step-jacobian` of
         :doc:`/unrolled_rnn`), shape (T, B, n, n); ``J[t - 1]`` is :math:`J_t`."""
         self._one_network("step_jacobians")
         self._check_trace(trace)
