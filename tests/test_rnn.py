@@ -269,6 +269,12 @@ def test_bad_dtypes_and_values(rng):
         vgrad.RNN.random(1, 2, 1, rng=None)
     with pytest.raises(TypeError, match="n must be an integer"):
         vgrad.RNN.random(1, 2.0, 1, rng)
+    # orthogonal and identity pass their options on by name: a misspelt one is named.
+    for make_net in (vgrad.RNN.orthogonal, vgrad.RNN.identity):
+        with pytest.raises(TypeError, match="'activaton'"):
+            make_net(1, 2, 1, rng, activaton="relu")
+    assert vgrad.RNN.identity(1, 2, 1, 0).activation.name == "relu"
+    assert vgrad.RNN.identity(1, 2, 1, 0, activation="tanh").activation.name == "tanh"
 
 
 def test_unknown_activation_name():

@@ -19,6 +19,8 @@ from ._validate import as_float_array, check_int, check_real, check_rng, check_s
 
 #: Arrays a training loop keeps between calls of a forward or backward pass, by name.
 Work = dict[str, np.ndarray]
+#: A random generator, or the integer seed of a new one (:func:`numpy.random.default_rng`).
+Seed = np.random.Generator | int
 
 
 def run_first(x: np.ndarray) -> np.ndarray:
@@ -100,6 +102,13 @@ def check_weights(
     return W_x.copy(), W_h.copy(), b.copy(), W_hy.copy(), b_y.copy()
 
 
+def check_options(options: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:
+    """Refuse a keyword argument that ``where`` does not take, naming it and those it takes."""
+    for k in options:
+        if k not in allowed:
+            raise TypeError(f"{where} got an unexpected keyword argument {k!r}; it takes {allowed}")
+
+
 def check_step(t: object, T: int) -> int:
     """The later time step of a lag sweep: default T, at most T."""
     t = T if t is None else check_int(t, "t", minimum=0)
@@ -120,6 +129,16 @@ class TraceBase:
     def T(self) -> int:
         """Number of time steps."""
         return self.a.shape[-3]
+
+
+@dataclass(frozen=True)
+class GatedTrace(TraceBase):
+    """The trace of a gated cell: pre-activations ``a`` and gate values ``gates`` (T, B, G n),
+    the G blocks side by side, and the read-out ``y`` (T, B, m)."""
+
+    a: np.ndarray
+    gates: np.ndarray
+    y: np.ndarray
 
     def _block(self, j: int) -> np.ndarray:
         n = self.h.shape[-1]
@@ -311,14 +330,17 @@ class GatedCell(Cell):
         )
 
     @classmethod
-    def _random(cls, d, n, m, rng, input_scale, recurrent_scale, gate, name, bias) -> Any:
+    def _random(cls, d, n, m, rng, gate, name, bias, scales: dict[str, Any]) -> Any:
         """``random`` of a gated cell (:meth:`vgrad.LSTM.random`): block ``gate`` of ``b`` is
         ``bias``, checked as the argument ``name``."""
         d, n, m = check_sizes(d, n, m)
         rng = check_rng(rng)
         bias = check_real(bias, name)
-        input_scale = check_real(input_scale, "input_scale", nonnegative=True)
-        recurrent_scale = check_real(recurrent_scale, "recurrent_scale", nonnegative=True)
+        check_options(scales, ("input_scale", "recurrent_scale"), f"{cls.__name__}.random")
+        input_scale, recurrent_scale = (
+            check_real(scales.get(k, 1.0), k, nonnegative=True)
+            for k in ("input_scale", "recurrent_scale")
+        )
         G = len(cls.GATES)
         W_x = rng.standard_normal((G * n, d)) * (input_scale / np.sqrt(d))
         W_h = rng.standard_normal((G * n, n)) * (recurrent_scale / np.sqrt(n))

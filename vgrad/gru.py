@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._cells import GatedCell, GatedGradients, TraceBase, Work, gate, per_run, work_array
+from ._cells import GatedCell, GatedGradients, GatedTrace, Seed, Work, gate, per_run, work_array
 from .activations import _sigmoid_from_tanh
 
 __all__ = ["GRU", "GRUGradients", "GRUTrace"]
@@ -35,23 +35,13 @@ GATES = ("z", "r", "h_tilde")
 
 
 @dataclass(frozen=True)
-class GRUTrace(TraceBase):
-    r"""Everything :meth:`GRU.forward` computed, kept for :meth:`GRU.backward`.
-
-    Attributes
-    ----------
-    a, gates : ndarray, shape (T, B, 3n)
-        Pre-activations and values of :math:`(z_t, r_t, \tilde h_t)` (``[t - 1]``); the gates
-        also as ``z``, ``r``, ``h_tilde``, each (T, B, n). The last block of ``a`` includes
-        :math:`W^{\tilde h}_h (r_t \odot h_{t-1})`.
-    xs, h, y : ndarray, shapes (T, B, d), (T + 1, B, n), (T, B, m)
-        As in :class:`vgrad.RNNTrace`, and so is the run axis: ``trace.z[r]`` is run r's
-        update gate.
+class GRUTrace(GatedTrace):
+    r"""Everything :meth:`GRU.forward` computed, kept for :meth:`GRU.backward`: ``xs``, ``h``,
+    ``y`` and the run axis as in :class:`vgrad.RNNTrace` (``trace.z[r]`` is run r's update
+    gate); ``a`` and ``gates`` (T, B, 3n), the pre-activations and values of
+    :math:`(z_t, r_t, \tilde h_t)` (``[t - 1]``), the gates also as ``z``, ``r``, ``h_tilde``,
+    each (T, B, n). The last block of ``a`` includes :math:`W^{\tilde h}_h (r_t \odot h_{t-1})`.
     """
-
-    a: np.ndarray
-    gates: np.ndarray
-    y: np.ndarray
 
     z, r, h_tilde = map(gate, range(3), ("update gate", "reset gate", "candidate state"))
 
@@ -91,25 +81,15 @@ class GRU(GatedCell):
 
     @classmethod
     def random(
-        cls,
-        d: int,
-        n: int,
-        m: int,
-        rng: np.random.Generator | int,
-        *,
-        update_bias: float = 0.0,
-        input_scale: float = 1.0,
-        recurrent_scale: float = 1.0,
+        cls, d: int, n: int, m: int, rng: Seed, *, update_bias: float = 0.0, **scales: float
     ) -> GRU:
         r"""Random GRU: Gaussian weights, zero biases except :math:`b_z` = ``update_bias``.
 
-        Same scales as :meth:`vgrad.LSTM.random`. A positive update bias starts :math:`z_t` near
-        :math:`\sigma(b_z)`, so the direct path keeps about that fraction of the gradient per
-        step, less while the gates fluctuate (as for the LSTM).
+        ``scales`` and their laws as in :meth:`vgrad.LSTM.random`. A positive update bias
+        starts :math:`z_t` near :math:`\sigma(b_z)`, so the direct path keeps about that
+        fraction of the gradient per step, less while the gates fluctuate (as for the LSTM).
         """
-        return cls._random(
-            d, n, m, rng, input_scale, recurrent_scale, "z", "update_bias", update_bias
-        )
+        return cls._random(d, n, m, rng, "z", "update_bias", update_bias, scales)
 
     def forward(
         self, xs: np.ndarray, h0: np.ndarray | None = None, *, work: Work | None = None

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._cells import GatedCell, GatedGradients, TraceBase, Work, gate, per_run, work_array
+from ._cells import GatedCell, GatedGradients, GatedTrace, Seed, Work, gate, per_run, work_array
 from .activations import _sigmoid_from_tanh
 
 __all__ = ["LSTM", "LSTMGradients", "LSTMTrace"]
@@ -33,8 +33,10 @@ GATES = ("i", "f", "g", "o")
 
 
 @dataclass(frozen=True)
-class LSTMTrace(TraceBase):
-    r"""Everything :meth:`LSTM.forward` computed, kept for :meth:`LSTM.backward`.
+class LSTMTrace(GatedTrace):
+    r"""Everything :meth:`LSTM.forward` computed, kept for :meth:`LSTM.backward`; ``xs``,
+    ``h``, ``y`` and the run axis as in :class:`vgrad.RNNTrace` (``trace.f[r]``: run r's
+    forget gate).
 
     Attributes
     ----------
@@ -43,15 +45,9 @@ class LSTMTrace(TraceBase):
     a, gates : ndarray, shape (T, B, 4n)
         Pre-activations :math:`a_t` and gates :math:`(i_t, f_t, g_t, o_t)` (``[t - 1]``),
         blocks (i, f, g, o); the gates also as ``i``, ``f``, ``g``, ``o``, each (T, B, n).
-    xs, h, y : ndarray, shapes (T, B, d), (T + 1, B, n), (T, B, m)
-        As in :class:`vgrad.RNNTrace`, and so is the run axis: ``trace.f[r]`` is run r's
-        forget gate.
     """
 
     c: np.ndarray
-    a: np.ndarray
-    gates: np.ndarray
-    y: np.ndarray
 
     i, f, g, o = map(gate, range(4), ("input gate", "forget gate", "candidate", "output gate"))
 
@@ -98,17 +94,10 @@ class LSTM(GatedCell):
 
     @classmethod
     def random(
-        cls,
-        d: int,
-        n: int,
-        m: int,
-        rng: np.random.Generator | int,
-        *,
-        forget_bias: float = 1.0,
-        input_scale: float = 1.0,
-        recurrent_scale: float = 1.0,
+        cls, d: int, n: int, m: int, rng: Seed, *, forget_bias: float = 1.0, **scales: float
     ) -> LSTM:
-        r"""Random LSTM: Gaussian weights, zero biases except :math:`b_f` = ``forget_bias``.
+        r"""Random LSTM: Gaussian weights, zero biases except :math:`b_f` = ``forget_bias``;
+        ``scales`` are ``input_scale`` and ``recurrent_scale`` (default 1):
 
         .. math::
 
@@ -120,9 +109,7 @@ class LSTM(GatedCell):
         passes about that fraction of the gradient per step, less while the gates fluctuate
         (:doc:`/gated`; Gers et al. 2000).
         """
-        return cls._random(
-            d, n, m, rng, input_scale, recurrent_scale, "f", "forget_bias", forget_bias
-        )
+        return cls._random(d, n, m, rng, "f", "forget_bias", forget_bias, scales)
 
     def forward(
         self,

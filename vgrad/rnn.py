@@ -21,8 +21,10 @@ import numpy as np
 from ._cells import (
     Cell,
     GradientsBase,
+    Seed,
     TraceBase,
     Work,
+    check_options,
     check_sequence,
     check_step,
     check_weights,
@@ -121,7 +123,7 @@ class RNN(Cell):
         d: int,
         n: int,
         m: int,
-        rng: np.random.Generator | int,
+        rng: Seed,
         *,
         rho: float | None = None,
         sigma_max: float | None = None,
@@ -140,52 +142,42 @@ class RNN(Cell):
         def W_hh(n: int, rng: np.random.Generator) -> np.ndarray:
             return random_matrix(n, rng, rho=rho, sigma_max=sigma_max)
 
-        return cls._with_recurrent(d, n, m, rng, W_hh, 1.0, activation, input_scale)
+        options = {"activation": activation, "input_scale": input_scale}
+        return cls._with_recurrent(d, n, m, rng, W_hh, 1.0, options, "RNN.random")
 
     @classmethod
     def orthogonal(
-        cls,
-        d: int,
-        n: int,
-        m: int,
-        rng: np.random.Generator | int,
-        *,
-        gain: float = 1.0,
-        activation: str | Activation = "tanh",
-        input_scale: float = 1.0,
+        cls, d: int, n: int, m: int, rng: Seed, *, gain: float = 1.0, **options: Any
     ) -> RNN:
         r"""Network with :math:`W_{hh} = g\,Q`, Q Haar-orthogonal: every singular value is g;
-        the other parameters as in :func:`RNN.random`."""
-        return cls._with_recurrent(d, n, m, rng, orthogonal, gain, activation, input_scale)
+        ``options`` (``activation``, ``input_scale``) and the other parameters as in
+        :func:`RNN.random`."""
+        return cls._with_recurrent(d, n, m, rng, orthogonal, gain, options, "RNN.orthogonal")
 
     @classmethod
     def identity(
-        cls,
-        d: int,
-        n: int,
-        m: int,
-        rng: np.random.Generator | int,
-        *,
-        gain: float = 1.0,
-        activation: str | Activation = "relu",
-        input_scale: float = 1.0,
+        cls, d: int, n: int, m: int, rng: Seed, *, gain: float = 1.0, **options: Any
     ) -> RNN:
-        r"""Network with :math:`W_{hh} = g\,I` (with ReLU: the IRNN of Le, Jaitly & Hinton 2015)."""
+        r"""Network with :math:`W_{hh} = g\,I`, by default with ReLU (the IRNN of Le, Jaitly &
+        Hinton 2015); ``options`` as in :func:`RNN.orthogonal`."""
+        options = {"activation": "relu", **options}
         return cls._with_recurrent(
-            d, n, m, rng, lambda n, rng: np.eye(n), gain, activation, input_scale
+            d, n, m, rng, lambda n, rng: np.eye(n), gain, options, "RNN.identity"
         )
 
     @classmethod
-    def _with_recurrent(cls, d, n, m, rng, W_hh, gain, activation, input_scale) -> RNN:
-        """The network with :math:`W_{hh}` = ``gain * W_hh(n, rng)``, the rest as ``random``."""
+    def _with_recurrent(cls, d, n, m, rng, W_hh, gain, options: dict[str, Any], where) -> RNN:
+        """The network with :math:`W_{hh}` = ``gain * W_hh(n, rng)``, the rest as ``random``;
+        ``options``: ``activation``, ``input_scale``, the keywords of ``where``."""
         d, n, m = check_sizes(d, n, m)
         rng = check_rng(rng)
         gain = check_real(gain, "gain")
-        input_scale = check_real(input_scale, "input_scale", nonnegative=True)
+        check_options(options, ("activation", "input_scale"), where)
+        input_scale = check_real(options.get("input_scale", 1.0), "input_scale", nonnegative=True)
         W_hh = gain * W_hh(n, rng)
         W_xh = rng.standard_normal((n, d)) * (input_scale / np.sqrt(d))
         W_hy = rng.standard_normal((m, n)) / np.sqrt(n)
-        return cls(W_xh, W_hh, np.zeros(n), W_hy, np.zeros(m), activation=activation)
+        return cls(W_xh, W_hh, np.zeros(n), W_hy, np.zeros(m), options.get("activation", "tanh"))
 
     def _options(self) -> dict[str, Any]:
         return {"activation": self.activation}
