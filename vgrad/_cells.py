@@ -103,10 +103,14 @@ def check_weights(
 
 
 def check_options(options: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:
-    """Refuse a keyword argument that ``where`` does not take, naming it and those it takes."""
+    """Refuse a keyword argument that ``where`` does not take, naming it and the keywords
+    ``allowed`` (all that ``where`` takes, those bound by name as well)."""
     for k in options:
         if k not in allowed:
-            raise TypeError(f"{where} got an unexpected keyword argument {k!r}; it takes {allowed}")
+            raise TypeError(
+                f"{where}() got an unexpected keyword argument {k!r}; "
+                f"its keywords are {', '.join(allowed)}"
+            )
 
 
 def check_step(t: object, T: int) -> int:
@@ -336,7 +340,7 @@ class GatedCell(Cell):
         d, n, m = check_sizes(d, n, m)
         rng = check_rng(rng)
         bias = check_real(bias, name)
-        check_options(scales, ("input_scale", "recurrent_scale"), f"{cls.__name__}.random")
+        check_options(scales, (name, "input_scale", "recurrent_scale"), f"{cls.__name__}.random")
         input_scale, recurrent_scale = (
             check_real(scales.get(k, 1.0), k, nonnegative=True)
             for k in ("input_scale", "recurrent_scale")

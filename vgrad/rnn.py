@@ -172,7 +172,7 @@ class RNN(Cell):
         d, n, m = check_sizes(d, n, m)
         rng = check_rng(rng)
         gain = check_real(gain, "gain")
-        check_options(options, ("activation", "input_scale"), where)
+        check_options(options, ("gain", "activation", "input_scale"), where)
         input_scale = check_real(options.get("input_scale", 1.0), "input_scale", nonnegative=True)
         W_hh = gain * W_hh(n, rng)
         W_xh = rng.standard_normal((n, d)) * (input_scale / np.sqrt(d))
