@@ -36,11 +36,17 @@ GATES = ("z", "r", "h_tilde")
 
 @dataclass(frozen=True)
 class GRUTrace(GatedTrace):
-    r"""Everything :meth:`GRU.forward` computed, kept for :meth:`GRU.backward`: ``xs``, ``h``,
-    ``y`` and the run axis as in :class:`vgrad.RNNTrace` (``trace.z[r]`` is run r's update
-    gate); ``a`` and ``gates`` (T, B, 3n), the pre-activations and values of
-    :math:`(z_t, r_t, \tilde h_t)` (``[t - 1]``), the gates also as ``z``, ``r``, ``h_tilde``,
-    each (T, B, n). The last block of ``a`` includes :math:`W^{\tilde h}_h (r_t \odot h_{t-1})`.
+    r"""Everything :meth:`GRU.forward` computed, kept for :meth:`GRU.backward`.
+
+    Attributes
+    ----------
+    a, gates : ndarray, shape (T, B, 3n)
+        Pre-activations and values of :math:`(z_t, r_t, \tilde h_t)` (``[t - 1]``); the gates
+        also as ``z``, ``r``, ``h_tilde``, each (T, B, n). The last block of ``a`` includes
+        :math:`W^{\tilde h}_h (r_t \odot h_{t-1})`.
+    xs, h, y : ndarray, shapes (T, B, d), (T + 1, B, n), (T, B, m)
+        As in :class:`vgrad.RNNTrace`, and so is the run axis: ``trace.z[r]`` is run r's
+        update gate.
     """
 
     z, r, h_tilde = map(gate, range(3), ("update gate", "reset gate", "candidate state"))
@@ -85,7 +91,8 @@ class GRU(GatedCell):
     ) -> GRU:
         r"""Random GRU: Gaussian weights, zero biases except :math:`b_z` = ``update_bias``.
 
-        ``scales`` and their laws as in :meth:`vgrad.LSTM.random`. A positive update bias
+        ``scales``: ``input_scale`` and ``recurrent_scale`` (default 1), which scale
+        :math:`W_x` and :math:`W_h` as in :meth:`vgrad.LSTM.random`. A positive update bias
         starts :math:`z_t` near :math:`\sigma(b_z)`, so the direct path keeps about that
         fraction of the gradient per step, less while the gates fluctuate (as for the LSTM).
         """

@@ -34,9 +34,7 @@ GATES = ("i", "f", "g", "o")
 
 @dataclass(frozen=True)
 class LSTMTrace(GatedTrace):
-    r"""Everything :meth:`LSTM.forward` computed, kept for :meth:`LSTM.backward`; ``xs``,
-    ``h``, ``y`` and the run axis as in :class:`vgrad.RNNTrace` (``trace.f[r]``: run r's
-    forget gate).
+    r"""Everything :meth:`LSTM.forward` computed, kept for :meth:`LSTM.backward`.
 
     Attributes
     ----------
@@ -45,6 +43,9 @@ class LSTMTrace(GatedTrace):
     a, gates : ndarray, shape (T, B, 4n)
         Pre-activations :math:`a_t` and gates :math:`(i_t, f_t, g_t, o_t)` (``[t - 1]``),
         blocks (i, f, g, o); the gates also as ``i``, ``f``, ``g``, ``o``, each (T, B, n).
+    xs, h, y : ndarray, shapes (T, B, d), (T + 1, B, n), (T, B, m)
+        As in :class:`vgrad.RNNTrace`, and so is the run axis: ``trace.f[r]`` is run r's
+        forget gate.
     """
 
     c: np.ndarray

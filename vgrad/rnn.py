@@ -150,8 +150,8 @@ class RNN(Cell):
         cls, d: int, n: int, m: int, rng: Seed, *, gain: float = 1.0, **options: Any
     ) -> RNN:
         r"""Network with :math:`W_{hh} = g\,Q`, Q Haar-orthogonal: every singular value is g;
-        ``options`` (``activation``, ``input_scale``) and the other parameters as in
-        :func:`RNN.random`."""
+        ``options``: ``activation`` (default ``"tanh"``) and ``input_scale`` (default 1), these
+        and the other parameters as in :meth:`RNN.random`."""
         return cls._with_recurrent(d, n, m, rng, orthogonal, gain, options, "RNN.orthogonal")
 
     @classmethod
@@ -159,7 +159,7 @@ class RNN(Cell):
         cls, d: int, n: int, m: int, rng: Seed, *, gain: float = 1.0, **options: Any
     ) -> RNN:
         r"""Network with :math:`W_{hh} = g\,I`, by default with ReLU (the IRNN of Le, Jaitly &
-        Hinton 2015); ``options`` as in :func:`RNN.orthogonal`."""
+        Hinton 2015); ``options`` as in :meth:`RNN.orthogonal`."""
         options = {"activation": "relu", **options}
         return cls._with_recurrent(
             d, n, m, rng, lambda n, rng: np.eye(n), gain, options, "RNN.identity"
