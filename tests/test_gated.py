@@ -402,7 +402,7 @@ def test_bad_types_and_values(cls):
         cls.random(1, 2, 1, 0, recurrent_scale=-1.0)
     with pytest.raises(ValueError, match="input_scale must be >= 0"):
         cls.random(1, 2, 1, 0, input_scale=-1.0)
-    with pytest.raises(TypeError, match="'recurent_scale'.*input_scale, recurrent_scale"):
+    with pytest.raises(TypeError, match=r"'recurent_scale'.*input_scale, recurrent_scale"):
         cls.random(1, 2, 1, 0, recurent_scale=1.0)  # the scales are named keywords
     bias = "forget_bias" if cls is LSTM else "update_bias"
     with pytest.raises(ValueError, match=f"{bias} must be finite"):

@@ -272,7 +272,7 @@ def test_bad_dtypes_and_values(rng):
     # orthogonal and identity pass their options on by name: a misspelt one is named, and so
     # is every keyword the function takes.
     for make_net in (vgrad.RNN.orthogonal, vgrad.RNN.identity):
-        with pytest.raises(TypeError, match="'activaton'.*gain, activation, input_scale"):
+        with pytest.raises(TypeError, match=r"'activaton'.*gain, activation, input_scale"):
             make_net(1, 2, 1, rng, activaton="relu")
     assert vgrad.RNN.identity(1, 2, 1, 0).activation.name == "relu"
     assert vgrad.RNN.identity(1, 2, 1, 0, activation="tanh").activation.name == "tanh"
