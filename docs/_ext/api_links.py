@@ -3,7 +3,7 @@
 * **Mini-galleries**: every documented object whose name appears in a gallery example gets
   an "Examples using ..." strip of thumbnails, found in sphinx-gallery's backreferences.
 * **Short names**: ``vgrad.RNN`` resolves to the entry documented as ``vgrad.rnn.RNN``, in
-  roles and in the gallery's code links; type variables in signatures stay plain text.
+  roles and in the gallery's code links.
 * **Mini-galleries on the pages** come through MyST's ``{eval-rst}`` blocks (MyST cannot run
   the directive itself: it inserts reStructuredText input). Their nodes are re-homed in the
   page's doctree (:func:`_rehome_nodes`).
@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 BACKREFERENCES_DIR = "gen_modules/backreferences"
 
@@ -115,24 +115,6 @@ def _alias_reexports(app: Any, doctree: Any) -> None:
             domain.note_object(alias, entry.objtype, entry.node_id, aliased=True)
 
 
-def _plain_typevars(app: Any, env: Any, node: Any, contnode: Any) -> Any:
-    """Show type variables of vgrad signatures (``G`` in ``clip_by_norm(grads: G)``) as text.
-
-    They have no documentation entry to link to; anything else unresolved still warns.
-    """
-    if node.get("refdomain") != "py":
-        return None
-    target = node.get("reftarget", "")
-    if target.split(".", 1)[0] != "vgrad":
-        return None
-    parts = target.split(".")
-    for i in range(len(parts) - 1, 0, -1):
-        module = sys.modules.get(".".join(parts[:i]))
-        if module is not None:
-            return contnode if isinstance(_getattr_path(module, parts[i:]), TypeVar) else None
-    return None
-
-
 def _skip_aliases(
     app: Any, what: str, name: str, obj: Any, skip: bool, options: Any
 ) -> bool | None:
@@ -166,5 +148,4 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("autodoc-process-docstring", _add_minigallery, priority=600)
     app.connect("doctree-read", _alias_reexports)
     app.connect("doctree-read", _rehome_nodes)
-    app.connect("missing-reference", _plain_typevars)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
