@@ -7,6 +7,9 @@
 * **Mini-galleries on the pages** come through MyST's ``{eval-rst}`` blocks (MyST cannot run
   the directive itself: it inserts reStructuredText input). Their nodes are re-homed in the
   page's doctree (:func:`_rehome_nodes`).
+
+Classes bound to a second name (``RNN.TRACE = RNNTrace``) are left out by autodoc's
+``exclude-members`` (``autodoc_default_options`` in conf.py), not here.
 """
 
 from __future__ import annotations
@@ -115,16 +118,6 @@ def _alias_reexports(app: Any, doctree: Any) -> None:
             domain.note_object(alias, entry.objtype, entry.node_id, aliased=True)
 
 
-def _skip_aliases(
-    app: Any, what: str, name: str, obj: Any, skip: bool, options: Any
-) -> bool | None:
-    """Leave out a class bound to a second name (``vgrad.rnn.Trace = RNNTrace``): it is
-    documented once, under its own name, whose docstring mentions the alias."""
-    if isinstance(obj, type) and name.rsplit(".", 1)[-1] != obj.__name__:
-        return True
-    return None
-
-
 def _rehome_nodes(app: Any, doctree: Any) -> None:
     """Point every node at the page's own doctree.
 
@@ -142,8 +135,6 @@ def _rehome_nodes(app: Any, doctree: Any) -> None:
 
 
 def setup(app: Any) -> dict[str, Any]:
-    # autosummary's module pages consult this event too when they list a module's classes.
-    app.connect("autodoc-skip-member", _skip_aliases)
     # After numpydoc (priority 500) has rewritten the docstring.
     app.connect("autodoc-process-docstring", _add_minigallery, priority=600)
     app.connect("doctree-read", _alias_reexports)
