@@ -1,12 +1,18 @@
 """The API page's links to the gallery, and its short names.
 
-* **Mini-galleries**: every documented object whose name appears in a gallery example gets
-  an "Examples using ..." strip of thumbnails, found in sphinx-gallery's backreferences.
-* **Short names**: ``vgrad.RNN`` resolves to the entry documented as ``vgrad.rnn.RNN``, in
-  roles and in the gallery's code links; type variables in signatures stay plain text.
+Each piece is kept because no library option does it (checked against the installed Sphinx
+9.0, sphinx-gallery 0.22.1 and myst-parser 5.2.0, their documentation and source):
+
+* **Mini-galleries** (:func:`_add_minigallery`): every documented function and class that a
+  gallery example uses gets an "Examples using ..." strip of thumbnails under its docstring.
+* **Short names** (:func:`_alias_reexports`): ``vgrad.RNN`` resolves to the entry
+  documented as ``vgrad.rnn.RNN``, in roles and in the gallery's code links.
 * **Mini-galleries on the pages** come through MyST's ``{eval-rst}`` blocks (MyST cannot run
   the directive itself: it inserts reStructuredText input). Their nodes are re-homed in the
   page's doctree (:func:`_rehome_nodes`).
+
+Classes bound to a second name (``RNN.TRACE = RNNTrace``) are left out by autodoc's
+``exclude-members`` (``autodoc_default_options`` in conf.py), not here.
 """
 
 from __future__ import annotations
@@ -14,56 +20,44 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
+
+import vgrad
 
 BACKREFERENCES_DIR = "gen_modules/backreferences"
 
 
-def _public_names(name: str) -> list[str]:
-    """Names under which sphinx-gallery may have recorded the object documented as ``name``.
+def spellings(name: str) -> list[str]:
+    """``name`` and, for an object the package re-exports, its short spelling.
 
-    sphinx-gallery records the shortest import path that yields the same object: for
-    ``vgrad.rnn.RNN.forward`` that is ``vgrad.RNN.forward`` when the package re-exports
-    ``RNN``. Return ``name`` and every such shorter spelling.
+    ``vgrad.rnn.RNN.forward`` gives ``["vgrad.rnn.RNN.forward", "vgrad.RNN.forward"]``;
+    a name the package does not re-export (``vgrad.rnn``, ``vgrad.diagram.unrolled_rnn``)
+    gives ``[name]``. vgrad is one package of flat modules, and api.md documents each
+    object once, under its module.
     """
     parts = name.split(".")
-    for i in range(len(parts) - 1, 0, -1):
-        if ".".join(parts[:i]) in sys.modules:
-            break
-    else:
+    if len(parts) < 3 or parts[0] != "vgrad" or parts[2] not in vgrad.__all__:
         return [name]
-    obj = _getattr_path(sys.modules[".".join(parts[:i])], parts[i:])
-    keys = [name]
-    for j in range(i - 1, 0, -1):
-        module = sys.modules.get(".".join(parts[:j]))
-        if obj is not None and module is not None and _same(_getattr_path(module, parts[i:]), obj):
-            keys.append(".".join(parts[:j] + parts[i:]))
-    return keys
-
-
-def _same(a: Any, b: Any) -> bool:
-    """Identity, except that classmethods give a new bound method on every attribute access."""
-    if a is b:
-        return True
-    func = getattr(a, "__func__", None)
-    return (
-        func is not None
-        and func is getattr(b, "__func__", None)
-        and getattr(a, "__self__", None) is getattr(b, "__self__", None)
-    )
-
-
-def _getattr_path(obj: Any, attrs: list[str]) -> Any:
-    for attr in attrs:
-        obj = getattr(obj, attr, None)
-        if obj is None:
-            return None
-    return obj
+    module = sys.modules.get(f"vgrad.{parts[1]}")
+    if getattr(module, parts[2], None) is not getattr(vgrad, parts[2]):
+        return [name]
+    return [name, ".".join(["vgrad", *parts[2:]])]
 
 
 def _add_minigallery(app: Any, what: str, name: str, obj: Any, options: Any, lines: list) -> None:
-    # Functions and classes only: a class's strip covers its methods too, so the API
-    # pages do not repeat the same thumbnails under every method.
+    """Append a rubric and a ``minigallery`` of the examples that use ``name`` to its docstring.
+
+    Kept, not replaced by a ``.. minigallery::`` line in the autosummary templates:
+    sphinx-gallery records a function under the spelling the example imports it by
+    (``from vgrad import mse`` gives ``vgrad.mse``, also with ``prefer_full_module``, whose
+    "full module" is then ``vgrad``), so the strip needs both spellings; the directive's
+    only heading, ``:add-heading:``, is a section title (a page heading with its own anchor,
+    not this rubric under the docstring; after the ``autoclass`` of class.rst, it would
+    also move the strip below the methods); and a template cannot know whether an object
+    has examples, so a rubric written there would stay, empty, above objects that have none
+    (the optimisers). Functions and classes only: a class's strip covers its methods too,
+    so the pages do not repeat it under every method.
+    """
     if what not in ("function", "class"):
         return
     path = Path(app.srcdir) / BACKREFERENCES_DIR / "backreferences_all.json"
@@ -75,10 +69,11 @@ def _add_minigallery(app: Any, what: str, name: str, obj: Any, options: Any, lin
         used = json.loads(path.read_text())
     except (OSError, ValueError):
         return
-    names = _public_names(name)
+    names = spellings(name)
     keys = [key for key in names if used.get(key)]
     if what == "class":
-        keys += sorted(k for k in used if used[k] and any(k.startswith(n + ".") for n in names))
+        members = tuple(n + "." for n in names)
+        keys += sorted(k for k in used if used[k] and k.startswith(members))
     if not keys:
         return
     short = name.rsplit(".", 1)[-1]
@@ -93,54 +88,22 @@ def _add_minigallery(app: Any, what: str, name: str, obj: Any, options: Any, lin
     )
 
 
-# --------------------------------------------------------------------------------------
-# Cross-references to re-exported names
-
-
 def _alias_reexports(app: Any, doctree: Any) -> None:
     """Register ``vgrad.RNN`` as another name of the entry documented as ``vgrad.rnn.RNN``.
 
-    api.md documents each object once, under its module, but the package re-exports its
-    main names and pages, docstrings and the gallery use the short spelling. The aliases
-    are noted as ``aliased`` entries, so the py domain (and sphinx-gallery's code links,
-    which read the same table) resolve both spellings to the one documented object.
+    Pages, docstrings and the gallery use the short spelling. Kept: autodoc adds
+    ``:canonical:`` (an ``aliased`` entry) only for where a class is defined
+    (``__module__.__qualname__``, here the documented name itself), and no Sphinx option
+    registers a re-export. The aliases are ``aliased`` entries, so the py domain (and
+    sphinx-gallery's code links, which read the same table and prefer a non-aliased entry)
+    resolve both spellings to the one documented object.
     """
-    env = app.env
-    docname = env.current_document.docname
-    domain = env.domains["py"]
+    domain = app.env.domains["py"]
+    docname = app.env.current_document.docname
     for name, entry in list(domain.objects.items()):
-        if entry.docname != docname or entry.aliased or not name.startswith("vgrad."):
-            continue
-        for alias in _public_names(name)[1:]:
-            domain.note_object(alias, entry.objtype, entry.node_id, aliased=True)
-
-
-def _plain_typevars(app: Any, env: Any, node: Any, contnode: Any) -> Any:
-    """Show type variables of vgrad signatures (``G`` in ``clip_by_norm(grads: G)``) as text.
-
-    They have no documentation entry to link to; anything else unresolved still warns.
-    """
-    if node.get("refdomain") != "py":
-        return None
-    target = node.get("reftarget", "")
-    if target.split(".", 1)[0] != "vgrad":
-        return None
-    parts = target.split(".")
-    for i in range(len(parts) - 1, 0, -1):
-        module = sys.modules.get(".".join(parts[:i]))
-        if module is not None:
-            return contnode if isinstance(_getattr_path(module, parts[i:]), TypeVar) else None
-    return None
-
-
-def _skip_aliases(
-    app: Any, what: str, name: str, obj: Any, skip: bool, options: Any
-) -> bool | None:
-    """Leave out a class bound to a second name (``vgrad.rnn.Trace = RNNTrace``): it is
-    documented once, under its own name, whose docstring mentions the alias."""
-    if isinstance(obj, type) and name.rsplit(".", 1)[-1] != obj.__name__:
-        return True
-    return None
+        if entry.docname == docname and not entry.aliased:
+            for alias in spellings(name)[1:]:
+                domain.note_object(alias, entry.objtype, entry.node_id, aliased=True)
 
 
 def _rehome_nodes(app: Any, doctree: Any) -> None:
@@ -148,10 +111,11 @@ def _rehome_nodes(app: Any, doctree: Any) -> None:
 
     MyST parses an ``{eval-rst}`` block into a second document that shares the page's
     settings, which hold the build environment, and the nodes it returns keep pointing at
-    that document. Sphinx pickles the page with a copy of its settings whose environment is
-    removed; the second document keeps the original, environment included, so each page
-    with such a block pickled the whole environment with it: about 1.7 MB instead of 0.12
-    MB for unrolled_rnn (2026-12-07), unpickled whenever Sphinx reloads the page (figure
+    that document (still so in myst-parser 5.2's ``render_restructuredtext``). Sphinx
+    pickles the page with a copy of its settings whose environment is removed; the second
+    document keeps the original, environment included, so each page with such a block
+    pickled the whole environment with it: about 1.7 MB instead of 0.12 MB for
+    unrolled_rnn (2026-12-07), unpickled whenever Sphinx reloads the page (figure
     numbering, parallel or incremental builds).
     """
     for node in doctree.findall():
@@ -160,11 +124,8 @@ def _rehome_nodes(app: Any, doctree: Any) -> None:
 
 
 def setup(app: Any) -> dict[str, Any]:
-    # autosummary's module pages consult this event too when they list a module's classes.
-    app.connect("autodoc-skip-member", _skip_aliases)
     # After numpydoc (priority 500) has rewritten the docstring.
     app.connect("autodoc-process-docstring", _add_minigallery, priority=600)
     app.connect("doctree-read", _alias_reexports)
     app.connect("doctree-read", _rehome_nodes)
-    app.connect("missing-reference", _plain_typevars)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
