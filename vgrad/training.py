@@ -110,8 +110,8 @@ def evaluate(net: Net, batch: Batch) -> float:
 
 def error_rate(net: Net, batch: Batch, chunk: int = 250) -> float:
     """The fraction of ``batch``'s sequences ``net`` gets wrong (:meth:`vgrad.tasks.Batch.wrong`),
-    on a large held-out batch: the success criterion of :doc:`/remedies`. ``chunk`` sequences at
-    a time (a trace of a few MB) run several times faster than thousands at once."""
+    on a large held-out batch: the success criterion of :doc:`/remedies`. They go ``chunk`` at a
+    time: a few hundred (a trace of a few MB) run several times faster than thousands at once."""
     _check_net(net, batch=batch)
     chunk = check_int(chunk, "chunk", minimum=1)
     parts = [batch.sequences(slice(i, i + chunk)) for i in range(0, batch.B, chunk)]
