@@ -1,4 +1,4 @@
-"""Time per training update of R networks: ``vgrad.train_many`` against R ``vgrad.train`` runs.
+"""Time per training update of R networks: one ``vgrad.train`` call on all R against R calls.
 
 Run from the repository root (vgrad must be installed, e.g. ``pip install -e .``)::
 
@@ -10,8 +10,8 @@ Every run trains a tanh RNN (or an LSTM or GRU; d = 6 inputs, 4 outputs) on the
 temporal-order task with SGD, momentum 0.9 and norm clipping at 1, one fresh batch per
 update from one shared stream:
 
-* ``stacked``: ``train_many`` on the R networks, one batched forward and backward pass per
-  update for all of them.
+* ``stacked``: ``train`` given the list of the R networks, one batched forward and backward
+  pass per update for all of them.
 * ``separate``: ``train`` on each network in turn.
 * ``torch``: a PyTorch CPU loop over the same R networks (``torch.nn.RNN``, ``LSTM`` or
   ``GRU`` + ``Linear``, float64, one thread, ``clip_grad_norm_`` and ``SGD(momentum=0.9)``),
@@ -24,7 +24,8 @@ repeats of the time per update, the implementations taking turns within each rep
 reverse order every other repeat, so that neither follows the other more often). The
 BLAS thread variables are set to 1 before numpy is imported. Times are CPU seconds of this
 process (``time.process_time``), which a shared machine disturbs less than wall-clock time;
-``--wall`` reports wall-clock time instead.
+``--wall`` reports wall-clock time instead. ``--old`` needs a checkout whose ``train`` takes a
+list of networks, as this tree's does.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def nets_for(engine, R: int, n: int) -> list:
 
 def stacked(engine, nets, T, B, steps):
     task = functools.partial(engine.tasks.temporal_order, T)
-    return engine.train_many(nets, task, steps=steps, batch=B, rng=0, **SETTINGS)
+    return engine.train(nets, task, steps=steps, batch=B, rng=0, **SETTINGS)
 
 
 def separate(engine, nets, T, B, steps):

@@ -1,4 +1,4 @@
-"""The update rules against steps computed by hand, and inside train / train_many."""
+"""The update rules against steps computed by hand, and inside train (one network or many)."""
 
 import functools
 
@@ -8,7 +8,7 @@ import pytest
 import vgrad
 from vgrad.optim import SGD, Adam, Optimizer, RMSProp, get_optimizer
 from vgrad.tasks import temporal_order
-from vgrad.training import train, train_many
+from vgrad.training import train
 
 
 def _two_steps(rule, lr, g1, g2):
@@ -94,12 +94,12 @@ def test_rule_errors():
 
 
 @pytest.mark.parametrize("rule", ["rmsprop", Adam(beta1=0.8), "sgd"])
-def test_train_many_applies_each_rule_as_train_does(rule):
+def test_train_of_many_nets_applies_each_rule_as_train_of_one_does(rule):
     task = functools.partial(temporal_order, 10)
     nets = [vgrad.RNN.random(6, 8, 4, s, rho=1.1) for s in range(3)]
     clips = [None, ("norm", 0.5), ("value", 0.01)]
     kw = dict(steps=8, batch=8, lr=0.01, optimizer=rule)
-    many = train_many(nets, task, rng=[1, 2, 3], clip=clips, **kw)
+    many = train(nets, task, rng=[1, 2, 3], clip=clips, **kw)
     for r, net in enumerate(nets):
         one = train(net, task, rng=1 + r, clip=clips[r], **kw)
         assert np.max(np.abs(many[r].loss - one.loss)) < 1e-12 * np.max(one.loss)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import vgrad
-from vgrad import train, train_many
+from vgrad import train
 from vgrad.optim import SGD, Adam, Optimizer, RMSProp
 from vgrad.tasks import pascanu_temporal_order
 
@@ -59,14 +59,14 @@ def test_per_kind_errors():
         Optimizer.per_kind([Adam(), "sgd"])
 
 
-def test_train_many_mixes_rules_as_train_does():
+def test_train_of_many_nets_mixes_rules_as_train_of_one_does():
     task = functools.partial(pascanu_temporal_order, 10)
     nets = [vgrad.RNN.random(6, 8, 4, s, rho=1.0) for s in range(3)]
     kw = dict(steps=6, batch=8, clip=("norm", 1.0))
     opts = [None, "adam", None]
     mus = [0.9, 0.0, 0.5]
     lrs = [0.05, 0.002, 0.02]
-    many = train_many(nets, task, rng=[1, 2, 3], lr=lrs, momentum=mus, optimizer=opts, **kw)
+    many = train(nets, task, rng=[1, 2, 3], lr=lrs, momentum=mus, optimizer=opts, **kw)
     for r, net in enumerate(nets):
         one = train(net, task, rng=1 + r, lr=lrs[r], momentum=mus[r], optimizer=opts[r], **kw)
         assert np.max(np.abs(many[r].loss - one.loss)) < 1e-12 * np.max(one.loss)

@@ -8,7 +8,7 @@ import pytest
 import vgrad
 from vgrad.regularizer import omega, omega_terms
 from vgrad.tasks import pascanu_temporal_order, temporal_order
-from vgrad.training import train, train_many
+from vgrad.training import train
 
 
 def _pass(net, rng, T=9, B=5, where="last"):
@@ -115,12 +115,12 @@ def test_training_with_omega_adds_alpha_times_its_gradient():
     assert res.omega[0] == pytest.approx(reg.value, rel=1e-13)
 
 
-def test_train_many_with_omega_is_train_run_by_run():
+def test_train_of_many_nets_with_omega_is_train_run_by_run():
     task = functools.partial(pascanu_temporal_order, 10)
     nets = [vgrad.RNN.random(6, 8, 4, s, rho=1.0) for s in range(3)]
     alphas = [0.0, 0.3, 2.0]
     kw = dict(steps=6, batch=8, lr=0.05, momentum=0.9, clip=("norm", 1.0))
-    many = train_many(nets, task, rng=[5, 6, 7], omega=alphas, **kw)
+    many = train(nets, task, rng=[5, 6, 7], omega=alphas, **kw)
     assert many[0].omega is None
     for r, net in enumerate(nets):
         one = train(net, task, rng=5 + r, omega=alphas[r], **kw)

@@ -15,7 +15,7 @@ from vgrad.tasks import (
     score_runs,
     temporal_order,
 )
-from vgrad.training import train, train_many
+from vgrad.training import train
 
 ACTIVATIONS = ["identity", "sigmoid", "tanh", "relu"]
 
@@ -91,7 +91,7 @@ def test_stack_errors(rng):
         stack.forward(np.zeros((3, 5, 3, 2)))
 
 
-def test_train_many_is_train_run_by_run():
+def test_train_of_many_nets_is_train_run_by_run():
     """Per-run batches, learning rates, momenta and clipping rules, all in one loop."""
     T = 12
     task = functools.partial(temporal_order, T)
@@ -99,7 +99,7 @@ def test_train_many_is_train_run_by_run():
     clips = [None, ("norm", 1.0), ("value", 0.05), ("norm", 0.3)]
     lrs, mus = [0.05, 0.1, 0.2, 0.05], [0.9, 0.0, 0.5, 0.9]
     kw = dict(steps=12, batch=16, profile_every=5)
-    many = train_many(nets, task, lr=lrs, momentum=mus, rng=[10, 11, 12, 13], clip=clips, **kw)
+    many = train(nets, task, lr=lrs, momentum=mus, rng=[10, 11, 12, 13], clip=clips, **kw)
     for r, net in enumerate(nets):
         one = train(net, task, lr=lrs[r], momentum=mus[r], rng=10 + r, clip=clips[r], **kw)
         got = many[r]
@@ -122,7 +122,7 @@ def test_shared_seeds_and_omega_on_some_runs_are_train_run_by_run():
     nets, seeds = base * 3, [5, 6] * 3
     alphas, clips = [0.0, 0.0, 0.0, 0.0, 0.5, 2.0], [None, None] + [("norm", 1.0)] * 4
     kw = dict(steps=10, batch=8, lr=0.05, momentum=0.9)
-    many = train_many(nets, task, rng=seeds, omega=alphas, clip=clips, **kw)
+    many = train(nets, task, rng=seeds, omega=alphas, clip=clips, **kw)
     for r, net in enumerate(nets):
         one = train(net, task, rng=seeds[r], omega=alphas[r], clip=clips[r], **kw)
         assert _rel(many[r].loss, one.loss) < 1e-12, r
@@ -161,7 +161,7 @@ def test_score_runs_scores_each_run_on_its_own_batch(make, rng):
 def test_one_rng_means_the_same_batches_for_every_run():
     task = functools.partial(adding_problem, 10)
     nets = [vgrad.RNN.random(2, 6, 1, s) for s in range(3)]
-    many = train_many(nets, task, steps=8, lr=0.05, batch=8, rng=7, momentum=0.9)
+    many = train(nets, task, steps=8, lr=0.05, batch=8, rng=7, momentum=0.9)
     for net, got in zip(nets, many, strict=True):
         one = train(net, task, steps=8, lr=0.05, batch=8, rng=7, momentum=0.9)
         assert _rel(got.loss, one.loss) < 1e-12
@@ -174,9 +174,7 @@ def test_a_diverging_run_stops_alone():
     task = functools.partial(adding_problem, 8)
     net = vgrad.RNN.random(2, 16, 1, 0, rho=1.0)
     kw = dict(steps=60, batch=32, rng=100, momentum=0.9)
-    many = train_many(
-        [net, net, net], task, lr=[1.0, 1.0, 0.01], clip=[None, ("norm", 1.0), None], **kw
-    )
+    many = train([net, net, net], task, lr=[1.0, 1.0, 0.01], clip=[None, ("norm", 1.0), None], **kw)
     wild = train(net, task, lr=1.0, **kw)
     assert wild.diverged and many[0].diverged
     assert many[0].step_stopped == wild.step_stopped
@@ -195,35 +193,49 @@ def test_overflow_in_one_run_is_recorded_without_a_warning():
         return Batch(np.ones((400, batch, 1)), np.zeros((batch, 1)), "mse", "last", 1, 0.0)
 
     nets = [vgrad.RNN.identity(1, 2, 1, 0, gain=g) for g in (10.0, 0.5)]
-    bad, good = train_many(nets, task, steps=3, lr=0.01, batch=2, rng=0)
+    bad, good = train(nets, task, steps=3, lr=0.01, batch=2, rng=0)
     assert bad.diverged and bad.step_stopped == 0 and bad.steps_done == 0
     assert bad.reason == "step 0: forward pass: the hidden state left the float64 range"
     np.testing.assert_array_equal(bad.net.W_hh, nets[0].W_hh)
     assert not good.diverged and good.steps_done == 3
 
 
-def test_train_many_errors():
+def test_train_of_many_nets_errors():
     net = vgrad.RNN.random(6, 8, 4, 0)
     task = functools.partial(temporal_order, 8)
     kw = dict(steps=2, lr=0.1, batch=4, rng=0)
-    with pytest.raises(TypeError, match="non-empty sequence of vgrad"):
-        train_many(net, task, **kw)
+    with pytest.raises(TypeError, match="net must be a vgrad RNN, LSTM or GRU, or a sequence"):
+        train([], task, **kw)
+    with pytest.raises(TypeError, match=r"net\[1\] must be a vgrad RNN"):
+        train([net, "net"], task, **kw)
+    per_run = {
+        "lr": [0.1],
+        "momentum": [0.5],
+        "clip": [None],
+        "optimizer": ["adam"],
+        "omega": [0.0],
+    }
+    for name, value in per_run.items():  # one network: one value each
+        with pytest.raises(TypeError, match=f"{name} must be one value when net is one network"):
+            train(net, task, **{**kw, name: value})
+    with pytest.raises(TypeError, match=r"rng must be a numpy\.random\.Generator"):
+        train(net, task, **{**kw, "rng": [1]})
     with pytest.raises(ValueError, match=r"lr must be one value or 2 values \(one per run\)"):
-        train_many([net, net], task, **{**kw, "lr": [0.1, 0.2, 0.3]})
+        train([net, net], task, **{**kw, "lr": [0.1, 0.2, 0.3]})
     with pytest.raises(ValueError, match="lr must be > 0"):
-        train_many([net, net], task, **{**kw, "lr": [0.1, 0.0]})
+        train([net, net], task, **{**kw, "lr": [0.1, 0.0]})
     with pytest.raises(ValueError, match="momentum must be < 1"):
-        train_many([net, net], task, momentum=[0.5, 1.0], **kw)
+        train([net, net], task, momentum=[0.5, 1.0], **kw)
     with pytest.raises(ValueError, match=r"clip must be one value or 2 values"):
-        train_many([net, net], task, clip=[None], **kw)
+        train([net, net], task, clip=[None], **kw)
     with pytest.raises(ValueError, match=r"unknown clip\[0\] 'l2'"):
-        train_many([net, net], task, clip=[None, ("l2", 1.0)], **kw)
+        train([net, net], task, clip=[None, ("l2", 1.0)], **kw)
     with pytest.raises(ValueError, match=r"rng must be one value or 2 values"):
-        train_many([net, net], task, **{**kw, "rng": [1, 2, 3]})
+        train([net, net], task, **{**kw, "rng": [1, 2, 3]})
     with pytest.raises(TypeError, match=r"rng\[1\]"):
-        train_many([net, net], task, **{**kw, "rng": [1, "x"]})
+        train([net, net], task, **{**kw, "rng": [1, "x"]})
     with pytest.raises(ValueError, match="steps must be >= 1"):
-        train_many([net], task, **{**kw, "steps": 0})
+        train([net], task, **{**kw, "steps": 0})
 
 
 @pytest.mark.parametrize(
@@ -318,12 +330,12 @@ def test_a_gated_stack_is_each_network_alone_to_the_last_bit(cell, rng):
 
 
 @pytest.mark.parametrize(("cell", "Stack"), GATED)
-def test_train_many_trains_gated_cells_as_train_does(cell, Stack):
+def test_train_of_many_gated_cells_is_train_run_by_run(cell, Stack):
     task = functools.partial(temporal_order, 10)
     nets = [cell.random(6, 6, 4, s) for s in range(3)]
     clips = [None, ("norm", 0.5), ("value", 0.01)]
     kw = dict(steps=6, batch=8, lr=0.01, optimizer="adam", profile_every=2)
-    many = train_many(nets, task, rng=[4, 5, 6], clip=clips, **kw)
+    many = train(nets, task, rng=[4, 5, 6], clip=clips, **kw)
     for r, net in enumerate(nets):
         one = train(net, task, rng=4 + r, clip=clips[r], **kw)
         assert isinstance(many[r].net, cell)
@@ -339,7 +351,7 @@ def test_a_diverging_gated_run_stops_alone(cell):
     task = functools.partial(adding_problem, 6)
     nets = [cell.random(2, 6, 1, 0)] * 2
     kw = dict(steps=30, batch=8, rng=3, momentum=0.9, max_loss=50.0)
-    wild, calm = train_many(nets, task, lr=[50.0, 0.01], **kw)
+    wild, calm = train(nets, task, lr=[50.0, 0.01], **kw)
     alone = train(nets[0], task, lr=50.0, **kw)
     assert wild.diverged and alone.diverged and wild.reason == alone.reason
     assert wild.step_stopped == alone.step_stopped
@@ -367,7 +379,7 @@ def test_gated_stack_errors(rng):
     with pytest.raises(ValueError, match="run needs a network with a run axis"):
         vgrad.LSTM.random(2, 3, 1, rng).run(0)
     with pytest.raises(ValueError, match="omega"):
-        train_many(
+        train(
             [vgrad.LSTM.random(2, 3, 1, rng)],
             functools.partial(adding_problem, 4),
             steps=1,
@@ -380,7 +392,7 @@ def test_gated_stack_errors(rng):
 
 @pytest.mark.parametrize(("cell", "Stack"), GATED)
 def test_gated_reuse_gives_the_same_numbers_and_overwrites(cell, Stack, rng):
-    # train_many passes work: the arrays of one step are those of the next.
+    # train passes work: the arrays of one step are those of the next.
     stack = Stack([cell.random(2, 4, 1, rng) for _ in range(2)])
     xs1, xs2 = rng.standard_normal((2, 6, 3, 2))
     G = rng.standard_normal((2, 6, 3, 1))

@@ -27,7 +27,7 @@ from .tasks import (
     Batch, adding_problem, copy_memory, empirical_baseline, hochreiter_adding, pascanu_adding,
     pascanu_temporal_order, temporal_order,
 )
-from .training import TrainResult, error_rate, evaluate, perturb, train, train_many
+from .training import TrainResult, error_rate, evaluate, perturb, train
 
 __version__ = "0.1.0"
 
@@ -41,6 +41,6 @@ __all__ = [
     "lyapunov_exponents", "matrix_power_eig", "mse", "nonnormal_2x2", "nonnormal_coupling",
     "numerical_gradient", "omega", "orthogonal", "pascanu_adding", "pascanu_temporal_order",
     "perturb", "power_norms", "random_matrix", "sigmoid", "sigmoid_prime", "singular_values",
-    "softmax_cross_entropy", "spectral_radius", "temporal_order", "train", "train_many",
+    "softmax_cross_entropy", "spectral_radius", "temporal_order", "train",
 ]
 # fmt: on

@@ -251,7 +251,7 @@ class Cell:
         again.
 
         ``forward`` and ``backward`` then run all R networks at once, one batched product per
-        step (how :func:`vgrad.train_many` trains many seeds), each run's numbers those of the
+        step (how :func:`vgrad.train` trains many seeds), each run's numbers those of the
         network alone, to rounding; every array of their traces and gradients has the leading
         axis R too (``xs`` too, unless the runs share one batch). The Jacobian methods take one
         network (``run(r)``).

@@ -14,7 +14,7 @@ bounds the step of an exploding gradient and cannot restore a vanishing one
 ``grads`` is an ``RNNGradients``, ``LSTMGradients`` or ``GRUGradients`` (its ``params()`` are
 clipped together; ``dh``, ``dc`` pass through untouched), an ndarray, or a non-empty sequence
 of ndarrays; NaN or inf in it is a ValueError. One network is the case R = 1 of
-``_clip_runs`` and :func:`norms_per_run`, which :func:`vgrad.train_many` applies to R runs.
+``_clip_runs`` and :func:`norms_per_run`, which :func:`vgrad.train` applies to R runs.
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ def _clip_runs(
 ) -> tuple[dict, np.ndarray]:
     """Clip each run r of the dict of arrays ``g`` (R, ...), of norms ``norm`` (R,), from
     :func:`norms_per_run`, by norm at ``tau[r]`` or by value at ``limit[r]`` (inf: not that
-    way); the clipped dict and its norms (R,). Unchecked: :func:`vgrad.train_many`'s step."""
+    way); the clipped dict and its norms (R,). Unchecked: :func:`vgrad.train`'s step."""
     with np.errstate(all="ignore"):
         scale = np.where(norm > tau, tau / norm, 1.0)
     by_value = np.isfinite(limit)

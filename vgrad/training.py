@@ -3,8 +3,8 @@ r"""Training by minibatch gradient descent with optional clipping, watched step 
 One step draws a fresh batch from a task (:mod:`vgrad.tasks`), runs BPTT, optionally clips
 (:mod:`vgrad.clipping`) and updates (:mod:`vgrad.optim`; by default SGD with heavy-ball momentum),
 recording what :class:`TrainResult` lists (:doc:`/training`); a run that blows up stops with its
-reason and its last finite parameters. There is one loop, :func:`train_many`, over R networks
-stacked along a run axis (:meth:`vgrad.RNN.stack`); :func:`train` is its case R = 1.
+reason and its last finite parameters. One loop, :func:`train`, trains one network or R at once,
+stacked along a run axis (:meth:`vgrad.RNN.stack`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from .regularizer import omega_terms, slopes
 from .rnn import RNN
 from .tasks import Batch, score_runs
 
-#: The cells that :func:`train` and :func:`train_many` train.
+#: The cells that :func:`train` trains.
 CELLS = (RNN, LSTM, GRU)
 Net = RNN | LSTM | GRU
 
@@ -35,12 +35,12 @@ def _check_net(net: object, name: str = "net", batch: object = None) -> None:
         raise TypeError(f"batch must be a vgrad Batch, got {type(batch).__name__}")
 
 
-__all__ = ["TrainResult", "error_rate", "evaluate", "perturb", "train", "train_many"]
+__all__ = ["TrainResult", "error_rate", "evaluate", "perturb", "train"]
 
 
 @dataclass(frozen=True)
 class TrainResult:
-    r"""What happened during :func:`train`: S completed steps, P profiles, sequences of T steps.
+    r"""What one run of :func:`train` did: S completed steps, P profiles, sequences of T steps.
 
     Attributes
     ----------
@@ -49,11 +49,9 @@ class TrainResult:
     loss, grad_norm, grad_norm_clipped : ndarray, shape (S,)
         Per completed step, on its batch, before its update: the loss and the global gradient
         norm before and after clipping (the latter enters the update).
-    profile_steps : ndarray of int, shape (P,)
-        The steps profiled.
-    profiles : ndarray, shape (P, T + 1)
-        ``profiles[i, t]``: batch mean of :math:`\|\partial L / \partial h_t\|` at step
-        ``profile_steps[i]``.
+    profile_steps, profiles : ndarray of int, shape (P,); ndarray, shape (P, T + 1)
+        The steps profiled; ``profiles[i, t]``: batch mean of :math:`\|\partial L / \partial h_t\|`
+        at step ``profile_steps[i]``.
     diverged, reason, step_stopped : bool, str or None, int or None
         Whether the run stopped early; why (``"step s: "`` and what failed: the forward pass,
         backward pass or update overflowed, or the loss is not finite or above ``max_loss``);
@@ -84,9 +82,7 @@ def _clip_limits(clip: object) -> tuple[float, float]:
     if clip is None:
         return np.inf, np.inf
     if not isinstance(clip, tuple) or len(clip) != 2:
-        raise TypeError(
-            f'clip must be None, ("norm", tau) or ("value", c), got {type(clip).__name__} {clip!r}'
-        )
+        raise TypeError(f'clip must be None, ("norm", tau) or ("value", c), got {clip!r}')
     kind = check_choice(clip[0], "clip[0]", ("norm", "value"))
     value = check_real(clip[1], "clip[1]", positive=True)
     return (value, np.inf) if kind == "norm" else (np.inf, value)
@@ -113,25 +109,19 @@ def evaluate(net: Net, batch: Batch) -> float:
 
 
 def error_rate(net: Net, batch: Batch, chunk: int = 250) -> float:
-    """The fraction of ``batch``'s sequences ``net`` gets wrong
-    (:meth:`vgrad.tasks.Batch.wrong`), on a large held-out batch: the success criterion of
-    :doc:`/remedies`. The sequences go through ``chunk`` at a time (they do not interact):
-    a few hundred (a trace of a few MB) run several times faster than thousands at once."""
+    """The fraction of ``batch``'s sequences ``net`` gets wrong (:meth:`vgrad.tasks.Batch.wrong`),
+    on a large held-out batch: the success criterion of :doc:`/remedies`. They go ``chunk`` at a
+    time: a few hundred (a trace of a few MB) run several times faster than thousands at once."""
     _check_net(net, batch=batch)
     chunk = check_int(chunk, "chunk", minimum=1)
-    wrong = [
-        part.wrong(net.forward(part.xs).y)
-        for part in (batch.sequences(slice(i, i + chunk)) for i in range(0, batch.B, chunk))
-    ]
-    return float(np.concatenate(wrong).mean())
+    parts = [batch.sequences(slice(i, i + chunk)) for i in range(0, batch.B, chunk)]
+    return float(np.concatenate([p.wrong(net.forward(p.xs).y) for p in parts]).mean())
 
 
 def perturb(net: Net, rel: float, rng: np.random.Generator | int) -> Net:
-    r"""A copy of ``net`` with every parameter multiplied by :math:`1 + \epsilon z`, z ~ N(0, 1).
-
-    With :math:`\epsilon` = ``rel`` = 1e-12, about what another BLAS or numpy changes by
-    rounding; as training is chaotic, that can alter where a run ends (:doc:`/training`).
-    """
+    r"""A copy of ``net`` with every parameter multiplied by :math:`1 + \epsilon z`, z ~ N(0, 1):
+    with :math:`\epsilon` = ``rel`` = 1e-12, about what another BLAS or numpy changes by
+    rounding; as training is chaotic, that can alter where a run ends (:doc:`/training`)."""
     _check_net(net)
     rel = check_real(rel, "rel", nonnegative=True)
     rng = check_rng(rng)
@@ -139,94 +129,19 @@ def perturb(net: Net, rel: float, rng: np.random.Generator | int) -> Net:
     return type(net)(**params, **net._options())
 
 
-def train(
-    net: Net,
-    task: Callable[[int, np.random.Generator], Batch],
-    *,
-    steps: int,
-    lr: float,
-    batch: int,
-    rng: np.random.Generator | int,
-    momentum: float = 0.0,
-    clip: tuple[str, float] | None = None,
-    profile_every: int | None = None,
-    max_loss: float = 1e6,
-    optimizer: str | Optimizer | None = None,
-    omega: float = 0.0,
-) -> TrainResult:
-    r"""Train a copy of ``net`` by minibatch SGD with momentum and optional gradient clipping,
-    :eq:`eq-train-update` of :doc:`/training` (or another rule, :mod:`vgrad.optim`, and
-    Pascanu's regulariser, :mod:`vgrad.regularizer`).
-
-    .. math::
-
-        g = \nabla_\theta L, \quad
-        \tilde g = \begin{cases}
-            \min(1, \tau / \|g\|)\, g & \texttt{clip=("norm", tau)} \\
-            \operatorname{clip}(g, -c, c) & \texttt{clip=("value", c)}
-        \end{cases}, \quad
-        v \leftarrow \mu v + \tilde g, \quad \theta \leftarrow \theta - \eta v .
-
-    Parameters
-    ----------
-    net : RNN, LSTM or GRU
-        The initial network (copied, not modified).
-    task : callable
-        ``task(batch, rng) -> Batch`` of one sequence length, called for every step, e.g.
-        ``functools.partial(vgrad.tasks.adding_problem, 50)``.
-    steps, batch, lr : int, int, float
-        Number of updates; sequences per update (drawn from ``rng``); :math:`\eta > 0`.
-    rng : numpy.random.Generator or int
-    momentum, max_loss : float, default 0 and 1e6
-        :math:`\mu \in [0, 1)`; a loss above ``max_loss`` stops the run as diverged.
-    clip : None, ("norm", tau) or ("value", c)
-        :func:`vgrad.clip_by_norm` or :func:`vgrad.clip_by_value` of the parameter gradient.
-    profile_every : int, optional
-        Record ``profiles`` at steps 0, ``profile_every``, ... and the last; ``None``: never.
-    optimizer : None, "sgd", "rmsprop", "adam" or a rule from :mod:`vgrad.optim`
-        The rule applied to :math:`\tilde g`; None is ``SGD(momentum)`` (else momentum must be 0).
-    omega : float, default 0
-        :math:`\alpha \ge 0` (RNN only): add :math:`\alpha\,\partial\tilde\Omega/\partial W_{hh}`
-        before clipping (if clipped, Pascanu et al.'s SGD-CR); ``loss``: the task loss alone.
-
-    Returns
-    -------
-    TrainResult
-    """
-    _check_net(net)
-    runs = train_many(
-        [net],
-        task,
-        steps=steps,
-        lr=lr,
-        batch=batch,
-        rng=check_rng(rng),
-        momentum=momentum,
-        clip=clip,
-        profile_every=profile_every,
-        max_loss=max_loss,
-        optimizer=optimizer,
-        omega=omega,
-    )
-    return runs[0]
-
-
 def _rule(optimizer: object, momentum: object) -> Optimizer:
     """The update rule of a run: ``SGD(momentum)`` unless another rule is named."""
     momentum = check_real(momentum, "momentum", nonnegative=True)
-    if optimizer is None:
-        return SGD(momentum)
-    rule = get_optimizer(optimizer)
-    if momentum != 0.0:
+    if optimizer is not None and momentum != 0.0:
         raise ValueError(
             f"momentum={momentum} is SGD's hyper-parameter; with optimizer={optimizer!r} "
             "give it in the rule, e.g. vgrad.optim.SGD(momentum=0.9)"
         )
-    return rule
+    return SGD(momentum) if optimizer is None else get_optimizer(optimizer)
 
 
-def train_many(
-    nets: Sequence[Net],
+def train(
+    net: Net | Sequence[Net],
     task: Callable[[int, np.random.Generator], Batch],
     *,
     steps: int,
@@ -239,59 +154,81 @@ def train_many(
     max_loss: float = 1e6,
     optimizer: str | Optimizer | Sequence[str | Optimizer] | None = None,
     omega: float | Sequence[float] = 0.0,
-) -> list[TrainResult]:
-    r"""Train R networks at once: the same runs as ``[train(net, ...) for net in nets]``.
+) -> TrainResult | list[TrainResult]:
+    r"""Train a copy of ``net``, or of each of R networks, by minibatch SGD with momentum and
+    optional gradient clipping, :eq:`eq-train-update` of :doc:`/training` (or another rule,
+    :mod:`vgrad.optim`, and Pascanu's regulariser, :mod:`vgrad.regularizer`).
 
-    Every step is one batched forward and backward pass for all runs
-    (:meth:`vgrad.RNN.stack`), and each run's update is that of :func:`train`, to rounding.
-    A run that diverges stops alone, with its reason; the others go on.
+    .. math::
+
+        g = \nabla_\theta L, \quad
+        \tilde g = \begin{cases}
+            \min(1, \tau / \|g\|)\, g & \texttt{clip=("norm", tau)} \\
+            \operatorname{clip}(g, -c, c) & \texttt{clip=("value", c)}
+        \end{cases}, \quad
+        v \leftarrow \mu v + \tilde g, \quad \theta \leftarrow \theta - \eta v .
+
+    Given R networks, one batched forward and backward pass per step serves them all, each run's
+    numbers those of training it alone, to rounding; a run that diverges stops alone. Then the
+    parameters marked *per run* also take a sequence of R values, one per run.
 
     Parameters
     ----------
-    nets : sequence of RNN, LSTM or GRU
-        The initial networks (copied, not modified), all of one shape and activation.
-    task, steps, batch, profile_every, max_loss
-        As in :func:`train`.
-    rng : Generator or int, or a sequence of them (one per run)
-        One: every run sees the same batches (as ``train`` with one seed). A sequence: run r
-        draws from ``rng[r]`` (the same integer seed gives the same batches, drawn once).
-    lr, momentum, clip, optimizer, omega
-        As in :func:`train`, or a sequence of them, one per run (the rules may be of
-        different kinds, :meth:`vgrad.optim.Optimizer.per_kind`).
+    net : RNN, LSTM or GRU, or a sequence of them
+        The initial network, or R of one shape and activation (copied, not modified).
+    task : callable
+        ``task(batch, rng) -> Batch`` of one sequence length, called for every step, e.g.
+        ``functools.partial(vgrad.tasks.adding_problem, 50)``.
+    steps, batch : int
+        Number of updates; sequences per update (drawn from ``rng``).
+    lr, momentum : float, per run
+        :math:`\eta > 0`; :math:`\mu \in [0, 1)`, default 0.
+    rng : numpy.random.Generator or int, per run
+        One: every run sees the same batches. Per run: run r draws from ``rng[r]`` (runs given
+        the same integer seed see the same batches, drawn once).
+    clip : None, ("norm", tau) or ("value", c), per run
+        :func:`vgrad.clip_by_norm` or :func:`vgrad.clip_by_value` of the parameter gradient.
+    profile_every, max_loss : int or None, float
+        Record ``profiles`` at steps 0, ``profile_every``, ... and the last (None: never); a loss
+        above ``max_loss`` (default 1e6) stops the run as diverged.
+    optimizer : None, "sgd", "rmsprop", "adam" or a rule from :mod:`vgrad.optim`, per run
+        The rule applied to :math:`\tilde g`; None is ``SGD(momentum)`` (else momentum must be
+        0); runs may mix kinds (:meth:`vgrad.optim.Optimizer.per_kind`).
+    omega : float, per run, default 0
+        :math:`\alpha \ge 0` (RNN only): add :math:`\alpha\,\partial\tilde\Omega/\partial W_{hh}`
+        before clipping (if clipped, Pascanu et al.'s SGD-CR); ``loss``: the task loss alone.
 
     Returns
     -------
-    list of TrainResult
-        One per network, in order.
+    TrainResult, or for a sequence of networks a list of them, one per network, in order
     """
-    if not isinstance(nets, Sequence) or isinstance(nets, CELLS) or not nets:
-        raise TypeError(f"nets must be a non-empty sequence of vgrad cells, got {nets!r}")
-    for i, net in enumerate(nets):
-        _check_net(net, f"nets[{i}]")
+    one = isinstance(net, CELLS)
+    nets = [net] if one else net
+    if not isinstance(nets, Sequence) or isinstance(nets, str) or not nets:
+        raise TypeError(f"net must be a vgrad RNN, LSTM or GRU, or a sequence of them, got {net!r}")
+    for i, n in enumerate(nets):
+        _check_net(n, f"net[{i}]")
     stack = type(nets[0]).stack(nets)  # RNN.stack, LSTM.stack or GRU.stack: R nets as one
     R = stack.R
     if not callable(task):
         raise TypeError(f"task must be callable as task(batch, rng), got {type(task).__name__}")
     steps = check_int(steps, "steps", minimum=1)
     batch = check_int(batch, "batch", minimum=1)
-    lrs = np.array([check_real(v, "lr", positive=True) for v in _per_run(lr, "lr", R)])
-    mus = _per_run(momentum, "momentum", R)
-    rules = [_rule(o, mu) for o, mu in zip(_per_run(optimizer, "optimizer", R), mus, strict=True)]
-    rule = Optimizer.per_kind(rules)
-    omegas = _per_run(omega, "omega", R)
+    lrs = np.array([check_real(v, "lr", positive=True) for v in _per_run(lr, "lr", R, one)])
+    mus = _per_run(momentum, "momentum", R, one)
+    opts = _per_run(optimizer, "optimizer", R, one)
+    rule = Optimizer.per_kind([_rule(o, mu) for o, mu in zip(opts, mus, strict=True)])
+    omegas = _per_run(omega, "omega", R, one)
     alphas = np.array([check_real(a, "omega", nonnegative=True) for a in omegas])
     if alphas.any() and not isinstance(stack, RNN):
-        raise ValueError(
-            f"omega (Pascanu's regulariser) is for the RNN, not {type(stack).__name__}"
-        )
+        raise ValueError(f"omega (Pascanu's regulariser) is for RNNs, not {type(stack).__name__}")
     one_clip = clip is None or (isinstance(clip, tuple) and isinstance(clip[0], str))
-    clips = [clip] * R if one_clip else _per_run(clip, "clip", R)
+    clips = [clip] * R if one_clip else _per_run(clip, "clip", R, one)
     tau, limit = np.array([_clip_limits(c) for c in clips]).T  # per run: inf for no clipping
-    # Run r's batches come from rngs[source[r]]: runs given the same integer seed see the same
-    # stream of batches (as separate train(rng=seed) calls would), drawn once for all of them.
-    shared = isinstance(rng, np.random.Generator | int | np.integer)
+    # Run r's batches come from rngs[source[r]]: one generator per distinct integer seed.
+    shared = one or isinstance(rng, np.random.Generator | int | np.integer)
     rngs, source, seen = [], np.zeros(R, dtype=np.int64), {}
-    for r, g in enumerate([rng] if shared else _per_run(rng, "rng", R)):
+    for r, g in enumerate([rng] if shared else _per_run(rng, "rng", R, one)):
         key = int(g) if isinstance(g, int | np.integer) else ("generator", r)
         if key not in seen:
             seen[key] = len(rngs)
@@ -325,10 +262,9 @@ def train_many(
         with np.errstate(all="ignore"):
             grads = stack.backward(trace, dL_dy, work=work)
         g = grads.params()
-        regularised = alphas[alive] > 0
         omega_value = np.zeros(len(alive))
-        if regularised.any():
-            j = np.flatnonzero(regularised)  # only these runs pay for Omega
+        j = np.flatnonzero(alphas[alive] > 0)  # only these runs pay for Omega
+        if len(j):
             with np.errstate(all="ignore"):  # a failed run's slice may be non-finite
                 delta = slopes(stack.activation, trace.a[j], trace.h[j]) * grads.dh[j, 1:]
                 reg = omega_terms(stack.W_hh[j], grads.dh[j], delta)
@@ -367,13 +303,14 @@ def train_many(
                 break
     for i, r in enumerate(alive):
         ends[r] = (stack.run(i), None, steps)
-    return [_result(*ends[r], record[r], profiles[r], T, alphas[r] > 0) for r in range(R)]
+    results = [_result(*ends[r], record[r], profiles[r], T, alphas[r] > 0) for r in range(R)]
+    return results[0] if one else results
 
 
 def _result(
     net: Net, reason: str | None, S: int, record: np.ndarray, profiles: list, T: int, omega: bool
 ) -> TrainResult:
-    """A run's TrainResult from what :func:`train_many` recorded over its S completed steps."""
+    """A run's TrainResult from what :func:`train` recorded over its S completed steps."""
     return TrainResult(
         net=net,
         loss=record[:S, 0].copy(),
@@ -392,32 +329,30 @@ def _stacked_loss(trace: object, data: list[Batch], max_loss: float, failed: dic
     """Each run's loss and dL/dy (zero for a run that failed); failures go into ``failed``."""
     R = trace.y.shape[0]
     with np.errstate(all="ignore"):  # a run with a non-finite state fails below, alone
-        # One sum is finite when every state is (it can overflow only to say "look closer"),
-        # and costs far less than a finiteness mask of every state at every step.
+        # Every state is finite if their sum is (far cheaper than a mask); if not, look closer.
         if np.isfinite(np.sum(trace.h)):
             finite_h = np.ones(R, dtype=bool)
         else:
             finite_h = np.isfinite(trace.h).reshape(R, -1).all(axis=1)
-        if len(data) == 1:  # one batch for all runs: score them in one vectorised call
-            loss, dL_dy = data[0].losses_and_grads(trace.y)
-        else:  # one batch per run
-            loss, dL_dy = score_runs(data, trace.y)
-    for i in np.flatnonzero(~finite_h | ~np.isfinite(loss) | (loss > max_loss)):
-        if not finite_h[i]:
-            failed[int(i)] = "forward pass: the hidden state left the float64 range"
-        elif not np.isfinite(loss[i]):
-            failed[int(i)] = f"loss: the loss is {loss[i]}"
-        else:
-            failed[int(i)] = f"the loss {loss[i]:.3g} exceeds max_loss={max_loss:g}"
+        shared = len(data) == 1  # one batch for all runs: scored in one vectorised call
+        loss, dL_dy = data[0].losses_and_grads(trace.y) if shared else score_runs(data, trace.y)
+    for i in np.flatnonzero(~finite_h):
+        failed[int(i)] = "forward pass: the hidden state left the float64 range"
+    for i in np.flatnonzero(~np.isfinite(loss)):
+        failed.setdefault(int(i), f"loss: the loss is {loss[i]}")
+    for i in np.flatnonzero(loss > max_loss):
+        failed.setdefault(int(i), f"the loss {loss[i]:.3g} exceeds max_loss={max_loss:g}")
     if not finite_h.all():
         dL_dy[~finite_h] = 0.0  # keeps the backward pass of a failed run quiet
     return loss, dL_dy
 
 
-def _per_run(value: object, name: str, R: int) -> list:
-    """``value`` for each of R runs: a scalar repeated, or a sequence of exactly R values."""
+def _per_run(value: object, name: str, R: int, one: bool) -> list:
+    """``value`` for each of R runs: one value repeated, or (``net`` a sequence) R values."""
     if not isinstance(value, Sequence | np.ndarray) or isinstance(value, str):
         return [value] * R
+    if one:
+        raise TypeError(f"{name} must be one value when net is one network, got {value!r}")
     if len(value) != R:
         raise ValueError(f"{name} must be one value or {R} values (one per run), got {len(value)}")
     return list(value)

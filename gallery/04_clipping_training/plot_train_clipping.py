@@ -19,9 +19,9 @@ sequences, eight random initialisations trained side by side.
 # the answer (XX, XY, YX or YY) at the last step; guessing uniformly scores
 # :math:`\ln 4`, the baseline that a network without memory cannot beat.
 #
-# :func:`vgrad.train_many` runs minibatch SGD with momentum :math:`\mu = 0.9` on many
-# networks at once; each run gets the updates :func:`vgrad.train` would give it alone, to
-# rounding.
+# :func:`vgrad.train`, given a list of networks, runs minibatch SGD with momentum
+# :math:`\mu = 0.9` on all of them at once; each run gets the updates it would get trained
+# alone, to rounding.
 # With ``clip=("norm", tau)``, a gradient longer than :math:`\tau = 1` is rescaled to
 # length :math:`\tau` before it enters the update; its direction is kept. Every network is
 # trained under both rules, and all runs see the same batches.
@@ -33,7 +33,7 @@ import numpy as np
 
 from vgrad import RNN, perturb
 from vgrad.tasks import temporal_order
-from vgrad.training import evaluate, train_many
+from vgrad.training import evaluate, train
 
 T = 20
 task = functools.partial(temporal_order, T)
@@ -46,7 +46,7 @@ rules = {"SGD": None, "clipped": ("norm", tau)}
 def train_both(nets):
     """Train every net under both rules in one loop; results[name][i] belongs to nets[i]."""
     clips = [clip for clip in rules.values() for _ in nets]
-    results = train_many(nets * len(rules), task, clip=clips, **settings)
+    results = train(nets * len(rules), task, clip=clips, **settings)
     return {name: results[i * len(nets) : (i + 1) * len(nets)] for i, name in enumerate(rules)}
 
 

@@ -29,7 +29,8 @@ processor; everything said below holds for all three.
 # mean of :math:`\|\partial \mathcal L/\partial h_t\|` at every t, the same quantity the
 # Jacobian analysis bounds (``dh`` of :meth:`vgrad.RNN.backward`). Every network starts
 # with :math:`\rho(W_{hh}) = 1`; the table also gives the spectral radius at the end.
-# :func:`vgrad.train_many` trains a network and its two perturbed copies in one loop.
+# Given a network and its two perturbed copies as a list, :func:`vgrad.train` trains the
+# three in one loop.
 
 import functools
 import itertools
@@ -39,7 +40,7 @@ import numpy as np
 
 from vgrad import RNN, perturb, spectral_radius
 from vgrad.tasks import temporal_order
-from vgrad.training import evaluate, train_many
+from vgrad.training import evaluate, train
 
 lengths = [8, 16, 32, 64]
 settings = dict(steps=300, lr=0.05, batch=32, momentum=0.9, clip=("norm", 1.0))
@@ -50,7 +51,7 @@ for T in lengths:
     net = RNN.random(6, 16, 4, 0, rho=1.0)
     nets = [net, perturb(net, 1e-12, rng=1), perturb(net, 1e-12, rng=2)]
     task = functools.partial(temporal_order, T)
-    runs[T], *copies[T] = train_many(nets, task, rng=1000, profile_every=10, **settings)
+    runs[T], *copies[T] = train(nets, task, rng=1000, profile_every=10, **settings)
 
 
 def reach(res, T):
