@@ -24,8 +24,8 @@ repeats of the time per update, the implementations taking turns within each rep
 reverse order every other repeat, so that neither follows the other more often). The
 BLAS thread variables are set to 1 before numpy is imported. Times are CPU seconds of this
 process (``time.process_time``), which a shared machine disturbs less than wall-clock time;
-``--wall`` reports wall-clock time instead. ``--old`` needs a checkout whose ``train`` takes a
-list of networks, as this tree's does.
+``--wall`` reports wall-clock time instead. With ``--old``, a checkout from before
+``train`` took a list of networks trains them with its ``train_many``.
 """
 
 from __future__ import annotations
@@ -72,7 +72,8 @@ def nets_for(engine, R: int, n: int) -> list:
 
 def stacked(engine, nets, T, B, steps):
     task = functools.partial(engine.tasks.temporal_order, T)
-    return engine.train(nets, task, steps=steps, batch=B, rng=0, **SETTINGS)
+    train = getattr(engine, "train_many", engine.train)  # an --old engine before 2026-12-08
+    return train(nets, task, steps=steps, batch=B, rng=0, **SETTINGS)
 
 
 def separate(engine, nets, T, B, steps):
