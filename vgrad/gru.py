@@ -1,14 +1,4 @@
-r"""A gated recurrent unit and backpropagation through time.
-
-.. math::
-
-    \begin{aligned}
-    z_t &= \sigma(W^z_x x_t + W^z_h h_{t-1} + b^z), \qquad
-    r_t = \sigma(W^r_x x_t + W^r_h h_{t-1} + b^r),\\
-    \tilde h_t &= \tanh\big(W^{\tilde h}_x x_t + W^{\tilde h}_h (r_t \odot h_{t-1})
-        + b^{\tilde h}\big),\\
-    h_t &= (1 - z_t) \odot \tilde h_t + z_t \odot h_{t-1}, \qquad y_t = W_{hy} h_t + b_y .
-    \end{aligned}
+r"""A gated recurrent unit, :class:`GRU`, and backpropagation through time.
 
 The variant of Cho et al. (2014): the reset gate multiplies the state *before* the recurrent
 weights (PyTorch and cuDNN apply it after, and order the blocks (r, z, n)). The direct backward
@@ -67,7 +57,13 @@ class GRU(GatedCell):
 
     .. math::
 
-        h_t = (1 - z_t) \odot \tilde h_t + z_t \odot h_{t-1}, \quad y_t = W_{hy} h_t + b_y .
+        \begin{aligned}
+        z_t &= \sigma(W^z_x x_t + W^z_h h_{t-1} + b^z), \qquad
+        r_t = \sigma(W^r_x x_t + W^r_h h_{t-1} + b^r),\\
+        \tilde h_t &= \tanh\big(W^{\tilde h}_x x_t + W^{\tilde h}_h (r_t \odot h_{t-1})
+            + b^{\tilde h}\big),\\
+        h_t &= (1 - z_t) \odot \tilde h_t + z_t \odot h_{t-1}, \qquad y_t = W_{hy} h_t + b_y .
+        \end{aligned}
 
     :math:`h_t` is a convex combination of :math:`h_{t-1}` and a value in (-1, 1), so the
     state stays bounded and the forward pass cannot overflow. See :doc:`/gated`.

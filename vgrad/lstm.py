@@ -1,13 +1,4 @@
-r"""A long short-term memory cell (with forget gate) and backpropagation through time.
-
-.. math::
-
-    \begin{aligned}
-    a_t &= W_x x_t + W_h h_{t-1} + b, \qquad
-        (i_t, f_t, g_t, o_t) = (\sigma(a^i_t), \sigma(a^f_t), \tanh(a^g_t), \sigma(a^o_t)),\\
-    c_t &= f_t \odot c_{t-1} + i_t \odot g_t, \qquad h_t = o_t \odot \tanh(c_t), \qquad
-    y_t = W_{hy} h_t + b_y .
-    \end{aligned}
+r"""A long short-term memory cell, :class:`LSTM`, and backpropagation through time.
 
 The cell state's direct backward path :math:`c_t \to c_{t-1}` multiplies by
 :math:`\operatorname{diag}(f_t)` and by no weight matrix; :meth:`LSTM.cell_path_jacobians`
@@ -74,8 +65,12 @@ class LSTM(GatedCell):
 
     .. math::
 
-        c_t = f_t \odot c_{t-1} + i_t \odot g_t, \quad h_t = o_t \odot \tanh(c_t), \quad
+        \begin{aligned}
+        a_t &= W_x x_t + W_h h_{t-1} + b, \qquad
+            (i_t, f_t, g_t, o_t) = (\sigma(a^i_t), \sigma(a^f_t), \tanh(a^g_t), \sigma(a^o_t)),\\
+        c_t &= f_t \odot c_{t-1} + i_t \odot g_t, \qquad h_t = o_t \odot \tanh(c_t), \qquad
         y_t = W_{hy} h_t + b_y .
+        \end{aligned}
 
     The cell is bounded (:math:`|h_t| < 1`, :math:`|c_t| \le |c_0| + t`), so its forward pass
     cannot overflow. See :doc:`/gated`.

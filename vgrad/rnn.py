@@ -1,8 +1,4 @@
-r"""A vanilla recurrent network with backpropagation through time.
-
-.. math::
-
-    h_t = \phi(W_{xh} x_t + W_{hh} h_{t-1} + b_h), \qquad y_t = W_{hy} h_t + b_y .
+r"""A vanilla recurrent network, :class:`RNN`, and backpropagation through time.
 
 :meth:`RNN.backward` returns every parameter gradient *and* the total loss gradient
 :math:`\partial\mathcal L/\partial h_t` at every step, whose decay the site is about
