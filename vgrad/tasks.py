@@ -257,10 +257,8 @@ def adding_problem(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
     2015, of the task of Hochreiter & Schmidhuber, 1997). The target, scored by the squared
     error at the last step, is
 
-    .. math:: y^\star = \sum_t m_t u_t = u_{t_1} + u_{t_2} ;
+    .. math:: y^\star = \sum_t m_t u_t = u_{t_1} + u_{t_2} .
 
-    the best input-blind prediction, :math:`\mathbb E[y^\star] = 1`, scores
-    :math:`\operatorname{Var}(y^\star) = 2 \cdot \tfrac{1}{12} = \tfrac16` (:doc:`/training`).
     ``T`` >= 2 (``batch``, ``rng``: see the module); ``xs`` (T, B, 2), ``target`` (B, 1).
     """
     T, batch, rng = _args(T, batch, rng, 2)
@@ -281,9 +279,8 @@ def temporal_order(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
     \rfloor)`: for T = 100, steps 10-19 and 50-59, close to Hochreiter & Schmidhuber (1997, task
     6a: 10-20 and 50-60 in sequences of 100-110 steps, with start and end markers, omitted
     here). The label, scored by cross-entropy at the last step, is one of :data:`ORDER_CLASSES`,
-    ``2 * first + second`` with X = 0, Y = 1; the classes are equally likely, so the best
-    input-blind prediction scores :math:`\ln 4` (:doc:`/training`). ``T`` >= 4 (the two
-    windows disjoint); ``xs`` (T, B, 6), ``target`` (B,) int in ``[0, 4)``.
+    ``2 * first + second`` with X = 0, Y = 1, each equally likely. ``T`` >= 4 (the two windows
+    disjoint); ``xs`` (T, B, 6), ``target`` (B,) int in ``[0, 4)``.
     """
     T, batch, rng = _args(T, batch, rng, 4)
     w = max(1, T // 10)
@@ -307,14 +304,9 @@ def copy_memory(
     data symbols drawn uniformly, D - 1 blanks, the delimiter, then K blanks: :math:`T = D + 2K`
     steps. The target is blank for the first :math:`D + K` steps and the K data symbols for the
     last K, every step scored by cross-entropy (the setting of Arjovsky, Shah & Bengio, 2016,
-    after Hochreiter & Schmidhuber, 1997). An input-blind predictor says "blank" with certainty
-    on the first D + K steps and guesses uniformly on the last K (:doc:`/training`):
-
-    .. math:: \mathcal{L}_{\text{base}} = \frac{K \ln S}{D + 2K}.
-
-    ``delay`` = D >= 1 (the steps from the last data symbol to the delimiter), ``n_memorize`` =
-    K >= 1, ``n_symbols`` = S >= 2; ``xs`` (T, B, S + 2), ``target`` (T, B) int in ``[0, S]``,
-    ``n_outputs = S + 1``.
+    after Hochreiter & Schmidhuber, 1997). ``delay`` = D >= 1 (the steps from the last data
+    symbol to the delimiter), ``n_memorize`` = K >= 1, ``n_symbols`` = S >= 2; ``xs``
+    (T, B, S + 2), ``target`` (T, B) int in ``[0, S]``, ``n_outputs = S + 1``.
     """
     delay, batch, rng = _args(delay, batch, rng, 1, "delay")
     K = check_int(n_memorize, "n_memorize", minimum=1)
