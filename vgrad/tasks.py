@@ -19,13 +19,13 @@ vectorised over the batch; :func:`empirical_baseline` measures the baseline on a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ._validate import as_float_array, check_choice, check_int, check_real, check_rng
-from .losses import WHERE, _mse, _softmax_cross_entropy, mse, softmax_cross_entropy
+from .losses import WHERE, _mse, _softmax_cross_entropy
 
 # fmt: off
 __all__ = [
@@ -103,27 +103,31 @@ class Batch:
         """Input size."""
         return self.xs.shape[2]
 
-    @property
-    def _fn(self) -> Callable:
-        return _mse if self.loss == "mse" else _softmax_cross_entropy
-
     def loss_and_grad(self, y: np.ndarray) -> tuple[float, np.ndarray]:
         """Score outputs ``y`` of shape (T, B, m): the loss and
         :math:`\\partial \\mathcal{L}/\\partial y`."""
-        if self.lengths is None:
-            fn = mse if self.loss == "mse" else softmax_cross_entropy
-            return fn(y, self.target, where=self.where)
-        y = as_float_array(y, "y", ndim=3)
-        loss, grad = _score_at(self._fn, y, self.lengths - 1, self.target)
+        loss, grad = self._score(as_float_array(y, "y", ndim=3), self.target, self.lengths)
         return float(loss), grad
 
     def losses_and_grads(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The R losses and gradients of R runs' outputs ``y`` (R, T, B, m) on this batch,
         each run as :meth:`loss_and_grad` scores it alone (:meth:`vgrad.RNN.stack`)."""
-        y = as_float_array(y, "y", ndim=4, finite=False)
-        if self.lengths is not None:
-            return _score_at(self._fn, y, self.lengths - 1, self.target)
-        return self._fn(y, self.target, self.where)
+        return self._score(as_float_array(y, "y", ndim=4, finite=False), self.target, self.lengths)
+
+    def _score(self, y: np.ndarray, target: np.ndarray, lengths: np.ndarray | None) -> tuple:
+        """Loss and dL/dy of ``y`` (..., T, B, m) against ``target``, by this batch's loss at its
+        ``where``; with ``lengths``, at step ``lengths[..., b] - 1`` of each sequence b only (the
+        padding after it cannot reach that step: the recurrence is causal)."""
+        fn = _mse if self.loss == "mse" else _softmax_cross_entropy
+        if lengths is None:
+            return fn(y, target, self.where)
+        # plain fancy indices: take_along_axis gathers the same at several times the cost
+        runs = tuple(i[..., None] for i in np.indices(y.shape[:-3], sparse=True))
+        picked = (*runs, lengths - 1, np.arange(y.shape[-2]))  # y[picked]: shape (..., B, m)
+        loss, grad = fn(y[picked][..., None, :, :], target, "last")
+        dL_dy = np.zeros_like(y)
+        dL_dy[picked] = grad[..., 0, :, :]
+        return loss, dL_dy
 
     def sequences(self, part: slice) -> Batch:
         """The batch of the sequences ``part`` selects (a slice of the batch axis)."""
@@ -172,24 +176,8 @@ def score_runs(batches: Sequence[Batch], y: np.ndarray) -> tuple[np.ndarray, np.
     if any((b.loss, b.where, b.lengths is None, b.target.shape) != kind for b in batches):
         scored = [b.losses_and_grads(y[r : r + 1]) for r, b in enumerate(batches)]
         return np.concatenate([s[0] for s in scored]), np.concatenate([s[1] for s in scored])
-    target = np.stack([b.target for b in batches])
-    if first.lengths is None:
-        return first._fn(y, target, first.where)
-    return _score_at(first._fn, y, np.stack([b.lengths for b in batches]) - 1, target)
-
-
-def _score_at(
-    fn: Callable, y: np.ndarray, ends: np.ndarray, target: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Score ``y`` (..., T, B, m) with the loss kernel ``fn`` at step ``ends[..., b]`` of each
-    sequence b only (the padding after its end cannot reach it: the recurrence is causal)."""
-    # plain fancy indices: take_along_axis gathers the same at several times the cost
-    runs = tuple(i[..., None] for i in np.indices(y.shape[:-3], sparse=True))
-    picked = (*runs, ends, np.arange(y.shape[-2]))  # y[picked]: shape (..., B, m)
-    loss, grad = fn(y[picked][..., None, :, :], target, "last")
-    dL_dy = np.zeros_like(y)
-    dL_dy[picked] = grad[..., 0, :, :]
-    return loss, dL_dy
+    lengths = None if first.lengths is None else np.stack([b.lengths for b in batches])
+    return first._score(y, np.stack([b.target for b in batches]), lengths)
 
 
 def _one_hot(symbols: np.ndarray, size: int, lengths: np.ndarray | None = None) -> np.ndarray:
