@@ -120,11 +120,9 @@ class _PerKind(Optimizer):
     parts: tuple[tuple[Optimizer, np.ndarray], ...]
 
     def __post_init__(self) -> None:
-        """Nothing to check: the parts are stacked rules (:meth:`Optimizer.per_kind`)."""
-
-    def init(self, params):
+        """No checks (the parts are stacked rules); the state holds every part's slots."""
         slots = dict.fromkeys(s for rule, _ in self.parts for s in rule.slots)
-        return {s: {k: np.zeros_like(p) for k, p in params.items()} for s in slots}
+        object.__setattr__(self, "slots", tuple(slots))
 
     def update(self, params, grads, state, t, lr):
         new = {k: p.copy() for k, p in params.items()}
