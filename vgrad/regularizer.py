@@ -23,8 +23,7 @@ code, the gradient is taken with respect to :math:`W_{hh}` only, with :math:`\ba
     \frac{\partial \tilde\Omega}{\partial W} = \sum_{t, b} \delta_t^\top
         \frac{2 (r_t - 1)}{B\, \|u_t\|\, \|\bar h_t\|}\, u_t ,
 
-with :math:`u_t = \delta_t W_{hh}` and :math:`r_t = \|u_t\| / \|\bar h_t\|`
-(checked against finite differences of :math:`\tilde\Omega` in the tests). A term whose
+with :math:`u_t = \delta_t W_{hh}` and :math:`r_t = \|u_t\| / \|\bar h_t\|`. A term whose
 :math:`\|\bar h_t\|` is below ``bound`` (default 1e-10, the :math:`10^{-20}` on the squared
 norm of Pascanu's code) is skipped: no gradient reaches that step. Unlike that code (ratio of
 *squared* norms, divided by the number of terms kept), this module follows the paper.
@@ -59,8 +58,7 @@ def omega_terms(
 ) -> Omega:
     r""":math:`\Omega` and :math:`\partial\tilde\Omega/\partial W_{hh}` from ``W_hh`` (..., n, n),
     ``dh`` (..., T + 1, B, n), :math:`\bar h_t` for t = 0..T, and ``delta`` (..., T, B, n),
-    :math:`\delta_t` for t = 1..T, with any leading run axes (:meth:`vgrad.RNN.stack`); the
-    terms with :math:`\|\bar h_t\| <` ``bound`` are skipped."""
+    :math:`\delta_t` for t = 1..T, with any leading run axes (:meth:`vgrad.RNN.stack`)."""
     bound = check_real(bound, "bound", nonnegative=True)
     B = delta.shape[-2]
     u = delta @ W_hh[..., None, :, :]  # u_t = delta_t W_hh, for every t and b at once
