@@ -149,15 +149,14 @@ def check_gradient(
     r"""Compare an analytic gradient with central differences, entry by entry.
 
     Entry :math:`i` passes if :math:`|\hat g_i - g_i| \le \mathrm{atol}_i + \mathrm{rtol}\,|g_i|`,
-    by default with the rounding noise floor of the difference
+    by default with the noise floor of the module docstring (:doc:`/deep_networks`),
 
-    .. math:: \mathrm{atol}_i = \frac{100\,\epsilon \max|f(x \pm \Delta_i e_i)|}{2\Delta_i},
+    .. math:: \mathrm{atol}_i = \frac{100\,\epsilon \max|f(x \pm \Delta_i e_i)|}{2\Delta_i}.
 
-    so the check is as strict as the arithmetic allows at every scale. Read ``n_resolved``
-    of the :class:`GradCheck` returned: entries below the floor are accepted but unchecked
-    (the module notes, :doc:`/deep_networks`). ``f, x, eps`` as in :func:`numerical_gradient`;
-    ``analytic``: the gradient to check, of ``x``'s shape; ``rtol``: relative tolerance
-    (truncation error is about :math:`10^{-11}` relative); ``atol`` replaces the noise floor.
+    ``f, x, eps`` as in :func:`numerical_gradient`; ``analytic``: the gradient to check, of
+    ``x``'s shape; ``rtol``: relative tolerance (truncation error is about :math:`10^{-11}`
+    relative); ``atol`` replaces the noise floor. Read the returned :class:`GradCheck`'s
+    ``n_resolved``: entries below the floor are accepted but unchecked.
     """
     x, eps, analytic, rtol = _args(f, x, eps, analytic, rtol)
     numerical, scale = _central_differences(f, x, eps)

@@ -149,10 +149,8 @@ class Batch:
 
     def wrong(self, y: np.ndarray) -> np.ndarray:
         r"""Which sequences the outputs ``y`` (..., T, B, m) get wrong, boolean (..., B): the
-        largest logit is not the label (cross-entropy), or an absolute error exceeds ``tolerance``.
-
-        The success criterion of :doc:`/remedies` is the fraction wrong on fresh sequences.
-        """
+        largest logit is not the label (cross-entropy), or an absolute error exceeds ``tolerance``
+        (the success criterion of :doc:`/remedies`)."""
         out = self.outputs(y)
         if self.loss == "cross_entropy":
             return out.argmax(axis=-1) != self.target
@@ -342,10 +340,8 @@ def pascanu_temporal_order(T: int, batch: int, rng: np.random.Generator | int) -
     :math:`[T, T + \lfloor T/10 \rfloor]`; with :math:`w = \lfloor T_b/10 \rfloor`, the two
     relevant symbols sit at steps drawn from :math:`[w, 2w)` and
     :math:`[\lfloor T_b/2 \rfloor, \lfloor T_b/2 \rfloor + w)`, and the label (as in
-    :func:`temporal_order`) is scored at the sequence's own last step :math:`T_b - 1`. Their
-    code draws one length per minibatch; here each sequence draws its own and is padded with
-    zero inputs after its end, which the loss cannot see (the recurrence is causal). Baseline
-    :math:`\ln 4`; a run succeeds at fewer than 1% wrong on fresh sequences (their criterion).
+    :func:`temporal_order`) is scored at the sequence's own last step :math:`T_b - 1`; zero
+    inputs pad each sequence after its end (:doc:`/remedies`). Baseline :math:`\ln 4`.
     ``T``, the shortest length, >= 10 (so that w >= 1); ``xs`` (T + T // 10, B, 6), ``target``
     (B,), ``lengths`` (B,).
     """
