@@ -91,11 +91,8 @@ class Optimizer:
         kinds = list(dict.fromkeys(type(r) for r in rules))
         if len(kinds) == 1:
             return Optimizer.stacked(rules)
-        parts = []
-        for kind in kinds:
-            ix = np.array([i for i, r in enumerate(rules) if type(r) is kind])
-            parts.append((kind.stacked([rules[i] for i in ix]), ix))
-        return _PerKind(tuple(parts))
+        runs = [np.array([i for i, r in enumerate(rules) if type(r) is kind]) for kind in kinds]
+        return _PerKind(tuple((Optimizer.stacked([rules[i] for i in ix]), ix) for ix in runs))
 
     def take(self, runs: np.ndarray) -> Optimizer:
         """A stacked rule restricted to the runs selected by ``runs``."""
