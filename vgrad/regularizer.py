@@ -60,7 +60,7 @@ def omega_terms(
     ``dh`` (..., T + 1, B, n), :math:`\bar h_t` for t = 0..T, and ``delta`` (..., T, B, n),
     :math:`\delta_t` for t = 1..T, with any leading run axes (:meth:`vgrad.RNN.stack`)."""
     bound = check_real(bound, "bound", nonnegative=True)
-    B = delta.shape[-2]
+    *lead, T, B, n = delta.shape
     u = delta @ W_hh[..., None, :, :]  # u_t = delta_t W_hh, for every t and b at once
     n_dh = np.linalg.norm(dh[..., 1:, :, :], axis=-1)  # (..., T, B)
     n_u = np.linalg.norm(u, axis=-1)
@@ -71,8 +71,6 @@ def omega_terms(
     # A zero u_t (only possible with dead units) has no direction: its subgradient 0.
     ok = keep & (n_u > 0)
     c = np.where(ok, 2.0 * (r - 1.0) / (B * np.where(ok, n_u, 1.0) * safe_dh), 0.0)
-    T, n = delta.shape[-3], delta.shape[-1]
-    lead = delta.shape[:-3]
     V = delta.reshape(*lead, T * B, n)
     CU = (c[..., None] * u).reshape(*lead, T * B, n)
     grad = np.swapaxes(V, -1, -2) @ CU
