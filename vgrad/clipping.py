@@ -1,15 +1,9 @@
-r"""Gradient clipping, by global norm and element-wise.
+r"""Gradient clipping, by global norm (Pascanu, Mikolov & Bengio 2013) and element-wise.
 
-Norm clipping (Pascanu, Mikolov & Bengio 2013) rescales the whole gradient when it is too long,
-
-.. math::
-
-    g \leftarrow \frac{\tau}{\|g\|}\, g \quad \text{if } \|g\| > \tau ,
-
-so it keeps the direction and only shortens the step. Clipping each entry to
-:math:`[-c, c]` instead can change the direction. Neither lengthens any entry, so clipping
-bounds the step of an exploding gradient and cannot restore a vanishing one
-(:doc:`/clipping`).
+Norm clipping rescales the whole gradient when it is too long, so it keeps the direction and
+only shortens the step; clipping each entry to :math:`[-c, c]` can change the direction.
+Neither lengthens any entry, so clipping bounds the step of an exploding gradient and cannot
+restore a vanishing one (:doc:`/clipping`).
 
 ``grads`` is an ``RNNGradients``, ``LSTMGradients`` or ``GRUGradients`` (its ``params()`` are
 clipped together; ``dh``, ``dc`` pass through untouched), an ndarray, or a non-empty sequence
@@ -141,9 +135,7 @@ def _clip(grads: object, tau: float, limit: float) -> Clipped:
 def clip_by_norm(grads: object, threshold: float) -> Clipped:
     r"""Rescale all gradients together so that their global norm is at most ``threshold``.
 
-    .. math::
-
-        g \leftarrow \min\!\Big(1, \frac{\tau}{\|g\|}\Big)\, g
+    .. math:: g \leftarrow \min\!\Big(1, \frac{\tau}{\|g\|}\Big)\, g
 
     Parameters
     ----------
@@ -163,9 +155,7 @@ def clip_by_norm(grads: object, threshold: float) -> Clipped:
 def clip_by_value(grads: object, limit: float) -> Clipped:
     r"""Clip every gradient entry to :math:`[-c, c]` (this can rotate the gradient).
 
-    .. math::
-
-        g_i \leftarrow \max\bigl(-c, \min(c, g_i)\bigr)
+    .. math:: g_i \leftarrow \max\bigl(-c, \min(c, g_i)\bigr)
 
     Parameters
     ----------

@@ -159,14 +159,12 @@ class DeepNet:
         Gradients beyond float64 need :func:`gradient_flow` (log space; :doc:`/deep_networks`).
         """
         trace = self._check_trace(trace)
-        dy = [as_float_array(dL_dy, "dL_dy", shape=trace.y[-1].shape)]
-        dW, db = [], []
-        for ell in range(self.depth, 0, -1):
-            _refuse_huge(dy[0], f"dL/dy_{ell} exceeds {_HUGE:.0e}; use gradient_flow (log space)")
-            dy_prev, dW_l, db_l = self._layer_backward(trace, ell, dy[0])
-            dy.insert(0, dy_prev)
-            dW.insert(0, dW_l)
-            db.insert(0, db_l)
+        L = self.depth
+        dy = [None] * L + [as_float_array(dL_dy, "dL_dy", shape=trace.y[-1].shape)]
+        dW, db = [None] * L, [None] * L
+        for ell in range(L, 0, -1):
+            _refuse_huge(dy[ell], f"dL/dy_{ell} exceeds {_HUGE:.0e}; use gradient_flow (log space)")
+            dy[ell - 1], dW[ell - 1], db[ell - 1] = self._layer_backward(trace, ell, dy[ell])
         return DeepGradients(tuple(dy), tuple(dW), tuple(db))
 
     def jacobians(self, trace: DeepTrace) -> tuple[np.ndarray, ...]:

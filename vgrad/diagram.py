@@ -1,5 +1,5 @@
-"""Boxes and arrows for the computation graphs drawn on the site (the unrolled RNN of
-:doc:`/unrolled_rnn` and the gallery's ``plot_rnn_diagram.py``).
+"""Boxes and arrows for the computation graphs of :doc:`/unrolled_rnn` (the gallery's
+``plot_rnn_diagram.py``).
 
 A box is a vector, an arrow a matrix that connects two of them: solid dark arrows are the
 forward pass, dashed blue ones the backward pass, and the recurrent matrix is vermilion
@@ -15,12 +15,7 @@ from typing import Any
 
 import numpy as np
 
-# fmt: off
-__all__ = [
-    "BACKWARD", "FILL", "FORWARD", "SHARED", "arrow", "backward_jacobian", "box", "layer_row",
-    "link", "tint", "unrolled_rnn",
-]
-# fmt: on
+__all__ = ["box", "layer_row", "unrolled_rnn"]
 
 FORWARD = "#333333"
 BACKWARD = "#0072B2"  # Okabe-Ito blue
@@ -36,7 +31,7 @@ _DOTS = {**_CENTRED, "fontsize": 20, "color": "0.35"}
 _LABEL = {"fontsize": 11, "color": BACKWARD}  # a gradient's label
 
 
-def tint(hex_color: str, amount: float = 0.8) -> tuple[float, float, float]:
+def _tint(hex_color: str, amount: float = 0.8) -> tuple[float, float, float]:
     """``hex_color`` mixed with white; ``amount=1`` is white."""
     rgb = np.array([int(hex_color[i : i + 2], 16) for i in (1, 3, 5)]) / 255
     return tuple(float(c) for c in rgb + (1 - rgb) * amount)
@@ -50,70 +45,40 @@ def _rounded(ax: Any, x: float, y: float, w: float, h: float, rounding: float, *
     ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle=shape, zorder=3, **style))
 
 
-def box(
-    ax: Any,
-    x: float,
-    y: float,
-    label: str,
-    kind: str,
-    width: float = BOX_W,
-    height: float = BOX_H,
-    fontsize: float = 14,
-) -> None:
+def box(ax: Any, x: float, y: float, label: str, kind: str, width=BOX_W, height=BOX_H, fontsize=14):
     """A rounded box centred at ``(x, y)``, filled in the pale tint of ``FILL[kind]``."""
     if kind not in FILL:
         raise ValueError(f"box: kind must be one of {sorted(FILL)}, not {kind!r}")
-    colour = FILL[kind]
-    _rounded(ax, x, y, width, height, 0.14, facecolor=tint(colour), edgecolor=colour, linewidth=1.6)
+    edge = FILL[kind]
+    _rounded(ax, x, y, width, height, 0.14, facecolor=_tint(edge), edgecolor=edge, linewidth=1.6)
     ax.text(x, y, label, **_CENTRED, fontsize=fontsize, zorder=4)
 
 
-def arrow(
-    ax: Any,
-    start: Any,
-    end: Any,
-    color: str = FORWARD,
-    dashed: bool = False,
-    linewidth: float = 1.6,
-) -> None:
-    """A straight arrow from ``start`` to ``end``; a dashed one keeps a solid head."""
+def _arrow(ax: Any, start: Any, end: Any, backward=False, color=FORWARD, linewidth=1.6) -> None:
+    """A straight arrow from ``start`` to ``end``; a ``backward`` one is dashed and blue."""
     from matplotlib.patches import FancyArrowPatch
 
     start, end = np.asarray(start, float), np.asarray(end, float)
-    common = {"color": color, "linewidth": linewidth, "zorder": 2}
-    if not dashed:
-        ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=13, **common))
-        return
-    # A dashed outline would make a ragged head: dash the shaft, then draw the head alone
-    # on the last bit of the line, solid.
-    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-", linestyle=_DASHED, **common))
-    direction = (end - start) / np.linalg.norm(end - start)
-    head = FancyArrowPatch(end - 0.05 * direction, end, arrowstyle="-|>", mutation_scale=13)
-    head.set(**common)
-    ax.add_patch(head)
+    style = {"color": BACKWARD if backward else color, "linewidth": linewidth, "zorder": 2}
+    if backward:  # a dashed outline would fray the head: dash the shaft, then a solid head
+        ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-", linestyle=_DASHED, **style))
+        start = end - 0.05 * (end - start) / np.linalg.norm(end - start)
+    ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=13, **style))
 
 
-def link(
-    ax: Any,
-    left: float,
-    right: float,
-    y: float,
-    forward_label: str | None = None,
-    backward_label: str | None = None,
-    shared: bool = False,
-) -> None:
-    """A forward arrow ``left -> right`` above the line ``y`` and a backward one below,
-    each with its label; ``shared`` draws the forward one as the shared ``W_hh``."""
-    arrow(ax, (left, y + 0.14), (right, y + 0.14), SHARED if shared else FORWARD,
-          linewidth=2.4 if shared else 1.6)  # fmt: skip
-    arrow(ax, (right, y - 0.22), (left, y - 0.22), BACKWARD, dashed=True)
+def _link(ax: Any, left: float, right: float, y: float, above=None, below=None, shared=False):
+    """A forward arrow ``left -> right`` above the line ``y``, labelled ``above``, and a backward
+    one below it, labelled ``below``; ``shared``: the forward one is the shared ``W_hh``."""
+    color, linewidth = (SHARED, 2.4) if shared else (FORWARD, 1.6)
+    _arrow(ax, (left, y + 0.14), (right, y + 0.14), color=color, linewidth=linewidth)
+    _arrow(ax, (right, y - 0.22), (left, y - 0.22), backward=True)
     mid = (left + right) / 2
-    if forward_label is not None:
+    if above is not None:
         style = {"color": SHARED} if shared else {}
-        ax.text(mid, y + 0.5, forward_label, **_CENTRED, fontsize=12, **style)
-    if backward_label is not None:
-        ax.text(mid, y - 0.42, backward_label, ha="center", va="top", fontsize=11,
-                color=BACKWARD, linespacing=1.4)  # fmt: skip
+        ax.text(mid, y + 0.5, above, **_CENTRED, fontsize=12, **style)
+    if below is not None:
+        ax.text(mid, y - 0.42, below, ha="center", va="top", fontsize=11, color=BACKWARD,
+                linespacing=1.4)  # fmt: skip
 
 
 def _gaps(columns: list[tuple[str, float]]):
@@ -124,28 +89,26 @@ def _gaps(columns: list[tuple[str, float]]):
         yield left, x1 - (DOTS_GAP if name1 == "dots" else BOX_W / 2), name1
 
 
-def backward_jacobian(t: str) -> str:
-    r"""The label of the backward arrow into ``h_{t-1}``: the step Jacobian
-    :math:`J_t = \mathrm{diag}(\phi'(a_t))\, W_{hh}`, on two lines."""
-    return rf"$\mathrm{{diag}}(\phi'(a_{t}))$" + "\n" + r"$\times\, W_{hh}$"
+def _jacobian(z: str, W: str) -> str:
+    r"""The label :math:`\mathrm{diag}(\phi'(z))\, W` of a backward arrow, on two lines."""
+    return rf"$\mathrm{{diag}}(\phi'({z}))$" + "\n" + rf"$\times\, {W}$"
 
 
 def unrolled_rnn(ax: Any) -> list[Any]:
-    r"""Draw the recurrent network unrolled over :math:`T` steps on ``ax``.
+    r"""Draw the recurrent network unrolled over :math:`T` steps on ``ax`` (its aspect equal,
+    frame off, limits set); return the legend handles (``Line2D``): the forward pass, the
+    backward pass, the shared :math:`W_{hh}`.
 
-    Columns for :math:`h_0`, steps 1 and 2, an ellipsis and step :math:`T`, each step with
-    :math:`x_t`, :math:`h_t`, :math:`y_t` and :math:`\mathcal L_t`; a loss layer
-    :math:`\mathcal L = \sum_t \mathcal L_t` on top; the forward arrows and the backward
-    arrows of backpropagation through time, each recurrent one labelled with its Jacobian
-    :func:`backward_jacobian`. The aspect of ``ax`` is set equal, its frame switched off and
-    its limits set. Returns the legend handles (``Line2D``): the forward pass, the backward
-    pass, the shared :math:`W_{hh}`.
+    Columns :math:`h_0`, steps 1 and 2, an ellipsis and step :math:`T`, each step with
+    :math:`x_t, h_t, y_t, \mathcal L_t`, under the loss layer :math:`\mathcal L = \sum_t
+    \mathcal L_t`; the backward arrow out of each drawn :math:`h_t` is labelled with its step
+    Jacobian :math:`\mathrm{diag}(\phi'(a_t))\, W_{hh}`.
     """
     import matplotlib.pyplot as plt
 
     columns = [("0", 0.0), ("1", 2.9), ("2", 5.8), ("dots", 7.8), ("T", 9.8)]
     y_x, y_h, y_y, y_l, y_bar = 0.0, 2.4, 4.5, 6.0, 7.45
-    ax.set_aspect("equal")
+    ax.set(aspect="equal", xlim=(-0.7, 10.9), ylim=(-1.1, 7.95))
     ax.axis("off")
 
     steps = [(name, x) for name, x in columns if name not in ("0", "dots")]
@@ -159,9 +122,9 @@ def unrolled_rnn(ax: Any) -> list[Any]:
         # has no backward arrow: nothing upstream of x_t needs its gradient.
         for lower, upper in pairwise([y_x, y_h, y_y, y_l, y_bar]):
             top, bottom = lower + BOX_H / 2, upper - BOX_H / 2
-            arrow(ax, (x - 0.16, top), (x - 0.16, bottom))
+            _arrow(ax, (x - 0.16, top), (x - 0.16, bottom))
             if lower != y_x:
-                arrow(ax, (x + 0.16, bottom), (x + 0.16, top), BACKWARD, dashed=True)
+                _arrow(ax, (x + 0.16, bottom), (x + 0.16, top), backward=True)
         ax.text(x - 0.26, (y_x + y_h) / 2 - 0.4, "$W_{xh}$", ha="right", va="center", fontsize=11)
         ax.text(x - 0.26, (y_h + y_y) / 2, "$W_{hy}$", ha="right", va="center", fontsize=11)
 
@@ -175,12 +138,12 @@ def unrolled_rnn(ax: Any) -> list[Any]:
 
     # the recurrence, the same W_hh on every arrow, each backward one with its Jacobian
     for left, right, name in _gaps(columns):
-        jacobian = None if name == "dots" else backward_jacobian(name)
-        link(ax, left, right, y_h, r"$W_{hh}$", jacobian, shared=True)
+        jacobian = None if name == "dots" else _jacobian(f"a_{name}", "W_{hh}")
+        _link(ax, left, right, y_h, r"$W_{hh}$", jacobian, shared=True)
 
     # the loss layer
     x_first, x_last = steps[0][1], steps[-1][1]
-    style = {"facecolor": tint(FILL["L"], 0.7), "edgecolor": "0.35", "linewidth": 1.8}
+    style = {"facecolor": _tint(FILL["L"], 0.7), "edgecolor": "0.35", "linewidth": 1.8}
     mid = (x_first + x_last) / 2
     _rounded(ax, mid, y_bar, x_last - x_first + 1.8, BOX_H, 0.16, **style)
     loss = r"loss layer:  $\mathcal{L} = \mathcal{L}_1 + \mathcal{L}_2 + \cdots + \mathcal{L}_T$"
@@ -190,8 +153,6 @@ def unrolled_rnn(ax: Any) -> list[Any]:
     time = {"arrowstyle": "-|>", "color": "0.5", "linewidth": 1.2}
     ax.annotate("", xy=(x_last + 0.6, -0.85), xytext=(x_first - 0.6, -0.85), arrowprops=time)
     ax.text(x_last + 0.75, -0.85, "time", va="center", fontsize=11, color="0.4")
-
-    ax.set(xlim=(-0.7, 10.9), ylim=(-1.1, 7.95))
     return [
         plt.Line2D([], [], color=FORWARD, linewidth=1.8, label="forward pass"),
         plt.Line2D([], [], color=BACKWARD, linewidth=1.8, linestyle=_DASHED, label="backward pass"),
@@ -200,21 +161,19 @@ def unrolled_rnn(ax: Any) -> list[Any]:
 
 
 def layer_row(ax: Any, kind: str) -> None:
-    r"""Draw a network as one row of layers on ``ax``, its loss at the right end.
-
-    ``kind="deep"``: the input :math:`x`, layers :math:`y_1, \dots, y_L`, a different
-    :math:`W_l` on every forward arrow and :math:`\mathrm{diag}(\phi'(z_l))\, W_l` on every
-    backward one. ``kind="rnn"``: the states :math:`h_0, h_1, \dots, h_T`, each fed its
-    input :math:`x_t` through :math:`W_{xh}`, the shared :math:`W_{hh}` on every forward
-    arrow and the step Jacobian :func:`backward_jacobian` on every backward one (another
-    ``kind``: ValueError). ``ax`` is set up as by :func:`unrolled_rnn`.
+    r"""Draw a network as one row of layers on ``ax`` (set up as by :func:`unrolled_rnn`), its
+    loss at the right end: ``kind="deep"``, the input :math:`x` and layers :math:`y_1, \dots,
+    y_L`, a different :math:`W_l` on every forward arrow; ``kind="rnn"``, the states
+    :math:`h_0, \dots, h_T`, each fed its input :math:`x_t` through :math:`W_{xh}`, the shared
+    :math:`W_{hh}` on every forward arrow. The backward arrow out of each drawn layer is
+    labelled with its Jacobian.
     """
     if kind not in ("deep", "rnn"):
         raise ValueError(f"layer_row: kind must be 'deep' or 'rnn', not {kind!r}")
     last = "L" if kind == "deep" else "T"
     row = [("0", 0.0), ("1", 2.9), ("dots", 4.9), (last, 6.9)]
     x_loss = 9.0
-    ax.set_aspect("equal")
+    ax.set(aspect="equal", xlim=(-0.7, 9.7), ylim=(-1.55 if kind == "deep" else -2.2, 0.95))
     ax.axis("off")
     for name, x in row:
         if name == "dots":
@@ -225,17 +184,15 @@ def layer_row(ax: Any, kind: str) -> None:
             box(ax, x, 0, f"$h_{name}$", "h")
             if name != "0":
                 box(ax, x, -1.75, f"$x_{name}$", "x", height=0.6, fontsize=12)
-                arrow(ax, (x, -1.45), (x, -BOX_H / 2))
+                _arrow(ax, (x, -1.45), (x, -BOX_H / 2))
                 ax.text(x + 0.1, -1.0, "$W_{xh}$", ha="left", va="center", fontsize=11)
     for left, right, name in _gaps(row):
         if name == "dots":
             forward, backward = (None, None) if kind == "deep" else (r"$W_{hh}$", None)
         elif kind == "deep":
-            forward = f"$W_{name}$"
-            backward = rf"$\mathrm{{diag}}(\phi'(z_{name}))$" + "\n" + rf"$\times\, W_{name}$"
+            forward, backward = f"$W_{name}$", _jacobian(f"z_{name}", f"W_{name}")
         else:
-            forward, backward = r"$W_{hh}$", backward_jacobian(name)
-        link(ax, left, right, 0, forward, backward, shared=kind == "rnn")
+            forward, backward = r"$W_{hh}$", _jacobian(f"a_{name}", "W_{hh}")
+        _link(ax, left, right, 0, forward, backward, shared=kind == "rnn")
     box(ax, x_loss, 0, r"$\mathcal{L}$", "L")
-    link(ax, row[-1][1] + BOX_W / 2, x_loss - BOX_W / 2, 0)
-    ax.set(xlim=(-0.7, 9.7), ylim=(-1.55 if kind == "deep" else -2.2, 0.95))
+    _link(ax, row[-1][1] + BOX_W / 2, x_loss - BOX_W / 2, 0)

@@ -82,22 +82,22 @@ def _args(f: object, x: object, eps: object, analytic: object = None, rtol: obje
     return x, eps, analytic, rtol
 
 
+def _difference(f, x_plus: np.ndarray, x_minus: np.ndarray, width: float) -> tuple[float, float]:
+    """The quotient (f(x_plus) - f(x_minus)) / width and its scale max |f(x_+-)| / width."""
+    f_plus, f_minus = _evaluate(f, x_plus), _evaluate(f, x_minus)
+    return (f_plus - f_minus) / width, max(abs(f_plus), abs(f_minus)) / width
+
+
 def _central_differences(f, x, eps):
-    """Return (estimate, scale) per entry; scale = max(|f(x+h)|, |f(x-h)|) / h."""
-    x_work = x.copy()
-    grad = np.empty_like(x)
-    scale = np.empty_like(x)
+    """Return (estimate, scale) per entry, each as :func:`_difference` gives it."""
+    grad, scale = np.empty_like(x), np.empty_like(x)
     for i in np.ndindex(x.shape):
-        xi = x[i]
-        h = eps * max(1.0, abs(xi))
-        x_work[i] = xi + h
-        f_plus = _evaluate(f, x_work)
-        x_work[i] = xi - h
-        f_minus = _evaluate(f, x_work)
-        x_work[i] = xi  # restore exactly, not by subtracting h back
-        width = (xi + h) - (xi - h)  # the step actually taken, after rounding
-        grad[i] = (f_plus - f_minus) / width
-        scale[i] = max(abs(f_plus), abs(f_minus)) / width
+        h = eps * max(1.0, abs(x[i]))
+        x_plus, x_minus = x.copy(), x.copy()
+        x_plus[i] += h
+        x_minus[i] -= h
+        # the width of the step actually taken, after rounding
+        grad[i], scale[i] = _difference(f, x_plus, x_minus, x_plus[i] - x_minus[i])
     return grad, scale
 
 
@@ -149,15 +149,14 @@ def check_gradient(
     r"""Compare an analytic gradient with central differences, entry by entry.
 
     Entry :math:`i` passes if :math:`|\hat g_i - g_i| \le \mathrm{atol}_i + \mathrm{rtol}\,|g_i|`,
-    by default with the rounding noise floor of the difference
+    by default with the noise floor of the module docstring (:doc:`/deep_networks`),
 
-    .. math:: \mathrm{atol}_i = \frac{100\,\epsilon \max|f(x \pm \Delta_i e_i)|}{2\Delta_i},
+    .. math:: \mathrm{atol}_i = \frac{100\,\epsilon \max|f(x \pm \Delta_i e_i)|}{2\Delta_i}.
 
-    so the check is as strict as the arithmetic allows at every scale. Read ``n_resolved``
-    of the :class:`GradCheck` returned: entries below the floor are accepted but unchecked
-    (the module notes, :doc:`/deep_networks`). ``f, x, eps`` as in :func:`numerical_gradient`;
-    ``analytic``: the gradient to check, of ``x``'s shape; ``rtol``: relative tolerance
-    (truncation error is about :math:`10^{-11}` relative); ``atol`` replaces the noise floor.
+    ``f, x, eps`` as in :func:`numerical_gradient`; ``analytic``: the gradient to check, of
+    ``x``'s shape; ``rtol``: relative tolerance (truncation error is about :math:`10^{-11}`
+    relative); ``atol`` replaces the noise floor. Read the returned :class:`GradCheck`'s
+    ``n_resolved``: entries below the floor are accepted but unchecked.
     """
     x, eps, analytic, rtol = _args(f, x, eps, analytic, rtol)
     numerical, scale = _central_differences(f, x, eps)
@@ -195,8 +194,6 @@ def check_directional(
     for j in range(n_dirs):
         v = rng.standard_normal(x.shape)
         v /= np.linalg.norm(v)
-        f_plus, f_minus = _evaluate(f, x + h * v), _evaluate(f, x - h * v)
-        numerical[j] = (f_plus - f_minus) / (2.0 * h)
+        numerical[j], scale[j] = _difference(f, x + h * v, x - h * v, 2.0 * h)
         projected[j] = float(np.sum(analytic * v))
-        scale[j] = max(abs(f_plus), abs(f_minus)) / (2.0 * h)
     return _compare(numerical, projected, scale, rtol, atol)

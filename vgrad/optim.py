@@ -91,11 +91,8 @@ class Optimizer:
         kinds = list(dict.fromkeys(type(r) for r in rules))
         if len(kinds) == 1:
             return Optimizer.stacked(rules)
-        parts = []
-        for kind in kinds:
-            ix = np.array([i for i, r in enumerate(rules) if type(r) is kind])
-            parts.append((kind.stacked([rules[i] for i in ix]), ix))
-        return _PerKind(tuple(parts))
+        runs = [np.array([i for i, r in enumerate(rules) if type(r) is kind]) for kind in kinds]
+        return _PerKind(tuple((Optimizer.stacked([rules[i] for i in ix]), ix) for ix in runs))
 
     def take(self, runs: np.ndarray) -> Optimizer:
         """A stacked rule restricted to the runs selected by ``runs``."""
@@ -120,11 +117,9 @@ class _PerKind(Optimizer):
     parts: tuple[tuple[Optimizer, np.ndarray], ...]
 
     def __post_init__(self) -> None:
-        """Nothing to check: the parts are stacked rules (:meth:`Optimizer.per_kind`)."""
-
-    def init(self, params):
+        """No checks (the parts are stacked rules); the state holds every part's slots."""
         slots = dict.fromkeys(s for rule, _ in self.parts for s in rule.slots)
-        return {s: {k: np.zeros_like(p) for k, p in params.items()} for s in slots}
+        object.__setattr__(self, "slots", tuple(slots))
 
     def update(self, params, grads, state, t, lr):
         new = {k: p.copy() for k, p in params.items()}

@@ -78,12 +78,10 @@ _hook: Callable[[Any, str], None] | None = None
 
 
 def show(fig: Any, alt: str) -> None:
-    """Show ``fig`` with the alt text ``alt``, a non-empty sentence saying what it shows.
-
-    ``plt.show()``, unless the site's build set :data:`_hook` (``figures.install()`` of
-    ``docs/_ext/figures.py``): then ``_hook(fig, alt)``, which checks the figure against the
-    site's size rules (ValueError) and displays its light, dark and SVG renderings.
-    """
+    """Show ``fig`` with the alt text ``alt``, a non-empty sentence saying what it shows:
+    ``plt.show()``, or in the site's build ``_hook(fig, alt)`` (``figures.install()`` of
+    ``docs/_ext/figures.py``), which checks the figure against the site's size rules
+    (ValueError) and displays its light, dark and SVG renderings."""
     if not isinstance(alt, str):
         raise TypeError(f"show: alt must be a str, not {type(alt).__name__}")
     if not alt.strip():

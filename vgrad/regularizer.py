@@ -23,8 +23,7 @@ code, the gradient is taken with respect to :math:`W_{hh}` only, with :math:`\ba
     \frac{\partial \tilde\Omega}{\partial W} = \sum_{t, b} \delta_t^\top
         \frac{2 (r_t - 1)}{B\, \|u_t\|\, \|\bar h_t\|}\, u_t ,
 
-with :math:`u_t = \delta_t W_{hh}` and :math:`r_t = \|u_t\| / \|\bar h_t\|`
-(checked against finite differences of :math:`\tilde\Omega` in the tests). A term whose
+with :math:`u_t = \delta_t W_{hh}` and :math:`r_t = \|u_t\| / \|\bar h_t\|`. A term whose
 :math:`\|\bar h_t\|` is below ``bound`` (default 1e-10, the :math:`10^{-20}` on the squared
 norm of Pascanu's code) is skipped: no gradient reaches that step. Unlike that code (ratio of
 *squared* norms, divided by the number of terms kept), this module follows the paper.
@@ -59,10 +58,9 @@ def omega_terms(
 ) -> Omega:
     r""":math:`\Omega` and :math:`\partial\tilde\Omega/\partial W_{hh}` from ``W_hh`` (..., n, n),
     ``dh`` (..., T + 1, B, n), :math:`\bar h_t` for t = 0..T, and ``delta`` (..., T, B, n),
-    :math:`\delta_t` for t = 1..T, with any leading run axes (:meth:`vgrad.RNN.stack`); the
-    terms with :math:`\|\bar h_t\| <` ``bound`` are skipped."""
+    :math:`\delta_t` for t = 1..T, with any leading run axes (:meth:`vgrad.RNN.stack`)."""
     bound = check_real(bound, "bound", nonnegative=True)
-    B = delta.shape[-2]
+    *lead, T, B, n = delta.shape
     u = delta @ W_hh[..., None, :, :]  # u_t = delta_t W_hh, for every t and b at once
     n_dh = np.linalg.norm(dh[..., 1:, :, :], axis=-1)  # (..., T, B)
     n_u = np.linalg.norm(u, axis=-1)
@@ -73,8 +71,6 @@ def omega_terms(
     # A zero u_t (only possible with dead units) has no direction: its subgradient 0.
     ok = keep & (n_u > 0)
     c = np.where(ok, 2.0 * (r - 1.0) / (B * np.where(ok, n_u, 1.0) * safe_dh), 0.0)
-    T, n = delta.shape[-3], delta.shape[-1]
-    lead = delta.shape[:-3]
     V = delta.reshape(*lead, T * B, n)
     CU = (c[..., None] * u).reshape(*lead, T * B, n)
     grad = np.swapaxes(V, -1, -2) @ CU

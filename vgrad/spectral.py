@@ -27,10 +27,8 @@ def _square(M: object, name: str = "M") -> np.ndarray:
     """Validate a square matrix ``(n, n)`` or a batch of them ``(..., n, n)``."""
     M = as_float_array(M, name)
     if M.ndim < 2 or M.shape[-1] != M.shape[-2] or M.shape[-1] == 0:
-        raise ValueError(
-            f"{name} must be a non-empty square matrix (n, n) or a batch (..., n, n), "
-            f"got shape {M.shape}"
-        )
+        want = "a non-empty square matrix (n, n) or a batch (..., n, n)"
+        raise ValueError(f"{name} must be {want}, got shape {M.shape}")
     return M
 
 
@@ -63,9 +61,8 @@ def matrix_power_eig(M: object, p: int, *, max_cond: float = 1e8) -> np.ndarray:
     of its shape, once the imaginary rounding residue is checked to be negligible. ``p`` >= 0.
 
     Raises ValueError if :math:`\kappa_2(V) >` ``max_cond`` (a defective ``M`` such as
-    ``[[1, 1], [0, 1]]``) or the imaginary residue is not negligible (use
-    :func:`numpy.linalg.matrix_power`), OverflowError if :math:`M^p` would not fit in float64
-    (use :func:`power_norms` for log norms).
+    ``[[1, 1], [0, 1]]``) or the imaginary residue is not negligible, OverflowError if
+    :math:`M^p` would not fit in float64; each message names the function to use instead.
     """
     M = _square(M)
     p = check_int(p, "p", minimum=0)
@@ -163,12 +160,9 @@ def nonnormal_2x2(rho: float, coupling: float) -> np.ndarray:
     :math:`M^p = \begin{pmatrix}\rho^p & p\rho^{p-1}c\\ 0 & \rho^p\end{pmatrix}`. For
     :math:`|\rho| < 1` the norm :math:`\|M^p\|_2` tends to zero (like :math:`p|\rho|^p` when
     :math:`c \ne 0`), and it first grows (transient amplification) if and only if
-
-    .. math:: |c| > 1 - \rho^2 ,
-
-    the condition for :math:`\|M\|_2 = \tfrac12\bigl(|c| + \sqrt{c^2 + 4\rho^2}\bigr) > 1`
-    (:math:`c = 0.19` for :math:`\rho = 0.9`); otherwise it never increases. See
-    :func:`nonnormal_coupling` and :doc:`/eigenvalues`.
+    :math:`|c| > 1 - \rho^2` (:math:`c = 0.19` for :math:`\rho = 0.9`), the condition for
+    :math:`\|M\|_2 = \tfrac12\bigl(|c| + \sqrt{c^2 + 4\rho^2}\bigr) > 1`; otherwise it never
+    increases. See :func:`nonnormal_coupling` and :doc:`/eigenvalues`.
     """
     rho = check_real(rho, "rho")
     c = check_real(coupling, "coupling")
@@ -218,11 +212,9 @@ def lyapunov_exponents(matrices: object, k: int | None = None) -> np.ndarray:
     r"""Average log growth rates of the product :math:`J_T \cdots J_2 J_1`, shape (..., k).
 
     Discrete QR iteration: :math:`Q_0 = I_{n \times k}`, :math:`J_t Q_{t-1} = Q_t R_t`,
-    :math:`\chi_i = \frac1T \sum_t \log |(R_t)_{ii}|`. :math:`T\sum_{i\le j}\chi_i` is the log
-    :math:`j`-volume stretch of the first :math:`j` axes, at most :math:`\sum_{i \le j}
-    \log s_i` of the product (equal for :math:`j = n`); as :math:`T \to \infty` the
-    :math:`\chi_i` tend to the Lyapunov exponents, :math:`\log|\lambda_i(M)|` for a constant
-    :math:`M`. No product is formed, so nothing overflows (:doc:`/eigenvalues`).
+    :math:`\chi_i = \frac1T \sum_t \log |(R_t)_{ii}|`; as :math:`T \to \infty` they tend to the
+    Lyapunov exponents, :math:`\log|\lambda_i(M)|` for a constant :math:`M`. No product is
+    formed, so nothing overflows (:doc:`/eigenvalues`).
     ``matrices`` (T, n, n) or (T, ..., n, n): ``matrices[t - 1]`` is :math:`J_t` (the layout of
     ``RNN.step_jacobians``); ``k``: the number of exponents (default ``n``).
     """

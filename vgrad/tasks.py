@@ -19,13 +19,13 @@ vectorised over the batch; :func:`empirical_baseline` measures the baseline on a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ._validate import as_float_array, check_choice, check_int, check_real, check_rng
-from .losses import WHERE, _mse, _softmax_cross_entropy, mse, softmax_cross_entropy
+from .losses import WHERE, _mse, _softmax_cross_entropy
 
 # fmt: off
 __all__ = [
@@ -103,27 +103,31 @@ class Batch:
         """Input size."""
         return self.xs.shape[2]
 
-    @property
-    def _fn(self) -> Callable:
-        return _mse if self.loss == "mse" else _softmax_cross_entropy
-
     def loss_and_grad(self, y: np.ndarray) -> tuple[float, np.ndarray]:
         """Score outputs ``y`` of shape (T, B, m): the loss and
         :math:`\\partial \\mathcal{L}/\\partial y`."""
-        if self.lengths is None:
-            fn = mse if self.loss == "mse" else softmax_cross_entropy
-            return fn(y, self.target, where=self.where)
-        y = as_float_array(y, "y", ndim=3)
-        loss, grad = _score_at(self._fn, y, self.lengths - 1, self.target)
+        loss, grad = self._score(as_float_array(y, "y", ndim=3), self.target, self.lengths)
         return float(loss), grad
 
     def losses_and_grads(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The R losses and gradients of R runs' outputs ``y`` (R, T, B, m) on this batch,
         each run as :meth:`loss_and_grad` scores it alone (:meth:`vgrad.RNN.stack`)."""
-        y = as_float_array(y, "y", ndim=4, finite=False)
-        if self.lengths is not None:
-            return _score_at(self._fn, y, self.lengths - 1, self.target)
-        return self._fn(y, self.target, self.where)
+        return self._score(as_float_array(y, "y", ndim=4, finite=False), self.target, self.lengths)
+
+    def _score(self, y: np.ndarray, target: np.ndarray, lengths: np.ndarray | None) -> tuple:
+        """Loss and dL/dy of ``y`` (..., T, B, m) against ``target``, by this batch's loss at its
+        ``where``; with ``lengths``, at step ``lengths[..., b] - 1`` of each sequence b only (the
+        padding after it cannot reach that step: the recurrence is causal)."""
+        fn = _mse if self.loss == "mse" else _softmax_cross_entropy
+        if lengths is None:
+            return fn(y, target, self.where)
+        # plain fancy indices: take_along_axis gathers the same at several times the cost
+        runs = tuple(i[..., None] for i in np.indices(y.shape[:-3], sparse=True))
+        picked = (*runs, lengths - 1, np.arange(y.shape[-2]))  # y[picked]: shape (..., B, m)
+        loss, grad = fn(y[picked][..., None, :, :], target, "last")
+        dL_dy = np.zeros_like(y)
+        dL_dy[picked] = grad[..., 0, :, :]
+        return loss, dL_dy
 
     def sequences(self, part: slice) -> Batch:
         """The batch of the sequences ``part`` selects (a slice of the batch axis)."""
@@ -145,10 +149,8 @@ class Batch:
 
     def wrong(self, y: np.ndarray) -> np.ndarray:
         r"""Which sequences the outputs ``y`` (..., T, B, m) get wrong, boolean (..., B): the
-        largest logit is not the label (cross-entropy), or an absolute error exceeds ``tolerance``.
-
-        The success criterion of :doc:`/remedies` is the fraction wrong on fresh sequences.
-        """
+        largest logit is not the label (cross-entropy), or an absolute error exceeds ``tolerance``
+        (the success criterion of :doc:`/remedies`)."""
         out = self.outputs(y)
         if self.loss == "cross_entropy":
             return out.argmax(axis=-1) != self.target
@@ -172,24 +174,8 @@ def score_runs(batches: Sequence[Batch], y: np.ndarray) -> tuple[np.ndarray, np.
     if any((b.loss, b.where, b.lengths is None, b.target.shape) != kind for b in batches):
         scored = [b.losses_and_grads(y[r : r + 1]) for r, b in enumerate(batches)]
         return np.concatenate([s[0] for s in scored]), np.concatenate([s[1] for s in scored])
-    target = np.stack([b.target for b in batches])
-    if first.lengths is None:
-        return first._fn(y, target, first.where)
-    return _score_at(first._fn, y, np.stack([b.lengths for b in batches]) - 1, target)
-
-
-def _score_at(
-    fn: Callable, y: np.ndarray, ends: np.ndarray, target: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Score ``y`` (..., T, B, m) with the loss kernel ``fn`` at step ``ends[..., b]`` of each
-    sequence b only (the padding after its end cannot reach it: the recurrence is causal)."""
-    # plain fancy indices: take_along_axis gathers the same at several times the cost
-    runs = tuple(i[..., None] for i in np.indices(y.shape[:-3], sparse=True))
-    picked = (*runs, ends, np.arange(y.shape[-2]))  # y[picked]: shape (..., B, m)
-    loss, grad = fn(y[picked][..., None, :, :], target, "last")
-    dL_dy = np.zeros_like(y)
-    dL_dy[picked] = grad[..., 0, :, :]
-    return loss, dL_dy
+    lengths = None if first.lengths is None else np.stack([b.lengths for b in batches])
+    return first._score(y, np.stack([b.target for b in batches]), lengths)
 
 
 def _one_hot(symbols: np.ndarray, size: int, lengths: np.ndarray | None = None) -> np.ndarray:
@@ -257,10 +243,8 @@ def adding_problem(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
     2015, of the task of Hochreiter & Schmidhuber, 1997). The target, scored by the squared
     error at the last step, is
 
-    .. math:: y^\star = \sum_t m_t u_t = u_{t_1} + u_{t_2} ;
+    .. math:: y^\star = \sum_t m_t u_t = u_{t_1} + u_{t_2} .
 
-    the best input-blind prediction, :math:`\mathbb E[y^\star] = 1`, scores
-    :math:`\operatorname{Var}(y^\star) = 2 \cdot \tfrac{1}{12} = \tfrac16` (:doc:`/training`).
     ``T`` >= 2 (``batch``, ``rng``: see the module); ``xs`` (T, B, 2), ``target`` (B, 1).
     """
     T, batch, rng = _args(T, batch, rng, 2)
@@ -281,9 +265,8 @@ def temporal_order(T: int, batch: int, rng: np.random.Generator | int) -> Batch:
     \rfloor)`: for T = 100, steps 10-19 and 50-59, close to Hochreiter & Schmidhuber (1997, task
     6a: 10-20 and 50-60 in sequences of 100-110 steps, with start and end markers, omitted
     here). The label, scored by cross-entropy at the last step, is one of :data:`ORDER_CLASSES`,
-    ``2 * first + second`` with X = 0, Y = 1; the classes are equally likely, so the best
-    input-blind prediction scores :math:`\ln 4` (:doc:`/training`). ``T`` >= 4 (the two
-    windows disjoint); ``xs`` (T, B, 6), ``target`` (B,) int in ``[0, 4)``.
+    ``2 * first + second`` with X = 0, Y = 1, each equally likely. ``T`` >= 4 (the two windows
+    disjoint); ``xs`` (T, B, 6), ``target`` (B,) int in ``[0, 4)``.
     """
     T, batch, rng = _args(T, batch, rng, 4)
     w = max(1, T // 10)
@@ -307,14 +290,9 @@ def copy_memory(
     data symbols drawn uniformly, D - 1 blanks, the delimiter, then K blanks: :math:`T = D + 2K`
     steps. The target is blank for the first :math:`D + K` steps and the K data symbols for the
     last K, every step scored by cross-entropy (the setting of Arjovsky, Shah & Bengio, 2016,
-    after Hochreiter & Schmidhuber, 1997). An input-blind predictor says "blank" with certainty
-    on the first D + K steps and guesses uniformly on the last K (:doc:`/training`):
-
-    .. math:: \mathcal{L}_{\text{base}} = \frac{K \ln S}{D + 2K}.
-
-    ``delay`` = D >= 1 (the steps from the last data symbol to the delimiter), ``n_memorize`` =
-    K >= 1, ``n_symbols`` = S >= 2; ``xs`` (T, B, S + 2), ``target`` (T, B) int in ``[0, S]``,
-    ``n_outputs = S + 1``.
+    after Hochreiter & Schmidhuber, 1997). ``delay`` = D >= 1 (the steps from the last data
+    symbol to the delimiter), ``n_memorize`` = K >= 1, ``n_symbols`` = S >= 2; ``xs``
+    (T, B, S + 2), ``target`` (T, B) int in ``[0, S]``, ``n_outputs = S + 1``.
     """
     delay, batch, rng = _args(delay, batch, rng, 1, "delay")
     K = check_int(n_memorize, "n_memorize", minimum=1)
@@ -362,10 +340,8 @@ def pascanu_temporal_order(T: int, batch: int, rng: np.random.Generator | int) -
     :math:`[T, T + \lfloor T/10 \rfloor]`; with :math:`w = \lfloor T_b/10 \rfloor`, the two
     relevant symbols sit at steps drawn from :math:`[w, 2w)` and
     :math:`[\lfloor T_b/2 \rfloor, \lfloor T_b/2 \rfloor + w)`, and the label (as in
-    :func:`temporal_order`) is scored at the sequence's own last step :math:`T_b - 1`. Their
-    code draws one length per minibatch; here each sequence draws its own and is padded with
-    zero inputs after its end, which the loss cannot see (the recurrence is causal). Baseline
-    :math:`\ln 4`; a run succeeds at fewer than 1% wrong on fresh sequences (their criterion).
+    :func:`temporal_order`) is scored at the sequence's own last step :math:`T_b - 1`; zero
+    inputs pad each sequence after its end (:doc:`/remedies`). Baseline :math:`\ln 4`.
     ``T``, the shortest length, >= 10 (so that w >= 1); ``xs`` (T + T // 10, B, 6), ``target``
     (B,), ``lengths`` (B,).
     """
