@@ -2,8 +2,9 @@ r"""Losses that return both their value and :math:`\partial\mathcal L/\partial y
 
 Each takes the outputs of every step, ``y`` of shape (T, B, m), and a ``where`` that says which
 steps carry a loss: ``"all"`` (a target at every step) or ``"last"`` (only :math:`y_T`, as in
-the long-memory tasks of :doc:`/training`). The returned gradient always has ``y``'s shape, with
-zeros on steps without a loss, so it can go straight into :meth:`vgrad.RNN.backward`.
+the long-memory tasks of :doc:`/training`). Each returns ``(loss, dL_dy)``: the loss, a float,
+and its gradient, of ``y``'s shape with zeros on steps without a loss, so that it can go
+straight into :meth:`vgrad.RNN.backward`.
 The private forms also take leading run axes (..., T, B, m), with shared targets or one set
 per run (:func:`vgrad.tasks.score_runs`), and return one loss per run.
 """
@@ -44,11 +45,6 @@ def mse(y: np.ndarray, target: np.ndarray, where: str = "all") -> tuple[float, n
     y : ndarray, shape (T, B, m)
     target : ndarray, shape (T, B, m) for ``where="all"``, (B, m) for ``"last"``
     where : {"all", "last"}
-
-    Returns
-    -------
-    loss : float
-    dL_dy : ndarray, shape (T, B, m)
     """
     return _one_network(_mse, y, target, where)
 
@@ -94,11 +90,6 @@ def softmax_cross_entropy(
     logits : ndarray, shape (T, B, m)
     labels : ndarray of int in [0, m), shape (T, B) for ``where="all"``, (B,) for ``"last"``
     where : {"all", "last"}
-
-    Returns
-    -------
-    loss : float
-    dL_dy : ndarray, shape (T, B, m)
     """
     return _one_network(_softmax_cross_entropy, logits, labels, where)
 
