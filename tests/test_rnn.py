@@ -140,7 +140,8 @@ def test_log_norms_match_explicit_products_and_survive_explosion(rng):
 
 
 def test_rnn_log_norms_use_shared_helper(rng):
-    # RNN.jacobian_log_norms runs on vgrad._products; the identity-activation case is exact.
+    # RNN.jacobian_log_norms runs on vgrad.spectral.log_norms_of_products; the
+    # identity-activation case is exact.
     net = vgrad.RNN.orthogonal(1, 4, 1, rng, gain=0.9, activation="identity")
     tr = net.forward(np.zeros((50, 1, 1)))
     np.testing.assert_allclose(net.jacobian_log_norms(tr)[:, 0], np.arange(51) * np.log(0.9))

@@ -14,8 +14,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ._products import check_ord, log_norms_of_products
 from ._validate import as_float_array, check_int, check_real, check_rng, check_sizes
+from .spectral import check_ord, log_norms_of_products
 
 #: Arrays a training loop keeps between calls of a forward or backward pass, by name.
 Work = dict[str, np.ndarray]

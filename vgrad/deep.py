@@ -17,10 +17,9 @@ from numbers import Integral
 
 import numpy as np
 
-from ._products import LOG_MAX, log0
 from ._validate import as_float_array, check_choice, check_int, check_real, check_rng
 from .activations import Activation, get_activation
-from .spectral import orthogonal
+from .spectral import LOG_MAX, log0, orthogonal
 
 __all__ = ["DeepGradients", "DeepNet", "DeepTrace", "GradientFlow", "gradient_flow"]
 
