@@ -191,3 +191,7 @@ def test_install_makes_vgrad_pages_show_render_here(monkeypatch):
     monkeypatch.setattr(pages, "_hook", None)
     figures.install()
     assert pages._hook is figures.show
+
+
+def test_plain_text_reads_mathtext():
+    assert figures.plain_text(r"$W_{hh} = \rho\, Q$ and $\|x\|_2$") == "W_hh = ρ Q and ‖x‖_2"

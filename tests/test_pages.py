@@ -81,7 +81,3 @@ def test_show_calls_the_hook_the_build_sets_once_alt_is_checked(plt, monkeypatch
     with pytest.raises(TypeError, match="alt must be a str"):
         pages.show(fig, alt=3)
     assert calls == [(fig, "a figure")]
-
-
-def test_plain_text_reads_mathtext():
-    assert pages.plain_text(r"$W_{hh} = \rho\, Q$ and $\|x\|_2$") == "W_hh = ρ Q and ‖x‖_2"

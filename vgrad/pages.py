@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["GLUED", "glue", "plain_text", "sci", "show"]
+__all__ = ["GLUED", "glue", "sci", "show"]
 
 #: Every value glued since the module was imported, by name (with or without myst-nb).
 GLUED: dict[str, Any] = {}
@@ -50,26 +50,6 @@ def glue(name: str, variable: Any, display: bool = True) -> None:
             print(repr(variable))
         else:
             show(variable)
-
-
-_TEX = {
-    r"\partial": "∂", r"\rho": "ρ", r"\sigma": "σ", r"\phi": "φ", r"\gamma": "γ",
-    r"\tau": "τ", r"\lambda": "λ", r"\theta": "θ", r"\Delta": "Δ", r"\|": "‖",
-    r"\times": "×", r"\cdots": "…", r"\approx": "≈", r"\le": "≤", r"\ge": "≥",
-    r"\max": "max", r"\log": "log", r"\,": " ", r"\;": " ", r"\ ": " ",
-}  # fmt: skip
-
-
-def plain_text(text: str) -> str:
-    """``text`` with matplotlib's mathtext (``$\\rho^k$``) made readable (``ρ^k``), for alt text."""
-    import re
-
-    for tex, char in _TEX.items():
-        text = text.replace(tex, char)
-    text = re.sub(r"\\(?:mathrm|mathbf|operatorname|text)\{([^{}]*)\}", r"\1", text)
-    text = re.sub(r"_\{([^{}]*)\}", r"_\1", text)
-    text = re.sub(r"\\([A-Za-z]+)", r"\1", text)
-    return " ".join(text.replace("$", "").replace("{", "").replace("}", "").split())
 
 
 #: What :func:`show` calls instead of ``plt.show()``, with the figure and its alt text:

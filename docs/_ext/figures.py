@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import colorsys
 import os
+import re
 from typing import Any
-
-from vgrad.pages import plain_text
 
 __all__ = [
     "DPI",
@@ -31,6 +30,7 @@ __all__ = [
     "figure_title",
     "install",
     "min_font_pt",
+    "plain_text",
     "png_min_font",
     "save_png",
     "save_png_pair",
@@ -38,6 +38,24 @@ __all__ = [
     "show",
     "to_dark",
 ]
+
+_TEX = {
+    r"\partial": "∂", r"\rho": "ρ", r"\sigma": "σ", r"\phi": "φ", r"\gamma": "γ",
+    r"\tau": "τ", r"\lambda": "λ", r"\theta": "θ", r"\Delta": "Δ", r"\|": "‖",
+    r"\times": "×", r"\cdots": "…", r"\approx": "≈", r"\le": "≤", r"\ge": "≥",
+    r"\max": "max", r"\log": "log", r"\,": " ", r"\;": " ", r"\ ": " ",
+}  # fmt: skip
+
+
+def plain_text(text: str) -> str:
+    """``text`` with matplotlib's mathtext (``$\\rho^k$``) made readable (``ρ^k``), for alt text."""
+    for tex, char in _TEX.items():
+        text = text.replace(tex, char)
+    text = re.sub(r"\\(?:mathrm|mathbf|operatorname|text)\{([^{}]*)\}", r"\1", text)
+    text = re.sub(r"_\{([^{}]*)\}", r"_\1", text)
+    text = re.sub(r"\\([A-Za-z]+)", r"\1", text)
+    return " ".join(text.replace("$", "").replace("{", "").replace("}", "").split())
+
 
 #: Widest figure, in inches at :data:`DPI`: the site's text column is ~624 css px.
 MAX_WIDTH_IN = 6.24
