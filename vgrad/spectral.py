@@ -61,9 +61,9 @@ def log_norms_of_products(
 ) -> np.ndarray:
     r"""Natural-log norms of the running products :math:`P_k = F_1 F_2 \cdots F_k`.
 
-    ``factors`` (each (*batch, N, N)) multiply on the right: :math:`J_t, J_{t-1}, \dots`
+    ``factors`` (each ``(*batch, N, N)``) multiply on the right: :math:`J_t, J_{t-1}, \dots`
     for :math:`\partial h_t/\partial h_{t-k}`. ``batch`` (int or tuple) gives :math:`P_0 = I`
-    its shape; ``ord`` is as in :func:`numpy.linalg.norm`. Returns (K + 1, *batch) for K factors:
+    its shape; ``ord`` as in :func:`numpy.linalg.norm`. Returns ``(K + 1, *batch)`` for K factors:
     ``[k]`` is :math:`\log\|P_k\|`, ``-inf`` once a product is exactly zero.
     """
     batch = (batch,) if isinstance(batch, int) else tuple(batch)
