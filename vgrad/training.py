@@ -168,9 +168,9 @@ def train(
         \end{cases}, \quad
         v \leftarrow \mu v + \tilde g, \quad \theta \leftarrow \theta - \eta v .
 
-    Given R networks, one batched forward and backward pass per step serves them all, each run's
-    numbers those of training it alone, to rounding; a run that diverges stops alone. Then the
-    parameters marked *per run* also take a sequence of R values, one per run.
+    Given a sequence of R networks, one batched forward and backward pass per step serves them
+    all; each run's numbers are those of training its network alone, to rounding, and a run that
+    diverges stops alone. Only then may a parameter marked *per run* be a sequence of R values.
 
     Parameters
     ----------
