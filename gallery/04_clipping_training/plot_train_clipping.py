@@ -20,8 +20,8 @@ sequences, eight random initialisations trained side by side.
 # :math:`\ln 4`, the baseline that a network without memory cannot beat.
 #
 # :func:`vgrad.train`, given a list of networks, runs minibatch SGD with momentum
-# :math:`\mu = 0.9` on all of them at once; each run gets the updates it would get trained
-# alone, to rounding.
+# :math:`\mu = 0.9` on all of them at once; each run gets the updates it would get if
+# trained alone, to rounding.
 # With ``clip=("norm", tau)``, a gradient longer than :math:`\tau = 1` is rescaled to
 # length :math:`\tau` before it enters the update; its direction is kept. Every network is
 # trained under both rules, and all runs see the same batches.
