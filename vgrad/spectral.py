@@ -61,18 +61,19 @@ def log_norms_of_products(
 ) -> np.ndarray:
     r"""Natural-log norms of the running products :math:`P_k = F_1 F_2 \cdots F_k`.
 
-    ``factors`` (each (*batch, N, N)) multiply on the right: :math:`J_t, J_{t-1}, \dots`
-    for :math:`\partial h_t/\partial h_{t-k}`. ``batch`` (int or tuple) gives :math:`P_0 = I`
-    its shape; ``ord`` is as in :func:`numpy.linalg.norm`. Returns (K + 1, *batch) for K factors:
-    ``[k]`` is :math:`\log\|P_k\|`, ``-inf`` once a product is exactly zero.
+    ``factors`` (each ``(*batch, N, N)``) multiply on the right: :math:`J_t, J_{t-1}, \dots` for
+    :math:`\partial h_t/\partial h_{t-k}`; ``batch`` (int or tuple) gives :math:`P_0 = I` its
+    shape; ``ord``: 2, 1, ``np.inf``, ``"fro"`` or ``"nuc"`` (:func:`numpy.linalg.norm`). Returns
+    ``(K + 1, *batch)`` for K factors: ``[k]`` is :math:`\log\|P_k\|`, ``-inf`` once exactly zero.
     """
-    batch = (batch,) if isinstance(batch, int) else tuple(batch)
+    batch = tuple(check_int(k, "batch", minimum=0) for k in np.atleast_1d(batch))
+    N, ord = check_int(N, "N", minimum=1), check_ord(ord, MATRIX_ORDS)
     eye = np.eye(N)
     out = [np.full(batch, np.log(np.linalg.norm(eye, ord=ord)))]
     Q = np.broadcast_to(eye, (*batch, N, N)).copy()
     scale = np.zeros(batch)
-    for F in factors:
-        Q = Q @ F
+    for k, F in enumerate(factors):
+        Q = Q @ as_float_array(F, f"factors[{k}]", shape=(*batch, N, N))
         s = np.sqrt(np.einsum("...ij,...ij->...", Q, Q))
         alive = s > 0
         Q /= np.where(alive, s, 1.0)[..., None, None]
