@@ -1,4 +1,4 @@
-r"""A gated recurrent unit, :class:`GRU`, and backpropagation through time.
+r"""A gated recurrent unit, :class:`~vgrad.GRU`, and backpropagation through time.
 
 The variant of Cho et al. (2014): the reset gate multiplies the state *before* the recurrent
 weights (PyTorch and cuDNN apply it after, and order the blocks (r, z, n)). The direct backward

@@ -1,4 +1,4 @@
-r"""A long short-term memory cell, :class:`LSTM`, and backpropagation through time.
+r"""A long short-term memory cell, :class:`~vgrad.LSTM`, and backpropagation through time.
 
 The cell state's direct backward path :math:`c_t \to c_{t-1}` multiplies by
 :math:`\operatorname{diag}(f_t)` and by no weight matrix; :meth:`LSTM.cell_path_jacobians`

@@ -1,4 +1,4 @@
-r"""A vanilla recurrent network, :class:`RNN`, and backpropagation through time.
+r"""A vanilla recurrent network, :class:`~vgrad.RNN`, and backpropagation through time.
 
 :meth:`RNN.backward` returns every parameter gradient *and* the total loss gradient
 :math:`\partial\mathcal L/\partial h_t` at every step, whose decay the site is about
