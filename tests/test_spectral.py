@@ -7,6 +7,7 @@ import pytest
 
 from vgrad.spectral import (
     growth_rate,
+    log_norms_of_products,
     lyapunov_exponents,
     matrix_power_eig,
     nonnormal_2x2,
@@ -321,3 +322,18 @@ def test_bad_other_arguments():
         nonnormal_coupling(0.5, 1.0)
     with pytest.raises(ValueError, match=r"\bmax_cond\b"):
         matrix_power_eig(np.eye(2), 2, max_cond=0.0)
+
+
+@pytest.mark.parametrize(
+    ("args", "exc", "match"),
+    [
+        (([np.eye(3)], 1, 3, "max"), ValueError, r"\bord\b"),
+        (([np.eye(3)], 1, 0), ValueError, r"\bN\b"),
+        (([np.eye(3)], "x", 3), TypeError, r"\bbatch\b"),
+        (([np.ones((1, 2, 2))], 1, 3), ValueError, r"factors\[0\] must have shape \(1, 3, 3\)"),
+        (([np.eye(3)[None], np.full((1, 3, 3), np.nan)], 1, 3), ValueError, r"\[1\].*finite"),
+    ],
+)
+def test_log_norms_of_products_names_a_bad_argument(args, exc, match):
+    with pytest.raises(exc, match=match):
+        log_norms_of_products(*args)

@@ -284,3 +284,13 @@ def test_new_task_errors(rng):
         Batch(b.xs, b.target, "cross_entropy", "last", 4, 1.0, tolerance=0.1)
     with pytest.raises(ValueError, match="tolerance"):
         vgrad.adding_problem(5, 3, rng).wrong(np.zeros((5, 3, 1)))
+
+
+@pytest.mark.parametrize("gen", [adding_problem, temporal_order, pascanu_temporal_order])
+def test_outputs_of_another_length_or_batch_are_refused_by_name(gen):
+    b = gen(20, 4, 0)
+    for shape in [(b.T - 1, 4, b.n_outputs), (b.T + 3, 4, b.n_outputs), (b.T, 5, b.n_outputs)]:
+        with pytest.raises(ValueError, match=r"\by must have shape"):
+            b.loss_and_grad(np.zeros(shape))
+        with pytest.raises(ValueError, match=r"\by must have shape"):
+            b.losses_and_grads(np.zeros((2, *shape)))

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ._validate import as_float_array, check_int, check_real, check_rng, check_sizes
-from .spectral import check_ord, log_norms_of_products
+from .spectral import _check_ord, log_norms_of_products
 
 #: Arrays a training loop keeps between calls of a forward or backward pass, by name.
 Work = dict[str, np.ndarray]
@@ -302,7 +302,7 @@ class Cell:
         self._one_network("jacobian_log_norms")
         T, B, n = self._check_trace(trace)
         t = check_step(t, T)
-        ord = check_ord(ord)
+        ord = _check_ord(ord)
         factors = (self._step_jacobian(trace, t - k) for k in range(1, t + 1))
         return log_norms_of_products(factors, B, self.STATE_BLOCKS * n, ord)
 

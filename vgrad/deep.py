@@ -19,7 +19,7 @@ import numpy as np
 
 from ._validate import as_float_array, check_choice, check_int, check_real, check_rng
 from .activations import Activation, get_activation
-from .spectral import LOG_MAX, log0, orthogonal
+from .spectral import _LOG_MAX, _log0, orthogonal
 
 __all__ = ["DeepGradients", "DeepNet", "DeepTrace", "GradientFlow", "gradient_flow"]
 
@@ -188,7 +188,7 @@ class GradientFlow:
 
     @staticmethod
     def _exp(log: np.ndarray) -> np.ndarray:
-        if np.any(log > LOG_MAX):
+        if np.any(log > _LOG_MAX):
             raise OverflowError("a gradient norm exceeds float64; use the log_* attributes")
         return np.exp(log)
 
@@ -229,14 +229,14 @@ def gradient_flow(net: DeepNet, x: object, upstream: object) -> GradientFlow:
     L = net.depth
     log_dy, log_dW, log_db = np.empty(L + 1), np.empty(L), np.empty(L)
     log_scale = 0.0  # true dL/dy_l = exp(log_scale) * dy
-    log_dy[L] = log0(np.mean(np.linalg.norm(dy, axis=1)))
+    log_dy[L] = _log0(np.mean(np.linalg.norm(dy, axis=1)))
     for ell in range(L, 0, -1):
         dy, dW_l, db_l = net._layer_backward(trace, ell, dy)
-        log_dW[ell - 1] = log_scale + log0(np.linalg.norm(dW_l))
-        log_db[ell - 1] = log_scale + log0(np.linalg.norm(db_l))
+        log_dW[ell - 1] = log_scale + _log0(np.linalg.norm(dW_l))
+        log_db[ell - 1] = log_scale + _log0(np.linalg.norm(db_l))
         s = float(np.max(np.abs(dy), initial=0.0))
         if s > 0:
             dy = dy / s
             log_scale += np.log(s)
-        log_dy[ell - 1] = log_scale + log0(np.mean(np.linalg.norm(dy, axis=1)))
+        log_dy[ell - 1] = log_scale + _log0(np.mean(np.linalg.norm(dy, axis=1)))
     return GradientFlow(log_dy, log_dW, log_db)

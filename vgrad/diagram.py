@@ -46,7 +46,7 @@ def _rounded(ax: Any, x: float, y: float, w: float, h: float, rounding: float, *
 
 
 def box(ax: Any, x: float, y: float, label: str, kind: str, width=BOX_W, height=BOX_H, fontsize=14):
-    """A rounded box centred at ``(x, y)``, filled in the pale tint of ``FILL[kind]``."""
+    """A rounded box centred at ``(x, y)`` in the colour of ``kind``: "x", "h", "y" or "L"."""
     if kind not in FILL:
         raise ValueError(f"box: kind must be one of {sorted(FILL)}, not {kind!r}")
     edge = FILL[kind]
@@ -166,8 +166,8 @@ def layer_row(ax: Any, kind: str) -> None:
     y_L`, a different :math:`W_l` on every forward arrow; ``kind="rnn"``, the states
     :math:`h_0, \dots, h_T`, each fed its input :math:`x_t` through :math:`W_{xh}`, the shared
     :math:`W_{hh}` on every forward arrow. The backward arrow out of each drawn layer is
-    labelled with its Jacobian.
-    """
+    labelled with its Jacobian, :math:`\mathrm{diag}(\phi'(z_l))\, W_l` or
+    :math:`\mathrm{diag}(\phi'(a_t))\, W_{hh}`."""
     if kind not in ("deep", "rnn"):
         raise ValueError(f"layer_row: kind must be 'deep' or 'rnn', not {kind!r}")
     last = "L" if kind == "deep" else "T"

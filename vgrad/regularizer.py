@@ -58,7 +58,8 @@ def omega_terms(
 ) -> Omega:
     r""":math:`\Omega` and :math:`\partial\tilde\Omega/\partial W_{hh}` from ``W_hh`` (..., n, n),
     ``dh`` (..., T + 1, B, n), :math:`\bar h_t` for t = 0..T, and ``delta`` (..., T, B, n),
-    :math:`\delta_t` for t = 1..T, with any leading run axes (:meth:`vgrad.RNN.stack`)."""
+    :math:`\delta_t` for t = 1..T, with any leading run axes (:meth:`vgrad.RNN.stack`); ``bound``
+    as in :func:`omega` (the terms with :math:`\|\bar h_t\|` below it are skipped)."""
     bound = check_real(bound, "bound", nonnegative=True)
     *lead, T, B, n = delta.shape
     u = delta @ W_hh[..., None, :, :]  # u_t = delta_t W_hh, for every t and b at once

@@ -34,19 +34,19 @@ __all__ = [
 # fmt: on
 
 #: log of the largest float64: a log-norm above it cannot be exponentiated.
-LOG_MAX = float(np.log(np.finfo(np.float64).max))
+_LOG_MAX = float(np.log(np.finfo(np.float64).max))
 
 #: The matrix norms :func:`numpy.linalg.norm` computes, as ``ord`` values.
-MATRIX_ORDS: tuple[int | float | str, ...] = (1, 2, np.inf, "fro", "nuc")
+_MATRIX_ORDS: tuple[int | float | str, ...] = (1, 2, np.inf, "fro", "nuc")
 
 
-def log0(x: object) -> np.ndarray:
+def _log0(x: object) -> np.ndarray:
     """Natural log with ``log(0) = -inf`` and no divide-by-zero warning (an ndarray)."""
     x = np.asarray(x, dtype=np.float64)
     return np.log(x, out=np.full(x.shape, -np.inf), where=x > 0)
 
 
-def check_ord(ord: object, allowed: Sequence[int | float | str] = (2, "fro")) -> int | float | str:
+def _check_ord(ord: object, allowed: Sequence[int | float | str] = (2, "fro")) -> int | float | str:
     """Validate a matrix-norm ``ord`` against ``allowed`` (by default 2 and ``"fro"``)."""
     for choice in allowed:
         same_kind = isinstance(ord, str) if isinstance(choice, str) else isinstance(ord, Real)
@@ -61,22 +61,23 @@ def log_norms_of_products(
 ) -> np.ndarray:
     r"""Natural-log norms of the running products :math:`P_k = F_1 F_2 \cdots F_k`.
 
-    ``factors`` (each ``(*batch, N, N)``) multiply on the right: :math:`J_t, J_{t-1}, \dots`
-    for :math:`\partial h_t/\partial h_{t-k}`. ``batch`` (int or tuple) gives :math:`P_0 = I`
-    its shape; ``ord`` as in :func:`numpy.linalg.norm`. Returns ``(K + 1, *batch)`` for K factors:
-    ``[k]`` is :math:`\log\|P_k\|`, ``-inf`` once a product is exactly zero.
+    ``factors`` (each ``(*batch, N, N)``) multiply on the right: :math:`J_t, J_{t-1}, \dots` for
+    :math:`\partial h_t/\partial h_{t-k}`; ``batch`` (int or tuple) gives :math:`P_0 = I` its
+    shape; ``ord``: 2, 1, ``np.inf``, ``"fro"`` or ``"nuc"`` (:func:`numpy.linalg.norm`). Returns
+    ``(K + 1, *batch)`` for K factors: ``[k]`` is :math:`\log\|P_k\|`, ``-inf`` once exactly zero.
     """
-    batch = (batch,) if isinstance(batch, int) else tuple(batch)
+    batch = tuple(check_int(k, "batch", minimum=0) for k in np.atleast_1d(batch))
+    N, ord = check_int(N, "N", minimum=1), _check_ord(ord, _MATRIX_ORDS)
     eye = np.eye(N)
     out = [np.full(batch, np.log(np.linalg.norm(eye, ord=ord)))]
     Q = np.broadcast_to(eye, (*batch, N, N)).copy()
     scale = np.zeros(batch)
-    for F in factors:
-        Q = Q @ F
+    for k, F in enumerate(factors):
+        Q = Q @ as_float_array(F, f"factors[{k}]", shape=(*batch, N, N))
         s = np.sqrt(np.einsum("...ij,...ij->...", Q, Q))
         alive = s > 0
         Q /= np.where(alive, s, 1.0)[..., None, None]
-        scale = np.where(alive, scale + log0(s), -np.inf)
+        scale = np.where(alive, scale + _log0(s), -np.inf)
         norm_Q = 1.0 if ord == "fro" else np.linalg.norm(Q, ord=ord, axis=(-2, -1))
         out.append(scale + np.log(np.where(alive, norm_Q, 1.0)))
     return np.stack(out)
@@ -139,12 +140,12 @@ def matrix_power_eig(M: object, p: int, *, max_cond: float = 1e8) -> np.ndarray:
         )
     cond = s[..., 0] / s[..., -1]
     # |entries of V Lambda^p V^-1| <= n * rho^p * cond(V) since V has unit columns.
-    log_rho = log0(np.max(np.abs(lam), axis=-1))
+    log_rho = _log0(np.max(np.abs(lam), axis=-1))
     log_bound = np.log(cond) + np.log(n) + (p * log_rho if p > 0 else 0.0)  # 0 * -inf is nan
-    if np.any(log_bound > LOG_MAX - 1.0):
+    if np.any(log_bound > _LOG_MAX - 1.0):
         raise OverflowError(
             f"M^p may overflow float64 for p={p} (log of the bound on its entries is "
-            f"{float(np.max(log_bound)):.4g} > {LOG_MAX - 1.0:.4g}); use power_norms(M, {p}) "
+            f"{float(np.max(log_bound)):.4g} > {_LOG_MAX - 1.0:.4g}); use power_norms(M, {p}) "
             f"to get log ||M^k|| instead."
         )
     Mp = (V * lam[..., None, :] ** p) @ np.linalg.inv(V)
@@ -262,7 +263,7 @@ def power_norms(M: object, p_max: int, ord: object = 2) -> np.ndarray:
     """
     M = _square(M)
     p_max = check_int(p_max, "p_max", minimum=0)
-    ord = check_ord(ord, MATRIX_ORDS)
+    ord = _check_ord(ord, _MATRIX_ORDS)
     factors = (M for _ in range(p_max))  # M^p = M M ... M, the same on either side
     return log_norms_of_products(factors, M.shape[:-2], M.shape[-1], ord)
 
@@ -290,7 +291,7 @@ def lyapunov_exponents(matrices: object, k: int | None = None) -> np.ndarray:
     total = np.zeros((*J.shape[1:-2], k))
     for J_t in J:
         Q, R = np.linalg.qr(J_t @ Q)
-        total += log0(np.abs(np.diagonal(R, axis1=-2, axis2=-1)))
+        total += _log0(np.abs(np.diagonal(R, axis1=-2, axis2=-1)))
     return total / J.shape[0]
 
 

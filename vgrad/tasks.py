@@ -104,15 +104,16 @@ class Batch:
         return self.xs.shape[2]
 
     def loss_and_grad(self, y: np.ndarray) -> tuple[float, np.ndarray]:
-        """Score outputs ``y`` of shape (T, B, m): the loss and
-        :math:`\\partial \\mathcal{L}/\\partial y`."""
-        loss, grad = self._score(as_float_array(y, "y", ndim=3), self.target, self.lengths)
+        r"""Score outputs ``y`` (T, B, m): the loss and :math:`\partial\mathcal L/\partial y`."""
+        y = as_float_array(y, "y", shape=(self.T, self.B, None))
+        loss, grad = self._score(y, self.target, self.lengths)
         return float(loss), grad
 
     def losses_and_grads(self, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The R losses and gradients of R runs' outputs ``y`` (R, T, B, m) on this batch,
         each run as :meth:`loss_and_grad` scores it alone (:meth:`vgrad.RNN.stack`)."""
-        return self._score(as_float_array(y, "y", ndim=4, finite=False), self.target, self.lengths)
+        y = as_float_array(y, "y", shape=(None, self.T, self.B, None), finite=False)
+        return self._score(y, self.target, self.lengths)
 
     def _score(self, y: np.ndarray, target: np.ndarray, lengths: np.ndarray | None) -> tuple:
         """Loss and dL/dy of ``y`` (..., T, B, m) against ``target``, by this batch's loss at its
