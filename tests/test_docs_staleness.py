@@ -303,7 +303,7 @@ def _autosummary_app(tmp_path: Path) -> SimpleNamespace:
     src = tmp_path / "docs"
     for name in ("api.md", "_templates/autosummary/class.rst", "api/vgrad.rnn.rst", "conf.py"):
         (src / name).parent.mkdir(parents=True, exist_ok=True)
-        (src / name).write_text(name)
+        (src / name).write_text(f"{name}\n.. autosummary::\n")
     env = SimpleNamespace(found_docs={"api"}, doc2path=lambda doc: src / f"{doc}.md")
     config = SimpleNamespace(
         autosummary_generate=True, templates_path=["_templates"], vgrad_engine_hash="e1"
@@ -329,9 +329,16 @@ def test_autosummary_runs_only_when_its_inputs_change(sitebuild, tmp_path) -> No
     assert _autosummary_runs(sitebuild, app)  # first build: no record
     assert not _autosummary_runs(sitebuild, app)  # nothing changed
     for edit in ("_templates/autosummary/class.rst", "api.md", "api/vgrad.rnn.rst"):
-        (src / edit).write_text("edited")
+        (src / edit).write_text("edited .. autosummary::")
         assert _autosummary_runs(sitebuild, app), edit
         assert not _autosummary_runs(sitebuild, app), edit
+    # A page without the directive makes no stub (a gallery page added by the build): no
+    # rerun; one with it does.
+    (src / "gallery_page.md").write_text("An example.")
+    app.env.found_docs.add("gallery_page")
+    assert not _autosummary_runs(sitebuild, app)
+    (src / "gallery_page.md").write_text(".. autosummary::\n   vgrad.RNN\n")
+    assert _autosummary_runs(sitebuild, app)
     (src / "api" / "vgrad.rnn.rst").unlink()  # a stub deleted
     assert _autosummary_runs(sitebuild, app)
     app.config.vgrad_engine_hash = "e2"  # another engine

@@ -213,24 +213,30 @@ AUTOSUMMARY_STAMP = ".vgrad_autosummary_inputs"
 
 def autosummary_inputs(app: Any) -> str:
     """A digest of everything autosummary's stub generation reads: the engine fingerprint
-    (the modules it imports), Sphinx's version, the bytes of every file it scans for
-    ``autosummary`` directives (``autosummary_generate = True``: every source document, the
-    generated stubs among them), every stub in ``docs/api``, the templates, ``conf.py``
-    and this folder's code (``autodoc-skip-member`` handlers, say)."""
+    (the modules it imports), Sphinx's version, every file it scans for ``autosummary``
+    directives (``autosummary_generate = True``: every source document Sphinx knew of at
+    the start of the build) that has the word in it (one without it yields no stub; the
+    gallery's pages, which a cold build only adds after autosummary ran, have none), every
+    stub in ``docs/api``, the templates, ``conf.py`` and this folder's code
+    (``autodoc-skip-member`` handlers, say): path and bytes of each."""
     import sphinx
 
     srcdir = Path(app.srcdir)
     env = app.env
-    files = {Path(env.doc2path(doc)) for doc in env.found_docs}
-    files |= set((srcdir / "api").glob("*"))
+    files = {
+        path: data
+        for path in map(Path, map(env.doc2path, env.found_docs))
+        if path.is_file() and b"autosummary" in (data := path.read_bytes())
+    }
+    more = {srcdir / "conf.py", *(srcdir / "api").glob("*"), *(srcdir / "_ext").glob("*.py")}
     for templates in app.config.templates_path:
-        files |= set((srcdir / templates).rglob("*"))
-    files |= {srcdir / "conf.py", *(srcdir / "_ext").glob("*.py")}
+        more |= set((srcdir / templates).rglob("*"))
+    files.update((path, path.read_bytes()) for path in more if path.is_file())
     h = hashlib.sha256()
     h.update(f"{app.config.vgrad_engine_hash}\0sphinx {sphinx.__version__}\0".encode())
-    for path in sorted(p for p in files if p.is_file()):
+    for path in sorted(files):
         h.update(str(path.relative_to(srcdir) if path.is_relative_to(srcdir) else path).encode())
-        h.update(b"\0" + path.read_bytes() + b"\0")
+        h.update(b"\0" + files[path] + b"\0")
     return h.hexdigest()
 
 
