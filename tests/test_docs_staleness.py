@@ -396,3 +396,28 @@ def test_figures_are_numbered_again_only_after_a_read(sitebuild) -> None:
     sitebuild._note_changed_docs(app, None, "removed-page")  # env-purge-doc
     assert listener.handler(app, None) == ["changed"]
     assert calls == ["sections"] * 3 + ["figures"]
+
+
+def test_index_entries_of_pages_not_written_are_kept(sitebuild, tmp_path) -> None:
+    pytest.importorskip("sphinx")
+    from sphinx.search import js_index
+
+    frozen = {
+        "docnames": ["api/a", "api/b", "gone"],
+        "indexentries": {
+            "rnn (class)": [[0, "vgrad.RNN", True], [1, "x", False]],
+            "old": [[2, "o", False]],
+        },
+    }
+    (tmp_path / "searchindex.js").write_text(js_index.dumps(frozen))
+    # This build wrote api/b (its entries are fresh), not api/a; "gone" was removed.
+    entries = {"api/b": [("New", "n", "")]}
+    builder = SimpleNamespace(
+        indexer=SimpleNamespace(_index_entries=entries), searchindex_filename="searchindex.js"
+    )
+    env = SimpleNamespace(all_docs={"api/a": 1, "api/b": 1})
+    app = SimpleNamespace(builder=builder, outdir=str(tmp_path), env=env)
+    assert sitebuild._keep_index_entries(app) == []
+    assert list(entries) == ["api/a", "api/b"]  # in the order a cold build writes them
+    assert entries["api/a"] == [("rnn (class)", "vgrad.RNN", "main")]
+    assert entries["api/b"] == [("New", "n", "")]

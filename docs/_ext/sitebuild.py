@@ -14,7 +14,8 @@ It also spares a rebuild work whose inputs did not change (each measured where i
 done): autosummary's stubs are regenerated only when something they are made from changed
 (a content hash, :func:`autosummary_inputs`); sphinx-gallery runs without its worker
 processes when no example is stale (:func:`gallery_is_current`); and the figures are
-numbered again only when a document was read or removed.
+numbered again only when a document was read or removed. And a rebuild's search index
+keeps the index entries of the pages it did not write, which Sphinx drops (issue 12599).
 
 The other build jobs have one file each in this folder: the extensions ``figure_marks``,
 ``mathjax4``, ``reading``, ``api_links`` (mini-galleries and short names), ``live_figure``,
@@ -333,6 +334,40 @@ def _number_figures_if_read(app: Any) -> None:
             )
 
 
+def _keep_index_entries(app: Any) -> list:
+    """``html-collect-pages``, just before Sphinx writes the search index: put back the
+    index entries of the pages this build did not write.
+
+    Sphinx collects a page's index entries for the search only while writing the page, and
+    does not read them back from the previous ``searchindex.js`` (Sphinx issue 12599, open
+    in 9.0): after a no-change rebuild the search index had none (188 entries after a cold
+    build), after an edit only those of the pages written. They are taken from that file, as
+    it stored them (lower case); the pages are put in the order a cold build writes them."""
+    builder = app.builder
+    entries = getattr(getattr(builder, "indexer", None), "_index_entries", None)
+    path = Path(app.outdir) / getattr(builder, "searchindex_filename", "searchindex.js")
+    if not isinstance(entries, dict) or not path.is_file():
+        return []
+    from sphinx.search import js_index
+
+    try:
+        frozen = js_index.loads(path.read_text(encoding="utf-8"))
+        docnames = frozen["docnames"]
+        restored: dict[str, set] = {}
+        for entry, refs in frozen.get("indexentries", {}).items():
+            for doc, target, main in refs:
+                restored.setdefault(docnames[doc], set()).add((entry, target, "main" * main))
+    except (ValueError, KeyError, TypeError, IndexError):
+        return []
+    for doc, found in restored.items():
+        if doc not in entries and doc in app.env.all_docs:
+            entries[doc] = sorted(found)
+    ordered = sorted(entries.items())
+    entries.clear()
+    entries.update(ordered)
+    return []
+
+
 # --------------------------------------------------------------------------------------
 # Sphinx wiring
 
@@ -372,6 +407,7 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("env-purge-doc", _note_changed_docs)
     app.connect("env-before-read-docs", _note_changed_docs)
     app.connect("builder-inited", _number_figures_if_read)
+    app.connect("html-collect-pages", _keep_index_entries)
     # Bump env_version when a change here must re-read every page.
     return {
         "version": "1",
