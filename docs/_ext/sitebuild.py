@@ -245,8 +245,9 @@ def _skip_current_autosummary(app: Any) -> None:
     """Switch autosummary's stub generation off for this build when its inputs
     (:func:`autosummary_inputs`) are those it last ran on: it would write nothing, and
     regenerating 36 stubs (importing and parsing every module) took 0.8 s of a 6.9 s
-    no-change rebuild under cProfile (2026-12-07). Runs just before autosummary's own
-    ``builder-inited`` handler; :func:`_record_autosummary` runs just after it."""
+    no-change rebuild under cProfile; with the skip a no-change ``-j 2`` rebuild took 0.81
+    times as long (median of five alternating pairs, 2026-12-07). Runs just before
+    autosummary's own ``builder-inited`` handler; :func:`_record_autosummary` runs just after it."""
     stamp = Path(app.doctreedir) / AUTOSUMMARY_STAMP
     if app.config.autosummary_generate and _is_current(stamp, autosummary_inputs(app)):
         app.vgrad_autosummary_generate = app.config.autosummary_generate
@@ -286,8 +287,9 @@ def gallery_is_current(srcdir: Path, gallery_conf: Mapping[str, Any]) -> bool:
 def _serial_current_gallery(app: Any) -> None:
     """Run sphinx-gallery in this process when no example is stale: in parallel mode it
     starts its joblib worker processes even to find that every example is current (they
-    import matplotlib and the scraper). Measured: 0.49 s of a 6.9 s no-change ``-j 2``
-    rebuild under cProfile (2026-12-07). Only the md5 checks are left to do."""
+    import matplotlib and the scraper). Without them a no-change ``-j 2`` rebuild took 0.64
+    times as long (median of five alternating pairs, 2026-12-07). Only the md5 checks are
+    left to do."""
     gallery_conf = app.config.sphinx_gallery_conf
     if gallery_conf.get("parallel") and gallery_is_current(Path(app.srcdir), gallery_conf):
         gallery_conf["parallel"] = False
@@ -312,8 +314,9 @@ def _note_changed_docs(app: Any, env: Any, *args: Any) -> None:
 
 def _number_figures_if_read(app: Any) -> None:
     """Sphinx numbers the figures of the whole site after every read phase (``numfig``),
-    unpickling every doctree to do so, even when it read no document: 0.54 s of a 4.1 s
-    no-change rebuild under cProfile (2026-12-07). The numbers depend only on the doctrees
+    unpickling every doctree to do so, even when it read no document: skipping that, a
+    no-change ``-j 2`` rebuild took 0.87 times as long (median of five alternating pairs,
+    2026-12-07). The numbers depend only on the doctrees
     and the toctrees, so when no document was read or removed, the numbers of the last
     build stand. Wraps the ``env-get-updated`` handler of Sphinx's toctree collector, which
     assigns section and figure numbers; left alone if Sphinx ever names it differently."""
