@@ -243,3 +243,181 @@ def test_prune_api_pages_once_per_engine_and_output(sitebuild, tmp_path) -> None
     assert sitebuild.prune_api_pages(src, out, doctrees, "aaaa") == []  # same engine: kept
     assert (out / "api").is_dir()
     assert sitebuild.prune_api_pages(src, out, doctrees, "bbbb") == [out / "api"]
+
+
+# -- work a no-change rebuild skips -------------------------------------------------------
+
+
+def _examples(tmp_path: Path) -> tuple[Path, dict]:
+    """An examples folder of two scripts and a gallery that has run both (their md5s)."""
+    pytest.importorskip("sphinx_gallery")
+    from sphinx_gallery.utils import get_md5sum
+
+    src = tmp_path / "docs"
+    for name in ("01_a/plot_one.py", "01_a/plot_two.py"):
+        script = tmp_path / "gallery" / name
+        script.parent.mkdir(parents=True, exist_ok=True)
+        script.write_text(f'"""{name}\n=====\n"""\nprint(1)\n')
+        out = src / "auto_examples" / name
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.with_name(out.name + ".md5").write_text(get_md5sum(script, mode="t"))
+    (tmp_path / "gallery" / "01_a" / "README.rst").write_text("A\n=\n")
+    conf = {
+        "examples_dirs": "../gallery",
+        "gallery_dirs": "auto_examples",
+        "example_extensions": {".py"},
+        "ignore_pattern": r"__init__\.py",
+        "source_suffix": {".rst": "restructuredtext"},
+        "run_stale_examples": False,
+    }
+    return src, conf
+
+
+def test_gallery_is_current_until_a_script_changes(sitebuild, tmp_path) -> None:
+    src, conf = _examples(tmp_path)
+    assert sitebuild.gallery_is_current(src, conf)
+    assert not sitebuild.gallery_is_current(src, {**conf, "run_stale_examples": True})
+    (tmp_path / "gallery" / "01_a" / "plot_two.py").write_text('"""Two\n===\n"""\nprint(2)\n')
+    assert not sitebuild.gallery_is_current(src, conf)
+
+
+def test_gallery_with_a_new_script_is_not_current(sitebuild, tmp_path) -> None:
+    src, conf = _examples(tmp_path)
+    (tmp_path / "gallery" / "01_a" / "plot_three.py").write_text('"""Three\n=====\n"""\n')
+    assert not sitebuild.gallery_is_current(src, conf)
+
+
+def test_current_gallery_runs_without_workers(sitebuild, tmp_path) -> None:
+    src, conf = _examples(tmp_path)
+    conf["parallel"] = 2
+    app = SimpleNamespace(srcdir=str(src), config=SimpleNamespace(sphinx_gallery_conf=conf))
+    sitebuild._serial_current_gallery(app)
+    assert conf["parallel"] is False
+    conf["parallel"] = 2
+    (src / "auto_examples" / "01_a" / "plot_one.py.md5").unlink()
+    sitebuild._serial_current_gallery(app)
+    assert conf["parallel"] == 2
+
+
+def _autosummary_app(tmp_path: Path) -> SimpleNamespace:
+    src = tmp_path / "docs"
+    for name in ("api.md", "_templates/autosummary/class.rst", "api/vgrad.rnn.rst", "conf.py"):
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        (src / name).write_text(f"{name}\n.. autosummary::\n")
+    env = SimpleNamespace(found_docs={"api"}, doc2path=lambda doc: src / f"{doc}.md")
+    config = SimpleNamespace(
+        autosummary_generate=True, templates_path=["_templates"], vgrad_engine_hash="e1"
+    )
+    return SimpleNamespace(
+        srcdir=str(src), doctreedir=str(tmp_path / "doctrees"), env=env, config=config
+    )
+
+
+def _autosummary_runs(sitebuild, app) -> bool:
+    """One builder-inited: whether autosummary would generate (its setting in between)."""
+    sitebuild._skip_current_autosummary(app)
+    runs = app.config.autosummary_generate
+    sitebuild._record_autosummary(app)
+    assert app.config.autosummary_generate is True  # restored: the environment pickles it
+    return bool(runs)
+
+
+def test_autosummary_runs_only_when_its_inputs_change(sitebuild, tmp_path) -> None:
+    pytest.importorskip("sphinx")
+    app = _autosummary_app(tmp_path)
+    src = Path(app.srcdir)
+    assert _autosummary_runs(sitebuild, app)  # first build: no record
+    assert not _autosummary_runs(sitebuild, app)  # nothing changed
+    for edit in ("_templates/autosummary/class.rst", "api.md", "api/vgrad.rnn.rst"):
+        (src / edit).write_text("edited .. autosummary::")
+        assert _autosummary_runs(sitebuild, app), edit
+        assert not _autosummary_runs(sitebuild, app), edit
+    # A page without the directive makes no stub (a gallery page added by the build): no
+    # rerun; one with it does.
+    (src / "gallery_page.md").write_text("An example.")
+    app.env.found_docs.add("gallery_page")
+    assert not _autosummary_runs(sitebuild, app)
+    (src / "gallery_page.md").write_text(".. autosummary::\n   vgrad.RNN\n")
+    assert _autosummary_runs(sitebuild, app)
+    (src / "api" / "vgrad.rnn.rst").unlink()  # a stub deleted
+    assert _autosummary_runs(sitebuild, app)
+    app.config.vgrad_engine_hash = "e2"  # another engine
+    assert _autosummary_runs(sitebuild, app)
+    assert not _autosummary_runs(sitebuild, app)
+
+
+class _Events:
+    """Sphinx's event listeners, as much as ``_number_figures_if_read`` uses."""
+
+    def __init__(self) -> None:
+        from sphinx.events import EventListener
+
+        self.Listener = EventListener
+        self.listeners: dict[str, list] = {}
+        self.next_id = 0
+
+    def connect(self, name, handler, priority=500) -> int:
+        self.next_id += 1
+        self.listeners.setdefault(name, []).append(self.Listener(self.next_id, handler, priority))
+        return self.next_id
+
+    def disconnect(self, listener_id) -> None:
+        for name, listeners in self.listeners.items():
+            self.listeners[name] = [x for x in listeners if x.id != listener_id]
+
+
+def test_figures_are_numbered_again_only_after_a_read(sitebuild) -> None:
+    pytest.importorskip("sphinx")
+    from sphinx.environment.collectors.toctree import TocTreeCollector
+
+    calls = []
+
+    class Collector(TocTreeCollector):
+        def assign_section_numbers(self, env):
+            calls.append("sections")
+            return []
+
+        def assign_figure_numbers(self, env):
+            calls.append("figures")
+            return ["changed"]
+
+    events = _Events()
+    app = SimpleNamespace(events=events, connect=events.connect, disconnect=events.disconnect)
+    collector = Collector()
+    collector.listener_ids = {"env-get-updated": app.connect("env-get-updated", 0)}
+    events.listeners["env-get-updated"] = [
+        events.Listener(collector.listener_ids["env-get-updated"], collector.get_updated_docs, 500)
+    ]
+    sitebuild._number_figures_if_read(app)
+    (listener,) = events.listeners["env-get-updated"]
+    assert listener.handler(app, None) == [] and calls == ["sections"]
+    sitebuild._note_changed_docs(app, None, [])  # env-before-read-docs: nothing to read
+    assert listener.handler(app, None) == [] and calls == ["sections"] * 2
+    sitebuild._note_changed_docs(app, None, "removed-page")  # env-purge-doc
+    assert listener.handler(app, None) == ["changed"]
+    assert calls == ["sections"] * 3 + ["figures"]
+
+
+def test_index_entries_of_pages_not_written_are_kept(sitebuild, tmp_path) -> None:
+    pytest.importorskip("sphinx")
+    from sphinx.search import js_index
+
+    frozen = {
+        "docnames": ["api/a", "api/b", "gone"],
+        "indexentries": {
+            "rnn (class)": [[0, "vgrad.RNN", True], [1, "x", False]],
+            "old": [[2, "o", False]],
+        },
+    }
+    (tmp_path / "searchindex.js").write_text(js_index.dumps(frozen))
+    # This build wrote api/b (its entries are fresh), not api/a; "gone" was removed.
+    entries = {"api/b": [("New", "n", "")]}
+    builder = SimpleNamespace(
+        indexer=SimpleNamespace(_index_entries=entries), searchindex_filename="searchindex.js"
+    )
+    env = SimpleNamespace(all_docs={"api/a": 1, "api/b": 1})
+    app = SimpleNamespace(builder=builder, outdir=str(tmp_path), env=env)
+    assert sitebuild._keep_index_entries(app) == []
+    assert list(entries) == ["api/a", "api/b"]  # in the order a cold build writes them
+    assert entries["api/a"] == [("rnn (class)", "vgrad.RNN", "main")]
+    assert entries["api/b"] == [("New", "n", "")]

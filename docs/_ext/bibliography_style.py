@@ -15,6 +15,7 @@ def register_bibliography_style() -> str:
     author-year citations in the text, and a thesis says what kind it is (Hochreiter's 1991
     thesis is a Diplom thesis, which ``plain`` would call a master's thesis).
     """
+    from pybtex.backends.plaintext import Backend as PlainText
     from pybtex.plugin import register_plugin
     from pybtex.richtext import Text
     from pybtex.style.formatting import toplevel
@@ -24,7 +25,11 @@ def register_bibliography_style() -> str:
     from pybtex.style.template import field, optional_field, sentence
 
     def last_name(person: Any) -> str:
-        return Text.from_latex(" ".join(person.prelast_names + person.last_names)).render_as("text")
+        # What .render_as("text") does, without its plugin look-up: that scans every installed
+        # package's entry points on each call, and sphinxcontrib-bibtex formats every label on
+        # every build: 0.67 s of a 6.9 s no-change rebuild under cProfile (2026-12-07).
+        text = Text.from_latex(" ".join(person.prelast_names + person.last_names))
+        return text.render(PlainText())
 
     class AuthorYearLabels(BaseLabelStyle):
         def format_labels(self, sorted_entries: Any) -> Any:
