@@ -403,21 +403,50 @@ def test_index_entries_of_pages_not_written_are_kept(sitebuild, tmp_path) -> Non
     from sphinx.search import js_index
 
     frozen = {
-        "docnames": ["api/a", "api/b", "gone"],
+        "docnames": ["api/a", "api/b", "api/c", "gone"],
         "indexentries": {
             "rnn (class)": [[0, "vgrad.RNN", True], [1, "x", False]],
-            "old": [[2, "o", False]],
+            "old": [[2, "o", False], [3, "o", False]],
         },
     }
     (tmp_path / "searchindex.js").write_text(js_index.dumps(frozen))
-    # This build wrote api/b (its entries are fresh), not api/a; "gone" was removed.
+    # This build wrote api/b (its entries are fresh), not api/a; the index has no title for
+    # api/c (its entries would fail the index); "gone" was removed.
     entries = {"api/b": [("New", "n", "")]}
-    builder = SimpleNamespace(
-        indexer=SimpleNamespace(_index_entries=entries), searchindex_filename="searchindex.js"
-    )
-    env = SimpleNamespace(all_docs={"api/a": 1, "api/b": 1})
+    titles = {"api/a": "A", "api/b": "B"}
+    indexer = SimpleNamespace(_index_entries=entries, _titles=titles)
+    builder = SimpleNamespace(indexer=indexer, searchindex_filename="searchindex.js")
+    env = SimpleNamespace(all_docs={"api/a": 1, "api/b": 1, "api/c": 1})
     app = SimpleNamespace(builder=builder, outdir=str(tmp_path), env=env)
     assert sitebuild._keep_index_entries(app) == []
     assert list(entries) == ["api/a", "api/b"]  # in the order a cold build writes them
     assert entries["api/a"] == [("rnn (class)", "vgrad.RNN", "main")]
     assert entries["api/b"] == [("New", "n", "")]
+    # Without Sphinx's private attributes nothing is put back.
+    entries = {"api/b": []}
+    builder.indexer = SimpleNamespace(_index_entries=entries)
+    assert sitebuild._keep_index_entries(app) == [] and entries == {"api/b": []}
+
+
+def test_index_entries_survive_a_real_no_change_rebuild(sitebuild, tmp_path) -> None:
+    """Against this Sphinx (its private ``_index_entries`` and ``_titles``, Sphinx issue
+    12599): a rebuild that writes no page keeps the index entries of a cold build."""
+    pytest.importorskip("sphinx")
+    from sphinx.application import Sphinx
+    from sphinx.search import js_index
+
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "conf.py").write_text("")
+    (src / "index.rst").write_text("Title\n=====\n\n.. index:: vanishing gradient\n\nText.\n")
+    out = tmp_path / "out"
+
+    def build() -> dict:
+        app = Sphinx(src, src, out, out / ".doctrees", "html", status=None, warning=None)
+        app.connect("html-collect-pages", sitebuild._keep_index_entries)
+        app.build()
+        return js_index.loads((out / "searchindex.js").read_text())["indexentries"]
+
+    cold = build()
+    assert "vanishing gradient" in cold
+    assert build() == cold  # nothing written, the entries kept

@@ -345,11 +345,18 @@ def _keep_index_entries(app: Any) -> list:
     does not read them back from the previous ``searchindex.js`` (Sphinx issue 12599, open
     in 9.0): after a no-change rebuild the search index had none (188 entries after a cold
     build), after an edit only those of the pages written. They are taken from that file, as
-    it stored them (lower case); the pages are put in the order a cold build writes them."""
+    it stored them (lower case); the pages are put in the order a cold build writes them.
+    Only pages the index holds a title for get theirs back: it looks each entry's page up
+    among its titles, and an entry of a page it has none for would fail the build (a guard:
+    Sphinx indexes every page it writes, under "<no title>" if it has none). If the private
+    attributes used here (``_index_entries``, ``_titles``, both on the env since Sphinx
+    9.0) are missing, nothing is put back: the index is Sphinx's own."""
     builder = app.builder
-    entries = getattr(getattr(builder, "indexer", None), "_index_entries", None)
+    indexer = getattr(builder, "indexer", None)
+    entries = getattr(indexer, "_index_entries", None)
+    titles = getattr(indexer, "_titles", None)
     path = Path(app.outdir) / getattr(builder, "searchindex_filename", "searchindex.js")
-    if not isinstance(entries, dict) or not path.is_file():
+    if not isinstance(entries, dict) or not isinstance(titles, dict) or not path.is_file():
         return []
     from sphinx.search import js_index
 
@@ -363,7 +370,7 @@ def _keep_index_entries(app: Any) -> list:
     except (ValueError, KeyError, TypeError, IndexError):
         return []
     for doc, found in restored.items():
-        if doc not in entries and doc in app.env.all_docs:
+        if doc not in entries and doc in titles and doc in app.env.all_docs:
             entries[doc] = sorted(found)
     ordered = sorted(entries.items())
     entries.clear()
