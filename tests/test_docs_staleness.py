@@ -299,9 +299,18 @@ def test_current_gallery_runs_without_workers(sitebuild, tmp_path) -> None:
     assert conf["parallel"] == 2
 
 
+_AUTOSUMMARY_INPUTS = (
+    "api.md",
+    "_templates/autosummary/class.rst",
+    "api/vgrad.rnn.rst",
+    "conf.py",
+    "_ext/x.py",
+)
+
+
 def _autosummary_app(tmp_path: Path) -> SimpleNamespace:
     src = tmp_path / "docs"
-    for name in ("api.md", "_templates/autosummary/class.rst", "api/vgrad.rnn.rst", "conf.py"):
+    for name in _AUTOSUMMARY_INPUTS:
         (src / name).parent.mkdir(parents=True, exist_ok=True)
         (src / name).write_text(f"{name}\n.. autosummary::\n")
     env = SimpleNamespace(found_docs={"api"}, doc2path=lambda doc: src / f"{doc}.md")
@@ -328,7 +337,7 @@ def test_autosummary_runs_only_when_its_inputs_change(sitebuild, tmp_path) -> No
     src = Path(app.srcdir)
     assert _autosummary_runs(sitebuild, app)  # first build: no record
     assert not _autosummary_runs(sitebuild, app)  # nothing changed
-    for edit in ("_templates/autosummary/class.rst", "api.md", "api/vgrad.rnn.rst"):
+    for edit in _AUTOSUMMARY_INPUTS:
         (src / edit).write_text("edited .. autosummary::")
         assert _autosummary_runs(sitebuild, app), edit
         assert not _autosummary_runs(sitebuild, app), edit
@@ -338,6 +347,8 @@ def test_autosummary_runs_only_when_its_inputs_change(sitebuild, tmp_path) -> No
     app.env.found_docs.add("gallery_page")
     assert not _autosummary_runs(sitebuild, app)
     (src / "gallery_page.md").write_text(".. autosummary::\n   vgrad.RNN\n")
+    assert _autosummary_runs(sitebuild, app)
+    app.env.found_docs.discard("gallery_page")  # a page with the directive removed
     assert _autosummary_runs(sitebuild, app)
     (src / "api" / "vgrad.rnn.rst").unlink()  # a stub deleted
     assert _autosummary_runs(sitebuild, app)
