@@ -357,6 +357,20 @@ def test_autosummary_runs_only_when_its_inputs_change(sitebuild, tmp_path) -> No
     assert not _autosummary_runs(sitebuild, app)
 
 
+def test_autosummary_records_the_sources_it_read(sitebuild, tmp_path) -> None:
+    """A template edited while the build runs (between autosummary's generation and the
+    record, while sphinx-gallery runs the examples) is not taken as seen."""
+    pytest.importorskip("sphinx")
+    app = _autosummary_app(tmp_path)
+    template = Path(app.srcdir) / "_templates/autosummary/class.rst"
+    sitebuild._skip_current_autosummary(app)
+    assert app.config.autosummary_generate is True  # first build: runs
+    template.write_text("edited during the build")
+    sitebuild._record_autosummary(app)
+    assert _autosummary_runs(sitebuild, app)  # the edit is new to autosummary
+    assert not _autosummary_runs(sitebuild, app)
+
+
 class _Events:
     """Sphinx's event listeners, as much as ``_number_figures_if_read`` uses."""
 

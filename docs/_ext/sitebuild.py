@@ -212,27 +212,39 @@ def write_ipython_profile(ipython_dir: Path) -> Path:
 AUTOSUMMARY_STAMP = ".vgrad_autosummary_inputs"
 
 
-def autosummary_inputs(app: Any) -> str:
-    """A digest of everything autosummary's stub generation reads: the engine fingerprint
-    (the modules it imports), Sphinx's version, every file it scans for ``autosummary``
-    directives (``autosummary_generate = True``: every source document Sphinx knew of at
-    the start of the build) that has the word in it (one without it yields no stub; the
-    gallery's pages, which a cold build only adds after autosummary ran, have none), every
-    stub in ``docs/api``, the templates, ``conf.py`` and this folder's code
-    (``autodoc-skip-member`` handlers, say): path and bytes of each."""
-    import sphinx
-
+def autosummary_sources(app: Any) -> dict[Path, bytes]:
+    """What autosummary's stub generation reads, but for the stubs it writes: every file it
+    scans for ``autosummary`` directives (``autosummary_generate = True``: every source
+    document Sphinx knew of at the start of the build) that has the word in it (one without
+    it yields no stub; the gallery's pages, which a cold build only adds after autosummary
+    ran, have none), the templates, ``conf.py`` and this folder's code (``autodoc-skip-member``
+    handlers, say): the bytes of each, by path."""
     srcdir = Path(app.srcdir)
     env = app.env
     files = {
         path: data
         for path in map(Path, map(env.doc2path, env.found_docs))
-        if path.is_file() and b"autosummary" in (data := path.read_bytes())
+        if path.is_file()
+        and not path.is_relative_to(srcdir / "api")
+        and b"autosummary" in (data := path.read_bytes())
     }
-    more = {srcdir / "conf.py", *(srcdir / "api").glob("*"), *(srcdir / "_ext").glob("*.py")}
+    more = {srcdir / "conf.py", *(srcdir / "_ext").glob("*.py")}
     for templates in app.config.templates_path:
         more |= set((srcdir / templates).rglob("*"))
     files.update((path, path.read_bytes()) for path in more if path.is_file())
+    return files
+
+
+def autosummary_inputs(app: Any, sources: Mapping[Path, bytes] | None = None) -> str:
+    """A digest of everything autosummary's stub generation reads: the engine fingerprint
+    (the modules it imports), Sphinx's version, ``sources`` (default
+    :func:`autosummary_sources`, read now) and every stub in ``docs/api``: path and bytes
+    of each."""
+    import sphinx
+
+    srcdir = Path(app.srcdir)
+    files = dict(autosummary_sources(app) if sources is None else sources)
+    files.update((path, path.read_bytes()) for path in (srcdir / "api").glob("*") if path.is_file())
     h = hashlib.sha256()
     h.update(f"{app.config.vgrad_engine_hash}\0sphinx {sphinx.__version__}\0".encode())
     for path in sorted(files):
@@ -247,9 +259,15 @@ def _skip_current_autosummary(app: Any) -> None:
     regenerating 36 stubs (importing and parsing every module) took 0.8 s of a 6.9 s
     no-change rebuild under cProfile; with the skip a no-change ``-j 2`` rebuild took 0.81
     times as long (median of five alternating pairs, 2026-12-07). Runs just before
-    autosummary's own ``builder-inited`` handler; :func:`_record_autosummary` runs just after it."""
+    autosummary's own ``builder-inited`` handler; :func:`_record_autosummary` runs after it
+    (and after sphinx-gallery's, which runs the stale examples), so the sources are read
+    here, as autosummary will read them: a template edited while the examples run is not
+    recorded as one autosummary has seen."""
     stamp = Path(app.doctreedir) / AUTOSUMMARY_STAMP
-    if app.config.autosummary_generate and _is_current(stamp, autosummary_inputs(app)):
+    if not app.config.autosummary_generate:
+        return
+    app.vgrad_autosummary_sources = autosummary_sources(app)
+    if _is_current(stamp, autosummary_inputs(app, app.vgrad_autosummary_sources)):
         app.vgrad_autosummary_generate = app.config.autosummary_generate
         app.config.autosummary_generate = False
 
@@ -297,12 +315,15 @@ def _serial_current_gallery(app: Any) -> None:
 
 def _record_autosummary(app: Any) -> None:
     """Restore the setting (the environment pickles it; a change would re-read every page),
-    and record the inputs as they are after autosummary has written its stubs."""
+    and record the inputs: the sources as autosummary read them, the stubs as it wrote them."""
+    sources = getattr(app, "vgrad_autosummary_sources", None)
     if hasattr(app, "vgrad_autosummary_generate"):
         app.config.autosummary_generate = app.vgrad_autosummary_generate
         del app.vgrad_autosummary_generate
-    elif app.config.autosummary_generate:
-        _write_stamp(Path(app.doctreedir) / AUTOSUMMARY_STAMP, autosummary_inputs(app))
+    elif sources is not None:
+        _write_stamp(Path(app.doctreedir) / AUTOSUMMARY_STAMP, autosummary_inputs(app, sources))
+    if sources is not None:
+        del app.vgrad_autosummary_sources
 
 
 def _note_changed_docs(app: Any, env: Any, *args: Any) -> None:
