@@ -371,58 +371,6 @@ def test_autosummary_records_the_sources_it_read(sitebuild, tmp_path) -> None:
     assert not _autosummary_runs(sitebuild, app)
 
 
-class _Events:
-    """Sphinx's event listeners, as much as ``_number_figures_if_read`` uses."""
-
-    def __init__(self) -> None:
-        from sphinx.events import EventListener
-
-        self.Listener = EventListener
-        self.listeners: dict[str, list] = {}
-        self.next_id = 0
-
-    def connect(self, name, handler, priority=500) -> int:
-        self.next_id += 1
-        self.listeners.setdefault(name, []).append(self.Listener(self.next_id, handler, priority))
-        return self.next_id
-
-    def disconnect(self, listener_id) -> None:
-        for name, listeners in self.listeners.items():
-            self.listeners[name] = [x for x in listeners if x.id != listener_id]
-
-
-def test_figures_are_numbered_again_only_after_a_read(sitebuild) -> None:
-    pytest.importorskip("sphinx")
-    from sphinx.environment.collectors.toctree import TocTreeCollector
-
-    calls = []
-
-    class Collector(TocTreeCollector):
-        def assign_section_numbers(self, env):
-            calls.append("sections")
-            return []
-
-        def assign_figure_numbers(self, env):
-            calls.append("figures")
-            return ["changed"]
-
-    events = _Events()
-    app = SimpleNamespace(events=events, connect=events.connect, disconnect=events.disconnect)
-    collector = Collector()
-    collector.listener_ids = {"env-get-updated": app.connect("env-get-updated", 0)}
-    events.listeners["env-get-updated"] = [
-        events.Listener(collector.listener_ids["env-get-updated"], collector.get_updated_docs, 500)
-    ]
-    sitebuild._number_figures_if_read(app)
-    (listener,) = events.listeners["env-get-updated"]
-    assert listener.handler(app, None) == [] and calls == ["sections"]
-    sitebuild._note_changed_docs(app, None, [])  # env-before-read-docs: nothing to read
-    assert listener.handler(app, None) == [] and calls == ["sections"] * 2
-    sitebuild._note_changed_docs(app, None, "removed-page")  # env-purge-doc
-    assert listener.handler(app, None) == ["changed"]
-    assert calls == ["sections"] * 3 + ["figures"]
-
-
 def test_index_entries_of_pages_not_written_are_kept(sitebuild, tmp_path) -> None:
     pytest.importorskip("sphinx")
     from sphinx.search import js_index

@@ -15,18 +15,15 @@ executed page into its notebook exactly as myst-nb will (the same reader, the sa
 ``source-read`` handlers), and executes the notebooks in background threads, longest first,
 into myst-nb's own jupyter-cache (``nb_execution_cache_path``). The threads only wait on the
 kernels, which are separate processes. Before Sphinx starts reading (``env-before-read-docs``)
-the build waits for them. A page whose text is what it was when the cache last held its
-notebook (or when it had nothing to execute) is not converted again (:data:`RECORD`).
+the build waits for them.
 
 What it does not change: myst-nb still decides, page by page, whether the cache holds an
 executed copy of exactly that page's code (jupyter-cache compares a hash of the code cells);
 a page whose notebook differs, or one that failed here, is executed again by myst-nb during
 reading, which then reports any error as usual (so a failing page still fails the build).
-It fills the same cache myst-nb's ``cache`` mode fills; the only thing of its own it keeps
-between builds is :data:`RECORD`, a list of page hashes in that cache's folder, which
-decides nothing but whether this extension looks at a page again. With execution off (the
-tag ``fast``) it does nothing; the tag ``no_preexecute`` (``sphinx-build -t no_preexecute``)
-turns it off.
+Nothing is kept between builds that would not be kept without this extension: it fills the
+same cache myst-nb's ``cache`` mode fills. With execution off (the tag ``fast``) it does
+nothing; the tag ``no_preexecute`` (``sphinx-build -t no_preexecute``) turns it off.
 
 The kernels are ordinary Jupyter kernels. Forking them from one process that had already
 imported IPython, numpy, matplotlib and vgrad was tried and removed: a cold ``-j 2`` build
@@ -38,8 +35,6 @@ the medians, under the 15 % a piece of build machinery must save to be kept.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -63,30 +58,8 @@ _COST_HINT = {
 _state: dict[str, Any] = {}
 
 
-#: In myst-nb's cache directory: ``<docname>:<sha256 of its text>`` of every page whose
-#: notebook was in the cache (or put there) at the end of a build. Such a page is not
-#: converted again while its text is unchanged: converting the ten executed pages, only to
-#: find them cached, took 0.36 s of a 6.9 s no-change rebuild under cProfile; without it a
-#: no-change ``-j 2`` rebuild took 0.92 times as long (median of five pairs, 2026-12-07).
-#: Only this extension's own early start depends on it: myst-nb still checks the cache.
-RECORD = "vgrad_preexecuted.json"
-
-
-def _page_key(docname: str, text: str) -> str:
-    return f"{docname}:{hashlib.sha256(text.encode()).hexdigest()}"
-
-
-def _read_record(nb_config: Any) -> set[str]:
-    try:
-        return set(json.loads((Path(nb_config.execution_cache_path) / RECORD).read_text()))
-    except (OSError, ValueError, TypeError):
-        return set()
-
-
-def _notebooks(app: Any, known: set[str] = frozenset()) -> list[tuple[str, Path, Any, Any, str]]:
-    """(docname, path, notebook, read_fmt, key) of every page myst-nb will execute, but for
-    the pages whose key (:func:`_page_key`) is in ``known``. Adds to ``_state["idle"]`` the
-    keys of the pages that need nothing executed."""
+def _notebooks(app: Any) -> list[tuple[str, Path, Any, Any]]:
+    """(docname, path, notebook, read_fmt) of every page myst-nb will execute."""
     import re
 
     from myst_nb.core.read import create_nb_reader
@@ -101,34 +74,25 @@ def _notebooks(app: Any, known: set[str] = frozenset()) -> list[tuple[str, Path,
             continue  # the gallery's pages are reStructuredText; nothing else executes
         content = [path.read_text(encoding="utf-8")]
         app.events.emit("source-read", docname, content)
-        key = _page_key(docname, content[0])
-        _state.setdefault("pages", set()).add(key)
-        if key in known:
-            continue
         reader = create_nb_reader(str(path), md_config, nb_config, content[0])
         if reader is None:
-            _state.setdefault("idle", set()).add(key)
             continue
         notebook = reader.read(content[0])
         if nb_config.metadata_key in notebook.metadata:
             continue  # a page that overrides execution settings is left to myst-nb
         if not any(c["cell_type"] == "code" for c in notebook.cells):
-            _state.setdefault("idle", set()).add(key)
             continue
         kernel = notebook.metadata.get("kernelspec", {}).get("name")
         for rgx, alias in (nb_config.kernel_rgx_aliases or {}).items():
             if kernel is not None and re.fullmatch(rgx, kernel):
                 notebook.metadata["kernelspec"]["name"] = alias
                 break
-        out.append((docname, path, notebook, reader.read_fmt, key))
+        out.append((docname, path, notebook, reader.read_fmt))
     return out
 
 
-def _execute(
-    docname: str, path: Path, notebook: Any, read_fmt: Any, key: str, lock: threading.Lock
-) -> str:
-    """Execute one notebook into the cache, as myst-nb's cache client does; return a message
-    (which ends in "failed, left to myst-nb" if the notebook is not in the cache)."""
+def _execute(docname: str, path: Path, notebook: Any, read_fmt: Any, lock: threading.Lock):
+    """Execute one notebook into the cache, as myst-nb's cache client does; return a message."""
     from jupyter_cache import get_cache
     from jupyter_cache.base import CacheBundleIn
     from jupyter_cache.executors.utils import single_nb_execution
@@ -171,11 +135,9 @@ def _start(app: Any) -> None:
     nb_config = getattr(app.env, "mystnb_config", None)
     if nb_config is None or nb_config.execution_mode != "cache":
         return
-    _state.update(nb_config=nb_config, pages=set(), idle=set())
-    known = _read_record(nb_config)
-    pages = _notebooks(app, known)
+    pages = _notebooks(app)
     pages.sort(key=lambda p: -_COST_HINT.get(p[0], 1.5))
-    _state.update(known=known, keys=[page[4] for page in pages])
+    _state["nb_config"] = nb_config
     lock = threading.Lock()
     # As many kernels as build processes: together with sphinx-gallery's workers this
     # oversubscribes the cores a little, which fills the gaps between examples.
@@ -194,13 +156,6 @@ def _wait(app: Any, env: Any, docnames: list[str]) -> None:
     waited = time.perf_counter()
     messages = [f.result() for f in _state.pop("futures")]
     pool.shutdown(wait=True)
-    # Remembered (RECORD), of the pages as they are now: those with nothing to execute, and
-    # those in the cache (known from the record, or found or put there by this build).
-    cached = {k for k, m in zip(_state.pop("keys"), messages, strict=True) if "failed" not in m}
-    record = (_state.pop("known") | _state.pop("idle") | cached) & _state.pop("pages")
-    path = Path(_state["nb_config"].execution_cache_path) / RECORD
-    if path.parent.is_dir():
-        path.write_text(json.dumps(sorted(record), indent=0) + "\n")
     logger.info(
         "[preexecute] %d pages in %.1f s (waited %.1f s after the gallery): %s",
         len(messages),

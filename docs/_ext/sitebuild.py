@@ -13,8 +13,7 @@ rendering of their figures (``figures.py``) in them.
 It also spares a rebuild work whose inputs did not change (each measured where it is
 done): autosummary's stubs are regenerated only when something they are made from changed
 (a content hash, :func:`autosummary_inputs`); sphinx-gallery runs without its worker
-processes when no example is stale (:func:`gallery_is_current`); and the figures are
-numbered again only when a document was read or removed. And a rebuild's search index
+processes when no example is stale (:func:`gallery_is_current`). And a rebuild's search index
 keeps the index entries of the pages it did not write, which Sphinx drops (issue 12599).
 
 The other build jobs have one file each in this folder: the extensions ``figure_marks``,
@@ -326,38 +325,6 @@ def _record_autosummary(app: Any) -> None:
         del app.vgrad_autosummary_sources
 
 
-def _note_changed_docs(app: Any, env: Any, *args: Any) -> None:
-    """``env-purge-doc`` / ``env-before-read-docs``: whether this build removes or reads
-    a document."""
-    if not args or args[0]:
-        app.vgrad_docs_changed = True
-
-
-def _number_figures_if_read(app: Any) -> None:
-    """Sphinx numbers the figures of the whole site after every read phase (``numfig``),
-    unpickling every doctree to do so, even when it read no document: skipping that, a
-    no-change ``-j 2`` rebuild took 0.87 times as long (median of five alternating pairs,
-    2026-12-07). The numbers depend only on the doctrees
-    and the toctrees, so when no document was read or removed, the numbers of the last
-    build stand. Wraps the ``env-get-updated`` handler of Sphinx's toctree collector, which
-    assigns section and figure numbers; left alone if Sphinx ever names it differently."""
-    from sphinx.environment.collectors.toctree import TocTreeCollector
-
-    for listener in list(app.events.listeners.get("env-get-updated", [])):
-        collector = getattr(listener.handler, "__self__", None)
-        if isinstance(collector, TocTreeCollector) and collector.listener_ids:
-
-            def get_updated_docs(app: Any, env: Any, collector: Any = collector) -> list[str]:
-                if getattr(app, "vgrad_docs_changed", False):
-                    return collector.get_updated_docs(app, env)
-                return collector.assign_section_numbers(env)
-
-            app.disconnect(listener.id)
-            collector.listener_ids["env-get-updated"] = app.connect(
-                "env-get-updated", get_updated_docs, priority=listener.priority
-            )
-
-
 def _keep_index_entries(app: Any) -> list:
     """``html-collect-pages``, just before Sphinx writes the search index: put back the
     index entries of the pages this build did not write.
@@ -435,9 +402,6 @@ def setup(app: Any) -> dict[str, Any]:
     app.connect("builder-inited", _record_autosummary, priority=600)
     # Before sphinx-gallery's generate_gallery_rst (500), after it filled its defaults.
     app.connect("builder-inited", _serial_current_gallery, priority=400)
-    app.connect("env-purge-doc", _note_changed_docs)
-    app.connect("env-before-read-docs", _note_changed_docs)
-    app.connect("builder-inited", _number_figures_if_read)
     app.connect("html-collect-pages", _keep_index_entries)
     # Bump env_version when a change here must re-read every page.
     return {
