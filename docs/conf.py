@@ -42,17 +42,10 @@ what.
 
 from __future__ import annotations
 
-import gc
 import os
 import shutil
 import sys
 from pathlib import Path
-
-# Fewer garbage collections: a build unpickles the environment and every doctree (some
-# million small objects), and with the default threshold (700 allocations) the collector
-# ran over them again and again. A no-change rebuild took 0.86 times the CPU and wall time
-# of the default (medians of five alternating pairs, 2026-12-07).
-gc.set_threshold(50_000, 20, 100)
 
 # One BLAS thread, before numpy is imported here or in a kernel (they inherit the
 # environment): the examples multiply small matrices, where threads only add contention
