@@ -70,9 +70,9 @@ def _rebuild(grads: object, arrays: list[np.ndarray]) -> object:
 
 def _along_runs(values: float | np.ndarray, like: np.ndarray) -> float | np.ndarray:
     """Per-run ``values`` (R,) shaped to broadcast against ``like`` (R, ...); a scalar as is."""
-    if np.ndim(values) == 0:
+    if not isinstance(values, np.ndarray) or values.ndim == 0:
         return values
-    return np.reshape(values, (-1,) + (1,) * (like.ndim - 1))
+    return values.reshape((-1,) + (1,) * (like.ndim - 1))
 
 
 def global_norm(grads: object) -> float:
@@ -95,9 +95,9 @@ def norms_per_run(arrays: Sequence[np.ndarray]) -> np.ndarray:
     R = arrays[0].shape[0]
     flat = [a.reshape(R, -1) for a in arrays]
     with np.errstate(all="ignore"):
-        peak = np.max([np.max(np.abs(f), axis=1, initial=0.0) for f in flat], axis=0)
+        peak = np.abs(np.concatenate(flat, axis=1)).max(axis=1, initial=0.0)
         safe = np.where((peak > 0) & np.isfinite(peak), peak, 1.0)
-        norm = safe * np.sqrt(sum(np.sum(np.square(f / safe[:, None]), axis=1) for f in flat))
+        norm = safe * np.sqrt(sum(np.square(f / safe[:, None]).sum(axis=1) for f in flat))
     return np.where(np.isfinite(peak), np.where(peak > 0, norm, 0.0), np.inf)
 
 
@@ -110,14 +110,15 @@ def _clip_runs(
     with np.errstate(all="ignore"):
         scale = np.where(norm > tau, tau / norm, 1.0)
     by_value = np.isfinite(limit)
+    rescale, any_by_value = (scale != 1.0).any(), by_value.any()
     out = {}
     for k, p in g.items():
-        q = p * _along_runs(scale, p) if (scale != 1.0).any() else p
-        if by_value.any():
+        q = p * _along_runs(scale, p) if rescale else p
+        if any_by_value:
             q = np.clip(q, -_along_runs(limit, p), _along_runs(limit, p))
         out[k] = q
     clipped = np.minimum(norm, tau)
-    if by_value.any():
+    if any_by_value:
         clipped = np.where(by_value, norms_per_run(list(out.values())), clipped)
     return out, clipped
 

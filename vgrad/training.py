@@ -263,7 +263,7 @@ def train(
             grads = stack.backward(trace, dL_dy, work=work)
         g = grads.params()
         omega_value = np.zeros(len(alive))
-        j = np.flatnonzero(alphas[alive] > 0)  # only these runs pay for Omega
+        j = np.flatnonzero(alphas[alive] > 0) if alphas.any() else ()  # only these pay for Omega
         if len(j):
             with np.errstate(all="ignore"):  # a failed run's slice may be non-finite
                 delta = slopes(stack.activation, trace.a[j], trace.h[j]) * grads.dh[j, 1:]
@@ -336,14 +336,15 @@ def _stacked_loss(trace: object, data: list[Batch], max_loss: float, failed: dic
             finite_h = np.isfinite(trace.h).reshape(R, -1).all(axis=1)
         shared = len(data) == 1  # one batch for all runs: scored in one vectorised call
         loss, dL_dy = data[0].losses_and_grads(trace.y) if shared else score_runs(data, trace.y)
+    if finite_h.all() and (loss <= max_loss).all():  # (False for a NaN loss) none failed:
+        return loss, dL_dy  # skipping the search, a step at R = 1 takes 0.98 as long
     for i in np.flatnonzero(~finite_h):
         failed[int(i)] = "forward pass: the hidden state left the float64 range"
     for i in np.flatnonzero(~np.isfinite(loss)):
         failed.setdefault(int(i), f"loss: the loss is {loss[i]}")
     for i in np.flatnonzero(loss > max_loss):
         failed.setdefault(int(i), f"the loss {loss[i]:.3g} exceeds max_loss={max_loss:g}")
-    if not finite_h.all():
-        dL_dy[~finite_h] = 0.0  # keeps the backward pass of a failed run quiet
+    dL_dy[~finite_h] = 0.0  # keeps the backward pass of a failed run quiet
     return loss, dL_dy
 
 
