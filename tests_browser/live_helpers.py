@@ -9,6 +9,8 @@ state (one entry per control) and a render count.
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
 TIMEOUT_MS = 30_000
@@ -71,6 +73,14 @@ class LiveFigure:
 
     def summary(self) -> str:
         return self.root.locator(".vgrad-live-summary").inner_text()
+
+
+def read_data_script(text: str, name: str) -> dict:
+    """The data a live figure's data script holds (docs/_ext/live_figure.py: data_script)."""
+    prefix = f"(window.vgradLiveData = window.vgradLiveData || {{}})[{json.dumps(name)}] = "
+    if not (text.startswith(prefix) and text.endswith(";\n")):
+        raise ValueError(f"not the data script of live figure {name!r}: {text[:60]!r}")
+    return json.loads(text[len(prefix) : -len(";\n")])
 
 
 def collect_errors(page) -> list[str]:

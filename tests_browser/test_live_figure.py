@@ -19,7 +19,7 @@ import sys
 import numpy as np
 import pytest
 from conftest import REPO_ROOT, SITE, site_pages
-from live_helpers import collect_errors
+from live_helpers import collect_errors, read_data_script
 
 import vgrad
 
@@ -27,7 +27,7 @@ sys.path.insert(0, str(REPO_ROOT / "docs" / "_ext"))
 import live_figure  # docs/_ext is not a package
 
 PAGE = "shared_weights.html"
-DATA = SITE / live_figure.DATA_FILE
+DATA = SITE / live_figure.data_file("decay")
 TIMEOUT_MS = 30_000
 #: Largest accepted |log a - log b|, i.e. relative error of the plotted norms.
 TOLERANCE = 1e-6
@@ -44,7 +44,7 @@ READ_TABLE = """root => Array.from(root.querySelectorAll("tbody tr"),
 
 @pytest.fixture(scope="module")
 def data() -> dict:
-    return live_figure.read_data_script(DATA.read_text(encoding="utf-8"))
+    return read_data_script(DATA.read_text(encoding="utf-8"), "decay")
 
 
 def vgrad_log_norms(data: dict, rho: float, T: int, activation: str, kind: str, s: float):
@@ -142,7 +142,9 @@ def live(browser, base_url: str):
 
 def test_data_is_what_vgrad_writes_now(data: dict) -> None:
     """The site's inputs are those of the current docs/_ext/live_figure.py and vgrad."""
-    assert data == live_figure.read_data_script(live_figure.data_script(live_figure.decay_data()))
+    assert data == read_data_script(
+        live_figure.data_script(live_figure.decay_data(), "decay"), "decay"
+    )
 
 
 def test_matrices_have_the_advertised_spectra(data: dict) -> None:

@@ -21,7 +21,7 @@ import sys
 import numpy as np
 import pytest
 from conftest import REPO_ROOT, SITE, site_pages
-from live_helpers import TIMEOUT_MS, max_log_error, open_figure
+from live_helpers import TIMEOUT_MS, max_log_error, open_figure, read_data_script
 
 import vgrad
 
@@ -60,7 +60,7 @@ def powers_reference(l1: float, l2: float, c: float, P: int) -> list[np.ndarray]
 @pytest.fixture(scope="module")
 def forget_data() -> dict:
     text = (SITE / live_figure.data_file("forget")).read_text(encoding="utf-8")
-    return live_figure.read_data_script(text, "forget")
+    return read_data_script(text, "forget")
 
 
 def forget_reference(data: dict, b_f: float, s: float, T: int) -> list[np.ndarray]:
@@ -83,7 +83,7 @@ def forget_reference(data: dict, b_f: float, s: float, T: int) -> list[np.ndarra
 
 
 def test_forget_data_is_what_vgrad_writes_now(forget_data: dict) -> None:
-    assert forget_data == live_figure.read_data_script(
+    assert forget_data == read_data_script(
         live_figure.data_script(live_figure.forget_data(), "forget"), "forget"
     )
     n = forget_data["n"]
@@ -278,7 +278,7 @@ def cliff_descent(model: dict, start, eta: float, tau: float | None, steps: int)
 @pytest.fixture(scope="module")
 def cliff_model() -> dict:
     text = (SITE / live_figure.data_file("cliff")).read_text(encoding="utf-8")
-    return live_figure.read_data_script(text, "cliff")
+    return read_data_script(text, "cliff")
 
 
 def test_cliff_is_the_gallery_model(cliff_model: dict) -> None:
