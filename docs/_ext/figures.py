@@ -170,17 +170,16 @@ def save_pngs(
     return pngs, smallest
 
 
-def _luminance(rgb: Any) -> float:
-    def lin(c: float) -> float:
-        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (lin(c) for c in rgb[:3])
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
 def contrast(a: Any, b: Any) -> float:
     """WCAG contrast ratio of two RGB(A) colours (1 to 21)."""
-    la, lb = sorted((_luminance(a), _luminance(b)), reverse=True)
+
+    def luminance(rgb: Any) -> float:
+        red, green, blue = (
+            c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb[:3]
+        )
+        return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
     return (la + 0.05) / (lb + 0.05)
 
 
