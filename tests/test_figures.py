@@ -150,7 +150,8 @@ def test_show_displays_light_svg_and_dark_renderings(style, monkeypatch):
     display.Image = lambda data, format, width: ("png", data, width)
     display.SVG = lambda data: ("svg", data, None)
     ipython = types.ModuleType("IPython")
-    ipython.version_info = (9, 0)  # matplotlib's canvases look at it
+    ipython.version_info = (9, 0)  # matplotlib's canvases and pyplot look at these two
+    ipython.get_ipython = lambda: None
     monkeypatch.setitem(sys.modules, "IPython", ipython)
     monkeypatch.setitem(sys.modules, "IPython.display", display)
     fig, ax = plt.subplots(figsize=(6, 4))
