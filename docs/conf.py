@@ -80,17 +80,13 @@ INTERSPHINX = tags.has("intersphinx")  # noqa: F821
 # Sphinx re-read every page, gives myst-nb a fresh cache, and reruns every gallery example.
 vgrad_engine_hash = sitebuild.engine_hash()
 
-# One figure style for executed pages (kernels read MATPLOTLIBRC; figures.show, which the
-# kernels' profile makes vgrad.pages.show call, draws the dark rendering from
-# VGRAD_FIGURE_DARK_RC) and for the gallery
-# (figure_style.reset_gallery_style and figure_style.dual_scraper). Importing matplotlib
-# here also builds its font cache once, so no kernel prints "building the font cache" to
-# stderr on a fresh machine.
+# One figure style (docs/_ext/figures.py) for executed pages (kernels read MATPLOTLIBRC;
+# figures.show, which the kernels' profile makes vgrad.pages.show call, draws the dark
+# rendering) and for the gallery (figure_style.reset_gallery_style and
+# figure_style.dual_scraper). Importing matplotlib here also builds its font cache once, so
+# no kernel prints "building the font cache" to stderr on a fresh machine.
 os.environ["MATPLOTLIBRC"] = str(
     figure_style.write_matplotlibrc(sitebuild.BUILD_DIR / "matplotlibrc", figure_style.LIGHT)
-)
-os.environ["VGRAD_FIGURE_DARK_RC"] = str(
-    figure_style.write_matplotlibrc(sitebuild.BUILD_DIR / "matplotlibrc-dark", figure_style.DARK)
 )
 os.environ["IPYTHONDIR"] = str(sitebuild.write_ipython_profile(sitebuild.BUILD_DIR / "ipython"))
 os.environ["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"  # ipykernel's debugger nags on 3.11

@@ -16,16 +16,11 @@ finally:
 
 @pytest.fixture
 def style():
-    """The site's two style sheets (docs/_ext/figure_style.py), the light one applied."""
+    """The site's two style sheets, the light one applied."""
     mpl = pytest.importorskip("matplotlib")
     mpl.use("agg")
-    sys.path.insert(0, str(EXT))
-    try:
-        import figure_style
-    finally:
-        sys.path.remove(str(EXT))
-    with mpl.rc_context(figure_style.LIGHT):
-        yield figure_style
+    with mpl.rc_context(figures.LIGHT):
+        yield figures
 
 
 def test_every_palette_colour_has_3_to_1_against_its_background(style):
@@ -51,7 +46,7 @@ def test_to_dark_maps_each_light_colour_to_its_dark_counterpart(style):
     (grey,) = ax.plot([0, 1], [1, 0], color="0.3")
     pale = ax.axvspan(0.2, 0.4, color=(0.9, 0.95, 1.0))
     ax.set_title("t")
-    figures.to_dark(fig, style.LIGHT, style.DARK)
+    figures.to_dark(fig)
     fig.canvas.draw()
     assert to_hex(line.get_color()).upper() == "#" + style.PALETTE_DARK[0]
     assert to_hex(fig.patch.get_facecolor()).upper() == "#" + style.BACKGROUND_DARK
@@ -65,18 +60,18 @@ def test_to_dark_maps_each_light_colour_to_its_dark_counterpart(style):
     plt.close(fig)
 
 
-def test_check_figure_refuses_wide_figures_and_small_text(style):
+def test_check_size_refuses_wide_figures_and_small_text(style):
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(10, 4))
     with pytest.raises(ValueError, match="10 in wide"):
-        figures.check_figure(fig, figures.MAX_WIDTH_IN, figures.MIN_FONT_PT, "wide")
+        figures.check_size(fig, 11.0, "wide")
     fig.set_size_inches(6, 4)
     ax.set_xlabel("small", fontsize=8)
     with pytest.raises(ValueError, match="8 pt is below"):
-        figures.check_figure(fig, figures.MAX_WIDTH_IN, figures.MIN_FONT_PT, "small")
+        figures.check_size(fig, figures.save_pngs(fig, "alt", "light")[1], "small")
     ax.set_xlabel("fine", fontsize=11)
-    figures.check_figure(fig, figures.MAX_WIDTH_IN, figures.MIN_FONT_PT, "fine")
+    figures.check_size(fig, figures.save_pngs(fig, "alt", "light")[1], "fine")
     plt.close(fig)
 
 
@@ -88,26 +83,14 @@ def test_save_png_carries_alt_text_theme_and_font_size(style):
 
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.set_title("Title", fontsize=13)
-    with Image.open(io.BytesIO(figures.save_png(fig, "what it shows", "dark", scale=2))) as im:
+    (png,), _ = figures.save_pngs(fig, "what it shows", "dark")
+    with Image.open(io.BytesIO(png)) as im:
         assert im.size[0] == 6 * 2 * figures.DPI
         assert im.info["Description"] == "what it shows"
         assert im.info["vgrad:theme"] == "dark"
         assert float(im.info["vgrad:min_font_pt"]) == 11.0  # the tick labels
         assert im.info["vgrad:dpi"] == "200"
     plt.close(fig)
-
-
-def test_save_svg_is_the_same_on_every_save(style):
-    """No date and no random element ids: two builds of a page give the same SVG download."""
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot([0, 1], [1, 0], label="a line")
-    ax.legend()
-    first, second = figures.save_svg(fig), figures.save_svg(fig)
-    plt.close(fig)
-    assert first == second
-    assert first.startswith(b"<?xml") and b"<svg" in first and b"<dc:date>" not in first
 
 
 def test_save_png_pair_is_the_2x_image_and_its_half(style):
@@ -117,19 +100,22 @@ def test_save_png_pair_is_the_2x_image_and_its_half(style):
     from PIL import Image
 
     fig, _ = plt.subplots(figsize=(6, 4))
-    lo, hi = figures.save_png_pair(fig, "alt", "light", 11.0)
+    (lo, hi), _ = figures.save_pngs(fig, "alt", "light", 11.0, half=True)
     with Image.open(io.BytesIO(lo)) as a, Image.open(io.BytesIO(hi)) as b:
         assert b.size == (2 * a.size[0], 2 * a.size[1]) == (1200, 800)
         assert a.info["vgrad:dpi"] == "100" and b.info["vgrad:dpi"] == "200"
         assert a.info["Description"] == b.info["Description"] == "alt"
-    assert figures.save_png_pair(fig, "alt", "light", 11.0) == (lo, hi)  # deterministic
+    assert figures.save_pngs(fig, "alt", "light", 11.0, half=True)[0] == [lo, hi]  # the same
     plt.close(fig)
 
 
-def test_save_png_measures_the_fonts_in_its_own_draw(style):
-    """Without ``min_font``, the save records the smallest drawn font: what
-    :func:`min_font_pt` finds in a separate draw, ticks and off-view labels included."""
+def test_save_pngs_measures_the_fonts_in_its_own_draw(style):
+    """Without ``min_font``, the save records the smallest drawn font, ticks and off-view
+    labels included, at either scale."""
+    import io
+
     import matplotlib.pyplot as plt
+    from PIL import Image
 
     fig, (ax, bx) = plt.subplots(2, 1, figsize=(6, 5))
     ax.plot([0, 1], [1, 2], label="a line")
@@ -137,18 +123,18 @@ def test_save_png_measures_the_fonts_in_its_own_draw(style):
     bx.tick_params(labelsize=12.5)
     bx.set_xlim(0.5, 0.7)
     bx.text(5.0, 0.5, "outside", fontsize=6, in_layout=False)  # off the figure: not counted
-    for scale in (1, 2):
-        png = figures.save_png(fig, "alt", "light", scale)
-        assert figures.png_min_font(png) == figures.min_font_pt(fig) == 9.5
-    lo, hi = figures.save_png_pair(fig, "alt", "dark")
-    assert figures.png_min_font(lo) == figures.png_min_font(hi) == 9.5
-    assert figures.png_min_font(figures.save_png(fig, "alt", "light", 2, min_font=12.0)) == 12.0
+    pngs, smallest = figures.save_pngs(fig, "alt", "dark", half=True)
+    assert smallest == 9.5
+    for png in pngs:
+        with Image.open(io.BytesIO(png)) as im:
+            assert im.info["vgrad:min_font_pt"] == "9.5"
+    assert figures.save_pngs(fig, "alt", "light", min_font=12.0)[1] == 12.0
     with pytest.raises(ValueError, match=r"9\.5 pt is below the 11 pt minimum"):
-        figures.check_min_font(figures.png_min_font(png), figures.MIN_FONT_PT, "here")
+        figures.check_size(fig, smallest, "here")
     plt.close(fig)
 
 
-def test_show_displays_light_svg_and_dark_renderings(style, tmp_path, monkeypatch):
+def test_show_displays_light_svg_and_dark_renderings(style, monkeypatch):
     """The build's hook: a light PNG, the SVG download and a dark PNG, each PNG marked with
     the alt text and its theme; the figure is closed, and a wide one is refused."""
     import io
@@ -163,15 +149,21 @@ def test_show_displays_light_svg_and_dark_renderings(style, tmp_path, monkeypatc
     display.display = shown.append
     display.Image = lambda data, format, width: ("png", data, width)
     display.SVG = lambda data: ("svg", data, None)
-    monkeypatch.setitem(sys.modules, "IPython", types.ModuleType("IPython"))
+    ipython = types.ModuleType("IPython")
+    ipython.version_info = (9, 0)  # matplotlib's canvases and pyplot look at these two
+    ipython.get_ipython = lambda: None
+    monkeypatch.setitem(sys.modules, "IPython", ipython)
     monkeypatch.setitem(sys.modules, "IPython.display", display)
-    dark_rc = style.write_matplotlibrc(tmp_path / "matplotlibrc-dark", style.DARK)
-    monkeypatch.setenv("VGRAD_FIGURE_DARK_RC", str(dark_rc))
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot([0, 1], [1, 0])
     figures.show(fig, "a falling line")
     assert [kind for kind, _, _ in shown] == ["png", "svg", "png"]
-    assert shown[1][1].startswith(b"<?xml")
+    svg = shown[1][1]  # no date and no random element ids: the same on every build
+    assert svg.startswith(b"<?xml") and b"<svg" in svg and b"<dc:date>" not in svg
+    fig, ax = plt.subplots(figsize=(6, 4))
+    ax.plot([0, 1], [1, 0])
+    figures.show(fig, "a falling line")
+    assert shown[4][1] == svg
     for (_, png, width), theme in ((shown[0], "light"), (shown[2], "dark")):
         assert width == 600
         with Image.open(io.BytesIO(png)) as im:
@@ -194,4 +186,9 @@ def test_install_makes_vgrad_pages_show_render_here(monkeypatch):
 
 
 def test_plain_text_reads_mathtext():
-    assert figures.plain_text(r"$W_{hh} = \rho\, Q$ and $\|x\|_2$") == "W_hh = ρ Q and ‖x‖_2"
+    sys.path.insert(0, str(EXT))
+    try:
+        import figure_style
+    finally:
+        sys.path.remove(str(EXT))
+    assert figure_style.plain_text(r"$W_{hh} = \rho\, Q$ and $\|x\|_2$") == "W_hh = ρ Q and ‖x‖_2"

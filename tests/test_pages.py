@@ -56,7 +56,6 @@ def plt(monkeypatch):
 
 
 def test_show_outside_the_docs_build_is_plain_matplotlib(plt, monkeypatch):
-    monkeypatch.setenv("VGRAD_FIGURE_DARK_RC", "/nowhere")  # the build's variable: not read
     shown = []
     monkeypatch.setattr(plt, "show", lambda: shown.append(True))
     fig, _ = plt.subplots(figsize=(10, 4))  # too wide for the site, fine for a reader

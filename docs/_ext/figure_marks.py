@@ -1,12 +1,12 @@
 """Mark the figures in the doctrees: alt text and light/dark classes.
 
-myst-nb names an executed page's output image after its hash and gives it no alt text;
-:func:`figures.show` (what a page's ``vgrad.pages.show`` calls in the build) writes the alt
-text and the theme (light or dark) into each PNG's tEXt chunks, and :func:`_mark_images`
-copies them onto the image node. Gallery images get their classes from
-``figure_style.dual_scraper``; their thumbnails get a dark twin here. (Kept apart from
-``figure_style`` and ``figures``, whose code is part of the engine fingerprint: editing
-this file re-reads pages but reruns no example.)
+Kept, as no library does it: myst-nb names an executed page's output image after its hash
+and takes only its width and height from the output's metadata, so the alt text and the
+theme (light or dark) that :func:`figures.show` writes into each PNG's tEXt chunks are
+copied onto the image node here; sphinx-gallery's ``image-sg`` writes only the first of
+its classes; and a gallery thumbnail gets its dark twin (written by
+``figure_style.dual_scraper``). Kept apart from ``figure_style`` and ``figures``, whose
+code is part of the engine fingerprint: editing this file reruns no example.
 """
 
 from __future__ import annotations
@@ -15,41 +15,26 @@ from pathlib import Path
 from typing import Any
 
 
-def _png_text(path: Path) -> dict[str, str]:
-    """The tEXt chunks of a PNG (empty if it is not one)."""
-    try:
-        from PIL import Image
-
-        with Image.open(path) as im:
-            return {k: v for k, v in im.info.items() if isinstance(v, str)}
-    except (OSError, ValueError):
-        return {}
-
-
 def _mark_images(app: Any, doctree: Any) -> None:
-    """Give executed pages' figures their alt text and theme class, and pair each
-    gallery thumbnail with its dark twin.
-
-    myst-nb names an output image after its hash and gives it no alt text; the PNGs written
-    by :func:`figures.show` carry both in their tEXt chunks.
-    """
+    """Give executed pages' figures their alt text and theme class, join the classes of
+    sphinx-gallery's images, and pair each gallery thumbnail with its dark twin."""
     from docutils import nodes
+    from PIL import Image
     from sphinx_gallery.directives import imgsgnode
 
-    # sphinx-gallery's image-sg writes only the first of its classes into the HTML: join
-    # them into one, so that "only-light" / "only-dark" reach the page.
+    # image-sg writes only the first of its classes into the HTML: join them into one, so
+    # that "only-light" / "only-dark" reach the page.
     for node in doctree.findall(imgsgnode):
         classes = node.get("class") or []
         if any(c in ("only-light", "only-dark") for c in classes):
             node["class"] = [" ".join(classes)]
 
-    srcdir = Path(app.srcdir)
     for image in list(doctree.findall(nodes.image)):
         uri = image.get("uri", "")
         if "://" in uri or not uri.endswith(".png"):
             continue
         if uri.startswith("/"):  # relative to the source folder (myst-nb, sphinx-gallery)
-            path = srcdir / uri.lstrip("/")
+            path = Path(app.srcdir) / uri.lstrip("/")
         else:
             path = Path(app.env.doc2path(app.env.current_document.docname)).parent / uri
         if uri.endswith("_thumb.png") and "/thumb/" in uri:
@@ -62,10 +47,12 @@ def _mark_images(app: Any, doctree: Any) -> None:
                 image["classes"].append("only-light")
                 image.parent.insert(image.parent.index(image) + 1, twin)
             continue
-        meta = _png_text(path) if path.is_file() else {}
-        if "vgrad:theme" in meta:
-            image["alt"] = meta.get("Description", image.get("alt", ""))
-            image["classes"].append(f"only-{meta['vgrad:theme']}")
+        if path.is_file():
+            with Image.open(path) as im:
+                meta = im.info
+            if "vgrad:theme" in meta:
+                image["alt"] = meta.get("Description", image.get("alt", ""))
+                image["classes"].append(f"only-{meta['vgrad:theme']}")
 
 
 def setup(app: Any) -> dict[str, Any]:

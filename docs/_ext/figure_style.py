@@ -1,98 +1,61 @@
-"""The site's figure system: one size, two style sheets (light and dark), and the
-sphinx-gallery scraper that saves every figure in both.
+"""The gallery's side of the site's figures (``figures.py`` says what a site's figure is).
 
-* **Size.** Every figure is drawn at most :data:`MAX_WIDTH_IN` wide at 100 dpi, the width
-  at which the text column (about 624 css px at a 1280 px window) shows it, so a point of
-  font is 100/72 css px; no text is smaller than :data:`MIN_FONT_PT` (15 css px on a
-  desktop, about 9 on a 390 px phone, where the figure shrinks to the column). The scraper
-  and :func:`figures.show` (a page's figure) refuse a figure that breaks either rule:
-  wide content becomes a taller figure or two figures.
-* **Two style sheets.** :data:`LIGHT` and :data:`DARK` give the same keys different
-  colours; the palettes are Okabe & Ito (2008) hues, darker variants on white and lighter
-  ones on the dark page, each with at least 3:1 contrast against its background (as the
-  live figure in ``docs/_static/live/`` does). The dark rendering is the same figure with
-  each light colour replaced by its dark counterpart (:func:`figures.to_dark`), so the
-  two never drift apart and nothing is computed twice.
-* **Marking.** Light images carry the class ``only-light``, dark ones ``only-dark``
-  (pydata-sphinx-theme shows one of them); the alt text, the smallest font and the dpi
-  travel inside each PNG (tEXt chunks), from where the extension ``figure_marks`` takes
-  the alt text and class for executed pages and the browser tests take the font size.
+Kept, as sphinx-gallery 0.22 has no such options: its ``matplotlib_scraper`` saves each
+figure once, drawing it again for every ``image_srcset`` dpi, with alt text from the
+titles' raw mathtext. :func:`dual_scraper` saves the light rendering and the dark one
+(:func:`figures.save_pngs`, one draw each; :func:`figures.to_dark`), checks the size rules,
+writes a dark twin of the thumbnail, and marks the two images ``only-light`` /
+``only-dark`` (pydata-sphinx-theme shows one) in sphinx-gallery's own reST
+(:func:`sphinx_gallery.scrapers.figure_rst`). :func:`reset_gallery_style` applies the light
+style before every example and makes RuntimeWarning an error.
+:func:`write_matplotlibrc` writes the light style for the executed pages' kernels.
 
-Readers' downloads never see any of this: a downloaded script or notebook draws with
-plain matplotlib.
+The style sheets live in ``figures.py`` (the kernels load that file alone, by path); they
+are imported here for ``docs/conf.py`` and ``sitebuild`` (the engine fingerprint).
 """
 
 from __future__ import annotations
 
 import re
 import warnings
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
-from figures import DPI, MAX_WIDTH_IN, MIN_FONT_PT  # the limits figures.show applies too
+from figures import BACKGROUND_DARK, DARK, LIGHT, STYLE, check_size, save_pngs, to_dark
 
-__all__ = ["DARK", "DPI", "LIGHT", "MAX_WIDTH_IN", "MIN_FONT_PT", "STYLE", "dual_scraper"]
+__all__ = ["DARK", "LIGHT", "STYLE", "dual_scraper", "reset_gallery_style", "write_matplotlibrc"]
 
-# Okabe & Ito (2008) hues. On white: the darker member of each pair (orange, sky blue and
-# purple are darkened until they reach 3:1); on the dark page: the lighter member. Index i
-# of one list is index i of the other, so "C0" is blue in both modes.
-PALETTE_LIGHT = ["0072B2", "D55E00", "009E73", "C86EA0", "B87F00", "000000", "5D5D5D"]
-PALETTE_DARK = ["56B4E9", "E69F00", "009E73", "CC79A7", "F0E442", "CED6DD", "9AA4AE"]
-#: The page backgrounds of pydata-sphinx-theme (``--pst-color-background``).
-BACKGROUND_LIGHT = "FFFFFF"
-BACKGROUND_DARK = "14181E"
-
-_SHARED: dict[str, str] = {
-    "image.cmap": "viridis",
-    "figure.figsize": "6.0, 3.8",
-    "figure.dpi": str(DPI),
-    "savefig.dpi": str(DPI),
-    "figure.constrained_layout.use": "True",
-    "font.size": "11",
-    "axes.titlesize": "12",
-    "axes.labelsize": "12",
-    "xtick.labelsize": "11",
-    "ytick.labelsize": "11",
-    "legend.fontsize": "11",
-    "legend.title_fontsize": "11",
-    "figure.titlesize": "13",
-    "legend.frameon": "False",
-    "axes.grid": "True",
-    "grid.alpha": "0.35",
-    "grid.linewidth": "0.6",
-    "axes.spines.top": "False",
-    "axes.spines.right": "False",
-    "lines.linewidth": "2.0",
-}
+_TEX = {
+    r"\partial": "∂", r"\rho": "ρ", r"\sigma": "σ", r"\phi": "φ", r"\gamma": "γ",
+    r"\tau": "τ", r"\lambda": "λ", r"\theta": "θ", r"\Delta": "Δ", r"\|": "‖",
+    r"\times": "×", r"\cdots": "…", r"\approx": "≈", r"\le": "≤", r"\ge": "≥",
+    r"\max": "max", r"\log": "log", r"\,": " ", r"\;": " ", r"\ ": " ",
+}  # fmt: skip
 
 
-def _colours(palette: list[str], background: str, ink: str, grid: str) -> dict[str, str]:
-    return {
-        "axes.prop_cycle": f"cycler('color', {palette!r})",
-        "figure.facecolor": background,
-        "figure.edgecolor": background,
-        "savefig.facecolor": background,
-        "savefig.edgecolor": background,
-        "axes.facecolor": background,
-        "axes.edgecolor": ink,
-        "axes.labelcolor": ink,
-        "text.color": ink,
-        "xtick.color": ink,
-        "ytick.color": ink,
-        "grid.color": grid,
-        "patch.edgecolor": ink,
-        "legend.facecolor": background,
-        "legend.edgecolor": grid,
-    }
+def plain_text(text: str) -> str:
+    """``text`` with matplotlib's mathtext (``$\\rho^k$``) made readable (``ρ^k``), for alt text."""
+    for tex, char in _TEX.items():
+        text = text.replace(tex, char)
+    text = re.sub(r"\\(?:mathrm|mathbf|operatorname|text)\{([^{}]*)\}", r"\1", text)
+    text = re.sub(r"_\{([^{}]*)\}", r"_\1", text)
+    text = re.sub(r"\\([A-Za-z]+)", r"\1", text)
+    return " ".join(text.replace("$", "").replace("{", "").replace("}", "").split())
 
 
-#: rcParams of the light rendering, written as in a ``matplotlibrc`` file (the executed
-#: pages' kernels read it as one, the gallery applies it before every example).
-LIGHT: dict[str, str] = {**_SHARED, **_colours(PALETTE_LIGHT, BACKGROUND_LIGHT, "000000", "B0B0B0")}
-#: The dark rendering: the same keys; only colours differ.
-DARK: dict[str, str] = {**_SHARED, **_colours(PALETTE_DARK, BACKGROUND_DARK, "CED6DD", "5A6572")}
-#: The style every figure is drawn in (the light one; the dark one is derived from it).
-STYLE = LIGHT
+def figure_title(fig: Any) -> str:
+    """A figure's suptitle, else its axes titles joined by "; ", as plain text (empty if it
+    has none)."""
+    sup = getattr(fig, "_suptitle", None)
+    if sup is not None and sup.get_text().strip():
+        return plain_text(sup.get_text())
+    titles = []
+    for ax in fig.axes:
+        for loc in ("left", "center", "right"):
+            text = ax.get_title(loc).strip()
+            if text:
+                titles.append(plain_text(text))
+    return "; ".join(titles)
 
 
 def write_matplotlibrc(path: Path, style: dict[str, str] = LIGHT) -> Path:
@@ -121,34 +84,11 @@ def reset_gallery_style(gallery_conf: dict, fname: str | None, when: str) -> Non
         import matplotlib as mpl
 
         mpl.rcParams.update(LIGHT)
-        scope = warnings.catch_warnings()
-        scope.__enter__()
-        _warning_scope.append(scope)
-        warnings.simplefilter("error", RuntimeWarning)
+        _warning_scope.append(warnings.catch_warnings(action="error", category=RuntimeWarning))
+        _warning_scope[-1].__enter__()
     else:
         while _warning_scope:
             _warning_scope.pop().__exit__(None, None, None)
-
-
-# --------------------------------------------------------------------------------------
-# The gallery's scraper
-
-
-def _alt(fig: Any, fallback: str) -> str:
-    """Alt text of a gallery figure: its suptitle, else its axes titles, else ``fallback``."""
-    from figures import figure_title
-
-    return figure_title(fig) or fallback
-
-
-def _rst_image(path: PurePosixPath, hi: PurePosixPath, src_dir: str, alt: str, cls: str) -> str:
-    rel = PurePosixPath(path).relative_to(PurePosixPath(Path(src_dir).as_posix()))
-    rel_hi = PurePosixPath(hi).relative_to(PurePosixPath(Path(src_dir).as_posix()))
-    alt = " ".join(alt.split())
-    return (
-        f"\n.. image-sg:: /{rel}\n   :alt: {alt}\n"
-        f"   :srcset: /{rel}, /{rel_hi} 2.00x\n   :class: sphx-glr-single-img {cls}\n"
-    )
 
 
 def _dark_thumbnail(image: Path, thumb: Path, size: tuple[int, int]) -> None:
@@ -172,46 +112,32 @@ def dual_scraper(block: Any, block_vars: dict[str, Any], gallery_conf: dict[str,
     to sphinx-gallery's. Returns reST with both, marked ``only-light`` / ``only-dark``.
     """
     import matplotlib.pyplot as plt
-    from figures import check_min_font, check_width, png_min_font, save_png_pair, to_dark
+    from sphinx_gallery.scrapers import figure_rst
 
     thumb_number = (block_vars.get("file_conf") or {}).get("thumbnail_number", 1)
-    rsts = []
-    src_dir = gallery_conf["src_dir"]
+    rst = ""
     for num, image_path in zip(plt.get_fignums(), block_vars["image_path_iterator"], strict=False):
         fig = plt.figure(num)
-        path = PurePosixPath(image_path)
+        path = Path(image_path)
         name = path.stem.removeprefix("sphx_glr_")[:-4].replace("_", " ")
-        alt = _alt(fig, name)
-        check_width(fig, MAX_WIDTH_IN, where=str(path.name))
-        files = {}
+        alt = figure_title(fig) or name
         smallest = None  # measured during the light save's draw, then checked
         for theme in ("light", "dark"):
             if theme == "dark":
-                to_dark(fig, LIGHT, DARK, drawn=True)  # the light save has just drawn it
-                # (and to_dark keeps the layout that draw made: the two cannot differ)
-            stem = path.stem + ("_dark" if theme == "dark" else "")
-            lo = path.with_name(stem + path.suffix)
-            hi = path.with_name(stem + "_2_00x" + path.suffix)
-            lo_png, hi_png = save_png_pair(fig, alt, theme, smallest)
-            if smallest is None:
-                smallest = png_min_font(hi_png)
-                check_min_font(smallest, MIN_FONT_PT, where=str(path.name))
-            Path(lo).write_bytes(lo_png)
-            Path(hi).write_bytes(hi_png)
-            files[theme] = (lo, hi)
+                to_dark(fig, drawn=True)  # the light save has just drawn it
+            lo = path.with_stem(path.stem + ("_dark" if theme == "dark" else ""))
+            hi = lo.with_stem(lo.stem + "_2_00x")
+            (lo_png, hi_png), smallest = save_pngs(fig, alt, theme, smallest, half=True)
+            check_size(fig, smallest, path.name)
+            lo.write_bytes(lo_png)
+            hi.write_bytes(hi_png)
+            images = figure_rst([lo], gallery_conf["src_dir"], alt, [{0: lo, 2.0: hi}])
+            rst += images.replace("sphx-glr-single-img", f"sphx-glr-single-img only-{theme}")
         plt.close(fig)
-        if re.search(rf"_{int(thumb_number):03d}$", path.stem):
-            thumb_dir = Path(path.parent) / "thumb"
-            thumb_dir.mkdir(parents=True, exist_ok=True)
+        if path.stem.endswith(f"_{int(thumb_number):03d}"):
             example = path.stem.removeprefix("sphx_glr_")[:-4]
-            _dark_thumbnail(
-                Path(files["dark"][0]),
-                thumb_dir / f"sphx_glr_{example}_thumb_dark.png",
-                tuple(gallery_conf["thumbnail_size"]),
-            )
-        rsts.append(
-            _rst_image(*files["light"], src_dir, alt, "only-light")
-            + _rst_image(*files["dark"], src_dir, alt, "only-dark")
-        )
+            thumb = path.parent / "thumb" / f"sphx_glr_{example}_thumb_dark.png"
+            thumb.parent.mkdir(parents=True, exist_ok=True)
+            _dark_thumbnail(lo, thumb, tuple(gallery_conf["thumbnail_size"]))
     plt.close("all")
-    return "".join(rsts)
+    return rst
