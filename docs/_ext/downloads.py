@@ -77,11 +77,6 @@ def _cell(kind: str, source: str) -> dict[str, Any]:
     return cell
 
 
-def patch_script(text: str, header: str) -> str:
-    """``text`` with ``header`` in front (unchanged if it already has one)."""
-    return text if text.startswith(MARKER) else header + text
-
-
 def patch_gallery_notebook(nb: dict[str, Any], header: str, first_cell: str) -> dict[str, Any]:
     """A sphinx-gallery notebook whose first cell, sphinx-gallery's ``first_notebook_cell``
     (``first_cell``; an older build's cell ends with it too), gets ``header`` in front; a
@@ -149,15 +144,11 @@ def _in_gallery(app: Any, docname: str) -> bool:
     return any(docname.startswith(g + "/") for g in galleries)
 
 
-def _site_url(app: Any, target: str) -> str:
-    """``target`` (a path in the output) as a URL if ``html_baseurl`` is set, else as
-    ``page <path>`` (the site's address is not known to the build)."""
-    base = (app.config.html_baseurl or "").rstrip("/")
-    return f"{base}/{target}" if base else f"page {target}"
-
-
 def _doc_url(app: Any, docname: str) -> str:
-    return _site_url(app, app.builder.get_target_uri(docname))
+    """The page ``docname`` as a URL if ``html_baseurl`` is set, else as ``page <path>``
+    (the site's address is not known to the build)."""
+    base, target = (app.config.html_baseurl or "").rstrip("/"), app.builder.get_target_uri(docname)
+    return f"{base}/{target}" if base else f"page {target}"
 
 
 def _add_install_note(app: Any, doctree: Any) -> None:
@@ -209,8 +200,9 @@ def _patch_gallery_downloads(app: Any, downloads: Path) -> int:
             return data
         page = _doc_url(app, docname)
         if suffix == ".py":
-            text = data.decode("utf-8")
-            return patch_script(text, script_header(page, install, version)).encode("utf-8")
+            if data.startswith(MARKER.encode()):
+                return data
+            return script_header(page, install, version).encode("utf-8") + data
         if suffix == ".ipynb":
             nb = json.loads(data)
             nb = patch_gallery_notebook(nb, notebook_header(page, install, version), first)
