@@ -30,14 +30,14 @@ VGRAD_SITE_URL=https://OWNER.github.io/vgrad/
 
 Build machinery lives in ``docs/_ext/``, one file per job: ``sitebuild`` keeps executed
 output in step with the engine; ``figure_style`` holds the two figure style sheets and the
-gallery's scraper; ``gallery_order`` the gallery's reading order (the list
-sphinx-gallery's ``ExplicitOrder`` sorts by; no extension); ``figure_marks`` gives executed pages'
-figures their alt text and light/dark classes; ``mathjax4``, ``api_links``,
-``bibliography_style``, ``live_figure``; ``site_wheel`` (the engine's wheel in the site)
-and ``downloads`` (download headers, chapter notebooks). The repository links and the
-Install page's wheel name are configuration below (``html_theme_options``,
-``html_context``, ``myst_substitutions``). CONTRIBUTING.md says which file to edit for
-what.
+gallery's scraper; ``gallery_order`` the gallery's reading order (the list sphinx-gallery's
+``ExplicitOrder`` sorts by; no extension); ``figure_marks`` gives executed pages' figures
+their alt text and light/dark classes; ``mathjax4``, ``api_links``, ``bibliography_style``,
+``live_figure``; ``site_wheel`` (the engine's wheel in the site), ``gallery_downloads``
+(the gallery downloads' headers) and ``chapter_downloads`` (chapter notebooks). The
+repository links and the Install page's wheel name are configuration below
+(``html_theme_options``, ``html_context``, ``myst_substitutions``). CONTRIBUTING.md says
+which file to edit for what.
 """
 
 from __future__ import annotations
@@ -129,7 +129,8 @@ extensions = [
     "api_links",
     "live_figure",
     "site_wheel",
-    "downloads",
+    "gallery_downloads",
+    "chapter_downloads",
     "mathjax4",
     "reading",
 ]
@@ -309,7 +310,7 @@ sphinx_gallery_conf = {
     "only_warn_on_example_error": False,
     "remove_config_comments": True,
     # The downloaded notebooks' first cell; the build puts the example's address and the
-    # install commands in front of it (docs/_ext/downloads.py says why not here).
+    # install commands in front of it (docs/_ext/gallery_downloads.py says why not here).
     "first_notebook_cell": "%matplotlib inline",
     "plot_gallery": "False" if FAST else "True",
     "download_all_examples": True,
