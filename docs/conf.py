@@ -30,14 +30,14 @@ VGRAD_SITE_URL=https://OWNER.github.io/vgrad/
 
 Build machinery lives in ``docs/_ext/``, one file per job: ``sitebuild`` keeps executed
 output in step with the engine; ``figure_style`` holds the two figure style sheets and the
-gallery's scraper; ``gallery_order`` the gallery's reading order (the sort key
-``sphinx_gallery_conf`` names; no extension); ``figure_marks`` gives executed pages'
-figures their alt text and light/dark classes; ``mathjax4``, ``api_links``,
-``bibliography_style``, ``live_figure``; ``site_wheel`` (the engine's wheel in the site)
-and ``downloads`` (download headers, chapter notebooks). The repository links and the
-Install page's wheel name are configuration below (``html_theme_options``,
-``html_context``, ``myst_substitutions``). CONTRIBUTING.md says which file to edit for
-what.
+gallery's scraper; ``gallery_order`` the gallery's reading order (the list sphinx-gallery's
+``ExplicitOrder`` sorts by; no extension); ``figure_marks`` gives executed pages' figures
+their alt text and light/dark classes; ``mathjax4``, ``api_links``, ``bibliography_style``,
+``live_figure``; ``site_wheel`` (the engine's wheel in the site), ``gallery_downloads``
+(the gallery downloads' headers) and ``chapter_downloads`` (chapter notebooks). The
+repository links and the Install page's wheel name are configuration below
+(``html_theme_options``, ``html_context``, ``myst_substitutions``). CONTRIBUTING.md says
+which file to edit for what.
 """
 
 from __future__ import annotations
@@ -67,6 +67,7 @@ os.environ["PYTHONPATH"] = os.pathsep.join(
 import api_links  # after the sys.path change above
 import bibliography_style
 import figure_style
+import gallery_order
 import mathjax4
 import sitebuild
 from site_wheel import wheel_name
@@ -97,6 +98,7 @@ import matplotlib
 
 matplotlib.use("agg")
 import matplotlib.font_manager
+from sphinx_gallery.sorting import ExplicitOrder
 
 # -- Project -------------------------------------------------------------------------------
 
@@ -123,7 +125,8 @@ extensions = [
     "api_links",
     "live_figure",
     "site_wheel",
-    "downloads",
+    "gallery_downloads",
+    "chapter_downloads",
     "mathjax4",
     "reading",
 ]
@@ -288,7 +291,7 @@ sphinx_gallery_conf = {
     "ignore_pattern": r"__init__\.py|/_",
     # Sections sort by their numbered folder names (the default); the examples within one
     # follow docs/_ext/gallery_order.py, and one missing from it stops the build.
-    "within_subsection_order": "gallery_order.NarrativeOrder",
+    "within_subsection_order": ExplicitOrder(gallery_order.EXAMPLES),
     "nested_sections": True,
     "backreferences_dir": api_links.BACKREFERENCES_DIR,
     "doc_module": ("vgrad",),
@@ -303,7 +306,7 @@ sphinx_gallery_conf = {
     "only_warn_on_example_error": False,
     "remove_config_comments": True,
     # The downloaded notebooks' first cell; the build puts the example's address and the
-    # install commands in front of it (docs/_ext/downloads.py says why not here).
+    # install commands in front of it (docs/_ext/gallery_downloads.py says why not here).
     "first_notebook_cell": "%matplotlib inline",
     "plot_gallery": "False" if FAST else "True",
     "download_all_examples": True,

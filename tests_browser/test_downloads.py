@@ -31,7 +31,8 @@ import pytest
 from conftest import REPO_ROOT, SITE
 
 sys.path.insert(0, str(REPO_ROOT / "docs" / "_ext"))
-import downloads  # docs/_ext, on sys.path since the line above
+import chapter_downloads  # docs/_ext, on sys.path since the line above
+import gallery_downloads
 import site_wheel
 import sitebuild
 
@@ -40,7 +41,7 @@ WHEELS = sorted(DOWNLOADS.glob("vgrad-*-py3-none-any.whl"))
 # Every example's files, once each (sphinx-gallery links each from one page).
 SCRIPTS = sorted({p.name: p for p in DOWNLOADS.glob("*/plot_*.py")}.values())
 GALLERY_NOTEBOOKS = sorted({p.name: p for p in DOWNLOADS.glob("*/plot_*.ipynb")}.values())
-CHAPTER_NOTEBOOKS = sorted((DOWNLOADS / downloads.PAGES_DIR).rglob("*.ipynb"))
+CHAPTER_NOTEBOOKS = sorted((DOWNLOADS / chapter_downloads.PAGES_DIR).rglob("*.ipynb"))
 JOBS = min(2, os.cpu_count() or 1)  # downloads run at once
 TIMEOUT = 900  # seconds per download
 
@@ -215,18 +216,18 @@ def test_downloads_say_how_to_run_them() -> None:
     for path in SCRIPTS:
         head = path.read_text(encoding="utf-8")[:1000]
         page = f"{path.stem}.html"
-        if not (head.startswith(downloads.MARKER) and page in head and wheel.name in head):
+        if not (head.startswith(gallery_downloads.MARKER) and page in head and wheel.name in head):
             problems.append(f"{path.name}: no header naming {page} and {wheel.name}")
     for path in [*GALLERY_NOTEBOOKS, *CHAPTER_NOTEBOOKS]:
         first = "".join(json.loads(path.read_text(encoding="utf-8"))["cells"][0]["source"])
         page = f"{path.stem}.html"
-        ok = first.startswith(downloads.MARKER) and page in first
+        ok = first.startswith(gallery_downloads.MARKER) and page in first
         if not (ok and "# %pip install vgrad matplotlib" in first and wheel.name in first):
             problems.append(f"{path.name}: first cell does not name {page} and the install")
     for path in DOWNLOADS.glob("*/*.zip"):
         with zipfile.ZipFile(path) as zf:
             for name in zf.namelist():
                 if name.rsplit("/", 1)[-1].startswith("plot_") and name.endswith(".py"):
-                    if not zf.read(name).decode().startswith(downloads.MARKER):
+                    if not zf.read(name).decode().startswith(gallery_downloads.MARKER):
                         problems.append(f"{path.name}: {name} has no header")
     assert not problems, "\n".join(problems)

@@ -1,18 +1,13 @@
 """The gallery's reading order: each section's examples in the order its chapter uses them.
 
 sphinx-gallery sorts the sections by folder name, and they are numbered (``01_deep_networks``).
-Within a section it can sort by file name, size, title or code length, but not by a list
-(numbered file names would sort by name, but an example's file name is also its page's
-address and the label the chapters cite it by): hence :data:`ORDER`, and
-:class:`NarrativeOrder`, the sort key sphinx-gallery imports by name
-(``within_subsection_order``; a key must be importable to be kept in Sphinx's pickled
-configuration). An example missing from the list stops the build, and
+Within a section it sorts by file name, size, title or code length, or by a list given to its
+``ExplicitOrder`` (``sphinx_gallery/sorting.py``), which ``docs/conf.py`` builds from
+:data:`ORDER`. Kept as a list rather than numbered file names: an example's file name is also
+its page's address and the label the chapters cite it by. An example missing from the list
+stops the build (ExplicitOrder raises a ConfigError naming it), and
 ``tests/test_gallery_order.py`` checks the list against the scripts on disk.
 """
-
-from __future__ import annotations
-
-from pathlib import Path
 
 #: Each section folder with its examples, in reading order.
 ORDER = {
@@ -39,18 +34,5 @@ ORDER = {
     ],
 }
 
-
-class NarrativeOrder:
-    """sphinx-gallery's ``within_subsection_order``: an example's place in :data:`ORDER`."""
-
-    def __init__(self, src_dir: str) -> None:
-        self.order = [name for names in ORDER.values() for name in names]
-
-    def __call__(self, filename: str) -> int:
-        name = Path(filename).name
-        if name not in self.order:
-            raise ValueError(f"{name} is missing from ORDER in docs/_ext/gallery_order.py")
-        return self.order.index(name)
-
-    def __repr__(self) -> str:  # stable: Sphinx compares configuration values between builds
-        return f"<NarrativeOrder {self.order}>"
+#: Every example in reading order: the list docs/conf.py gives to ExplicitOrder.
+EXAMPLES = [name for names in ORDER.values() for name in names]

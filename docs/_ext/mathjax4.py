@@ -67,10 +67,9 @@ def _copy(app: Any) -> None:
     font_dest.mkdir(parents=True)
     shutil.copy2(font / "chtml.js", font_dest / "chtml.js")
     shutil.copytree(font / "chtml", font_dest / "chtml")
-    for licence in ("LICENSE",):
-        for package, target in ((mathjax, dest), (font, font_dest)):
-            if (package / licence).is_file():
-                shutil.copy2(package / licence, target / licence)
+    for package, target in ((mathjax, dest), (font, font_dest)):
+        if (package / "LICENSE").is_file():
+            shutil.copy2(package / "LICENSE", target / "LICENSE")
     stamp.write_text(version)
 
 

@@ -59,9 +59,9 @@ _state: dict[str, Any] = {}
 
 
 def _notebooks(app: Any) -> list[tuple[str, Path, Any, Any]]:
-    """(docname, path, notebook, read_fmt) of every page myst-nb will execute."""
-    import re
-
+    """(docname, path, notebook, read_fmt) of every page myst-nb will execute. Kernel
+    aliases (``nb_kernel_rgx_aliases``, unset here) are not applied: a page they would rename
+    misses the cache and myst-nb executes it while reading."""
     from myst_nb.core.read import create_nb_reader
 
     md_config = app.env.myst_config
@@ -82,11 +82,6 @@ def _notebooks(app: Any) -> list[tuple[str, Path, Any, Any]]:
             continue  # a page that overrides execution settings is left to myst-nb
         if not any(c["cell_type"] == "code" for c in notebook.cells):
             continue
-        kernel = notebook.metadata.get("kernelspec", {}).get("name")
-        for rgx, alias in (nb_config.kernel_rgx_aliases or {}).items():
-            if kernel is not None and re.fullmatch(rgx, kernel):
-                notebook.metadata["kernelspec"]["name"] = alias
-                break
         out.append((docname, path, notebook, reader.read_fmt))
     return out
 

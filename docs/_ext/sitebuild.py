@@ -15,14 +15,6 @@ done): autosummary's stubs are regenerated only when something they are made fro
 (a content hash, :func:`autosummary_inputs`); sphinx-gallery runs without its worker
 processes when no example is stale (:func:`gallery_is_current`). And a rebuild's search index
 keeps the index entries of the pages it did not write, which Sphinx drops (issue 12599).
-
-The other build jobs have one file each in this folder: the extensions ``figure_marks``,
-``mathjax4``, ``reading``, ``api_links`` (mini-galleries and short names), ``live_figure``,
-``site_wheel`` (the engine's wheel), ``downloads``, ``exercises``, ``teaching`` and
-``preexecute``; and modules ``docs/conf.py`` uses without loading them as extensions:
-``figure_style`` (the two style sheets and the gallery's scraper), ``bibliography_style``,
-``gallery_order`` (the examples' reading order, the sort key sphinx-gallery imports) and
-``figures``, the rendering of a figure that the scraper and the pages' kernels share.
 """
 
 from __future__ import annotations
