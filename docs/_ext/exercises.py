@@ -43,13 +43,9 @@ class exercise_list(nodes.General, nodes.Element):
     """Placeholder for the generated list of exercises."""
 
 
-class ExerciseListDirective(SphinxDirective):
-    """``vgrad-exercise-list``: every exercise of the site, by chapter, with links."""
-
-    has_content = False
-
-    def run(self) -> list[nodes.Node]:
-        return [exercise_list()]
+def placeholder_directive(node_class: type[nodes.Element]) -> type[SphinxDirective]:
+    """A directive that leaves a ``node_class`` node, filled at doctree-resolved."""
+    return type(node_class.__name__, (SphinxDirective,), {"run": lambda self: [node_class()]})
 
 
 class RemoveSolutions(SphinxTransform):
@@ -67,66 +63,36 @@ class RemoveSolutions(SphinxTransform):
             node.parent.remove(node)
 
 
-def _chapters(env: Any) -> list[str]:
-    """Documents in the order of the root toctree (depth first)."""
-    order: list[str] = []
-
-    def walk(doc: str) -> None:
-        for child in env.toctree_includes.get(doc, []):
-            if child not in order:
-                order.append(child)
-                walk(child)
-
-    walk(env.config.root_doc)
-    return order
-
-
-def exercises_by_chapter(env: Any) -> list[tuple[str, list[tuple[str, str, str]]]]:
-    """``[(docname, [(label, number, subtitle), ...]), ...]`` for every page with exercises,
-    in reading order; ``number`` is the page's exercise number as the page shows it."""
+def _fill_list(app: Any, doctree: nodes.document, docname: str) -> None:
+    """Each page's exercises (sphinx-exercise's registry) in reading order, numbered and
+    titled as the page shows them, linked; the list page's own projects are right there."""
     from sphinx_exercise.nodes import exercise_subtitle
 
+    env = app.env
     registry = getattr(env, "sphinx_exercise_registry", {})
-    out = []
-    for doc in _chapters(env):
-        if doc == LIST_DOC:  # the list page's own projects are right there
-            continue
-        entries = [
-            (info["node"].get("serial_number", 0), label, info["node"])
-            for label, info in registry.items()
-            if info["type"] == "exercise" and info["docname"] == doc
-        ]
-        rows = []
-        numbers = env.toc_fignumbers.get(doc, {}).get("exercise", {})
-        for _, label, node in sorted(entries, key=lambda e: e[0]):
-            number = ".".join(str(n) for n in numbers.get(label, ()))
-            subtitle = next(iter(node.findall(exercise_subtitle)), None)
-            rows.append((label, number, subtitle.astext().strip() if subtitle else ""))
-        if rows:
-            out.append((doc, rows))
-    return out
-
-
-def _fill_list(app: Any, doctree: nodes.document, docname: str) -> None:
     for placeholder in list(doctree.findall(exercise_list)):
-        env = app.env
         content: list[nodes.Node] = []
-        for doc, rows in exercises_by_chapter(env):
-            title = env.titles[doc].astext()
-            head = nodes.paragraph()
-            head += nodes.reference(
-                "", "", nodes.strong(text=title), refuri=app.builder.get_relative_uri(docname, doc)
+        for doc in env.collect_relations():  # the pages in reading order (previous/next)
+            found = sorted(
+                (info["node"]["serial_number"], label, info["node"])
+                for label, info in registry.items()
+                if info["type"] == "exercise" and info["docname"] == doc != LIST_DOC
             )
+            if not found:
+                continue
+            page = app.builder.get_relative_uri(docname, doc)
+            title = nodes.strong(text=env.titles[doc].astext())
+            head = nodes.paragraph("", "", nodes.reference("", "", title, refuri=page))
             items = nodes.bullet_list(classes=["vgrad-exercise-list"])
-            for label, number, subtitle in rows:
-                uri = app.builder.get_relative_uri(docname, doc) + "#" + label
-                text = f"Exercise {number}" + (f": {subtitle}" if subtitle else "")
-                para = nodes.paragraph()
-                para += nodes.reference("", text, refuri=uri, internal=True)
-                items += nodes.list_item("", para)
-            section = nodes.container(classes=["vgrad-exercise-chapter"])
-            section += [head, items]
-            content.append(section)
+            numbers = env.toc_fignumbers.get(doc, {}).get("exercise", {})
+            for _, label, node in found:
+                subtitle = next(iter(node.findall(exercise_subtitle)), None)
+                subtitle = subtitle.astext().strip() if subtitle else ""
+                text = "Exercise " + ".".join(str(n) for n in numbers.get(label, ()))
+                text += f": {subtitle}" if subtitle else ""
+                link = nodes.reference("", text, refuri=f"{page}#{label}", internal=True)
+                items += nodes.list_item("", nodes.paragraph("", "", link))
+            content.append(nodes.container("", head, items, classes=["vgrad-exercise-chapter"]))
         if not content:
             content = [nodes.paragraph(text="No page has exercises yet.")]
         placeholder.replace_self(content)
@@ -138,6 +104,17 @@ _START = re.compile(r"^```\{solution-start\}.*?\n```[ \t]*\n", re.M | re.S)
 _END = re.compile(r"^```\{solution-end\}[^\n]*\n```[ \t]*(\n|$)", re.M)
 
 
+def _cut(text: str, inside: bool) -> tuple[str, bool]:
+    """``text`` without what lies between ``solution-start`` and ``solution-end`` markers,
+    starting ``inside`` a solution or not; and whether it ends inside one."""
+    kept, pos = [], 0
+    while (marker := (_END if inside else _START).search(text, pos)) is not None:
+        if not inside:
+            kept.append(text[pos : marker.start()])
+        pos, inside = marker.end(), not inside
+    return "".join(kept) + ("" if inside else text[pos:]), inside
+
+
 def strip_solutions_text(text: str) -> str:
     """MyST source without its gated solutions (from ``solution-start`` to ``solution-end``).
 
@@ -146,15 +123,10 @@ def strip_solutions_text(text: str) -> str:
     ValueError
         If a ``solution-start`` has no ``solution-end`` after it.
     """
-    out, pos = [], 0
-    while (start := _START.search(text, pos)) is not None:
-        end = _END.search(text, start.end())
-        if end is None:
-            raise ValueError(f"solution-start at offset {start.start()} has no solution-end")
-        out.append(text[pos : start.start()])
-        pos = end.end()
-    out.append(text[pos:])
-    return "".join(out)
+    out, inside = _cut(text, False)
+    if inside:
+        raise ValueError("a solution-start has no solution-end")
+    return out
 
 
 def strip_solutions_notebook(nb: dict[str, Any]) -> dict[str, Any]:
@@ -166,24 +138,9 @@ def strip_solutions_notebook(nb: dict[str, Any]) -> dict[str, Any]:
             if not inside:
                 cells.append(cell)
             continue
-        text = "".join(cell.get("source", ""))
-        kept, pos = [], 0
-        while True:
-            if not inside:
-                start = _START.search(text, pos)
-                if start is None:
-                    kept.append(text[pos:])
-                    break
-                kept.append(text[pos : start.start()])
-                pos, inside = start.end(), True
-            else:
-                end = _END.search(text, pos)
-                if end is None:
-                    break
-                pos, inside = end.end(), False
-        new = "".join(kept)
-        if new.strip():
-            cells.append({**cell, "source": new})
+        text, inside = _cut("".join(cell.get("source", "")), inside)
+        if text.strip():
+            cells.append({**cell, "source": text})
     if inside:
         raise ValueError("a solution-start has no solution-end")
     return {**nb, "cells": cells}
@@ -205,7 +162,7 @@ def setup(app: Any) -> dict[str, Any]:
     app.setup_extension("sphinx_exercise")
     app.add_config_value("vgrad_student", False, "env", bool)
     app.add_node(exercise_list)
-    app.add_directive("vgrad-exercise-list", ExerciseListDirective)
+    app.add_directive("vgrad-exercise-list", placeholder_directive(exercise_list))
     app.add_transform(RemoveSolutions)
     app.connect("doctree-resolved", _fill_list)
     # After downloads.py has written the chapter notebooks (its handler has the default 500).

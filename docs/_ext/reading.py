@@ -62,8 +62,6 @@ def tex_to_text(tex: str) -> str:
         Greek letters and operators as Unicode, font and sizing commands dropped,
         ``\\frac{a}{b}`` as ``a/b``; braces that only group are removed.
     """
-    if not isinstance(tex, str):
-        raise TypeError(f"tex must be a str, not {type(tex).__name__}")
     text = _SPACING.sub(" ", tex)
     text = _SIZING.sub("", text)
     text = _WRAPPERS.sub("", text)

@@ -1,6 +1,7 @@
 """The furniture of a chapter a teacher can assign: goals, Going further, corrections, checks.
 
-Five directives, each rendering with the theme's own admonition or ``<details>`` styles:
+Directives that render with the theme's own admonition or ``<details>`` styles (the box that
+ends a chapter is MyST's ``{admonition} Key points`` with ``:class: vgrad-keypoints``):
 
 ``{chapter-goals}``
     The box at the top of a chapter: its content (what you will learn, what you need),
@@ -16,8 +17,6 @@ Five directives, each rendering with the theme's own admonition or ``<details>``
     more simply than is true; ``{vgrad-lecture-corrections}`` lists them all, by chapter.
 ``{concept-check}``
     A short question and its answer, separated by a line ``+++``; the answer is collapsed.
-``{key-points}``
-    The box that ends a chapter.
 ``{chapter-cards}``
     The chapters of the root toctree as cards: number, title, the ``description`` of the
     page's front matter, and the reading time. The same ``description`` becomes the page's
@@ -37,6 +36,7 @@ Five directives, each rendering with the theme's own admonition or ``<details>``
 
 from __future__ import annotations
 
+import html
 import sys
 from pathlib import Path
 from typing import Any, ClassVar
@@ -49,6 +49,7 @@ from sphinx.util.docutils import SphinxDirective
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
 import words  # tools/words.py: the reading time shown is the word table's
+from exercises import placeholder_directive
 
 CORRECTIONS_DOC_KEY = "vgrad_lecture_corrections"
 
@@ -70,15 +71,7 @@ def _depart_details(self: Any, node: details) -> None:
     self.body.append("</details>\n")
 
 
-def _visit_open(self: Any, node: details) -> None:
-    """Other builders (LaTeX, text): the content, shown open."""
-
-
-def _depart_open(self: Any, node: details) -> None:
-    pass
-
-
-# -- chapter goals and key points --------------------------------------------------------------
+# -- chapter goals --------------------------------------------------------------------------
 
 
 def _box(directive: SphinxDirective, cls: str, title: str, content: Any, offset: int):
@@ -107,15 +100,6 @@ class ChapterGoals(SphinxDirective):
             classes=["vgrad-reading-time"],
         )
         return [box]
-
-
-class KeyPoints(SphinxDirective):
-    """``{key-points}``: the summary box at the end of a chapter."""
-
-    has_content = True
-
-    def run(self) -> list[nodes.Node]:
-        return [_box(self, "vgrad-keypoints", "Key points", self.content, self.content_offset)]
 
 
 # -- concept checks ---------------------------------------------------------------------------
@@ -173,13 +157,6 @@ class LectureCorrection(SphinxDirective):
         return [box]
 
 
-class LectureCorrectionList(SphinxDirective):
-    """``{vgrad-lecture-corrections}``: every correction of the site, by chapter."""
-
-    def run(self) -> list[nodes.Node]:
-        return [lecture_corrections()]
-
-
 def _purge(app: Any, env: Any, docname: str) -> None:
     getattr(env, CORRECTIONS_DOC_KEY, {}).pop(docname, None)
 
@@ -191,12 +168,10 @@ def _merge(app: Any, env: Any, docnames: set, other: Any) -> None:
 
 
 def _fill_corrections(app: Any, doctree: nodes.document, docname: str) -> None:
-    from exercises import _chapters  # the reading order of the root toctree
-
     store = getattr(app.env, CORRECTIONS_DOC_KEY, {})
     for placeholder in list(doctree.findall(lecture_corrections)):
         items = nodes.enumerated_list(classes=["vgrad-correction-list"])
-        for doc in _chapters(app.env):
+        for doc in app.env.collect_relations():  # the pages in reading order
             for anchor, what in store.get(doc, []):
                 uri = app.builder.get_relative_uri(docname, doc) + "#" + anchor
                 para = nodes.paragraph()
@@ -259,8 +234,6 @@ def _figure_node(
     """One numbered figure: the images (light, then dark), the caption, then a legend with
     the rest of the content and the download links of the images (and of ``svg``, the URI
     of the light rendering as SVG, if given)."""
-    from sphinx import addnodes
-
     figure = nodes.figure(classes=["vgrad-figure"])
     # One wrapper for both renderings: the theme hides a caption that follows an only-dark
     # sibling (``.only-dark ~ figcaption``), which would hide every caption here.
@@ -391,11 +364,6 @@ class chapter_cards(nodes.General, nodes.Element):
     """Placeholder, filled at doctree-resolved with one card per chapter."""
 
 
-class ChapterCards(SphinxDirective):
-    def run(self) -> list[nodes.Node]:
-        return [chapter_cards()]
-
-
 class cards_html(nodes.General, nodes.Element):
     """The finished cards: ``cards`` holds (href, number, title, description, minutes)."""
 
@@ -432,14 +400,8 @@ def _fill_cards(app: Any, doctree: nodes.document, docname: str) -> None:
 def _meta_description(app: Any, pagename: str, templatename: str, context: dict, doctree) -> None:
     description = app.env.metadata.get(pagename, {}).get("description")
     if description:
-        tag = f'<meta name="description" content="{_attr(description)}" />\n'
+        tag = f'<meta name="description" content="{html.escape(str(description))}" />\n'
         context["metatags"] = context.get("metatags", "") + tag
-
-
-def _attr(text: str) -> str:
-    import html
-
-    return html.escape(str(text), quote=True)
 
 
 # -- Going further: gated blocks --------------------------------------------------------------
@@ -501,36 +463,26 @@ class MergeFurther(SphinxTransform):
             )
 
 
-def _skip(self: Any, node: nodes.Node) -> None:
-    raise nodes.SkipNode
-
-
 def setup(app: Any) -> dict[str, Any]:
     # The pages that list other pages' content: the corrections, the chapter cards, the
     # exercises (exercises.py).
     app.add_config_value(
         "vgrad_generated_list_docs", ["corrections", "index", "exercises"], "env", list
     )
-    app.add_node(
-        details,
-        html=(_visit_details, _depart_details),
-        latex=(_visit_open, _depart_open),
-        text=(_visit_open, _depart_open),
-    )
+    app.add_node(details, html=(_visit_details, _depart_details))
     app.add_config_value("vgrad_fast", False, "env", bool)
-    for node in (further_start, further_end, lecture_corrections, figure_caption):
-        app.add_node(node, html=(_skip, None), latex=(_skip, None), text=(_skip, None))
+    # Placeholders, each replaced before any page is written.
+    for node in (further_start, further_end, lecture_corrections, figure_caption, chapter_cards):
+        app.add_node(node)
     app.add_directive("chapter-goals", ChapterGoals)
-    app.add_directive("key-points", KeyPoints)
     app.add_directive("concept-check", ConceptCheck)
     app.add_directive("lecture-correction", LectureCorrection)
-    app.add_directive("vgrad-lecture-corrections", LectureCorrectionList)
+    app.add_directive("vgrad-lecture-corrections", placeholder_directive(lecture_corrections))
     app.add_directive("going-further-start", FurtherStart)
     app.add_directive("going-further-end", FurtherEnd)
     app.add_directive("figure-caption", FigureCaption)
-    app.add_directive("chapter-cards", ChapterCards)
-    app.add_node(chapter_cards, html=(_skip, None), latex=(_skip, None), text=(_skip, None))
-    app.add_node(cards_html, html=(_visit_cards, None), latex=(_skip, None), text=(_skip, None))
+    app.add_directive("chapter-cards", placeholder_directive(chapter_cards))
+    app.add_node(cards_html, html=(_visit_cards, None))
     app.connect("doctree-resolved", _fill_cards)
     app.connect("html-page-context", _meta_description)
     app.add_directive("gallery-figure", GalleryFigure)
