@@ -197,13 +197,11 @@ class LRU(Cell):
         if n == 0:
             raise ValueError(f"nu must have shape (n,) or (R, n) with n >= 1, got {nu.shape}")
         B_re = as_float_array(B_re, "B_re", shape=(*runs, n, None))
-        shapes = {"theta": (n,), "B_im": B_re.shape[-2:], "C_re": (n, n), "C_im": (n, n)}
-        shapes["D"] = B_re.shape[-2:]
-        given = {"theta": theta, "B_im": B_im, "C_re": C_re, "C_im": C_im, "D": D}
-        checked = {k: as_float_array(v, k, shape=(*runs, *shapes[k])) for k, v in given.items()}
-        self.nu, self.B_re = nu.copy(), B_re.copy()
-        for k, v in checked.items():
-            setattr(self, k, v.copy())
+        self.nu, self.B_re, d = nu.copy(), B_re.copy(), B_re.shape[-1]
+        shapes = {"B_im": (n, d), "theta": (n,), "C_re": (n, n), "C_im": (n, n), "D": (n, d)}
+        given = {"B_im": B_im, "theta": theta, "C_re": C_re, "C_im": C_im, "D": D}
+        for k, v in given.items():
+            setattr(self, k, as_float_array(v, k, shape=(*runs, *shapes[k])).copy())
         self.W_hy, self.b_y = check_readout(W_hy, b_y, tuple(runs), n)
 
     @classmethod
@@ -240,7 +238,8 @@ class LRU(Cell):
     @property
     def gamma(self) -> np.ndarray:
         r"""The normalisation :math:`\gamma = \sqrt{1 - |\lambda|^2}
-        = \sqrt{1 - e^{-2 e^{\nu}}}`, (..., n), without cancellation as :math:`|\lambda| \to 1`."""
+        = \sqrt{1 - e^{-2 e^{\nu}}}`, (..., n), without cancellation as :math:`|\lambda| \to 1`
+        (the paper's symbol; not the derivative bound ``Activation.gamma``)."""
         return np.sqrt(-np.expm1(-2.0 * np.exp(self.nu)))
 
     def forward(
