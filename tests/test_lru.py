@@ -343,9 +343,11 @@ def test_bad_ring_arguments():
         LRU.random(1, 2, 1, 0, r_min=-0.1)
     with pytest.raises(ValueError, match="r_max must be > 0"):
         LRU.random(1, 2, 1, 0, r_max=0.0)
-    with pytest.raises(ValueError, match=r"need 0 <= r_min <= r_max <= 1, got r_min=0\.9"):
+    with pytest.raises(
+        ValueError, match=r"need 0 <= r_min <= r_max <= 1, r_min < 1; got 0\.9, 0\.5"
+    ):
         LRU.random(1, 2, 1, 0, r_min=0.9, r_max=0.5)
-    with pytest.raises(ValueError, match=r"r_max=1\.5"):
+    with pytest.raises(ValueError, match=r"got 0\.0, 1\.5"):
         LRU.random(1, 2, 1, 0, r_max=1.5)
     with pytest.raises(ValueError, match="max_phase must be finite"):
         LRU.random(1, 2, 1, 0, max_phase=np.inf)
@@ -355,6 +357,33 @@ def test_bad_ring_arguments():
         LRU.random(1, 2.0, 1, 0)
     with pytest.raises(TypeError, match="unexpected keyword"):
         LRU.random(1, 2, 1, 0, rho=0.9)
+    with pytest.raises(ValueError, match=r"r_min < 1; got 1\.0, 1\.0"):  # nu would be -inf
+        ring_init(3, 0, r_min=1.0, r_max=1.0)
+    with pytest.raises(ValueError, match="n must be >= 1"):
+        ring_init(0, 0)
+    with pytest.raises(TypeError, match="n must be an integer"):
+        ring_init(2.5, 0)
+
+
+def test_complex_initial_state_as_nested_lists(rng):
+    net = make(rng, 3, 2, 1)
+    xs = rng.standard_normal((2, 1, 3))
+    want = net.forward(xs, np.array([0.5j, 1.0 - 2j])).h
+    np.testing.assert_array_equal(net.forward(xs, [0.5j, 1.0 - 2j]).h, want)
+    np.testing.assert_array_equal(net.forward(xs, [1, 2]).h[0], [[1.0, 2.0]])  # ints, as before
+    with pytest.raises(ValueError, match="h0 must be a rectangular array"):
+        net.forward(xs, [[1j], [1j, 2.0]])
+
+
+def test_nu_gradient_is_zero_not_nan_once_exp_nu_overflows(rng):
+    """nu = 720: e^nu overflows, lambda = 0 and gamma = 1 exactly, and dL/dnu is 0."""
+    net = make(rng, 2, 3, 1)
+    net.nu[0] = 720.0
+    with np.errstate(over="ignore"):
+        tr = net.forward(rng.standard_normal((4, 2, 2)))
+        g = net.backward(tr, rng.standard_normal((4, 2, 1)))
+        assert net.lambda_[0] == 0 and net.gamma[0] == 1.0 and g.nu[0] == 0.0
+    assert all(np.isfinite(v).all() for v in g.params().values())
 
 
 # -- training -----------------------------------------------------------------------------------

@@ -13,16 +13,17 @@ The cell's equations are in :class:`LRU`; where this engine departs from the pap
 - **phase**: :math:`\theta` is the phase itself, as issue 30 writes
   :math:`\lambda = \exp(-\exp(\nu) + i\theta)`; the paper trains :math:`\log\theta`.
 - **normalisation**: :math:`\gamma = \sqrt{1 - |\lambda|^2}` is a function of :math:`\nu`, so the
-  claim "the state keeps unit scale as :math:`|\lambda| \to 1`" holds throughout training; the
-  paper trains :math:`\log\gamma` on its own, initialised at this value.
+  claim "under white-noise input the state keeps unit scale as :math:`|\lambda| \to 1`" holds
+  throughout training; the paper trains :math:`\log\gamma` on its own, initialised at this
+  value.
 - **widths**: the paper's layer maps H features to H, with a diagonal D; here the input has d
   features and the layer n (its state's size), so :math:`D` is a full (n, d) matrix and C is
   (n, n) complex.
-- **nonlinearity**: the paper's block is LRU, GELU, then a GLU or MLP (with normalisation and a
-  skip connection around it); here the LRU's output goes through GELU
-  (:func:`vgrad.activations.gelu`, the tanh form, the default of ``jax.nn.gelu``) and then the
-  linear read-out every vgrad cell has, which plays the part of the block's linear layer. One
-  layer, no normalisation, no skip.
+- **nonlinearity**: the paper's block wraps the LRU in a normalisation, a nonlinear projection
+  (MLP or GLU) and a skip connection; here the LRU's output goes through GELU
+  (:func:`vgrad.activations.gelu`, the tanh form, the default of ``jax.nn.gelu``), this engine's
+  choice of per-step nonlinearity, and then the linear read-out every vgrad cell has. One layer,
+  no normalisation, no skip.
 
 Complex numbers live inside the passes (complex128); the parameters are real float64 arrays, a
 complex matrix as its real and imaginary parts (``B_re``, ``B_im``, ``C_re``, ``C_im``).
@@ -30,6 +31,7 @@ complex matrix as its real and imaginary parts (``B_re``, ``B_im``, ``C_re``, ``
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -48,7 +50,7 @@ from ._cells import (
     steps_first,
     work_array,
 )
-from ._validate import as_float_array, check_real, check_rng, check_sizes
+from ._validate import as_float_array, check_int, check_real, check_rng, check_sizes
 from .activations import gelu, gelu_prime
 
 __all__ = ["LRU", "LRUGradients", "LRUTrace", "ring_init"]
@@ -118,11 +120,11 @@ def ring_init(
         \nu = \log\big(-\tfrac12 \log(u_1 (r_{\max}^2 - r_{\min}^2) + r_{\min}^2)\big), \quad
         \theta = \mathrm{max\_phase}\; u_2 .
     """
-    rng = check_rng(rng)
+    n, rng = check_int(n, "n", minimum=1), check_rng(rng)
     r_min = check_real(r_min, "r_min", nonnegative=True)
     r_max = check_real(r_max, "r_max", positive=True)
-    if not r_min <= r_max <= 1.0:
-        raise ValueError(f"need 0 <= r_min <= r_max <= 1, got r_min={r_min}, r_max={r_max}")
+    if not (r_min <= r_max <= 1.0 and r_min < 1.0):  # |lambda| = 1 would be nu = -inf
+        raise ValueError(f"need 0 <= r_min <= r_max <= 1, r_min < 1; got {r_min}, {r_max}")
     max_phase = check_real(max_phase, "max_phase", nonnegative=True)
     u1, u2 = rng.uniform(size=(2, n))
     nu = np.log(-0.5 * np.log(u1 * (r_max**2 - r_min**2) + r_min**2))
@@ -293,15 +295,18 @@ class LRU(Cell):
         summed over steps and sequences, :math:`\bar\lambda = \sum \bar h_t \odot h_{t-1}^*`,
         :math:`\bar B = \operatorname{diag}(\gamma) \sum \bar h_t^\top x_t^\top`,
         :math:`\bar\gamma = \operatorname{Re} \sum \bar h_t \odot (B x_t)^*`,
-        :math:`\bar C = \sum \delta_t^\top h_t^*`, and by :math:`\partial_\nu \lambda =
-        -e^{\nu}\lambda`, :math:`\partial_\theta \lambda = i\lambda`, :math:`\partial_\nu \gamma =
-        e^{\nu}|\lambda|^2/\gamma`:
+        :math:`\bar C = \sum \delta_t^\top (h_t^*)^\top`, and by the chain rule with
+        :math:`\partial_\nu \lambda = -e^{\nu}\lambda`, :math:`\partial_\theta \lambda = i\lambda`,
+        :math:`\partial_\nu \gamma = e^{\nu}|\lambda|^2/\gamma`:
 
         .. math::
 
-            \frac{\partial\mathcal L}{\partial\nu} = e^{\nu}\Big(\frac{|\lambda|^2}{\gamma}
-                \bar\gamma - \operatorname{Re}(\bar\lambda \lambda^*)\Big), \qquad
-            \frac{\partial\mathcal L}{\partial\theta} = \operatorname{Im}(\bar\lambda \lambda^*).
+            \frac{\partial\mathcal L}{\partial\nu} = \operatorname{Re}\big(\bar\lambda\,
+                (\partial_\nu\lambda)^*\big) + \bar\gamma\, \partial_\nu\gamma
+                = e^{\nu}\Big(\frac{|\lambda|^2}{\gamma} \bar\gamma
+                - \operatorname{Re}(\bar\lambda \lambda^*)\Big), \qquad
+            \frac{\partial\mathcal L}{\partial\theta} = \operatorname{Re}\big(\bar\lambda\,
+                (\partial_\theta\lambda)^*\big) = \operatorname{Im}(\bar\lambda \lambda^*).
         """
         (T, B, _), runs, m = self._check_trace(trace), self.nu.shape[:-1], self.W_hy.shape[-2]
         dL_dy = as_float_array(dL_dy, "dL_dy", shape=(*runs, T, B, m), finite=not runs)
@@ -318,13 +323,16 @@ class LRU(Cell):
         dB = gamma[..., :, None] * dh_x
         d_gamma = (dh_x * (self.B_re - 1j * self.B_im)).real.sum(axis=-1)
         d_lambda = (dh[..., 1:, :, :] * np.conj(h[..., :-1, :, :])).sum(axis=(-3, -2))
-        d_lambda_conj = d_lambda * lambda_conj
         dC = sum_steps(delta, np.conj(h[..., 1:, :, :]))
+        # d lambda / d nu and d gamma / d nu with e^nu inside the exponent: exactly 0 once e^nu
+        # overflows (nu > 709, lambda = 0), not inf * 0 = NaN
+        dlambda_dnu = -np.exp(self.nu - np.exp(self.nu) + 1j * self.theta)  # -e^nu lambda
+        dgamma_dnu = np.exp(self.nu - 2.0 * np.exp(self.nu)) / gamma  # e^nu |lambda|^2 / gamma
         return LRUGradients(
             B_re=dB.real,
             B_im=dB.imag,
-            nu=np.exp(self.nu) * (np.abs(lambda_conj) ** 2 / gamma * d_gamma - d_lambda_conj.real),
-            theta=d_lambda_conj.imag,
+            nu=(d_lambda * np.conj(dlambda_dnu)).real + d_gamma * dgamma_dnu,
+            theta=(d_lambda * lambda_conj).imag,
             C_re=dC.real,
             C_im=dC.imag,
             D=sum_steps(delta, xs),
@@ -362,6 +370,9 @@ def complex_state(value: object, B: int, n: int, runs: tuple[int, ...]) -> np.nd
     """The initial state ``h0``, real or complex, as a complex array (..., B, n): zeros if
     None; a complex one is checked as its parts ``h0.real``, ``h0.imag``, as the other cells
     check a real one (vector or matrix, broadcast over the runs)."""
+    if isinstance(value, list | tuple):  # nested lists: an array if any entry is complex
+        with contextlib.suppress(ValueError):  # ragged: initial_state names h0
+            value = np.asarray(value) if np.iscomplexobj(value) else value
     if isinstance(value, np.ndarray) and np.iscomplexobj(value):
         re = initial_state(np.ascontiguousarray(value.real), "h0.real", B, n, runs)
         return re + 1j * initial_state(np.ascontiguousarray(value.imag), "h0.imag", B, n, runs)
