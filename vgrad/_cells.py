@@ -1,8 +1,8 @@
 """What the recurrent cells share: argument checks, parameters, traces, the run axis.
 
-:class:`vgrad.RNN`, :class:`vgrad.LSTM` and :class:`vgrad.GRU` take inputs time first,
-(T, B, d), and report the same errors. :class:`Cell` holds what does not depend on a cell's
-equations; each cell's forward pass, backward pass and Jacobians stay in its own module.
+:class:`vgrad.RNN`, :class:`vgrad.LSTM`, :class:`vgrad.GRU` and :class:`vgrad.LRU` take inputs
+time first, (T, B, d), and report the same errors. :class:`Cell` holds what does not depend on a
+cell's equations; each cell's forward pass, backward pass and Jacobians stay in its own module.
 Every parameter of a cell may carry a leading run axis R: see :meth:`Cell.stack`.
 """
 
@@ -195,9 +195,10 @@ class Cell:
     """Parameters, copies, sizes, trace checks and the run axis (``stack``, ``run``, ``keep``)
     of a recurrent cell with a linear read-out.
 
-    A subclass names its parameters (input, recurrent weights, bias, ``W_hy``, ``b_y``) in
+    A subclass names its parameters (the input weights first, ``W_hy`` and ``b_y`` among them) in
     ``PARAMS``, its trace class in ``TRACE``, the state size in units of n in ``STATE_BLOCKS``
-    (1 for h, 2 for the LSTM's (h, c)), and defines ``_step_jacobian``.
+    (1 for h, 2 for the LSTM's (h, c) or the LRU's (Re h, Im h)), and defines
+    ``_step_jacobian``.
     """
 
     PARAMS: ClassVar[tuple[str, ...]]
