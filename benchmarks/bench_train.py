@@ -4,9 +4,9 @@ Run from the repository root (vgrad must be installed, e.g. ``pip install -e .``
 
     python benchmarks/bench_train.py            # the table
     python benchmarks/bench_train.py --repeats 9 --steps 40
-    python benchmarks/bench_train.py --cell lstm   # or gru
+    python benchmarks/bench_train.py --cell lstm   # or gru, lru
 
-Every run trains a tanh RNN (or an LSTM or GRU; d = 6 inputs, 4 outputs) on the
+Every run trains a tanh RNN (or an LSTM, GRU or LRU; d = 6 inputs, 4 outputs) on the
 temporal-order task with SGD, momentum 0.9 and norm clipping at 1, one fresh batch per
 update from one shared stream:
 
@@ -16,7 +16,8 @@ update from one shared stream:
 * ``torch``: a PyTorch CPU loop over the same R networks (``torch.nn.RNN``, ``LSTM`` or
   ``GRU`` + ``Linear``, float64, one thread, ``clip_grad_norm_`` and ``SGD(momentum=0.9)``),
   only if torch imports. ``torch.nn.GRU`` applies its reset gate after the recurrent product
-  (vgrad's GRU before it): the same cost, not the same numbers.
+  (vgrad's GRU before it): the same cost, not the same numbers. PyTorch has no LRU: no
+  torch column for ``--cell lru``, nor an ``--old`` one (engines before it have none).
 
 Before timing, the script asserts that ``stacked`` and ``separate`` end with the same
 parameters (to 1e-12 relative, after a few updates). Times are the median over ``--repeats``
@@ -67,6 +68,8 @@ def nets_for(engine, R: int, n: int) -> list:
         return [engine.LSTM.random(6, n, 4, seed) for seed in range(R)]
     if CELL == "gru":
         return [engine.GRU.random(6, n, 4, seed) for seed in range(R)]
+    if CELL == "lru":
+        return [engine.LRU.random(6, n, 4, seed) for seed in range(R)]
     return [engine.RNN.random(6, n, 4, seed, rho=1.0) for seed in range(R)]
 
 
@@ -133,14 +136,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--steps", type=int, default=20, help="updates timed per repeat")
-    parser.add_argument("--cell", choices=["rnn", "lstm", "gru"], default="rnn")
+    parser.add_argument("--cell", choices=["rnn", "lstm", "gru", "lru"], default="rnn")
     parser.add_argument("--wall", action="store_true", help="wall-clock instead of CPU time")
     parser.add_argument(
         "--old", metavar="CHECKOUT", help="also time the vgrad of this checkout (old_engine.py)"
     )
     args = parser.parse_args()
-    global CELL
+    global CELL, torch
     CELL = args.cell
+    if args.old and CELL == "lru":
+        parser.error("--old times an engine from before the LRU: use it with rnn, lstm or gru")
     if args.old:
         ENGINES["old"] = old_engine.load(args.old)
     clock = time.perf_counter if args.wall else time.process_time
@@ -155,6 +160,8 @@ def main() -> None:
     except ImportError:
         pass
     print(f", torch {torch.__version__ if torch else 'not installed'}")
+    if CELL == "lru":
+        torch = None  # PyTorch has no LRU to compare with
     for name, engine in ENGINES.items():
         print(f"{name}: vgrad from {os.path.dirname(engine.__file__)}")
     kind = "wall-clock" if args.wall else "CPU"

@@ -204,7 +204,7 @@ def test_train_of_many_nets_errors():
     net = vgrad.RNN.random(6, 8, 4, 0)
     task = functools.partial(temporal_order, 8)
     kw = dict(steps=2, lr=0.1, batch=4, rng=0)
-    with pytest.raises(TypeError, match="net must be a vgrad RNN, LSTM or GRU, or a sequence"):
+    with pytest.raises(TypeError, match="net must be a vgrad RNN, LSTM, GRU or LRU, or a sequence"):
         train([], task, **kw)
     with pytest.raises(TypeError, match=r"net\[1\] must be a vgrad RNN"):
         train([net, "net"], task, **kw)

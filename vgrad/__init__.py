@@ -15,6 +15,7 @@ from .deep import DeepGradients, DeepNet, DeepTrace, GradientFlow, gradient_flow
 from .gradcheck import GradCheck, check_directional, check_gradient, numerical_gradient
 from .gru import GRU, GRUGradients, GRUTrace
 from .losses import mse, softmax_cross_entropy
+from .lru import LRU, LRUGradients, LRUTrace
 from .lstm import LSTM, LSTMGradients, LSTMTrace
 from .optim import SGD, Adam, Optimizer, RMSProp
 from .regularizer import Omega, omega
@@ -32,15 +33,16 @@ from .training import TrainResult, error_rate, evaluate, perturb, train
 __version__ = "0.1.0"
 
 __all__ = [
-    "ACTIVATIONS", "GRU", "LSTM", "RNN", "SGD", "Activation", "Adam", "Batch", "Clipped",
+    "ACTIVATIONS", "GRU", "LRU", "LSTM", "RNN", "SGD", "Activation", "Adam", "Batch", "Clipped",
     "DeepGradients", "DeepNet", "DeepTrace", "GRUGradients", "GRUTrace", "GradCheck",
-    "GradientFlow", "LSTMGradients", "LSTMTrace", "Omega", "Optimizer", "RMSProp", "RNNGradients",
-    "RNNTrace", "TrainResult", "adding_problem", "check_directional", "check_gradient",
-    "clip_by_norm", "clip_by_value", "copy_memory", "empirical_baseline", "error_rate", "evaluate",
-    "get_activation", "global_norm", "gradient_flow", "growth_rate", "hochreiter_adding",
-    "lyapunov_exponents", "matrix_power_eig", "mse", "nonnormal_2x2", "nonnormal_coupling",
-    "numerical_gradient", "omega", "orthogonal", "pascanu_adding", "pascanu_temporal_order",
-    "perturb", "power_norms", "random_matrix", "sigmoid", "sigmoid_prime", "singular_values",
-    "softmax_cross_entropy", "spectral_radius", "temporal_order", "train",
+    "GradientFlow", "LRUGradients", "LRUTrace", "LSTMGradients", "LSTMTrace", "Omega",
+    "Optimizer", "RMSProp", "RNNGradients", "RNNTrace", "TrainResult", "adding_problem",
+    "check_directional", "check_gradient", "clip_by_norm", "clip_by_value", "copy_memory",
+    "empirical_baseline", "error_rate", "evaluate", "get_activation", "global_norm",
+    "gradient_flow", "growth_rate", "hochreiter_adding", "lyapunov_exponents",
+    "matrix_power_eig", "mse", "nonnormal_2x2", "nonnormal_coupling", "numerical_gradient",
+    "omega", "orthogonal", "pascanu_adding", "pascanu_temporal_order", "perturb", "power_norms",
+    "random_matrix", "sigmoid", "sigmoid_prime", "singular_values", "softmax_cross_entropy",
+    "spectral_radius", "temporal_order", "train",
 ]
 # fmt: on

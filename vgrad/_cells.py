@@ -1,8 +1,8 @@
 """What the recurrent cells share: argument checks, parameters, traces, the run axis.
 
-:class:`vgrad.RNN`, :class:`vgrad.LSTM` and :class:`vgrad.GRU` take inputs time first,
-(T, B, d), and report the same errors. :class:`Cell` holds what does not depend on a cell's
-equations; each cell's forward pass, backward pass and Jacobians stay in its own module.
+:class:`vgrad.RNN`, :class:`vgrad.LSTM`, :class:`vgrad.GRU` and :class:`vgrad.LRU` take inputs
+time first, (T, B, d), and report the same errors. :class:`Cell` holds what does not depend on a
+cell's equations; each cell's forward pass, backward pass and Jacobians stay in its own module.
 Every parameter of a cell may carry a leading run axis R: see :meth:`Cell.stack`.
 """
 
@@ -34,14 +34,17 @@ def per_run(x: np.ndarray) -> np.ndarray:
     return x.swapaxes(-3, -2)
 
 
-def work_array(work: Work | None, name: str, shape: tuple[int, ...]) -> np.ndarray:
-    """An uninitialised float64 array: new if ``work`` is None, else ``work[name]`` (new if its
-    shape differs). A fresh array costs a page fault per 4 kB on first touch."""
+def work_array(
+    work: Work | None, name: str, shape: tuple[int, ...], dtype: type = np.float64
+) -> np.ndarray:
+    """An uninitialised array (float64 unless ``dtype``): new if ``work`` is None, else
+    ``work[name]`` (new if its shape or dtype differs). A fresh array costs a page fault per
+    4 kB on first touch."""
     if work is None:
-        return np.empty(shape)
+        return np.empty(shape, dtype)
     arr = work.get(name)
-    if arr is None or arr.shape != shape:
-        arr = work[name] = np.empty(shape)
+    if arr is None or arr.shape != shape or arr.dtype != dtype:
+        arr = work[name] = np.empty(shape, dtype)
     return arr
 
 
@@ -97,9 +100,17 @@ def check_weights(
         )
     W_x = as_float_array(W_x, names[0], shape=(*runs, G * n, None))
     b = as_float_array(b, names[2], shape=(*runs, G * n))
+    return (W_x.copy(), W_h.copy(), b.copy(), *check_readout(W_hy, b_y, runs, n))
+
+
+def check_readout(
+    W_hy: object, b_y: object, runs: tuple[int, ...], n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Validate the read-out ``W_hy`` (m, n) and ``b_y`` (m,), each with the leading run axis
+    ``runs`` (() or (R,)); return float64 copies."""
     W_hy = as_float_array(W_hy, "W_hy", shape=(*runs, None, n))
     b_y = as_float_array(b_y, "b_y", shape=(*runs, W_hy.shape[-2]))
-    return W_x.copy(), W_h.copy(), b.copy(), W_hy.copy(), b_y.copy()
+    return W_hy.copy(), b_y.copy()
 
 
 def check_options(options: dict[str, Any], allowed: tuple[str, ...], where: str) -> None:
@@ -184,9 +195,10 @@ class Cell:
     """Parameters, copies, sizes, trace checks and the run axis (``stack``, ``run``, ``keep``)
     of a recurrent cell with a linear read-out.
 
-    A subclass names its parameters (input, recurrent weights, bias, ``W_hy``, ``b_y``) in
+    A subclass names its parameters (the input weights first, ``W_hy`` and ``b_y`` among them) in
     ``PARAMS``, its trace class in ``TRACE``, the state size in units of n in ``STATE_BLOCKS``
-    (1 for h, 2 for the LSTM's (h, c)), and defines ``_step_jacobian``.
+    (1 for h, 2 for the LSTM's (h, c) or the LRU's (Re h, Im h)), and defines
+    ``_step_jacobian``.
     """
 
     PARAMS: ClassVar[tuple[str, ...]]

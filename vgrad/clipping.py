@@ -5,10 +5,11 @@ only shortens the step; clipping each entry to :math:`[-c, c]` can change the di
 Neither lengthens any entry, so clipping bounds the step of an exploding gradient and cannot
 restore a vanishing one (:doc:`/clipping`).
 
-``grads`` is an ``RNNGradients``, ``LSTMGradients`` or ``GRUGradients`` (its ``params()`` are
-clipped together; ``dh``, ``dc`` pass through untouched), an ndarray, or a non-empty sequence
-of ndarrays; NaN or inf in it is a ValueError. One network is the case R = 1 of
-``_clip_runs`` and :func:`norms_per_run`, which :func:`vgrad.train` applies to R runs.
+``grads`` is a cell's gradients, ``RNNGradients``, ``LSTMGradients``, ``GRUGradients`` or
+``LRUGradients`` (its ``params()`` are clipped together; ``dh``, ``dc`` pass through untouched),
+an ndarray, or a non-empty sequence of ndarrays; NaN or inf in it is a ValueError. One network
+is the case R = 1 of ``_clip_runs`` and :func:`norms_per_run`, which :func:`vgrad.train` applies
+to R runs.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ class Clipped(NamedTuple):
     norm: float
 
 
-def _is_grad_object(grads: object) -> bool:  # RNN, LSTM and GRU gradients: params() names them
+def _is_grad_object(grads: object) -> bool:  # a cell's gradients: params() names them
     return dataclasses.is_dataclass(grads) and callable(getattr(grads, "params", None))
 
 
@@ -44,7 +45,7 @@ def _arrays(grads: object) -> list[np.ndarray]:
         items = [(f"grads[{i}]", g) for i, g in enumerate(grads)]
     else:
         raise TypeError(
-            "grads must be a vgrad gradients object (RNN, LSTM or GRU), an ndarray, or a "
+            "grads must be a vgrad gradients object (RNN, LSTM, GRU or LRU), an ndarray, or a "
             f"non-empty sequence of ndarrays, got {type(grads).__name__}"
         )
     out = []
@@ -81,7 +82,7 @@ def global_norm(grads: object) -> float:
 
     Parameters
     ----------
-    grads : RNNGradients, LSTMGradients, GRUGradients, ndarray or sequence of ndarray
+    grads : RNNGradients, LSTMGradients, GRUGradients, LRUGradients, ndarray or sequence of ndarray
     """
     return float(norms_per_run([g.reshape(1, -1) for g in _arrays(grads)])[0])
 
@@ -140,7 +141,7 @@ def clip_by_norm(grads: object, threshold: float) -> Clipped:
 
     Parameters
     ----------
-    grads : RNNGradients, LSTMGradients, GRUGradients, ndarray or sequence of ndarray
+    grads : RNNGradients, LSTMGradients, GRUGradients, LRUGradients, ndarray or sequence of ndarray
     threshold : float
         :math:`\tau > 0`, as in :eq:`eq-clip-norm` of :doc:`/clipping`.
 
@@ -160,7 +161,7 @@ def clip_by_value(grads: object, limit: float) -> Clipped:
 
     Parameters
     ----------
-    grads : RNNGradients, LSTMGradients, GRUGradients, ndarray or sequence of ndarray
+    grads : RNNGradients, LSTMGradients, GRUGradients, LRUGradients, ndarray or sequence of ndarray
     limit : float
         :math:`c > 0`, as in :eq:`eq-clip-value` of :doc:`/clipping`.
 

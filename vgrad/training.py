@@ -17,6 +17,7 @@ import numpy as np
 from ._validate import check_choice, check_int, check_real, check_rng
 from .clipping import _along_runs, _clip_runs, norms_per_run
 from .gru import GRU
+from .lru import LRU
 from .lstm import LSTM
 from .optim import SGD, Optimizer, get_optimizer
 from .regularizer import omega_terms, slopes
@@ -24,13 +25,14 @@ from .rnn import RNN
 from .tasks import Batch, score_runs
 
 #: The cells that :func:`train` trains.
-CELLS = (RNN, LSTM, GRU)
-Net = RNN | LSTM | GRU
+CELLS = (RNN, LSTM, GRU, LRU)
+Net = RNN | LSTM | GRU | LRU
 
 
 def _check_net(net: object, name: str = "net", batch: object = None) -> None:
     if not isinstance(net, CELLS):
-        raise TypeError(f"{name} must be a vgrad RNN, LSTM or GRU, got {type(net).__name__}")
+        kind = type(net).__name__
+        raise TypeError(f"{name} must be a vgrad RNN, LSTM, GRU or LRU, got {kind}")
     if batch is not None and not isinstance(batch, Batch):
         raise TypeError(f"batch must be a vgrad Batch, got {type(batch).__name__}")
 
@@ -44,7 +46,7 @@ class TrainResult:
 
     Attributes
     ----------
-    net : RNN, LSTM or GRU
+    net : RNN, LSTM, GRU or LRU
         The trained network (a copy); after a divergence, that of the last finite step.
     loss, grad_norm, grad_norm_clipped : ndarray, shape (S,)
         Per completed step, on its batch, before its update: the loss and the global gradient
@@ -174,7 +176,7 @@ def train(
 
     Parameters
     ----------
-    net : RNN, LSTM or GRU, or a sequence of them
+    net : RNN, LSTM, GRU or LRU, or a sequence of them
         The initial network, or R of one shape and activation (copied, not modified).
     task : callable
         ``task(batch, rng) -> Batch`` of one sequence length, called for every step, e.g.
@@ -205,10 +207,12 @@ def train(
     one = isinstance(net, CELLS)
     nets = [net] if one else net
     if not isinstance(nets, Sequence) or isinstance(nets, str) or not nets:
-        raise TypeError(f"net must be a vgrad RNN, LSTM or GRU, or a sequence of them, got {net!r}")
+        raise TypeError(
+            f"net must be a vgrad RNN, LSTM, GRU or LRU, or a sequence of them, got {net!r}"
+        )
     for i, n in enumerate(nets):
         _check_net(n, f"net[{i}]")
-    stack = type(nets[0]).stack(nets)  # RNN.stack, LSTM.stack or GRU.stack: R nets as one
+    stack = type(nets[0]).stack(nets)  # RNN.stack, LSTM.stack, ...: R nets as one
     R = stack.R
     if not callable(task):
         raise TypeError(f"task must be callable as task(batch, rng), got {type(task).__name__}")
