@@ -37,6 +37,7 @@ ORDER = {
         "plot_forget_bias.py",
         "plot_gated_explosion.py",
     ],
+    "06_linear": ["plot_lru_memory.py"],
 }
 
 
