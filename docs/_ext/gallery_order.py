@@ -32,6 +32,7 @@ ORDER = {
         "plot_forget_bias.py",
         "plot_gated_explosion.py",
     ],
+    "06_linear": ["plot_lru_memory.py"],
 }
 
 #: Every example in reading order: the list docs/conf.py gives to ExplicitOrder.
