@@ -165,6 +165,6 @@ def setup(app: Any) -> dict[str, Any]:
     app.add_directive("vgrad-exercise-list", placeholder_directive(exercise_list))
     app.add_transform(RemoveSolutions)
     app.connect("doctree-resolved", _fill_list)
-    # After chapter_downloads.py has written the chapter notebooks (its handler has the default 500).
+    # After chapter_downloads.py writes the chapter notebooks (its handler has the default 500).
     app.connect("build-finished", _strip_downloads, priority=900)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
