@@ -7,15 +7,17 @@ diagonal matrix :math:`\operatorname{diag}(\lambda)` at every step, with
 :math:`\lambda_j = \exp(-\exp(\nu_j) + i\theta_j)`. Its step Jacobian is that diagonal
 matrix, whatever the input, so the gradient through :math:`k` steps has the norm
 :math:`\max_j |\lambda_j|^k`, exactly. This example measures that norm with the engine and
-sets it beside a linear RNN whose recurrent matrix has the same spectral radius but is
-non-normal: the RNN's gradient first grows, twentyfold, before it decays.
+sets it beside a linear RNN whose recurrent matrix is non-normal, with both eigenvalues at
+0.9, the largest modulus the LRU's initialisation allows: the RNN's gradient first grows,
+twentyfold, before it decays.
 """
 
 # %%
-# Two recurrences with the same spectral radius
-# ----------------------------------------------
+# Two recurrences, no eigenvalue above 0.9
+# -----------------------------------------
 # The LRU is drawn with the ring initialisation: :math:`|\lambda|^2` uniform between
-# :math:`r_{\min}^2` and :math:`r_{\max}^2`, here with :math:`r_{\max} = 0.9`. The linear
+# :math:`r_{\min}^2` and :math:`r_{\max}^2`, here with :math:`r_{\min} = 0.5` and
+# :math:`r_{\max} = 0.9`, so no modulus exceeds 0.9. The linear
 # RNN's recurrent matrix is :math:`\begin{pmatrix}0.9 & c\\ 0 & 0.9\end{pmatrix}`, with the
 # coupling :math:`c` for which its powers peak at 20. Both networks run on random input;
 # :meth:`vgrad.LRU.jacobian_log_norms` and :meth:`vgrad.RNN.jacobian_log_norms` return
