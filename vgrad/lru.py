@@ -10,7 +10,7 @@ RNN's non-normal Jacobians can). The nonlinearity comes after the recurrence, pe
 
 The cell's equations are in :class:`LRU`; where this engine departs from the paper, and why:
 
-- **phase**: :math:`\theta` is the phase itself, as issue 30 writes
+- **phase**: :math:`\theta` is the phase itself, so that the code reads as
   :math:`\lambda = \exp(-\exp(\nu) + i\theta)`; the paper trains :math:`\log\theta`.
 - **normalisation**: :math:`\gamma = \sqrt{1 - |\lambda|^2}` is a function of :math:`\nu`, so the
   claim "under white-noise input the state keeps unit scale as :math:`|\lambda| \to 1`" holds
