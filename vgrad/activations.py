@@ -82,8 +82,9 @@ def gelu(z: np.ndarray) -> np.ndarray:
 
 
 def gelu_prime(z: np.ndarray) -> np.ndarray:
-    r""":math:`\tfrac12 (1 + \tanh u) + \tfrac12 z\,(1 - \tanh^2 u)\,\sqrt{2/\pi}\,
-    (1 + 3 \cdot 0.044715\, z^2)`, the derivative of :func:`gelu`; between -0.129 and 1.129."""
+    r""":math:`\tfrac12 (1 + \tanh u) + \tfrac12 z\,(1 - \tanh^2 u)\,u'`, with
+    :math:`u' = \sqrt{2/\pi}\,(1 + 3 \cdot 0.044715\, z^2)`: the derivative of :func:`gelu`;
+    between -0.129 and 1.129."""
     z = np.asarray(z, dtype=np.float64)
     t = np.tanh(_GELU_K * (z + _GELU_C * z * z * z))
     return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * _GELU_K * (1.0 + 3.0 * _GELU_C * z * z)
