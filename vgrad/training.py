@@ -27,12 +27,12 @@ from .tasks import Batch, score_runs
 #: The cells that :func:`train` trains.
 CELLS = (RNN, LSTM, GRU, LRU)
 Net = RNN | LSTM | GRU | LRU
+_KINDS = ", ".join(c.__name__ for c in CELLS[:-1]) + f" or {CELLS[-1].__name__}"  # for errors
 
 
 def _check_net(net: object, name: str = "net", batch: object = None) -> None:
     if not isinstance(net, CELLS):
-        kind = type(net).__name__
-        raise TypeError(f"{name} must be a vgrad RNN, LSTM, GRU or LRU, got {kind}")
+        raise TypeError(f"{name} must be a vgrad {_KINDS}, got {type(net).__name__}")
     if batch is not None and not isinstance(batch, Batch):
         raise TypeError(f"batch must be a vgrad Batch, got {type(batch).__name__}")
 
@@ -207,9 +207,7 @@ def train(
     one = isinstance(net, CELLS)
     nets = [net] if one else net
     if not isinstance(nets, Sequence) or isinstance(nets, str) or not nets:
-        raise TypeError(
-            f"net must be a vgrad RNN, LSTM, GRU or LRU, or a sequence of them, got {net!r}"
-        )
+        raise TypeError(f"net must be a vgrad {_KINDS}, or a sequence of them, got {net!r}")
     for i, n in enumerate(nets):
         _check_net(n, f"net[{i}]")
     stack = type(nets[0]).stack(nets)  # RNN.stack, LSTM.stack, ...: R nets as one
