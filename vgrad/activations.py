@@ -14,15 +14,11 @@ import numpy as np
 
 from ._validate import check_choice
 
+# fmt: off
 __all__ = [
-    "ACTIVATIONS",
-    "Activation",
-    "gelu",
-    "gelu_prime",
-    "get_activation",
-    "sigmoid",
-    "sigmoid_prime",
+    "ACTIVATIONS", "Activation", "gelu", "gelu_prime", "get_activation", "sigmoid", "sigmoid_prime",
 ]
+# fmt: on
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
